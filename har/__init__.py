@@ -1,0 +1,3 @@
+"""har demo."""
+
+import shared  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
