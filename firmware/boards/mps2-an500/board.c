@@ -1,0 +1,118 @@
+/* Arm MPS2 with the AN500 FPGA image (Cortex-M7 + FPU), as QEMU 7.2 `-M mps2-an500` models it:
+ * CMSDK APB UART0 at 0x40004000 (RX interrupt = IRQ 0), 25 MHz system clock, SysTick.
+ * Timing is meant for `qemu-system-arm -icount shift=0`: each instruction is 1 ns of virtual time. */
+#include <stdint.h>
+
+#include "board.h"
+#include "protocol_codes.h"
+#include "timing.h"
+#include "uart.h"
+#include "uart_buffer.h"
+
+#define REG(address) (*(volatile uint32_t *)(address))
+
+/* CMSDK APB UART (Arm DDI 0479, "APB UART") */
+#define UART0_BASE 0x40004000u
+#define UART_DATA REG(UART0_BASE + 0x00u)
+#define UART_STATE REG(UART0_BASE + 0x04u)
+#define UART_CTRL REG(UART0_BASE + 0x08u)
+#define UART_INTSTATUS REG(UART0_BASE + 0x0Cu) /* write 1 to clear */
+#define UART_BAUDDIV REG(UART0_BASE + 0x10u)
+#define UART_STATE_TX_FULL 0x1u
+#define UART_STATE_RX_FULL 0x2u
+#define UART_CTRL_TX_ENABLE 0x1u
+#define UART_CTRL_RX_ENABLE 0x2u
+#define UART_CTRL_RX_INTERRUPT 0x8u
+#define UART_INT_RX 0x2u
+#define UART0_RX_IRQ 0u
+
+#define NVIC_ISER0 REG(0xE000E100u)
+#define SYST_CSR REG(0xE000E010u)
+#define SYST_RVR REG(0xE000E014u)
+#define SYST_CVR REG(0xE000E018u)
+#define SYST_CSR_ENABLE_TICKINT_CPUCLK 0x7u
+
+#define SYSCLK_HZ 25000000u
+/* 10 ms of the 25 MHz clock per SysTick period: 250000 ticks, an interrupt every 10^7 instructions under
+ * -icount shift=0 (about 20 instructions of handler each time: 2 ppm of any count). */
+#define SYSTICK_TICKS 250000u
+#define TICKS_PER_MS (SYSCLK_HZ / 1000u)
+#define SYSTICK_MS (SYSTICK_TICKS / TICKS_PER_MS)
+/* -icount shift=0: 1 instruction = 1 ns; the 25 MHz SysTick ticks every 40 ns, i.e. every 40 instructions. */
+#define INSTRUCTIONS_PER_TICK 40u
+
+const char board_name[] = "mps2-an500";
+const uint8_t timing_unit = COUNTER_INSTRUCTIONS;
+
+static volatile uint32_t systick_periods;
+
+void SysTick_Handler(void) { systick_periods++; }
+
+static void uart0_rx_handler(void)
+{
+    while (UART_STATE & UART_STATE_RX_FULL) {
+        uart_rx_push((uint8_t)(UART_DATA & 0xFFu));
+    }
+    UART_INTSTATUS = UART_INT_RX;
+}
+
+typedef void (*vector_t)(void);
+
+/* Only the interrupts this firmware enables have handlers; the others are never enabled (a zero entry would
+ * fault into Default_Handler). */
+/* The AN500's 32 device interrupts follow the 16 core vectors (startup.c). */
+__attribute__((section(".isr_vector.board"), used)) static const vector_t board_vector_table[32] = {
+    [0] = uart0_rx_handler,
+};
+
+void board_init(void) {}
+
+void uart_init(void)
+{
+    UART_BAUDDIV = 16u; /* the smallest legal divider; QEMU ignores the rate */
+    UART_CTRL = UART_CTRL_TX_ENABLE | UART_CTRL_RX_ENABLE | UART_CTRL_RX_INTERRUPT;
+    NVIC_ISER0 = 1u << UART0_RX_IRQ;
+}
+
+void uart_write(const uint8_t *data, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        while (UART_STATE & UART_STATE_TX_FULL) {
+        }
+        UART_DATA = data[i];
+    }
+}
+
+void timing_init(void)
+{
+    SYST_RVR = SYSTICK_TICKS - 1u;
+    SYST_CVR = 0u;
+    SYST_CSR = SYST_CSR_ENABLE_TICKINT_CPUCLK;
+    while (SYST_CVR == 0u) { /* QEMU reads 0 until the first tick after enabling */
+    }
+}
+
+/* Reads the SysTick period count and the ticks into the current period consistently. */
+static void read_systick(uint32_t *periods, uint32_t *ticks_into_period)
+{
+    uint32_t value;
+    do {
+        *periods = systick_periods;
+        value = SYST_CVR;
+    } while (*periods != systick_periods);
+    *ticks_into_period = SYSTICK_TICKS - 1u - value;
+}
+
+uint32_t timing_now(void)
+{
+    uint32_t periods, ticks;
+    read_systick(&periods, &ticks);
+    return (periods * SYSTICK_TICKS + ticks) * INSTRUCTIONS_PER_TICK; /* wraps cleanly modulo 2^32 */
+}
+
+uint32_t timing_millis(void)
+{
+    uint32_t periods, ticks;
+    read_systick(&periods, &ticks);
+    return periods * SYSTICK_MS + ticks / TICKS_PER_MS;
+}

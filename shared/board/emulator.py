@@ -1,0 +1,126 @@
+"""Running firmware on the emulated Cortex-M7 (`qemu-system-arm -M mps2-an500 -icount shift=0`).
+
+`Emulator(image)` is a context manager: it starts QEMU with the board UART on a free local TCP port, connects, waits
+for the firmware's banner and always shuts QEMU down, even when the test or check inside fails. `run_semihosting`
+runs a semihosting image to completion on an input file (bulk evaluation).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from shared.board.firmware import FirmwareError, require_tools
+
+BANNER = b"ready: app="
+QEMU_MACHINE = "mps2-an500"
+
+
+def qemu_command(elf: Path, serial: str) -> list[str]:
+    """The QEMU command line; -icount shift=0 makes SysTick count instructions (1 instruction = 1 ns)."""
+    return [
+        "qemu-system-arm", "-M", QEMU_MACHINE, "-display", "none", "-monitor", "none", "-nodefaults",
+        "-icount", "shift=0", "-semihosting-config", "enable=on,target=native",
+        "-serial", serial, "-kernel", str(elf),
+    ]  # fmt: skip
+
+
+def free_port() -> int:
+    """A TCP port free right now on 127.0.0.1 (QEMU binds it a moment later; a clash fails loudly, not silently)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen) -> str:
+    """Stop QEMU (terminate, then kill) and return what it wrote on stderr."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    return process.stderr.read().decode(errors="replace") if process.stderr else ""
+
+
+class Emulator:
+    """QEMU running a serial firmware image; inside `with`, `serial` is a pyserial port on its UART."""
+
+    def __init__(self, elf: Path, start_timeout_s: float = 20.0) -> None:
+        self.elf = Path(elf)
+        self.start_timeout_s = start_timeout_s
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+        self.banner = b""
+        self.serial = None  # a pyserial port connected to the board UART, while inside `with`
+
+    @property
+    def url(self) -> str:
+        return f"socket://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Emulator:
+        require_tools("qemu-system-arm")
+        if not self.elf.is_file():
+            raise FirmwareError(f"firmware image {self.elf} does not exist")
+        self.port = free_port()
+        # wait=on: QEMU starts the CPU only once we are connected, so the banner is never lost.
+        serial = f"tcp:127.0.0.1:{self.port},server=on,wait=on,nodelay=on"
+        self.process = subprocess.Popen(
+            qemu_command(self.elf, serial), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            self._connect_and_wait_for_banner()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _connect_and_wait_for_banner(self) -> None:
+        import serial
+
+        deadline = time.monotonic() + self.start_timeout_s
+        while self.serial is None:
+            if self.process.poll() is not None:
+                raise FirmwareError(f"QEMU exited with {self.process.returncode} before listening on {self.url}")
+            try:
+                self.serial = serial.serial_for_url(self.url, timeout=0.2)
+            except serial.SerialException:
+                if time.monotonic() > deadline:
+                    raise FirmwareError(f"QEMU did not open {self.url} within {self.start_timeout_s} s") from None
+                time.sleep(0.02)
+        raw_socket = getattr(self.serial, "_socket", None)
+        if raw_socket is not None:  # small frames would wait ~40 ms for Nagle's algorithm otherwise
+            raw_socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while BANNER not in self.banner or not self.banner.endswith(b"\n"):
+            if time.monotonic() > deadline:
+                raise FirmwareError(f"no banner from {self.elf.name} within {self.start_timeout_s} s: {self.banner!r}")
+            if self.process.poll() is not None:
+                raise FirmwareError(f"QEMU exited with {self.process.returncode} before the banner: {self.banner!r}")
+            self.banner += self.serial.read(256)
+
+    def __exit__(self, *exc_info) -> None:
+        if self.serial is not None:
+            self.serial.close()
+            self.serial = None
+        if self.process is not None:
+            _stop(self.process)
+            if self.process.stderr:
+                self.process.stderr.close()
+            self.process = None
+
+
+def run_semihosting(elf: Path, work_dir: Path, timeout_s: float) -> None:
+    """Run a semihosting image in `work_dir` (it reads inputs.bin, writes outputs.bin) until it exits."""
+    require_tools("qemu-system-arm")
+    command = qemu_command(Path(elf).resolve(), "null")
+    try:
+        result = subprocess.run(command, cwd=work_dir, capture_output=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired:
+        raise FirmwareError(f"{Path(elf).name} did not finish within {timeout_s:.0f} s under QEMU") from None
+    if result.returncode != 0:
+        reasons = {2: "cannot open inputs.bin", 3: "cannot write outputs.bin", 4: "short input", 5: "app failed"}
+        why = reasons.get(result.returncode, result.stderr.decode(errors="replace").strip())
+        raise FirmwareError(f"{Path(elf).name} exited with {result.returncode} under QEMU: {why}")
