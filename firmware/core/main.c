@@ -7,6 +7,7 @@
 #include "protocol.h"
 #include "timing.h"
 #include "uart.h"
+#include "uart_buffer.h"
 
 #ifndef TINYML_FIRMWARE_VERSION
 #define TINYML_FIRMWARE_VERSION "0.0.0"
@@ -60,8 +61,9 @@ static size_t append_text(uint8_t *out, size_t at, size_t capacity, const char *
     return at;
 }
 
-/* INFO reply: <BBBB4HIII (version, counter unit, input type, rank, shape, input bytes, features, outputs), then
- * NUL-terminated app, model, firmware version, board. Decoded by shared/board/client.py. */
+/* INFO reply: <BBBB4HIIII (version, counter unit, input type, rank, shape, input bytes, features, outputs, bytes
+ * lost to a full receive ring), then NUL-terminated app, model, firmware version, board. Decoded by
+ * shared/board/client.py. */
 static void handle_info(uint8_t seq)
 {
     static uint8_t info[INFO_BYTES];
@@ -75,7 +77,8 @@ static void handle_info(uint8_t seq)
     put_u32(info + 12, app_info.input_bytes);
     put_u32(info + 16, app_info.feature_count);
     put_u32(info + 20, app_info.output_count);
-    size_t at = 24;
+    put_u32(info + 24, uart_rx_overflows());
+    size_t at = 28;
     at = append_text(info, at, INFO_BYTES, app_info.app_name);
     at = append_text(info, at, INFO_BYTES, app_info.model_name);
     at = append_text(info, at, INFO_BYTES, TINYML_FIRMWARE_VERSION);

@@ -31,7 +31,7 @@ from shared.board.protocol import (
 
 BAUD_RATE = 115200
 ST_LINK_VENDOR_ID = 0x0483  # STMicroelectronics: the ST-LINK/V2-1 on the DISCO board enumerates with it
-INFO_FORMAT = "<BBBB4HIII"
+INFO_FORMAT = "<BBBB4HIIII"
 INFER_FORMAT = "<HHII"
 
 
@@ -56,6 +56,7 @@ class DeviceInfo:
     model: str
     firmware_version: str
     board: str
+    rx_bytes_lost: int  # received bytes dropped because the device's receive ring was full (should stay 0)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class DeviceClient:
         self._seq = 0
         self.stray_frames: list[Frame | Rejected] = []  # replies to other requests (e.g. errors for garbage)
         self.retries = 0
+        self.retry_reasons: list[str] = []
 
     def next_seq(self) -> int:
         self._seq = self._seq % 255 + 1
@@ -127,6 +129,7 @@ class DeviceClient:
                 if not damaged or attempt == retries:
                     raise
                 self.retries += 1
+                self.retry_reasons.append(str(error))
         raise AssertionError("unreachable")
 
     def wait_reply(self, msg_type: int, seq: int, timeout_s: float | None = None) -> Frame:
@@ -146,7 +149,7 @@ class DeviceClient:
         payload = self.request("INFO").payload
         fixed = struct.calcsize(INFO_FORMAT)
         version, unit, input_type, rank, *rest = struct.unpack_from(INFO_FORMAT, payload)
-        shape, (input_bytes, feature_count, output_count) = rest[:4], rest[4:]
+        shape, (input_bytes, feature_count, output_count, rx_bytes_lost) = rest[:4], rest[4:]
         texts = payload[fixed:].split(b"\0")
         if len(texts) < 4:
             raise DeviceError(f"INFO reply too short: {payload!r}")
@@ -154,7 +157,7 @@ class DeviceClient:
         unit_name = {v: k.lower() for k, v in COUNTER_UNITS.items()}.get(unit, f"unit {unit}")
         return DeviceInfo(
             version, unit_name, input_type, tuple(shape[:rank]), input_bytes, feature_count, output_count,
-            app, model, firmware_version, board,
+            app, model, firmware_version, board, rx_bytes_lost,
         )  # fmt: skip
 
     def infer(self, raw: bytes) -> InferResult:

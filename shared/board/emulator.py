@@ -8,9 +8,13 @@ runs a semihosting image to completion on an input file (bulk evaluation).
 from __future__ import annotations
 
 import socket
+import struct
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from shared.board.firmware import FirmwareError, require_tools
 
@@ -124,3 +128,42 @@ def run_semihosting(elf: Path, work_dir: Path, timeout_s: float) -> None:
         reasons = {2: "cannot open inputs.bin", 3: "cannot write outputs.bin", 4: "short input", 5: "app failed"}
         why = reasons.get(result.returncode, result.stderr.decode(errors="replace").strip())
         raise FirmwareError(f"{Path(elf).name} exited with {result.returncode} under QEMU: {why}")
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    scores: np.ndarray  # (N, output_count) int8
+    feature_counts: np.ndarray  # (N,) uint32, instructions spent on features
+    inference_counts: np.ndarray  # (N,) uint32, instructions spent on the model
+    features: np.ndarray  # (N, feature_count) float32
+    counter_unit: int
+
+
+OUTPUTS_MAGIC = 0x4F4C4D54  # "TMLO", see firmware/core/main_semihosting.c
+
+
+def run_bulk(elf: Path, raw_inputs: np.ndarray, work_dir: Path, timeout_s: float) -> BulkResult:
+    """All inputs (N, input_bytes) uint8 through a semihosting image in one QEMU run; its outputs, decoded."""
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    raw_inputs = np.ascontiguousarray(raw_inputs, dtype=np.uint8)
+    (work_dir / "inputs.bin").write_bytes(raw_inputs.tobytes())
+    outputs = work_dir / "outputs.bin"
+    outputs.unlink(missing_ok=True)
+    run_semihosting(elf, work_dir, timeout_s)
+    data = outputs.read_bytes()
+    magic, _version, n_out, n_features, unit, input_bytes = struct.unpack_from("<6I", data)
+    if magic != OUTPUTS_MAGIC or input_bytes != raw_inputs.shape[1]:
+        raise FirmwareError(f"{outputs}: not a bulk output for {raw_inputs.shape[1]}-byte inputs")
+    record = np.dtype([("scores", "i1", (n_out,)), ("feature_count", "<u4"), ("inference_count", "<u4"),
+                       ("features", "<f4", (n_features,))])  # fmt: skip
+    records = np.frombuffer(data, dtype=record, offset=24)
+    if len(records) != len(raw_inputs):
+        raise FirmwareError(f"{outputs}: {len(records)} results for {len(raw_inputs)} inputs")
+    return BulkResult(
+        records["scores"].reshape(len(records), n_out).copy(),
+        records["feature_count"].copy(),
+        records["inference_count"].copy(),
+        records["features"].reshape(len(records), n_features).copy(),
+        unit,
+    )

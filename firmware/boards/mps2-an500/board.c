@@ -48,12 +48,14 @@ static volatile uint32_t systick_periods;
 
 void SysTick_Handler(void) { systick_periods++; }
 
+/* Clear the interrupt first, then drain: a byte landing after the last read raises the interrupt again. (The other
+ * order loses it: cleared after arriving, it sits in the one-byte buffer with no interrupt, and the line stops.) */
 static void uart0_rx_handler(void)
 {
+    UART_INTSTATUS = UART_INT_RX;
     while (UART_STATE & UART_STATE_RX_FULL) {
         uart_rx_push((uint8_t)(UART_DATA & 0xFFu));
     }
-    UART_INTSTATUS = UART_INT_RX;
 }
 
 typedef void (*vector_t)(void);
