@@ -88,10 +88,11 @@ def _check_info(info: DeviceInfo, app: str, reference: HostReference) -> list[st
     problems = []
     if info.app != app:
         problems.append(f"the board runs app {info.app!r}, not {app!r}")
-    if info.input_bytes != reference.raw_inputs.shape[1]:
-        problems.append(f"the board expects {info.input_bytes}-byte inputs, the host has {reference.raw_inputs.shape[1]}")
-    if info.output_count != reference.expected_scores.shape[1]:
-        problems.append(f"the board gives {info.output_count} scores, the host {reference.expected_scores.shape[1]}")
+    host_bytes, host_classes = reference.raw_inputs.shape[1], reference.expected_scores.shape[1]
+    if info.input_bytes != host_bytes:
+        problems.append(f"the board expects {info.input_bytes}-byte inputs, the host has {host_bytes}")
+    if info.output_count != host_classes:
+        problems.append(f"the board gives {info.output_count} scores, the host {host_classes}")
     return problems
 
 
@@ -151,6 +152,20 @@ def _image_sizes(image: FirmwareImage, stm32_image: FirmwareImage | None) -> dic
     return sizes
 
 
+def _run_bulk(app, generated_dir, build_dir, reference, serial_scores, timeout_s):
+    """Every sample through the semihosting image; its result and the problems found."""
+    image = build_firmware(app, "mps2-an500", generated_dir, build_dir / "mps2-an500-semihosting", "semihosting")
+    timeout = timeout_s or 120.0 + 0.5 * len(reference.raw_inputs)
+    result = run_bulk(image.elf, reference.raw_inputs, build_dir / "bulk", timeout)
+    problems = []
+    if (mismatch := _first_score_mismatch(result.scores, reference.expected_scores)) is not None:
+        problems.append(f"bulk: {mismatch}")
+    if not np.array_equal(result.scores[: len(serial_scores)], serial_scores):
+        problems.append("bulk and serial runs of the same inputs gave different scores")
+    problems += [f"bulk: {p}" for p in _feature_problems(result.features, reference, slice(None))]
+    return result, problems
+
+
 def verify_on_emulator(
     app: str,
     generated_dir: Path,
@@ -183,14 +198,8 @@ def verify_on_emulator(
     metrics.update(_summary(serial["scores"], reference, slice(0, count)))
     counts = {"feature": serial["feature_counts"], "inference": serial["inference_counts"]}
     if bulk:
-        bulk_image = build_firmware(app, "mps2-an500", generated_dir, build_dir / "mps2-an500-semihosting", "semihosting")
-        timeout = bulk_timeout_s or 120.0 + 0.5 * len(reference.raw_inputs)
-        result = run_bulk(bulk_image.elf, reference.raw_inputs, build_dir / "bulk", timeout)
-        if (mismatch := _first_score_mismatch(result.scores, reference.expected_scores)) is not None:
-            problems.append(f"bulk: {mismatch}")
-        if not np.array_equal(result.scores[:count], serial["scores"]):
-            problems.append("bulk and serial runs of the same inputs gave different scores")
-        problems += [f"bulk: {p}" for p in _feature_problems(result.features, reference, slice(None))]
+        result, bulk_problems = _run_bulk(app, generated_dir, build_dir, reference, serial["scores"], bulk_timeout_s)
+        problems += bulk_problems
         metrics.update(_summary(result.scores, reference, slice(None)))
         counts = {"feature": result.feature_counts, "inference": result.inference_counts}
     metrics["instructions_per_inference"] = int(np.round(np.mean(counts["inference"])))
@@ -199,7 +208,7 @@ def verify_on_emulator(
     metrics["request_retries"] = retries
     metrics["wall_seconds"] = round(time.monotonic() - wall_start, 1)
     metrics.update(_image_sizes(serial_image, stm32_image))
-    metrics["problems"] = problems[:MAX_REPORTED_MISMATCHES * 4]
+    metrics["problems"] = problems[: MAX_REPORTED_MISMATCHES * 4]
     return metrics
 
 
