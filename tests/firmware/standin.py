@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist.pixels import PIXEL_MAX, scale_pixels
 from shared.board.firmware import write_config_header
+from shared.evaluate import quantize
 
 STANDIN_DIR = Path(__file__).with_name("standin_model")
 INPUT_SCALE = np.float32(0.00392156886)
 INPUT_ZERO_POINT = -128
-PIXEL_DIVISOR = np.float32(255.0)
 
 
 def write_generated_dir(out: Path) -> Path:
@@ -21,25 +22,19 @@ def write_generated_dir(out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name in ("model.c", "model.h"):
         (out / name).write_text((STANDIN_DIR / name).read_text())
-    values = {"image_rows": 28, "image_cols": 28, "pixel_divisor": float(PIXEL_DIVISOR), "model_name": "standin"}
+    values = {"image_rows": 28, "image_cols": 28, "pixel_divisor": float(PIXEL_MAX), "model_name": "standin"}
     write_config_header(out, "mnist", values, "tests/firmware/standin.py")
     return out
 
 
 def pixel_features(images: np.ndarray) -> np.ndarray:
-    """(N, 784) uint8 -> (N, 784) float32, the host's pixel scaling."""
-    return images.astype(np.float32) / PIXEL_DIVISOR
-
-
-def quantize(features: np.ndarray) -> np.ndarray:
-    """float32 -> int8 with the model's input scale and zero point, round half to even, in float32."""
-    q = np.rint(features / INPUT_SCALE) + np.float32(INPUT_ZERO_POINT)
-    return np.clip(q, -128, 127).astype(np.int8)
+    """(N, 784) uint8 -> (N, 784) float32, the host's pixel scaling (mnist/pixels.py)."""
+    return scale_pixels(images.reshape(-1, 28, 28)).reshape(len(images), -1)
 
 
 def standin_scores(images: np.ndarray) -> np.ndarray:
     """(N, 784) uint8 -> (N, 10) int8, what the firmware must answer."""
-    q = quantize(pixel_features(images)).astype(np.int32) - INPUT_ZERO_POINT
+    q = quantize(pixel_features(images), float(INPUT_SCALE), INPUT_ZERO_POINT).astype(np.int32) - INPUT_ZERO_POINT
     sums = np.stack([q[:, k::10].sum(axis=1) for k in range(10)], axis=1)  # (N, 10): pixels i with i % 10 == k
     return np.clip((sums >> 6) - 128, -128, 127).astype(np.int8)
 

@@ -33,7 +33,7 @@ int app_features(const uint8_t *raw, size_t raw_bytes, const float **features)
     if (raw_bytes != MODEL_INPUT_SIZE) {
         return 1;
     }
-    /* float32 division, as numpy's uint8 -> float32 array / np.float32(MNIST_PIXEL_DIVISOR) */
+    /* float32 division, as mnist/pixels.py scale_pixels: uint8 -> float32 array / np.float32(255) */
     for (size_t i = 0; i < MODEL_INPUT_SIZE; i++) {
         pixels[i] = (float)raw[i] / MNIST_PIXEL_DIVISOR;
     }
@@ -41,11 +41,18 @@ int app_features(const uint8_t *raw, size_t raw_bytes, const float **features)
     return 0;
 }
 
-/* TFLite's input quantization, q = clamp(round_half_even(x / scale) + zero_point, -128, 127), in float32 as the
- * host does it (shared.evaluate.quantize_input); rintf rounds half to even in the default rounding mode. */
+/* TFLite's QUANTIZE rule, q = clamp(round(x / scale) + zero_point, -128, 127) with round half away from zero
+ * (std::round), written step by step in float32 exactly as the host computes it (shared/evaluate.py quantize:
+ * sign(v) * floor(|v| + 0.5)), so even |v| just below 0.5, where floor(|v| + 0.5f) rounds up, agrees. */
+static float round_half_away(float v)
+{
+    float magnitude = floorf(fabsf(v) + 0.5f);
+    return v < 0.0f ? -magnitude : magnitude;
+}
+
 static int8_t quantize(float x)
 {
-    float q = rintf(x / MODEL_INPUT_SCALE) + (float)MODEL_INPUT_ZERO_POINT;
+    float q = round_half_away(x / MODEL_INPUT_SCALE) + (float)MODEL_INPUT_ZERO_POINT;
     if (q < -128.0f) {
         return -128;
     }
