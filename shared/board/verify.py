@@ -235,3 +235,46 @@ def verify_on_port(app: str, port: str | None, reference: HostReference, samples
     metrics["wall_seconds"] = round(time.monotonic() - wall_start, 1)
     metrics["problems"] = problems + serial["problems"]
     return metrics
+
+
+def tflm_expected_scores(model_bytes: bytes, model_inputs: np.ndarray) -> np.ndarray:
+    """(N, classes) int8: what the TFLM host runtime answers for float model inputs, quantized as the host does."""
+    from shared.evaluate import quantize_input
+    from shared.tflm import run_tflm
+
+    scores = run_tflm(model_bytes, quantize_input(model_bytes, model_inputs))
+    return scores.reshape(len(scores), -1)
+
+
+def check_device(
+    app: str,
+    tflite: Path,
+    firmware_dir: Path,
+    raw_inputs: np.ndarray,
+    labels: np.ndarray,
+    model_inputs: np.ndarray,
+    config_values: dict[str, object],
+    host_features: np.ndarray | None = None,
+    numpy_features: np.ndarray | None = None,
+    port: str | None = None,
+    serial_samples: int = 100,
+    bulk: bool = True,
+) -> dict:
+    """The whole device step of a demo: generated C for `tflite`, `<app>_config.h` from `config_values`, expected
+    scores from the TFLM runtime, then the emulator (port None) or the real board on `port`. Returns metrics."""
+    from shared.board.firmware import generate_model_code, write_config_header
+
+    model_bytes = Path(tflite).read_bytes()
+    reference = HostReference(
+        np.asarray(raw_inputs, dtype=np.uint8).reshape(len(raw_inputs), -1),
+        tflm_expected_scores(model_bytes, model_inputs),
+        np.asarray(labels),
+        host_features,
+        numpy_features,
+    )
+    if port is not None:
+        return verify_on_port(app, port, reference, samples=serial_samples)
+    generated = Path(firmware_dir) / "generated"
+    generate_model_code(Path(tflite), generated)
+    write_config_header(generated, app, config_values, f"python -m {app} (config)")
+    return verify_on_emulator(app, generated, Path(firmware_dir), reference, serial_samples, bulk)
