@@ -1,5 +1,7 @@
-/* STM32F746G-DISCO (STM32F746NG, Cortex-M7): 216 MHz from the 25 MHz HSE crystal, USART1 on PA9/PA10 (the
- * ST-LINK virtual COM port) at 115200 8N1, DWT cycle counter, I- and D-cache on.
+/* STM32F746G-DISCO (STM32F746NG, Cortex-M7): 216 MHz from the 25 MHz HSE crystal, USART1 at 115200 8N1 as the
+ * ST-LINK virtual COM port, DWT cycle counter, I- and D-cache on.
+ * The board wires the ST-LINK's VCP to USART1_TX = PA9 and USART1_RX = PB7 (board user manual UM1907 and ST's BSP),
+ * not PA10 (not wired to the ST-LINK on this board); both pins use alternate function 7.
  * Register addresses and bit positions: ST RM0385 (reference manual) and Arm DDI 0489 (Cortex-M7). */
 #include <stdint.h>
 
@@ -24,6 +26,7 @@
 #define RCC_CR_PLLRDY (1u << 25)
 #define RCC_APB1ENR_PWREN (1u << 28)
 #define RCC_AHB1ENR_GPIOAEN (1u << 0)
+#define RCC_AHB1ENR_GPIOBEN (1u << 1)
 #define RCC_APB2ENR_USART1EN (1u << 4)
 
 #define PWR_CR1 REG(0x40007000u)
@@ -42,8 +45,12 @@
 #define GPIOA_BASE 0x40020000u
 #define GPIOA_MODER REG(GPIOA_BASE + 0x00u)
 #define GPIOA_OSPEEDR REG(GPIOA_BASE + 0x08u)
-#define GPIOA_PUPDR REG(GPIOA_BASE + 0x0Cu)
 #define GPIOA_AFRH REG(GPIOA_BASE + 0x24u)
+#define GPIOB_BASE 0x40020400u
+#define GPIOB_MODER REG(GPIOB_BASE + 0x00u)
+#define GPIOB_OSPEEDR REG(GPIOB_BASE + 0x08u)
+#define GPIOB_PUPDR REG(GPIOB_BASE + 0x0Cu)
+#define GPIOB_AFRL REG(GPIOB_BASE + 0x20u)
 
 #define USART1_BASE 0x40011000u
 #define USART1_CR1 REG(USART1_BASE + 0x00u)
@@ -124,7 +131,9 @@ static void clock_init(void)
     PWR_CR1 |= PWR_CR1_VOS_SCALE1;
     RCC_CR |= RCC_CR_HSEON;
     wait_set(&RCC_CR, RCC_CR_HSERDY);
-    RCC_PLLCFGR = 25u | (432u << 6) | (0u << 16) | (1u << 22) | (9u << 24);
+    /* PLLM [5:0] = 25, PLLN [14:6] = 432, PLLP [17:16] = 0 (/2), PLLSRC [22] = HSE, PLLQ [27:24] = 9; the other
+     * bits keep their reset values. */
+    RCC_PLLCFGR = (RCC_PLLCFGR & ~0x0F437FFFu) | 25u | (432u << 6) | (0u << 16) | (1u << 22) | (9u << 24);
     RCC_CR |= RCC_CR_PLLON;
     PWR_CR1 |= PWR_CR1_ODEN;
     wait_set(&PWR_CSR1, PWR_CSR1_ODRDY);
@@ -134,7 +143,9 @@ static void clock_init(void)
     FLASH_ACR = FLASH_ACR_LATENCY_7WS | FLASH_ACR_PRFTEN | FLASH_ACR_ARTEN;
     while ((FLASH_ACR & 0xFu) != FLASH_ACR_LATENCY_7WS) {
     }
-    RCC_CFGR = (RCC_CFGR & ~0xFCF3u) | (5u << 10) | (4u << 13) | 2u; /* PPRE1 /4, PPRE2 /2, SW = PLL */
+    /* Bus dividers first (HPRE /1, PPRE1 /4, PPRE2 /2), then switch: APB1 <= 54 MHz and APB2 <= 108 MHz at all times. */
+    RCC_CFGR = (RCC_CFGR & ~0xFCF0u) | (5u << 10) | (4u << 13);
+    RCC_CFGR = (RCC_CFGR & ~0x3u) | 2u; /* SW = PLL */
     while (((RCC_CFGR >> 2) & 3u) != 2u) {
     }
 }
@@ -175,14 +186,18 @@ void board_init(void)
 
 void uart_init(void)
 {
-    RCC_AHB1ENR |= RCC_AHB1ENR_GPIOAEN;
+    RCC_AHB1ENR |= RCC_AHB1ENR_GPIOAEN | RCC_AHB1ENR_GPIOBEN;
     RCC_APB2ENR |= RCC_APB2ENR_USART1EN;
     barrier();
-    /* PA9 = USART1_TX, PA10 = USART1_RX: alternate function 7, high speed, pull-up on RX. */
-    GPIOA_MODER = (GPIOA_MODER & ~((3u << 18) | (3u << 20))) | (2u << 18) | (2u << 20);
-    GPIOA_OSPEEDR |= (3u << 18) | (3u << 20);
-    GPIOA_PUPDR = (GPIOA_PUPDR & ~(3u << 20)) | (1u << 20);
-    GPIOA_AFRH = (GPIOA_AFRH & ~((0xFu << 4) | (0xFu << 8))) | (7u << 4) | (7u << 8);
+    /* PA9 = USART1_TX: alternate function 7 (AFRH bits 7:4), high speed. */
+    GPIOA_MODER = (GPIOA_MODER & ~(3u << 18)) | (2u << 18);
+    GPIOA_OSPEEDR |= 3u << 18;
+    GPIOA_AFRH = (GPIOA_AFRH & ~(0xFu << 4)) | (7u << 4);
+    /* PB7 = USART1_RX: alternate function 7 (AFRL bits 31:28), pull-up so an idle line reads as mark. */
+    GPIOB_MODER = (GPIOB_MODER & ~(3u << 14)) | (2u << 14);
+    GPIOB_OSPEEDR |= 3u << 14;
+    GPIOB_PUPDR = (GPIOB_PUPDR & ~(3u << 14)) | (1u << 14);
+    GPIOB_AFRL = (GPIOB_AFRL & ~(0xFu << 28)) | (7u << 28);
     USART1_BRR = (PCLK2_HZ + BAUD_RATE / 2u) / BAUD_RATE; /* oversampling by 16 */
     USART1_CR1 = USART_CR1_UE | USART_CR1_RE | USART_CR1_TE | USART_CR1_RXNEIE;
     NVIC_ISER(USART1_IRQ / 32u) = 1u << (USART1_IRQ % 32u);
