@@ -96,7 +96,7 @@ def _check_info(info: DeviceInfo, app: str, reference: HostReference) -> list[st
     return problems
 
 
-def _measure_throughput(device: DeviceClient) -> float:
+def measure_throughput(device: DeviceClient) -> float:
     """Payload bytes per second through the link, both directions counted (one ECHO of 16000 bytes)."""
     payload = bytes(range(256)) * (THROUGHPUT_PAYLOAD_BYTES // 256) + bytes(THROUGHPUT_PAYLOAD_BYTES % 256)
     start = time.monotonic()
@@ -186,7 +186,7 @@ def verify_on_emulator(
         info = device.info()
         problems = _check_info(info, app, reference)
         serial = run_serial(device, reference, count) if not problems else None
-        throughput = _measure_throughput(device)
+        throughput = measure_throughput(device)
         retries = device.retries
     metrics: dict = {"board": "mps2-an500", "emulator": "qemu-system-arm -M mps2-an500 -icount shift=0"}
     metrics["counter_unit"] = info.counter_unit
@@ -222,7 +222,7 @@ def verify_on_port(app: str, port: str | None, reference: HostReference, samples
         problems = _check_info(info, app, reference)
         count = min(samples, len(reference.raw_inputs))
         serial = run_serial(device, reference, count) if not problems else None
-        throughput = _measure_throughput(device) if serial is not None else None
+        throughput = measure_throughput(device) if serial is not None else None
     metrics: dict = {"board": info.board, "port": serial_port.name, "counter_unit": info.counter_unit}
     if serial is None:
         return {**metrics, "problems": problems}
