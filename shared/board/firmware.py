@@ -67,10 +67,18 @@ class FirmwareImage:
         )
 
 
-def require_tools(*names: str) -> dict[str, str]:
-    """Paths of the named executables, or FirmwareError saying exactly what to install."""
+def require_tools(*names: str, install: bool = False) -> dict[str, str]:
+    """Paths of the named executables, or FirmwareError saying exactly what to install.
+
+    With install=True, running as root on a Debian/Ubuntu system (apt-get present), the packages are installed,
+    saying so on stderr first; otherwise nothing is ever installed."""
     found = {name: shutil.which(name) for name in names}
     missing = [name for name, path in found.items() if path is None]
+    if missing and install and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"{', '.join(missing)} not found; running as root, so: {INSTALL_HINT}", file=sys.stderr)
+        _run(["apt-get", "update", "-qq"], "apt-get update")
+        _run(["apt-get", "install", "-y", "-qq", *INSTALL_HINT.split()[2:]], "apt-get install")
+        return require_tools(*names)
     if missing:
         raise FirmwareError(f"{', '.join(missing)} not found; install with: sudo {INSTALL_HINT}")
     return found  # type: ignore[return-value]
@@ -100,8 +108,11 @@ def build_firmware(
     variant: str = "serial",
     werror: bool | None = None,
     cmake_args: tuple[str, ...] = (),
+    install_tools: bool = False,
 ) -> FirmwareImage:
-    """Configure and build one image; returns its ELF path and sizes. Raises FirmwareError with the tool output."""
+    """Configure and build one image; returns its ELF path and sizes. Raises FirmwareError with the tool output.
+
+    install_tools=True lets a root user on Debian/Ubuntu get the missing tools installed (see require_tools)."""
     if board not in BOARDS:
         raise FirmwareError(f"unknown board {board!r}; known: {', '.join(BOARDS)}")
     if variant not in VARIANTS:
@@ -109,7 +120,7 @@ def build_firmware(
     generated_dir = Path(generated_dir).resolve()
     if not (generated_dir / "model.h").is_file():
         raise FirmwareError(f"{generated_dir} has no model.h: generate the model code first (shared.codegen)")
-    require_tools("cmake", "arm-none-eabi-gcc", "arm-none-eabi-size", "arm-none-eabi-objcopy")
+    require_tools("cmake", "arm-none-eabi-gcc", "arm-none-eabi-size", "arm-none-eabi-objcopy", install=install_tools)
     if werror is None:
         werror = os.environ.get("TINYML_LABS_STRICT") == "1"
     build_dir = Path(build_dir).resolve()

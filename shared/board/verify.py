@@ -174,11 +174,15 @@ def verify_on_emulator(
     serial_samples: int = 100,
     bulk: bool = True,
     bulk_timeout_s: float | None = None,
+    install_tools: bool = False,
 ) -> dict:
-    """Build, run under QEMU (serial path for `serial_samples`, semihosting for all), compare with the host."""
+    """Build, run under QEMU (serial path for `serial_samples`, semihosting for all), compare with the host.
+    install_tools: as root on Debian/Ubuntu, apt-get the toolchain and QEMU if missing (saying so)."""
     wall_start = time.monotonic()
     build_dir = Path(build_dir)
-    serial_image = build_firmware(app, "mps2-an500", generated_dir, build_dir / "mps2-an500-serial")
+    serial_image = build_firmware(
+        app, "mps2-an500", generated_dir, build_dir / "mps2-an500-serial", install_tools=install_tools
+    )
     stm32_image = build_firmware(app, "stm32f746g-disco", generated_dir, build_dir / "stm32f746g-disco-serial")
     count = min(serial_samples, len(reference.raw_inputs))
     with Emulator(serial_image.elf) as emulator:
@@ -259,6 +263,7 @@ def check_device(
     port: str | None = None,
     serial_samples: int = 100,
     bulk: bool = True,
+    install_tools: bool = False,
 ) -> dict:
     """The whole device step of a demo: generated C for `tflite`, `<app>_config.h` from `config_values`, expected
     scores from the TFLM runtime, then the emulator (port None) or the real board on `port`. Returns metrics."""
@@ -277,4 +282,6 @@ def check_device(
     generated = Path(firmware_dir) / "generated"
     generate_model_code(Path(tflite), generated)
     write_config_header(generated, app, config_values, f"python -m {app} (config)")
-    return verify_on_emulator(app, generated, Path(firmware_dir), reference, serial_samples, bulk)
+    return verify_on_emulator(
+        app, generated, Path(firmware_dir), reference, serial_samples, bulk, install_tools=install_tools
+    )
