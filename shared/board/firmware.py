@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,10 +110,15 @@ def build_firmware(
     werror: bool | None = None,
     cmake_args: tuple[str, ...] = (),
     install_tools: bool = False,
+    library_sources: Sequence[Path] = (),
+    library_include_dirs: Sequence[Path] = (),
+    library_flags: Sequence[str] = (),
 ) -> FirmwareImage:
     """Configure and build one image; returns its ELF path and sizes. Raises FirmwareError with the tool output.
 
-    install_tools=True lets a root user on Debian/Ubuntu get the missing tools installed (see require_tools)."""
+    library_*: third-party C the app needs (e.g. `shared.cmsis_dsp.mfcc_sources()`, `include_dirs()`,
+    `compile_flags()`), built without our warning flags. install_tools=True lets a root user on Debian/Ubuntu get
+    missing tools installed (see require_tools)."""
     if board not in BOARDS:
         raise FirmwareError(f"unknown board {board!r}; known: {', '.join(BOARDS)}")
     if variant not in VARIANTS:
@@ -130,7 +136,11 @@ def build_firmware(
         f"-DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE}",
         f"-DTINYML_APP={app}", f"-DTINYML_BOARD={board}", f"-DTINYML_VARIANT={variant}",
         f"-DTINYML_GENERATED_DIR={generated_dir}", f"-DTINYML_PYTHON={sys.executable}",
-        f"-DTINYML_WERROR={'ON' if werror else 'OFF'}", *cmake_args,
+        f"-DTINYML_WERROR={'ON' if werror else 'OFF'}",
+        f"-DTINYML_LIBRARY_SOURCES={';'.join(str(Path(p).resolve()) for p in library_sources)}",
+        f"-DTINYML_LIBRARY_INCLUDE_DIRS={';'.join(str(Path(p).resolve()) for p in library_include_dirs)}",
+        f"-DTINYML_LIBRARY_FLAGS={';'.join(library_flags)}",
+        *cmake_args,
     ]  # fmt: skip
     _run(configure, f"configuring firmware for {app} on {board}")
     _run(["cmake", "--build", str(build_dir)], f"building firmware for {app} on {board}")

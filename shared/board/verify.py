@@ -152,9 +152,10 @@ def _image_sizes(image: FirmwareImage, stm32_image: FirmwareImage | None) -> dic
     return sizes
 
 
-def _run_bulk(app, generated_dir, build_dir, reference, serial_scores, timeout_s):
+def _run_bulk(app, generated_dir, build_dir, reference, serial_scores, timeout_s, build_options):
     """Every sample through the semihosting image; its result and the problems found."""
-    image = build_firmware(app, "mps2-an500", generated_dir, build_dir / "mps2-an500-semihosting", "semihosting")
+    out = build_dir / "mps2-an500-semihosting"
+    image = build_firmware(app, "mps2-an500", generated_dir, out, "semihosting", **build_options)
     timeout = timeout_s or 120.0 + 0.5 * len(reference.raw_inputs)
     result = run_bulk(image.elf, reference.raw_inputs, build_dir / "bulk", timeout)
     problems = []
@@ -175,15 +176,18 @@ def verify_on_emulator(
     bulk: bool = True,
     bulk_timeout_s: float | None = None,
     install_tools: bool = False,
+    build_options: dict | None = None,
 ) -> dict:
     """Build, run under QEMU (serial path for `serial_samples`, semihosting for all), compare with the host.
-    install_tools: as root on Debian/Ubuntu, apt-get the toolchain and QEMU if missing (saying so)."""
+    install_tools: as root on Debian/Ubuntu, apt-get the toolchain and QEMU if missing (saying so).
+    build_options: keyword arguments for every build_firmware call (e.g. library_sources for CMSIS-DSP)."""
     wall_start = time.monotonic()
     build_dir = Path(build_dir)
+    options = dict(build_options or {})
     serial_image = build_firmware(
-        app, "mps2-an500", generated_dir, build_dir / "mps2-an500-serial", install_tools=install_tools
+        app, "mps2-an500", generated_dir, build_dir / "mps2-an500-serial", install_tools=install_tools, **options
     )
-    stm32_image = build_firmware(app, "stm32f746g-disco", generated_dir, build_dir / "stm32f746g-disco-serial")
+    stm32_image = build_firmware(app, "stm32f746g-disco", generated_dir, build_dir / "stm32f746g-disco-serial", **options)
     count = min(serial_samples, len(reference.raw_inputs))
     with Emulator(serial_image.elf) as emulator:
         device = DeviceClient(emulator.serial)
@@ -202,7 +206,9 @@ def verify_on_emulator(
     metrics.update(_summary(serial["scores"], reference, slice(0, count)))
     counts = {"feature": serial["feature_counts"], "inference": serial["inference_counts"]}
     if bulk:
-        result, bulk_problems = _run_bulk(app, generated_dir, build_dir, reference, serial["scores"], bulk_timeout_s)
+        result, bulk_problems = _run_bulk(
+            app, generated_dir, build_dir, reference, serial["scores"], bulk_timeout_s, options
+        )
         problems += bulk_problems
         metrics.update(_summary(result.scores, reference, slice(None)))
         counts = {"feature": result.feature_counts, "inference": result.inference_counts}
@@ -264,6 +270,7 @@ def check_device(
     serial_samples: int = 100,
     bulk: bool = True,
     install_tools: bool = False,
+    build_options: dict | None = None,
 ) -> dict:
     """The whole device step of a demo: generated C for `tflite`, `<app>_config.h` from `config_values`, expected
     scores from the TFLM runtime, then the emulator (port None) or the real board on `port`. Returns metrics."""
@@ -283,5 +290,6 @@ def check_device(
     generate_model_code(Path(tflite), generated)
     write_config_header(generated, app, config_values, f"python -m {app} (config)")
     return verify_on_emulator(
-        app, generated, Path(firmware_dir), reference, serial_samples, bulk, install_tools=install_tools
-    )
+        app, generated, Path(firmware_dir), reference, serial_samples, bulk,
+        install_tools=install_tools, build_options=build_options,
+    )  # fmt: skip

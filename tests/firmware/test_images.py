@@ -51,3 +51,18 @@ def test_unknown_board_is_refused(tmp_path):
     generated = write_generated_dir(tmp_path / "generated")
     with pytest.raises(FirmwareError, match="unknown board"):
         build_firmware("mnist", "arduino-uno", generated, tmp_path / "build")
+
+
+def test_third_party_sources_build_without_our_warning_flags(tmp_path):
+    """A library file that warns under -Wconversion still builds with -Werror on our own sources."""
+    library = tmp_path / "thirdparty"
+    library.mkdir()
+    (library / "narrow.h").write_text("int narrow_twice(int x);\n")
+    (library / "narrow.c").write_text('#include "narrow.h"\nint narrow_twice(int x) { char c = x; return c * 2; }\n')
+    generated = write_generated_dir(tmp_path / "generated")
+    image = build_firmware(
+        "mnist", "mps2-an500", generated, tmp_path / "build", werror=True,
+        library_sources=[library / "narrow.c"], library_include_dirs=[library], library_flags=["-DNARROW_LIB=1"],
+    )  # fmt: skip
+    assert image.elf.is_file()
+    assert "-DNARROW_LIB=1" in (tmp_path / "build" / "CMakeCache.txt").read_text()
