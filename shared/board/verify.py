@@ -187,7 +187,8 @@ def verify_on_emulator(
     serial_image = build_firmware(
         app, "mps2-an500", generated_dir, build_dir / "mps2-an500-serial", install_tools=install_tools, **options
     )
-    stm32_image = build_firmware(app, "stm32f746g-disco", generated_dir, build_dir / "stm32f746g-disco-serial", **options)
+    stm32_dir = build_dir / "stm32f746g-disco-serial"
+    stm32_image = build_firmware(app, "stm32f746g-disco", generated_dir, stm32_dir, **options)
     count = min(serial_samples, len(reference.raw_inputs))
     with Emulator(serial_image.elf) as emulator:
         device = DeviceClient(emulator.serial)
