@@ -13,7 +13,11 @@
 #include "semihosting.h"
 #include "timing.h"
 
-enum { EXIT_OK = 0, EXIT_NO_INPUT = 2, EXIT_NO_OUTPUT = 3, EXIT_SHORT_INPUT = 4, EXIT_APP_FAILED = 5 };
+enum { EXIT_OK = 0, EXIT_NO_INPUT = 2, EXIT_NO_OUTPUT = 3, EXIT_SHORT_INPUT = 4, EXIT_APP_FAILED = 5, EXIT_FAULT = 6 };
+
+/* A fault ends the run with a status the host can name, instead of spinning until its timeout. */
+void HardFault_Handler(void);
+void HardFault_Handler(void) { semihosting_exit(EXIT_FAULT); }
 
 static uint8_t raw[PROTOCOL_MAX_PAYLOAD_BYTES];
 

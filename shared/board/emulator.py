@@ -125,7 +125,8 @@ def run_semihosting(elf: Path, work_dir: Path, timeout_s: float) -> None:
     except subprocess.TimeoutExpired:
         raise FirmwareError(f"{Path(elf).name} did not finish within {timeout_s:.0f} s under QEMU") from None
     if result.returncode != 0:
-        reasons = {2: "cannot open inputs.bin", 3: "cannot write outputs.bin", 4: "short input", 5: "app failed"}
+        reasons = {2: "cannot open inputs.bin", 3: "cannot write outputs.bin", 4: "inputs.bin is not whole inputs",
+                   5: "the app's features or model failed", 6: "hard fault"}  # fmt: skip
         why = reasons.get(result.returncode, result.stderr.decode(errors="replace").strip())
         raise FirmwareError(f"{Path(elf).name} exited with {result.returncode} under QEMU: {why}")
 

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from shared.board.client import DeviceClient, DeviceError, is_error
-from shared.board.emulator import Emulator, run_bulk
+from shared.board.emulator import Emulator, run_bulk, run_semihosting
+from shared.board.firmware import FirmwareError
 from shared.board.protocol import ERROR_CODES, HEADER_BYTES, MAX_PAYLOAD_BYTES, MESSAGE_TYPES, Frame, encode_frame
 from tests.conftest import require_tool
 from tests.firmware.standin import pixel_features, standin_scores
@@ -139,3 +140,10 @@ def test_semihosting_bulk_matches_host(standin_semihosting_image, tmp_path):
     np.testing.assert_array_equal(result.scores, standin_scores(images))
     np.testing.assert_array_equal(result.features.view(np.uint32), pixel_features(images).view(np.uint32))
     assert np.all(result.inference_counts > 0)
+
+
+def test_semihosting_refuses_a_partial_input(standin_semihosting_image, tmp_path):
+    require_tool("qemu-system-arm")
+    (tmp_path / "inputs.bin").write_bytes(bytes(784 + 100))
+    with pytest.raises(FirmwareError, match=r"exited with 4 under QEMU: inputs\.bin is not whole inputs"):
+        run_semihosting(standin_semihosting_image.elf, tmp_path, timeout_s=60)
