@@ -52,6 +52,10 @@ __attribute__((section(".isr_vector.core"), used)) const vector_t core_vector_ta
 
 void Reset_Handler(void)
 {
+    /* FPU first: with -mfloat-abi=hard the compiler may use FP registers anywhere, even in the loops below. */
+    SCB_CPACR |= 0xFu << 20; /* CP10 and CP11 full access: the single-precision FPU */
+    __asm volatile("dsb\n\tisb" ::: "memory");
+    SCB_VTOR = (uint32_t)(uintptr_t)core_vector_table;
     /* Word loops on purpose: built with -fno-tree-loop-distribute-patterns so GCC keeps them as loops instead
      * of calling memcpy/memset before .data exists. */
     uint32_t *src = &_sidata;
@@ -61,9 +65,6 @@ void Reset_Handler(void)
     for (uint32_t *dst = &_sbss; dst < &_ebss;) {
         *dst++ = 0u;
     }
-    SCB_VTOR = (uint32_t)(uintptr_t)core_vector_table;
-    SCB_CPACR |= 0xFu << 20; /* CP10 and CP11 full access: the single-precision FPU */
-    __asm volatile("dsb\n\tisb" ::: "memory");
     (void)main();
     for (;;) {
     }
