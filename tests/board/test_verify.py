@@ -4,7 +4,8 @@ for bit, scores byte for byte, and a planted disagreement reported with its samp
 import numpy as np
 import pytest
 
-from shared.board.verify import HostReference, verify_on_emulator
+from shared.board.emulator import Emulator
+from shared.board.verify import HostReference, verify_on_emulator, verify_on_port
 from tests.conftest import require_tool
 from tests.firmware.standin import pixel_features, standin_scores, write_generated_dir
 
@@ -37,3 +38,29 @@ def test_verify_on_emulator_reports_agreement_and_a_planted_mismatch(tmp_path):
     assert len(problems) == 2, problems
     assert problems[0].startswith("serial: sample 7: device scores differ from host at index 3")
     assert problems[1].startswith("bulk: sample 7: device scores differ from host at index 3")
+
+
+def test_verify_on_port_runs_the_real_board_path(standin_serial_image):
+    """verify_on_port, the `python -m <app> device --port` path, against the emulator's socket as the 'port'."""
+    require_tool("qemu-system-arm")
+    images = np.random.default_rng(6).integers(0, 256, size=(12, 784), dtype=np.uint8)
+    expected = standin_scores(images)
+    reference = HostReference(images, expected, np.argmax(expected, axis=1), host_features=pixel_features(images))
+    with Emulator(standin_serial_image.elf) as emulator:
+        emulator.serial.close()  # QEMU's tcp server takes the next client: verify_on_port connects as a port would
+        metrics = verify_on_port("mnist", emulator.url, reference, samples=10)
+    assert metrics["problems"] == []
+    assert (metrics["board"], metrics["samples"], metrics["agree_with_host"], metrics["accuracy"]) == (
+        "mps2-an500", 10, 1.0, 1.0,
+    )  # fmt: skip
+    assert metrics["instructions_per_inference"] > 0
+
+
+def test_verify_on_port_refuses_another_app(standin_serial_image):
+    require_tool("qemu-system-arm")
+    images = np.zeros((2, 784), dtype=np.uint8)
+    reference = HostReference(images, np.zeros((2, 10), np.int8), np.zeros(2, int))
+    with Emulator(standin_serial_image.elf) as emulator:
+        emulator.serial.close()
+        metrics = verify_on_port("kws", emulator.url, reference)
+    assert metrics["problems"] == ["the board runs app 'mnist', not 'kws'"]
