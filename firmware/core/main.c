@@ -125,11 +125,12 @@ static void handle_infer(const protocol_event_t *ev)
 static void handle_features(const protocol_event_t *ev)
 {
     const float *features = NULL;
-    if (app_features(ev->payload, ev->length, &features) != 0) {
-        send_error(ev->seq, ev->type, ERR_APP_FAILED);
+    size_t bytes = app_info.feature_count * sizeof(float);
+    if (bytes > PROTOCOL_MAX_PAYLOAD_BYTES || app_features(ev->payload, ev->length, &features) != 0) {
+        send_error(ev->seq, ev->type, ERR_APP_FAILED); /* more than 4096 features do not fit one frame */
         return;
     }
-    reply(ev->type, ev->seq, (const uint8_t *)features, app_info.feature_count * sizeof(float), NULL, 0);
+    reply(ev->type, ev->seq, (const uint8_t *)features, bytes, NULL, 0);
 }
 
 static void handle_frame(const protocol_event_t *ev)
