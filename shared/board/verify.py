@@ -248,6 +248,14 @@ def verify_on_port(app: str, port: str | None, reference: HostReference, samples
     return metrics
 
 
+def raw_bytes(samples: np.ndarray) -> np.ndarray:
+    """(N, ...) raw samples of any numeric dtype -> (N, bytes) uint8, little-endian: what goes over the wire
+    (uint8 pixels as they are, int16 PCM as 2 bytes a sample, float32 m/s^2 as 4)."""
+    samples = np.asarray(samples)
+    little = samples.astype(samples.dtype.newbyteorder("<"), copy=False)
+    return np.ascontiguousarray(little).view(np.uint8).reshape(len(samples), -1)
+
+
 def tflm_expected_scores(model_bytes: bytes, model_inputs: np.ndarray) -> np.ndarray:
     """(N, classes) int8: what the TFLM host runtime answers for float model inputs, quantized as the host does."""
     from shared.evaluate import quantize_input
@@ -261,9 +269,9 @@ def check_device(
     app: str,
     tflite: Path,
     firmware_dir: Path,
-    raw_inputs: np.ndarray,
+    raw_inputs: np.ndarray,  # (N, ...) raw samples in their own dtype (uint8 pixels, int16 PCM, float32 m/s^2)
     labels: np.ndarray,
-    model_inputs: np.ndarray,
+    model_inputs: np.ndarray,  # (N, *model input shape) float32: what the host feeds the float model
     config_values: dict[str, object],
     host_features: np.ndarray | None = None,
     numpy_features: np.ndarray | None = None,
@@ -279,7 +287,7 @@ def check_device(
 
     model_bytes = Path(tflite).read_bytes()
     reference = HostReference(
-        np.asarray(raw_inputs, dtype=np.uint8).reshape(len(raw_inputs), -1),
+        raw_bytes(raw_inputs),
         tflm_expected_scores(model_bytes, model_inputs),
         np.asarray(labels),
         host_features,

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from shared.board.emulator import Emulator
-from shared.board.verify import HostReference, verify_on_emulator, verify_on_port
+from shared.board.verify import HostReference, raw_bytes, verify_on_emulator, verify_on_port
 from tests.conftest import require_tool
 from tests.firmware.standin import pixel_features, standin_scores, write_generated_dir
 
@@ -64,3 +64,10 @@ def test_verify_on_port_refuses_another_app(standin_serial_image):
         emulator.serial.close()
         metrics = verify_on_port("kws", emulator.url, reference)
     assert metrics["problems"] == ["the board runs app 'mnist', not 'kws'"]
+
+
+def test_raw_bytes_are_little_endian_whatever_the_dtype():
+    pcm = np.array([[1, -2]], dtype=">i2")  # big-endian on purpose
+    assert raw_bytes(pcm).tobytes() == b"\x01\x00\xfe\xff"
+    assert raw_bytes(np.array([[1.0]], dtype=np.float32)).tobytes() == b"\x00\x00\x80\x3f"
+    assert raw_bytes(np.zeros((3, 28, 28), np.uint8)).shape == (3, 784)
