@@ -223,14 +223,19 @@ def verify_on_emulator(
     return metrics
 
 
-def verify_on_port(app: str, port: str | None, reference: HostReference, samples: int = 200) -> dict:
-    """The serial checks against a real board on `port` (None: auto-detect the ST-LINK virtual COM port)."""
+def verify_on_port(
+    app: str, port: str | None, reference: HostReference, samples: int = 200, expected_model: str | None = None
+) -> dict:
+    """The serial checks against a real board on `port` (None: auto-detect the ST-LINK virtual COM port).
+    expected_model: the model name the flashed firmware must report (catches a board still running an old model)."""
     wall_start = time.monotonic()
     with open_port(port) as serial_port:
         serial_port.reset_input_buffer()
         device = DeviceClient(serial_port)
         info = device.info()
         problems = _check_info(info, app, reference)
+        if expected_model is not None and info.model != expected_model:
+            problems.append(f"the board runs model {info.model!r}, not {expected_model!r}: flash the new image")
         count = min(samples, len(reference.raw_inputs))
         serial = run_serial(device, reference, count) if not problems else None
         throughput = measure_throughput(device) if serial is not None else None
@@ -282,7 +287,8 @@ def check_device(
     build_options: dict | None = None,
 ) -> dict:
     """The whole device step of a demo: generated C for `tflite`, `<app>_config.h` from `config_values`, expected
-    scores from the TFLM runtime, then the emulator (port None) or the real board on `port`. Returns metrics."""
+    scores from the TFLM runtime, then the emulator (port None) or the real board on `port` (its image is built
+    for flashing; a board reporting another model than config_values["model_name"] is a problem). Returns metrics."""
     from shared.board.firmware import generate_model_code, write_config_header
 
     model_bytes = Path(tflite).read_bytes()
@@ -293,11 +299,15 @@ def check_device(
         host_features,
         numpy_features,
     )
-    if port is not None:
-        return verify_on_port(app, port, reference, samples=serial_samples)
     generated = Path(firmware_dir) / "generated"
     generate_model_code(Path(tflite), generated)
     write_config_header(generated, app, config_values, f"python -m {app} (config)")
+    if port is not None:  # a real board: build its image (to flash, see firmware/README.md), then check it
+        image = build_firmware(app, "stm32f746g-disco", generated, Path(firmware_dir) / "stm32f746g-disco-serial",
+                               install_tools=install_tools, **(build_options or {}))  # fmt: skip
+        model_name = config_values.get("model_name")
+        metrics = verify_on_port(app, port, reference, serial_samples, str(model_name) if model_name else None)
+        return {**metrics, **_image_sizes(image, image), "image": str(image.elf.with_suffix(".bin"))}
     return verify_on_emulator(
         app, generated, Path(firmware_dir), reference, serial_samples, bulk,
         install_tools=install_tools, build_options=build_options,
