@@ -14,10 +14,10 @@
 #endif
 
 /* A frame cut short is given up after this much silence. A byte at 115200 baud takes 0.09 ms, but a loaded PC
- * running QEMU can stall the emulated line for 100 ms and more (idle virtual time follows real time), so be generous;
+ * running QEMU can stall the emulated line for 500 ms and more (idle virtual time follows real time), so be generous;
  * the host retries a request the device reports as TRUNCATED. */
 #ifndef IDLE_TIMEOUT_MS
-#define IDLE_TIMEOUT_MS 500u
+#define IDLE_TIMEOUT_MS 1000u
 #endif
 #define INFO_BYTES 256u
 #define INFER_HEAD_BYTES 12u

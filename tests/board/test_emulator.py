@@ -88,7 +88,7 @@ def _bad_item(rng: random.Random, seq: int, cut_budget: list[int]) -> bytes:
             at = rng.randrange(2, len(frame))
             frame[at] ^= 1 << rng.randrange(8)
         return bytes(frame)
-    if kind == 2 and cut_budget[0] > 0:  # cut short: costs the device's 0.5 s idle timeout, so only a few
+    if kind == 2 and cut_budget[0] > 0:  # cut short: the next frame completes it, or the 1 s idle timeout ends it
         cut_budget[0] -= 1
         return bytes(frame[: rng.randrange(HEADER_BYTES, len(frame) - 1)])
     if kind == 3:  # unknown type
@@ -147,3 +147,12 @@ def test_semihosting_refuses_a_partial_input(standin_semihosting_image, tmp_path
     (tmp_path / "inputs.bin").write_bytes(bytes(784 + 100))
     with pytest.raises(FirmwareError, match=r"exited with 4 under QEMU: inputs\.bin is not whole inputs"):
         run_semihosting(standin_semihosting_image.elf, tmp_path, timeout_s=60)
+
+
+def test_a_frame_cut_short_is_given_up_after_silence(device):
+    seq = device.next_seq()
+    device.send_raw(encode_frame(MESSAGE_TYPES["INFER"], seq, bytes(784))[:100])  # then nothing
+    with pytest.raises(DeviceError) as raised:
+        device.wait_reply(MESSAGE_TYPES["INFER"], seq, timeout_s=10)  # the device's idle timeout is 1 s
+    assert raised.value.code == ERROR_CODES["TRUNCATED"]
+    assert device.info().app == "mnist"
