@@ -1,0 +1,33 @@
+"""Command-line plumbing shared by the demos: user errors as one line, and the listing of written files."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from shared.data import DataError
+
+
+class UserError(Exception):
+    """Bad input from the user (a file, an option): one line on stderr, exit status 2, no traceback."""
+
+
+def main_guard(run: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:
+    """Wrap a CLI `main(argv)` so that user errors print one line and exit 2 instead of a traceback."""
+
+    def guarded(argv: list[str] | None = None) -> int:
+        try:
+            return run(argv)
+        except (DataError, UserError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+
+    return guarded
+
+
+def print_written(paths: Iterable[Path], summary: str) -> None:
+    """End of every command: the files it wrote, then one summary line."""
+    for path in paths:
+        print(f"wrote {path}")
+    print(summary)
