@@ -8,10 +8,12 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.c_source import generated_header, include_guard
+from shared.cli import UserError
+from shared.data import atomic_write_text
 
 # WISDM v1.1 activity names, in the order the model's output classes use (the raw file's spelling).
 ACTIVITIES = ("Walking", "Jogging", "Upstairs", "Downstairs", "Sitting", "Standing")
@@ -26,30 +28,57 @@ SPLITS = ("subject", "loso")
 class HarConfig:
     """Everything that decides what the HAR model sees; one field a line, unit in the name or the comment."""
 
-    data: str = "wisdm"  # data source: wisdm (raw download) | synthetic (generated, raw format) | wisdm-arff (real features)
-    model: str = "mlp"  # mlp (features, small) | mlp_textbook (features, Dense 100-100-6) | cnn1d (raw windows)
-    sample_rate_hz: int = 20  # WISDM v1.1 sampling rate; the board's accelerometer must run at this rate too
-    window_samples: int = 80  # samples per window (80 = 4 s at 20 Hz)
-    overlap_percent: int = 50  # overlap of consecutive windows; hop = window_samples * (100 - overlap) / 100
-    max_gap_ms: float = 250.0  # a timestamp step above this (5 sample periods) or below 0 starts a new segment
-    fft_length: int = 128  # FFT points (power of 2, >= window_samples; the window is zero-padded to it)
-    split: str = "subject"  # subject: test_users held out | loso: leave-one-subject-out (holdout_user)
-    test_users: tuple[int, ...] = (29, 30, 31, 32, 33, 34, 35, 36)  # WISDM users held out for test (textbook split)
-    val_users: tuple[int, ...] = (25, 26, 27, 28)  # users held out of training for early stopping
-    holdout_user: int = 36  # the test user when split=loso
-    synthetic_users: int = 36  # users in the generated data set
-    synthetic_seconds: float = 120.0  # seconds of generated signal per user and activity
-    synthetic_seed: int = 1234  # seed of the generated data set (same seed -> same bytes)
-    epochs: int = 60  # training epochs (early stopping may end sooner)
-    batch_size: int = 64  # training batch size
-    learning_rate: float = 0.002  # Adam learning rate
-    patience: int = 10  # early-stopping patience in epochs (on validation loss)
-    seed: int = 42  # seed for weights, shuffling and every optimisation step
-    prune_sparsity: float = 0.5  # final weight sparsity of the pruned variant
-    prune_epochs: int = 10  # fine-tuning epochs while pruning
-    clusters: int = 16  # weight clusters per layer in the clustered variant
-    cluster_epochs: int = 5  # fine-tuning epochs while clustering
-    qat_epochs: int = 5  # quantization-aware fine-tuning epochs
+    data: str = field(
+        default="wisdm",
+        metadata={
+            "doc": "data source: wisdm (raw download) | synthetic (generated, raw format) | wisdm-arff (real features)"
+        },
+    )
+    model: str = field(
+        default="mlp",
+        metadata={"doc": "mlp (features, small) | mlp_textbook (features, Dense 100-100-6) | cnn1d (raw windows)"},
+    )
+    sample_rate_hz: int = field(
+        default=20, metadata={"doc": "WISDM v1.1 sampling rate; the board's accelerometer must run at this rate too"}
+    )
+    window_samples: int = field(default=80, metadata={"doc": "samples per window (80 = 4 s at 20 Hz)"})
+    overlap_percent: int = field(
+        default=50, metadata={"doc": "overlap of consecutive windows; hop = window_samples * (100 - overlap) / 100"}
+    )
+    max_gap_ms: float = field(
+        default=250.0,
+        metadata={"doc": "a timestamp step above this (5 sample periods) or below 0 starts a new segment"},
+    )
+    fft_length: int = field(
+        default=128, metadata={"doc": "FFT points (power of 2, >= window_samples; the window is zero-padded to it)"}
+    )
+    split: str = field(
+        default="subject", metadata={"doc": "subject: test_users held out | loso: leave-one-subject-out (holdout_user)"}
+    )
+    test_users: tuple[int, ...] = field(
+        default=(29, 30, 31, 32, 33, 34, 35, 36), metadata={"doc": "WISDM users held out for test (textbook split)"}
+    )
+    val_users: tuple[int, ...] = field(
+        default=(25, 26, 27, 28), metadata={"doc": "users held out of training for early stopping"}
+    )
+    holdout_user: int = field(default=36, metadata={"doc": "the test user when split=loso"})
+    synthetic_users: int = field(default=36, metadata={"doc": "users in the generated data set"})
+    synthetic_seconds: float = field(
+        default=120.0, metadata={"doc": "seconds of generated signal per user and activity"}
+    )
+    synthetic_seed: int = field(
+        default=1234, metadata={"doc": "seed of the generated data set (same seed -> same bytes)"}
+    )
+    epochs: int = field(default=60, metadata={"doc": "training epochs (early stopping may end sooner)"})
+    batch_size: int = field(default=64, metadata={"doc": "training batch size"})
+    learning_rate: float = field(default=0.002, metadata={"doc": "Adam learning rate"})
+    patience: int = field(default=10, metadata={"doc": "early-stopping patience in epochs (on validation loss)"})
+    seed: int = field(default=42, metadata={"doc": "seed for weights, shuffling and every optimisation step"})
+    prune_sparsity: float = field(default=0.5, metadata={"doc": "final weight sparsity of the pruned variant"})
+    prune_epochs: int = field(default=10, metadata={"doc": "fine-tuning epochs while pruning"})
+    clusters: int = field(default=16, metadata={"doc": "weight clusters per layer in the clustered variant"})
+    cluster_epochs: int = field(default=5, metadata={"doc": "fine-tuning epochs while clustering"})
+    qat_epochs: int = field(default=5, metadata={"doc": "quantization-aware fine-tuning epochs"})
 
     def __post_init__(self) -> None:
         checks = [
@@ -68,7 +97,7 @@ class HarConfig:
         ]
         for ok, message in checks:
             if not ok:
-                raise ValueError(message)
+                raise UserError(message)
 
     @property
     def hop_samples(self) -> int:
@@ -107,6 +136,5 @@ def write_config_header(config: HarConfig, path: Path, n_features: int) -> str:
         guard_close,
     ]
     text = "\n".join(lines)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    atomic_write_text(path, text)
     return text

@@ -75,10 +75,7 @@ def split_users(users: np.ndarray, config: HarConfig) -> dict[str, np.ndarray]:
     subject: test = config.test_users, val = config.val_users, train = the rest.
     loso: test = config.holdout_user alone, val = config.val_users minus it, train = the rest.
     """
-    if config.split == "loso":
-        test_users = {config.holdout_user}
-    else:
-        test_users = set(config.test_users)
+    test_users = {config.holdout_user} if config.split == "loso" else set(config.test_users)
     val_users = set(config.val_users) - test_users
     test = np.isin(users, list(test_users))
     val = np.isin(users, list(val_users))
