@@ -43,7 +43,7 @@ SKIP_USER = "user id not a positive integer"
 SKIP_ACTIVITY = "unknown activity"
 SKIP_TIMESTAMP = "timestamp not an integer"
 SKIP_ZERO_TIME = "zero timestamp"
-SKIP_NUMBER = "acceleration not a finite number"
+SKIP_NUMBER = "acceleration not a finite float32 number"
 
 
 @dataclass
@@ -82,7 +82,11 @@ def _split_records(text: str) -> list[str]:
 
 
 def _rejoin_pieces(pieces: list[str]) -> list[str]:
-    """Lines inside one `;`-chunk: a record broken over lines, or several records missing their `;`."""
+    """Lines inside one `;`-chunk: a record broken over lines, or several records missing their `;`.
+
+    If the lines together hold exactly one record's commas they are one record broken over lines (even inside a
+    number). Otherwise lines are joined greedily until a buffer holds all its separators.
+    """
     separators = FIELDS_PER_RECORD - 1
     joined = "".join(pieces)
     if joined.count(",") == separators:
@@ -162,6 +166,8 @@ def parse_raw_text(text: str) -> RawRecords:
     activity = np.array([_ACTIVITY_INDEX.get(t, -1) for t in columns[1]], dtype=np.int64)
     timestamp_ns, time_ok = _int_column(columns[2])
     xyz = np.stack([_float_column(columns[i]) for i in (3, 4, 5)], axis=1) if n else np.zeros((0, 3))
+    with np.errstate(over="ignore"):
+        xyz = xyz.astype(np.float32)  # what the device holds; 1e39 becomes inf here and is skipped below
     checks = [
         (SKIP_USER, user_ok & (user > 0) & (user < 2**15)),
         (SKIP_ACTIVITY, activity >= 0),
@@ -179,7 +185,7 @@ def parse_raw_text(text: str) -> RawRecords:
         user=user[keep].astype(np.int16),
         activity=activity[keep].astype(np.int8),
         timestamp_ns=timestamp_ns[keep],
-        xyz=xyz[keep].astype(np.float32),
+        xyz=xyz[keep],
         skipped=skipped,
     )
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from har.config import HarConfig
 from har.data import RawRecords
+from shared.cli import UserError
 
 
 @dataclass
@@ -82,5 +83,5 @@ def split_users(users: np.ndarray, config: HarConfig) -> dict[str, np.ndarray]:
     train = ~test & ~val
     for name, mask in (("train", train), ("val", val), ("test", test)):
         if not mask.any():
-            raise ValueError(f"the {name} split is empty (users present: {sorted(set(users.tolist()))})")
+            raise UserError(f"the {name} split is empty (users present: {sorted(set(users.tolist()))})")
     return {"train": train, "val": val, "test": test}
