@@ -78,9 +78,9 @@ def _dataset(x: np.ndarray, y: np.ndarray, masks: dict[str, np.ndarray], notes: 
 
 
 def model_inputs(windows: Windows, config: HarConfig, mean=None, inv_std=None) -> np.ndarray:
-    """What the model sees: standardised float32 features (B, 27) or raw windows (B, T, 3) float32."""
+    """What the model sees: standardised float32 features (B, 27) or raw windows (B, T, 1, 3) float32."""
     if not uses_features(config):
-        return windows.xyz.astype(np.float32)
+        return windows.xyz.astype(np.float32)[:, :, None, :]
     return normalize_float32(compute_features_float32(windows.xyz, config), mean, inv_std)
 
 

@@ -1,9 +1,11 @@
 """HAR models: feature MLPs (the textbook's Dense 100-100-6 and a smaller one) and a small 1D-CNN on raw windows.
 
 Only ops the project's C code generator supports appear after conversion: FULLY_CONNECTED, CONV_2D, MAX_POOL_2D,
-MEAN, RESHAPE, SOFTMAX (ReLU is fused into the layers). The CNN is written with Conv2D over a (T, 1, 3) image
-instead of Conv1D: Keras' Conv1D converts through EXPAND_DIMS/SQUEEZE around the convolution, Conv2D with a
-(k, 1) kernel is the same computation and converts to plain CONV_2D.
+MEAN, SOFTMAX (ReLU is fused into the layers). The CNN is written with Conv2D over a (T, 1, 3) image instead of
+Conv1D: Keras' Conv1D converts through EXPAND_DIMS/SQUEEZE around the convolution, Conv2D with a (k, 1) kernel is
+the same computation and converts to plain CONV_2D. Its input is (T, 1, 3), not (T, 3) plus a Reshape layer: with
+a free batch size the Reshape converts to SHAPE/STRIDED_SLICE/PACK ops. (T, 1, 3) has the memory layout of the
+interleaved x/y/z window the device fills, so the board passes its buffer unchanged.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def build_mlp(n_features: int, hidden: tuple[int, ...], n_classes: int, name: st
 
 
 def build_cnn1d(window_samples: int, n_classes: int):
-    """Raw window (T, 3) m/s^2 -> 3 conv blocks over time -> global average -> softmax.
+    """Raw window (T, 1, 3) m/s^2 -> 3 conv blocks over time -> global average -> softmax.
 
     Input stays in m/s^2 (|a| < 40 for WISDM): the int8 input scale absorbs the range, no rescaling on the device.
     """
@@ -34,8 +36,7 @@ def build_cnn1d(window_samples: int, n_classes: int):
     layers = tf.keras.layers
     return tf.keras.Sequential(
         [
-            tf.keras.Input(shape=(window_samples, N_AXES), name="window"),
-            layers.Reshape((window_samples, 1, N_AXES)),
+            tf.keras.Input(shape=(window_samples, 1, N_AXES), name="window"),
             layers.Conv2D(16, (5, 1), padding="same", activation="relu", name="conv_0"),
             layers.MaxPooling2D((2, 1), name="pool_0"),
             layers.Conv2D(24, (5, 1), padding="same", activation="relu", name="conv_1"),
