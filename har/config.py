@@ -118,12 +118,19 @@ QUICK = dataclasses.replace(
 
 
 def write_config_header(config: HarConfig, path: Path, n_features: int) -> str:
-    """Write `har_config.h` (rates, shapes, labels) for the firmware; returns the text written."""
+    """Write `har_config.h` (rates, shapes, labels, model kind) for the firmware; returns the text written.
+
+    For `data=wisdm-arff` the header stops the build with #error: those models read Kwapisz's features, which the
+    firmware does not compute.
+    """
     guard_open, guard_close = include_guard("har_config")
     labels = ", ".join(f'"{name}"' for name in config.labels)
+    uses_features = config.model != "cnn1d"
     lines = [
-        generated_header("har/config.py", f"HarConfig (model={config.model})", "python -m har run"),
+        generated_header("har/config.py", f"HarConfig (data={config.data}, model={config.model})", "python -m har run"),
         guard_open,
+        f'#define HAR_MODEL_NAME "har_{config.model}"',
+        f"#define HAR_MODEL_INPUT_FEATURES {int(uses_features)}  /* 1: standardised features, 0: the raw window */",
         f"#define HAR_SAMPLE_RATE_HZ {config.sample_rate_hz}",
         f"#define HAR_WINDOW_SAMPLES {config.window_samples}  /* samples per window */",
         f"#define HAR_HOP_SAMPLES {config.hop_samples}  /* samples between window starts */",
@@ -132,9 +139,10 @@ def write_config_header(config: HarConfig, path: Path, n_features: int) -> str:
         f"#define HAR_N_FEATURES {n_features}",
         f"#define HAR_N_CLASSES {len(config.labels)}",
         f"#define HAR_LABELS {{{labels}}}",
-        "",
-        guard_close,
     ]
+    if config.data == "wisdm-arff":
+        lines.append('#error "trained on the WISDM ARFF features (Kwapisz), which the firmware does not compute"')
+    lines += ["", guard_close]
     text = "\n".join(lines)
     atomic_write_text(path, text)
     return text

@@ -110,3 +110,35 @@ def test_arff_rows_users_and_missing_values(shared_data):
     assert table.feature_names[:2] == ["X0", "X1"] and table.feature_names[-1] == "RESULTANT"
     n_question_marks = sum(line.count("?") for line in path.read_text().splitlines() if line[:1].isdigit())
     assert int(np.isnan(table.features).sum()) == n_question_marks > 0
+
+
+def test_raw_file_from_local_folder_or_archive(tmp_path, monkeypatch):
+    import io
+    import tarfile
+
+    text, _ = generate_text(seed=1, n_users=1, seconds_per_activity=5, quirks=NO_QUIRKS)
+    local = tmp_path / "local" / "WISDM_ar_v1.1"
+    local.mkdir(parents=True)
+    (local / data.RAW_FILE_NAME).write_text(text)
+    assert data.find_wisdm_file(data.RAW_FILE_NAME, tmp_path / "local") == local / data.RAW_FILE_NAME
+    # No local copy: the archive in the cache (as the download leaves it) is opened and the file extracted once.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    archive = tmp_path / "cache" / "tinyml-labs" / "wisdm" / data.ARCHIVE_NAME
+    archive.parent.mkdir(parents=True)
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo(f"WISDM_ar_v1.1/{data.RAW_FILE_NAME}")
+        info.size = len(text.encode())
+        tar.addfile(info, io.BytesIO(text.encode()))
+    extracted = data.find_wisdm_file(data.RAW_FILE_NAME, None)
+    assert extracted.read_text() == text
+    assert len(data.read_raw_file(extracted)) == 6 * 5 * 20
+
+
+def test_broken_archive_is_a_data_error(tmp_path):
+    from shared.data import DataError
+
+    archive = tmp_path / data.ARCHIVE_NAME
+    archive.write_bytes(b"not gzip")
+    with pytest.raises(DataError, match="cannot read the WISDM archive"):
+        data.extract_from_archive(data.RAW_FILE_NAME, archive)
+    assert not archive.exists()
