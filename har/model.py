@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 import shared  # noqa: F401  (tf-keras before TensorFlow)
 from har.config import N_AXES, HarConfig
 
@@ -43,10 +45,31 @@ def build_cnn1d(window_samples: int, n_classes: int):
             layers.MaxPooling2D((2, 1), name="pool_1"),
             layers.Conv2D(32, (3, 1), padding="same", activation="relu", name="conv_2"),
             layers.GlobalAveragePooling2D(name="mean"),
+            layers.Dropout(0.3, name="dropout"),  # training only; no op after conversion
             layers.Dense(n_classes, activation="softmax", name="scores"),
         ],
         name="har_cnn1d",
     )
+
+
+def augment_windows(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Training-batch augmentation for raw windows (B, T, 1, 3) m/s^2: what differs between users and phones.
+
+    A random rotation of up to 15 degrees per axis (the phone sits differently in each pocket), an intensity scale
+    of 0.85..1.15 applied to the motion only (gravity keeps 1 g), and 0.2 m/s^2 of white noise.
+    """
+    batch = len(x)
+    angles = rng.uniform(-np.radians(15), np.radians(15), (batch, 3))
+    cos, sin = np.cos(angles), np.sin(angles)
+    one, zero = np.ones(batch), np.zeros(batch)
+    rx = np.stack([one, zero, zero, zero, cos[:, 0], -sin[:, 0], zero, sin[:, 0], cos[:, 0]], 1).reshape(-1, 3, 3)
+    ry = np.stack([cos[:, 1], zero, sin[:, 1], zero, one, zero, -sin[:, 1], zero, cos[:, 1]], 1).reshape(-1, 3, 3)
+    rz = np.stack([cos[:, 2], -sin[:, 2], zero, sin[:, 2], cos[:, 2], zero, zero, zero, one], 1).reshape(-1, 3, 3)
+    rotation = rz @ ry @ rx  # (B, 3, 3)
+    mean = x.mean(axis=1, keepdims=True)  # (B, 1, 1, 3): gravity and posture
+    motion = (x - mean) * rng.uniform(0.85, 1.15, (batch, 1, 1, 1))
+    rotated = np.einsum("bij,btkj->btki", rotation, mean + motion)
+    return (rotated + rng.normal(0.0, 0.2, x.shape)).astype(np.float32)
 
 
 def model_builder(config: HarConfig, n_inputs: int) -> Callable[[], object]:

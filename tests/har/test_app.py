@@ -16,7 +16,7 @@ from har.features import N_FEATURES, compute_features_float32, normalization_con
 from har.synthetic import NO_QUIRKS, generate_text
 from har.windows import cut_windows
 from shared.evaluate import quantize
-from tests.conftest import REPO_ROOT, require_tool
+from tests.conftest import REPO_ROOT, missing, require_tool
 from tests.har.test_features import C_DIR, GCC_FLAGS
 
 CORE_DIR = REPO_ROOT / "firmware" / "core"  # app.h, the firmware core's app interface
@@ -27,7 +27,7 @@ STUB_SCALE, STUB_ZERO_POINT = np.float32(0.03125), -3
 def build_app(tmp_path: Path, config, mean, inv_std, model_inputs_count: int) -> Path:
     gcc = require_tool("gcc")
     if not (CORE_DIR / "app.h").is_file():
-        pytest.skip("firmware/core/app.h is not in this checkout yet (firmware branch not merged)")
+        missing("firmware/core/app.h (the firmware core's app interface)")
     write_config_header(config, tmp_path / "har_config.h", N_FEATURES)
     write_feature_tables(config, tmp_path / "har_features_tables.h", mean, inv_std)
     sources = [C_DIR / "app.c", C_DIR / "features.c", STUB_DIR / "model.c", Path(__file__).with_name("app_host.c")]
