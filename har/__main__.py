@@ -114,7 +114,7 @@ def predict(args: argparse.Namespace) -> int:
     for path in args.files:
         if not path.is_file():
             raise UserError(f"{path}: no such file")
-        records = read_raw_file(path)
+        records = read_raw_file(path, unknown_activity_ok=True)  # a user's own recording may say anything
         windows = cut_windows(records, config)
         print(f"{path}: {len(records)} records, {records.n_skipped} skipped {records.skipped}, "
               f"{len(windows)} windows", file=sys.stderr)

@@ -157,8 +157,12 @@ def _field_columns(records: list[str], skipped: dict[str, int]) -> list[list[str
     return columns
 
 
-def parse_raw_text(text: str) -> RawRecords:
-    """Parse WISDM raw text; every valid record is kept, every other one counted under its reason."""
+def parse_raw_text(text: str, unknown_activity_ok: bool = False) -> RawRecords:
+    """Parse WISDM raw text; every valid record is kept, every other one counted under its reason.
+
+    unknown_activity_ok: keep records whose activity is not one of the six (activity index -1), for `predict`
+    on the user's own recordings, where the activity column may hold anything.
+    """
     skipped: dict[str, int] = {}
     columns = _field_columns(_split_records(text), skipped)
     n = len(columns[0])
@@ -170,7 +174,7 @@ def parse_raw_text(text: str) -> RawRecords:
         xyz = xyz.astype(np.float32)  # what the device holds; 1e39 becomes inf here and is skipped below
     checks = [
         (SKIP_USER, user_ok & (user > 0) & (user < 2**15)),
-        (SKIP_ACTIVITY, activity >= 0),
+        (SKIP_ACTIVITY, (activity >= 0) | unknown_activity_ok),
         (SKIP_TIMESTAMP, time_ok),
         (SKIP_ZERO_TIME, timestamp_ns != 0),
         (SKIP_NUMBER, np.isfinite(xyz).all(axis=1)),
@@ -190,9 +194,9 @@ def parse_raw_text(text: str) -> RawRecords:
     )
 
 
-def read_raw_file(path: Path) -> RawRecords:
+def read_raw_file(path: Path, unknown_activity_ok: bool = False) -> RawRecords:
     """Parse a WISDM-format text file (bytes that are not UTF-8 become U+FFFD and fail their record only)."""
-    return parse_raw_text(Path(path).read_bytes().decode("utf-8", errors="replace"))
+    return parse_raw_text(Path(path).read_bytes().decode("utf-8", errors="replace"), unknown_activity_ok)
 
 
 def integrity_notes(records: RawRecords) -> list[str]:

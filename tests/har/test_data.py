@@ -57,6 +57,11 @@ def test_crafted_file_every_quirk(tmp_path):
     assert data.integrity_notes(records)[1].startswith("WISDM raw file: 20 records read")
 
 
+def test_unknown_activity_kept_on_request():
+    records = data.parse_raw_text("7,Cycling,100,1,2,3;\n7,Walking,150,1,2,3;", unknown_activity_ok=True)
+    assert records.activity.tolist() == [-1, 0] and records.n_skipped == 0
+
+
 def test_generated_quirks_are_counted_exactly():
     text, quirks = generate_text(seed=3, n_users=2, seconds_per_activity=20, quirks=Quirks(
         joined_line=0.05, split_line=0.05, missing_semicolon=0.05, empty_field=0.02, missing_field=0.02,
