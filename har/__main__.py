@@ -58,7 +58,7 @@ def train_settings(config: HarConfig):
 
 
 def run(args: argparse.Namespace) -> int:
-    from har.dataset import prepare_arff, prepare_raw, write_firmware_headers, write_preprocess
+    from har.dataset import prepare_arff, prepare_raw, write_firmware_headers, write_preprocess, write_test_windows
     from har.model import augment_windows, model_builder, uses_features
     from shared.data import data_dir
     from shared.pipeline import run_host_pipeline
@@ -69,13 +69,13 @@ def run(args: argparse.Namespace) -> int:
     prepared = prepare_arff(config, local) if config.data == "wisdm-arff" else prepare_raw(config, local, out_dir)
     headers = write_firmware_headers(prepared, config, out_dir / "firmware" / "generated")
     preprocess = write_preprocess(prepared, config, out_dir / "models")
+    test_windows = write_test_windows(prepared, out_dir / "data")
     n_inputs = prepared.dataset.x_train.shape[1]
     augment = None if uses_features(config) else augment_windows
     metrics = run_host_pipeline(APP, out_dir, model_builder(config, n_inputs), prepared.dataset,
                                 train_settings(config), config_to_dict(config), augment=augment)
     written = [*headers, preprocess, out_dir / "metrics.json", out_dir / "report.md", out_dir / "models"]
-    if prepared.sample_file is not None:
-        written.append(prepared.sample_file)
+    written += [path for path in (prepared.sample_file, test_windows) if path is not None]
     int8 = metrics["variants"]["int8"]
     float32 = metrics["variants"]["float32"]
     label = "GENERATED data" if config.data == "synthetic" else config.data

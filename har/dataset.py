@@ -6,6 +6,7 @@ Also writes what the device and `predict` need to preprocess exactly as in train
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from har.features import (
 from har.model import uses_features
 from har.windows import Windows, cut_windows, split_users
 from shared.config import config_to_dict
-from shared.data import DataError, atomic_write_text
+from shared.data import DataError, atomic_write_bytes, atomic_write_text
 from shared.pipeline import Dataset
 
 PREPROCESS_FILE = "har_preprocess.json"
@@ -40,6 +41,7 @@ class Prepared:
     mean: np.ndarray | None  # (n_features,) float32 standardisation, None for raw windows
     inv_std: np.ndarray | None
     sample_file: Path | None = None  # generated WISDM-format file for trying predict
+    test_windows: Windows | None = None  # raw test windows (what a board receives), None for the ARFF
 
 
 def load_records(config: HarConfig, data_dir: Path | None, out_dir: Path) -> tuple[data.RawRecords, list[str], Path]:
@@ -102,7 +104,8 @@ def prepare_raw(config: HarConfig, data_dir: Path | None, out_dir: Path) -> Prep
     x = model_inputs(windows, config, mean, inv_std)
     sample = path if config.data == "synthetic" else None
     names = list(FEATURE_NAMES) if uses_features(config) else ["window"]
-    return Prepared(_dataset(x, windows.activity.astype(np.int64), masks, notes), names, mean, inv_std, sample)
+    dataset = _dataset(x, windows.activity.astype(np.int64), masks, notes)
+    return Prepared(dataset, names, mean, inv_std, sample, windows.subset(masks["test"]))
 
 
 def prepare_arff(config: HarConfig, data_dir: Path | None) -> Prepared:
@@ -142,6 +145,19 @@ def write_preprocess(prepared: Prepared, config: HarConfig, models_dir: Path) ->
     }
     models_dir.mkdir(parents=True, exist_ok=True)
     return atomic_write_text(models_dir / PREPROCESS_FILE, json.dumps(payload, indent=1))
+
+
+def write_test_windows(prepared: Prepared, data_dir: Path) -> Path | None:
+    """data/test_windows.npz: the raw test windows, in Dataset.x_test order, for checks on a board.
+
+    xyz (n, T, 3) float32 m/s^2 (what the device receives), activity (n,) int8, user (n,) int16.
+    """
+    windows = prepared.test_windows
+    if windows is None:
+        return None
+    buffer = io.BytesIO()
+    np.savez(buffer, xyz=windows.xyz, activity=windows.activity, user=windows.user)
+    return atomic_write_bytes(data_dir / "test_windows.npz", buffer.getvalue())
 
 
 def write_firmware_headers(prepared: Prepared, config: HarConfig, generated_dir: Path) -> list[Path]:

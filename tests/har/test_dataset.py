@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from har.config import QUICK
-from har.dataset import prepare_arff, prepare_raw, write_firmware_headers, write_preprocess
+from har.dataset import prepare_arff, prepare_raw, write_firmware_headers, write_preprocess, write_test_windows
 from shared.data import DataError
 
 
@@ -42,6 +42,9 @@ def test_preprocess_and_headers_written(synthetic_prepared, tmp_path):
     np.testing.assert_array_equal(np.float32(saved["mean"]), prepared.mean)  # float32 round-trips through JSON
     paths = write_firmware_headers(prepared, config, tmp_path / "generated")
     assert [p.name for p in paths] == ["har_config.h", "har_features_tables.h"]
+    with np.load(write_test_windows(prepared, tmp_path)) as saved:
+        assert saved["xyz"].shape == (len(prepared.dataset.x_test), 80, 3)
+        np.testing.assert_array_equal(saved["activity"], prepared.dataset.y_test)
 
 
 def test_arff_dataset(shared_data, tmp_path):
