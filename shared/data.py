@@ -112,15 +112,24 @@ def _verified_local(path: Path, remote: RemoteFile) -> Path:
     return path
 
 
+def find_local(remote: RemoteFile, subdir: str, local_dir: Path | None) -> Path | None:
+    """The verified file from `local_dir/subdir` (or `local_dir` itself), or None if the folder lacks it."""
+    if local_dir is None:
+        return None
+    for candidate in (local_dir / subdir / remote.name, local_dir / remote.name):
+        if candidate.is_file():
+            return _verified_local(candidate, remote)
+    return None
+
+
 def fetch(remote: RemoteFile, subdir: str, local_dir: Path | None = None) -> Path:
     """Path of a verified copy of `remote`: from `local_dir/subdir` if there, else the cache, else downloaded.
 
     A cached file that fails verification is removed (it would fail again) and downloaded anew.
     """
-    if local_dir is not None:
-        for candidate in (local_dir / subdir / remote.name, local_dir / remote.name):
-            if candidate.is_file():
-                return _verified_local(candidate, remote)
+    local = find_local(remote, subdir, local_dir)
+    if local is not None:
+        return local
     cached = cache_dir() / subdir / remote.name
     if cached.is_file():
         if sha256_file(cached) == remote.sha256:
