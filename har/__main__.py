@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -16,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from har.config import DATA_SOURCES, FULL, MODELS, QUICK, HarConfig
-from shared.cli import UserError, main_guard, print_written
-from shared.config import apply_overrides, config_to_dict, describe_fields
+from shared.cli import UserError, add_run_arguments, main_guard, print_written, resolve_config
+from shared.config import apply_overrides, config_to_dict
 
 APP = "har"
 
@@ -27,14 +26,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     steps = parser.add_subparsers(dest="command", required=True)
     run = steps.add_parser("run", help="data -> features -> train -> variants -> export -> report",
-                           epilog="settings for --set (defaults of the FULL profile):\n" + describe_fields(HarConfig),
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("--quick", action="store_true", help="QUICK profile: few epochs, less generated data")
+                           formatter_class=argparse.RawTextHelpFormatter)
+    add_run_arguments(run, APP, HarConfig)
     run.add_argument("--data", choices=DATA_SOURCES, help="data source (default: wisdm, the raw download)")
     run.add_argument("--model", choices=MODELS, help="model (default: mlp)")
-    run.add_argument("--data-dir", type=Path, help="local folder with WISDM files (default: $TINYML_LABS_DATA)")
-    run.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="change one setting")
-    run.add_argument("--out", type=Path, default=Path("build/har"), help="output folder (default: build/har)")
     predict = steps.add_parser("predict", help="classify WISDM-format text files, one JSON line per window")
     predict.add_argument("--model", type=Path, required=True, help="a .tflite from build/har/models/")
     predict.add_argument("--preprocess", type=Path,
@@ -43,18 +38,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def resolve_config(args: argparse.Namespace) -> HarConfig:
-    config = QUICK if args.quick else FULL
-    chosen = {key: value for key, value in (("data", args.data), ("model", args.model)) if value is not None}
-    return apply_overrides(dataclasses.replace(config, **chosen), args.set)
-
-
-def train_settings(config: HarConfig):
-    """The shared TrainSettings from the HAR config's training fields (same names)."""
-    from shared.train import TrainSettings
-
-    names = {f.name for f in dataclasses.fields(TrainSettings)}
-    return TrainSettings(**{key: value for key, value in config_to_dict(config).items() if key in names})
+def resolve_har_config(args: argparse.Namespace) -> HarConfig:
+    """QUICK or FULL, then --data/--model, then --set overrides."""
+    chosen = [f"{key}={value}" for key, value in (("data", args.data), ("model", args.model)) if value is not None]
+    return apply_overrides(resolve_config(args, QUICK, FULL), chosen)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from shared.data import data_dir
     from shared.pipeline import run_host_pipeline
 
-    config = resolve_config(args)
+    config = resolve_har_config(args)
     out_dir = args.out
     local = data_dir(args.data_dir)
     prepared = prepare_arff(config, local) if config.data == "wisdm-arff" else prepare_raw(config, local, out_dir)
@@ -73,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     n_inputs = prepared.dataset.x_train.shape[1]
     augment = None if uses_features(config) else augment_windows
     metrics = run_host_pipeline(APP, out_dir, model_builder(config, n_inputs), prepared.dataset,
-                                train_settings(config), config_to_dict(config), augment=augment)
+                                config, config_to_dict(config), augment=augment)
     written = [*headers, preprocess, out_dir / "metrics.json", out_dir / "report.md", out_dir / "models"]
     written += [path for path in (prepared.sample_file, test_windows) if path is not None]
     int8 = metrics["variants"]["int8"]
@@ -101,16 +88,15 @@ def predict(args: argparse.Namespace) -> int:
     from har.dataset import model_inputs
     from har.windows import cut_windows
     from shared.evaluate import run_litert
+    from shared.predict import read_model
 
-    if not args.model.is_file():
-        raise UserError(f"{args.model}: no such model file")
+    blob = read_model(args.model)
     preprocess = load_preprocess(args.model, args.preprocess)
     config = HarConfig(**{key: tuple(v) if isinstance(v, list) else v for key, v in preprocess["config"].items()})
     if config.data == "wisdm-arff":
         raise UserError(f"{args.model}: trained on the ARFF's precomputed features; predict needs a raw-data model")
     mean = np.array(preprocess["mean"], np.float32) if preprocess["mean"] is not None else None
     inv_std = np.array(preprocess["inv_std"], np.float32) if preprocess["inv_std"] is not None else None
-    blob = args.model.read_bytes()
     for path in args.files:
         if not path.is_file():
             raise UserError(f"{path}: no such file")

@@ -54,8 +54,11 @@ def test_predict_prints_one_json_line_per_window(quick_run, capsys):
 
 def test_predict_user_errors(tmp_path, capsys):
     assert main(["predict", "--model", str(tmp_path / "missing.tflite"), "x.txt"]) == 2
-    assert "no such model file" in capsys.readouterr().err
+    assert "model file not found" in capsys.readouterr().err
     (tmp_path / "m.tflite").write_bytes(b"not a model")
+    assert main(["predict", "--model", str(tmp_path / "m.tflite"), "x.txt"]) == 2
+    assert "not a TensorFlow Lite model" in capsys.readouterr().err
+    (tmp_path / "m.tflite").write_bytes(b"\0\0\0\0TFL3")
     assert main(["predict", "--model", str(tmp_path / "m.tflite"), "x.txt"]) == 2
     assert "har_preprocess.json" in capsys.readouterr().err
 
