@@ -61,3 +61,15 @@ def test_arff_dataset(shared_data, tmp_path):
 def test_arff_refuses_the_cnn(shared_data):
     with pytest.raises(DataError, match="raw windows"):
         prepare_arff(dataclasses.replace(QUICK, data="wisdm-arff", model="cnn1d"), shared_data)
+
+
+def test_wisdm_source_from_local_folder(tmp_path):
+    """--data wisdm with --data-dir: the raw file is read from there and checked against the published figures."""
+    from har.synthetic import generate_text
+
+    text, _ = generate_text(seed=2, n_users=36, seconds_per_activity=5)
+    (tmp_path / "WISDM_ar_v1.1_raw.txt").write_text(text)
+    prepared = prepare_raw(dataclasses.replace(QUICK, data="wisdm"), tmp_path, tmp_path / "out")
+    notes = " ".join(prepared.dataset.notes)
+    assert "GENERATED" not in notes and "no published sha256" in notes
+    assert "the authors state 1098207" in notes and "differs from the documented" in notes

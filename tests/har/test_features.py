@@ -34,10 +34,16 @@ def feature(values: np.ndarray, name: str) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def generated_windows() -> np.ndarray:
-    """Windows of every activity from the generated raw data (float32, (B, 80, 3))."""
+def generated_records():
+    """Generated raw records of every activity (3 users, 30 s each)."""
     text, _ = generate_text(seed=7, n_users=3, seconds_per_activity=30, quirks=NO_QUIRKS)
-    return cut_windows(parse_raw_text(text), FULL).xyz
+    return parse_raw_text(text)
+
+
+@pytest.fixture(scope="module")
+def generated_windows(generated_records) -> np.ndarray:
+    """(B, 80, 3) float32 windows of the generated records."""
+    return cut_windows(generated_records, FULL).xyz
 
 
 def test_constant_window_by_hand():
@@ -83,10 +89,10 @@ def test_float32_path_matches_numpy(generated_windows):
     assert same.mean() > 0.99, f"discrete features agree on only {same.mean():.3%}"
 
 
-def build_c_twin(tmp_path: Path, mean=None, inv_std=None) -> Path:
+def build_c_twin(tmp_path: Path, config, mean=None, inv_std=None) -> Path:
     gcc = require_tool("gcc")
-    write_config_header(FULL, tmp_path / "har_config.h", N_FEATURES)
-    write_feature_tables(FULL, tmp_path / "har_features_tables.h", mean, inv_std)
+    write_config_header(config, tmp_path / "har_config.h", N_FEATURES)
+    write_feature_tables(config, tmp_path / "har_features_tables.h", mean, inv_std)
     exe = tmp_path / "features_host"
     sources = [C_DIR / "features.c", REPO_ROOT / "tests" / "har" / "features_host.c"]
     command = [gcc, *GCC_FLAGS, f"-I{tmp_path}", f"-I{C_DIR}", *map(str, sources), "-lm", "-o", str(exe)]
@@ -95,10 +101,16 @@ def build_c_twin(tmp_path: Path, mean=None, inv_std=None) -> Path:
     return exe
 
 
-def test_c_twin_is_bit_identical(tmp_path, generated_windows):
-    reference = compute_features_float32(generated_windows, FULL)
+# The default, and a longer window with a longer FFT and no overlap: the C follows the generated headers.
+TWIN_CONFIGS = [FULL, dataclasses.replace(FULL, window_samples=100, fft_length=256, overlap_percent=0)]
+
+
+@pytest.mark.parametrize("config", TWIN_CONFIGS, ids=["default", "window100_fft256"])
+def test_c_twin_is_bit_identical(tmp_path, generated_records, config):
+    generated_windows = cut_windows(generated_records, config).xyz
+    reference = compute_features_float32(generated_windows, config)
     mean, inv_std = normalization_constants(reference)
-    exe = build_c_twin(tmp_path, mean, inv_std)
+    exe = build_c_twin(tmp_path, config, mean, inv_std)
     (tmp_path / "in.bin").write_bytes(generated_windows.astype("<f4").tobytes())
     subprocess.run([str(exe), str(tmp_path / "in.bin"), str(tmp_path / "out.bin")], check=True)
     out = np.fromfile(tmp_path / "out.bin", dtype="<f4").reshape(len(generated_windows), 2, N_FEATURES)
@@ -110,4 +122,4 @@ def test_c_twin_is_bit_identical(tmp_path, generated_windows):
             window, index = divmod(int(first), N_FEATURES)
             pytest.fail(f"{what}: first difference window {window} feature {FEATURE_NAMES[index]}: "
                         f"C {got.ravel()[first]!r} vs float32 reference {want.ravel()[first]!r} "
-                        f"(numpy {compute_features_numpy(generated_windows[window:window + 1], FULL)[0, index]!r})")
+                        f"(numpy {compute_features_numpy(generated_windows[window:window + 1], config)[0, index]!r})")
