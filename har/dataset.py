@@ -108,6 +108,17 @@ def prepare_raw(config: HarConfig, data_dir: Path | None, out_dir: Path) -> Prep
     return Prepared(dataset, names, mean, inv_std, sample, windows.subset(masks["test"]))
 
 
+def _arff_artifact_notes(table: data.ArffTable) -> list[str]:
+    """Say so when columns of the published ARFF carry no information (kept as published)."""
+    column = {name: table.features[:, i] for i, name in enumerate(table.feature_names)}
+    notes = []
+    if (column["XAVG"] == 0).all():
+        notes.append("ARFF as published: XAVG is 0 in every row")
+    if np.array_equal(column["XSTANDDEV"], column["ZSTANDDEV"]):
+        notes.append("ARFF as published: XSTANDDEV equals ZSTANDDEV in every row (z's own deviation is absent)")
+    return notes
+
+
 def prepare_arff(config: HarConfig, data_dir: Path | None) -> Prepared:
     """Kwapisz et al.'s 43 features per 10 s window (real data), `?` imputed, standardised, split by subject."""
     if not uses_features(config):
@@ -127,6 +138,7 @@ def prepare_arff(config: HarConfig, data_dir: Path | None) -> Prepared:
         "har/features.py's set instead, so this model is not deployable to the board as is",
         f"{int(missing.sum())} missing values (`?`) in {int(missing.any(axis=1).sum())} rows replaced by "
         "the training users' column median",
+        *_arff_artifact_notes(table),
         *_split_notes(config, table.user, masks),
     ]
     x = normalize_float32(features, mean, inv_std)

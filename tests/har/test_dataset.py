@@ -54,6 +54,7 @@ def test_arff_dataset(shared_data, tmp_path):
     assert len(dataset.x_train) + len(dataset.x_val) + len(dataset.x_test) == 5418
     assert dataset.x_train.shape[1] == 43 and np.isfinite(dataset.x_train).all() and np.isfinite(dataset.x_test).all()
     assert any("not deployable" in note for note in dataset.notes)
+    assert any("XAVG is 0 in every row" in note for note in dataset.notes)
     header = write_firmware_headers(prepared, config, tmp_path)
     assert len(header) == 1 and "#error" in header[0].read_text()
 
