@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     n_inputs = prepared.dataset.x_train.shape[1]
     augment = None if uses_features(config) else augment_windows
     metrics = run_host_pipeline(APP, out_dir, model_builder(config, n_inputs), prepared.dataset,
-                                config, config_to_dict(config), augment=augment)
+                                train_settings(config), config_to_dict(config), augment=augment)
     written = [*headers, preprocess, out_dir / "metrics.json", out_dir / "report.md", out_dir / "models"]
     written += [path for path in (prepared.sample_file, test_windows) if path is not None]
     int8 = metrics["variants"]["int8"]
@@ -70,6 +71,14 @@ def run(args: argparse.Namespace) -> int:
                            f"(float32 {float32['accuracy']:.3f}), int8 size {int8['size_bytes']} B, "
                            f"TFLM arena {metrics['export']['tflm_arena_bytes']} B")
     return 0
+
+
+def train_settings(config: HarConfig):
+    """shared TrainSettings from the HAR config's fields of the same name; the rest keep shared's defaults."""
+    from shared.train import TrainSettings
+
+    names = {f.name for f in dataclasses.fields(TrainSettings)}
+    return TrainSettings(**{key: value for key, value in dataclasses.asdict(config).items() if key in names})
 
 
 def load_preprocess(model_path: Path, explicit: Path | None) -> dict:

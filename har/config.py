@@ -73,6 +73,9 @@ class HarConfig:
     batch_size: int = field(default=64, metadata={"doc": "training batch size"})
     learning_rate: float = field(default=0.002, metadata={"doc": "Adam learning rate"})
     patience: int = field(default=10, metadata={"doc": "early-stopping patience in epochs (on validation loss)"})
+    reduce_lr_patience: int = field(
+        default=4, metadata={"doc": "epochs without validation-loss improvement before the learning rate x0.3"}
+    )
     seed: int = field(default=42, metadata={"doc": "seed for weights, shuffling and every optimisation step"})
     prune_sparsity: float = field(default=0.5, metadata={"doc": "final weight sparsity of the pruned variant"})
     prune_epochs: int = field(default=10, metadata={"doc": "fine-tuning epochs while pruning"})
@@ -113,7 +116,8 @@ class HarConfig:
 FULL = HarConfig()
 # QUICK: tests and classroom labs; fewer epochs and less generated data, same windows and features.
 QUICK = dataclasses.replace(
-    FULL, epochs=8, patience=3, prune_epochs=2, cluster_epochs=1, qat_epochs=1, synthetic_seconds=40.0
+    FULL, epochs=8, patience=3, reduce_lr_patience=2, prune_epochs=2, cluster_epochs=1, qat_epochs=1,
+    synthetic_seconds=40.0,
 )
 
 
