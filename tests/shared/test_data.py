@@ -104,3 +104,8 @@ def test_atomic_write_leaves_no_temporary(tmp_path):
     atomic_write_text(tmp_path / "a.txt", "hello")
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
     assert Path(tmp_path / "a.txt").read_text() == "hello"
+
+
+def test_unpinned_file_is_downloaded_unverified(server):
+    remote = RemoteFile("wisdm.tar.gz", (server + "good.bin",), sha256=None)
+    assert fetch(remote, "demo").read_bytes() == GOOD
