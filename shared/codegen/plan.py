@@ -1,0 +1,78 @@
+"""Static memory plan: every activation buffer gets a fixed offset in one arena.
+
+Views (RESHAPE and friends) share their input's buffer. The model input is read from the caller's pointer and
+the model output is written straight into the caller's buffer, so neither takes arena space. The remaining
+buffers are placed greedily, largest first, at the lowest aligned offset that does not overlap any buffer whose
+lifetime (first write .. last read, in op order) overlaps its own. The kernels need no scratch memory (no
+im2col, no temporary sums), so the arena is the whole of the model's RAM besides the stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALIGN_BYTES = 4
+
+
+@dataclass
+class Buffer:
+    """One block of activation memory: a root tensor and the tensors that are views of it."""
+
+    root: int  # tensor index of the tensor that owns the bytes
+    size: int  # bytes
+    first: int  # index of the op that writes it (-1: the model input)
+    last: int  # index of the last op that reads it
+    place: str = "arena"  # "arena", "input" or "output"
+    offset: int = 0
+
+    def overlaps_in_time(self, other: Buffer) -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+
+@dataclass
+class MemoryPlan:
+    buffers: dict[int, Buffer]  # by root tensor
+    root_of: dict[int, int]  # tensor -> root tensor
+    arena_bytes: int
+
+    def buffer(self, tensor: int) -> Buffer:
+        return self.buffers[self.root_of[tensor]]
+
+
+def plan_memory(layers, tensor_sizes: dict[int, int], model_input: int, model_output: int) -> MemoryPlan:
+    """`layers`: (op index, input tensors, output tensor, is_view) in execution order."""
+    root_of = {model_input: model_input}
+    buffers = {model_input: Buffer(model_input, tensor_sizes[model_input], -1, -1, place="input")}
+    for index, inputs, output, is_view in layers:
+        for tensor in inputs:
+            buffer = buffers[root_of[tensor]]
+            buffer.last = max(buffer.last, index)
+        if is_view:
+            root_of[output] = root_of[inputs[0]]
+        else:
+            root_of[output] = output
+            buffers[output] = Buffer(output, tensor_sizes[output], index, index)
+    output_buffer = buffers[root_of[model_output]]
+    if output_buffer.place == "input":
+        raise ValueError("the model output is a view of the model input; nothing to compute")
+    output_buffer.place = "output"
+    placed: list[Buffer] = []
+    arena_buffers = [b for b in buffers.values() if b.place == "arena"]
+    for buffer in sorted(arena_buffers, key=lambda b: (-b.size, b.first, b.root)):
+        buffer.offset = lowest_free_offset(buffer, [p for p in placed if p.overlaps_in_time(buffer)])
+        placed.append(buffer)
+    arena_bytes = max((b.offset + b.size for b in placed), default=0)
+    return MemoryPlan(buffers, root_of, arena_bytes)
+
+
+def lowest_free_offset(buffer: Buffer, conflicts: list[Buffer]) -> int:
+    offset = 0
+    for other in sorted(conflicts, key=lambda b: b.offset):
+        if offset + buffer.size <= other.offset:
+            break
+        offset = max(offset, align(other.offset + other.size))
+    return offset
+
+
+def align(offset: int) -> int:
+    return (offset + ALIGN_BYTES - 1) // ALIGN_BYTES * ALIGN_BYTES
