@@ -32,7 +32,7 @@ EMITTERS = {
     "ADD": add, "AVERAGE_POOL_2D": pooling, "CONCATENATION": concatenation, "CONV_2D": conv_2d,
     "DEPTHWISE_CONV_2D": depthwise_conv_2d, "EXPAND_DIMS": reshape, "FULLY_CONNECTED": fully_connected,
     "LOGISTIC": logistic, "MAX_POOL_2D": pooling, "MEAN": mean, "PAD": pad, "PADV2": pad, "RELU": relu,
-    "RELU6": relu, "RELU_N1_TO_1": relu, "RESHAPE": reshape, "SOFTMAX": softmax, "SQUEEZE": reshape,
+    "RELU6": relu, "RESHAPE": reshape, "SOFTMAX": softmax, "SQUEEZE": reshape,
 }
 
 
@@ -90,7 +90,7 @@ def emit_layer(graph: Graph, op, name: str) -> LayerCode:
     emitter = EMITTERS.get(op.kind)
     if emitter is None:
         tensor = op.outputs[0] if op.outputs else None
-        raise graph.refuse(op, f"op {op.kind} is not supported by the generator "
+        raise graph.refuse(op, "this op is not supported by the generator "
                            f"(supported: {', '.join(sorted(EMITTERS))})", tensor)
     if len(op.outputs) != 1:
         raise graph.refuse(op, f"{len(op.outputs)} outputs; only single-output ops are supported")
