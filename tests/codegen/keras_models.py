@@ -18,9 +18,12 @@ from shared.codegen.tflm_reference import run_tflm
 def randomize(model, rng: np.random.Generator, spread: float = 0.5):
     """Random weights and biases (Keras zero-initialises biases, which would leave the bias path untested)."""
     for layer in model.layers:
-        weights = layer.get_weights()
+        weights = [rng.normal(0.0, spread, w.shape).astype(np.float32) for w in layer.get_weights()]
+        if type(layer).__name__ == "BatchNormalization":  # gamma, beta, mean, variance: variance must be > 0
+            weights[0] += 1.0
+            weights[3] = rng.uniform(0.5, 2.0, weights[3].shape).astype(np.float32)
         if weights:
-            layer.set_weights([rng.normal(0.0, spread, w.shape).astype(np.float32) for w in weights])
+            layer.set_weights(weights)
     return model
 
 
