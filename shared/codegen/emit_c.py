@@ -24,7 +24,7 @@ from shared.codegen.ops import (
     reshape,
     softmax,
 )
-from shared.codegen.plan import MemoryPlan, plan_memory
+from shared.codegen.plan import MemoryPlan, plan_memory, scratch_key
 
 GENERATOR = "shared.codegen 1.0 (tinyml-labs)"
 KERNEL_DIR = Path(__file__).parent / "kernels"
@@ -72,9 +72,7 @@ def generate(model_bytes: bytes, name: str, source_name: str) -> GeneratedModel:
         if tensor.dtype != "int8" or tensor.scales is None:
             raise UnsupportedModelError(f"model {'input' if index == graph.inputs[0] else 'output'} tensor {index} "
                                         f"{tensor.name!r} has type {tensor.dtype}; only quantized int8 I/O")
-    plan = plan_memory([(op.index, code.inputs, op.outputs[0], code.view) for op, code in zip(graph.ops, layers,
-                                                                                                strict=True)],
-                       {t.index: t.size for t in graph.tensors}, graph.inputs[0], graph.outputs[0])
+    plan = plan_layers(graph, layers)
     digest = hashlib.sha256(model_bytes).hexdigest()
     header = generated_header(GENERATOR, f"{source_name} (sha256 {digest})",
                               f"python -m shared.codegen {source_name} --out DIR --name {name}")
@@ -84,6 +82,12 @@ def generate(model_bytes: bytes, name: str, source_name: str) -> GeneratedModel:
     tensor_in, tensor_out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     return GeneratedModel(name, c_text, h_text, plan.arena_bytes, tensor_in.size, tensor_out.size,
                           weight_bytes(graph), sum(i.macs for i in infos), infos)
+
+
+def plan_layers(graph: Graph, layers: list[LayerCode]) -> MemoryPlan:
+    steps = [(op.index, code.inputs, op.outputs[0], code.view) for op, code in zip(graph.ops, layers, strict=True)]
+    scratch = {op.index: code.scratch_bytes for op, code in zip(graph.ops, layers, strict=True) if code.scratch_bytes}
+    return plan_memory(steps, {t.index: t.size for t in graph.tensors}, graph.inputs[0], graph.outputs[0], scratch)
 
 
 def emit_layer(graph: Graph, op, name: str) -> LayerCode:
@@ -112,7 +116,19 @@ def pointer(plan: MemoryPlan, tensor: int, name: str) -> str:
     buffer = plan.buffer(tensor)
     if buffer.place != "arena":
         return buffer.place
-    return f"{name}_arena.bytes + {name.upper()}_T{buffer.root}_OFFSET"
+    return f"{name}_arena.bytes + {offset_name(name, buffer.root)}"
+
+
+def where_scratch(plan: MemoryPlan, op_index: int) -> str:
+    buffer = plan.buffers[scratch_key(op_index)]
+    return f"arena[{buffer.offset},{buffer.offset + buffer.size})"
+
+
+def offset_name(name: str, root: int) -> str:
+    """The named constant of a buffer's arena offset: NAME_T12_OFFSET, or NAME_L03_SCRATCH_OFFSET."""
+    if root < 0:
+        return f"{name.upper()}_L{-1 - root:02d}_SCRATCH_OFFSET"
+    return f"{name.upper()}_T{root}_OFFSET"
 
 
 def layer_info(graph: Graph, plan: MemoryPlan, op, code: LayerCode) -> LayerInfo:
@@ -128,14 +144,18 @@ def layer_function(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: st
     """The comment and static function of one layer (views: the comment only)."""
     output = graph.tensors[op.outputs[0]]
     reads = ", ".join(where(plan, t) for t in code.inputs)
-    lines = [f"layer {op.index}: {op.kind} (op {op.index}) <- \"{output.name}\"", *code.summary.split("\n"),
-             f"reads {reads} -> writes {where(plan, op.outputs[0])}"]
+    lines = [f"layer {op.index}: {op.kind} (op {op.index}) <- \"{output.name}\"", *code.summary.split("\n")]
+    if code.scratch_bytes:
+        lines.append(f"scratch {where_scratch(plan, op.index)} (int16 column)")
+    lines.append(f"reads {reads} -> writes {where(plan, op.outputs[0])}")
     comment = "/* " + "\n * ".join(comment_text(line) for line in lines) + " */\n"
     if code.view:
         return comment
-    params = ", ".join(f"const int8_t *in{i}" for i in range(len(code.inputs)))
+    params = [f"const int8_t *in{i}" for i in range(len(code.inputs))] + ["int8_t *out"]
+    if code.scratch_bytes:
+        params.append("int16_t *scratch")
     body = "".join(code.tables)
-    return (f"{comment}{body}static void {name}_l{op.index:02d}_{op.kind.lower()}({params}, int8_t *out)\n"
+    return (f"{comment}{body}static void {name}_l{op.index:02d}_{op.kind.lower()}({', '.join(params)})\n"
             f"{{\n    {code.call}\n}}\n")
 
 
@@ -151,10 +171,12 @@ def arena_section(plan: MemoryPlan, name: str) -> str:
     lines = [f"/* Activation arena: {plan.arena_bytes} bytes; buffer offsets by root tensor (views share them). */"]
     for buffer in sorted(plan.buffers.values(), key=lambda b: (b.offset, b.root)):
         if buffer.place == "arena":
-            lines.append(f"#define {upper}_T{buffer.root}_OFFSET {buffer.offset}u "
-                         f"/* {buffer.size} bytes, written by op {buffer.first}, last read by op {buffer.last} */")
-    size = f"{upper}_ARENA_SIZE" if plan.arena_bytes > 0 else "1"
-    lines.append(f"static union {{\n    int32_t align; /* 4-byte alignment for word loads */\n"
+            what = (f"scratch of op {buffer.first}" if buffer.root < 0 else
+                    f"written by op {buffer.first}, last read by op {buffer.last}")
+            lines.append(f"#define {offset_name(name, buffer.root)} {buffer.offset}u /* {buffer.size} bytes, {what} */")
+    size = f"{upper}_ARENA_SIZE" if plan.arena_bytes > 0 else "4"
+    lines.append(f"static union {{\n    int64_t align; /* 8-byte alignment: 64-bit loads of scratch columns */\n"
+                 f"    int16_t halves[({size} + 1) / 2]; /* scratch columns */\n"
                  f"    int8_t bytes[{size}];\n}} {name}_arena;\n")
     return "\n".join(lines)
 
@@ -166,6 +188,8 @@ def invoke_function(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], nam
             lines.append(f"    /* op {op.index} {op.kind}: view, no code */")
             continue
         arguments = [pointer(plan, t, name) for t in code.inputs] + [pointer(plan, op.outputs[0], name)]
+        if code.scratch_bytes:
+            arguments.append(f"{name}_arena.halves + {offset_name(name, scratch_key(op.index))} / 2")
         lines.append(f"    {name}_l{op.index:02d}_{op.kind.lower()}({', '.join(arguments)});")
     uses_arena = any(b.place == "arena" for b in plan.buffers.values())
     keep = "" if uses_arena else f"    (void){name}_arena;\n"
@@ -177,7 +201,9 @@ def c_source(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str,
     functions = "\n".join(layer_function(graph, plan, op, code, name)
                           for op, code in zip(graph.ops, layers, strict=True))
     return (f"{header}\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n"
-            f"#if defined(__ARM_FEATURE_DSP)\n#include <arm_acle.h>\n#endif\n\n#include \"{name}.h\"\n\n"
+            f"#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP) /* -DCG_NO_DSP: portable kernels only */\n"
+            f"#include <arm_acle.h>\n#endif\n\n"
+            f"#include \"{name}.h\"\n\n"
             f"/* ---- kernels (from shared/codegen/kernels), file-local ---- */\n\n{kernel_sources(layers)}\n"
             f"/* ---- memory ---- */\n\n{arena_section(plan, name)}\n"
             f"/* ---- layers, in model order ---- */\n\n{functions}\n"

@@ -11,50 +11,16 @@ from pathlib import Path
 
 import numpy as np
 
+from shared.codegen.bench.models import build_int8, convert_int8, randomize
 from shared.codegen.host import HostModel
 from shared.codegen.tflm_reference import run_tflm
 
-
-def randomize(model, rng: np.random.Generator, spread: float = 0.5):
-    """Random weights and biases (Keras zero-initialises biases, which would leave the bias path untested)."""
-    for layer in model.layers:
-        weights = [rng.normal(0.0, spread, w.shape).astype(np.float32) for w in layer.get_weights()]
-        if type(layer).__name__ == "BatchNormalization":  # gamma, beta, mean, variance: variance must be > 0
-            weights[0] += 1.0
-            weights[3] = rng.uniform(0.5, 2.0, weights[3].shape).astype(np.float32)
-        if weights:
-            layer.set_weights(weights)
-    return model
-
-
-def convert_int8(model, samples: np.ndarray) -> bytes:
-    """Full-integer int8 conversion with int8 input and output, calibrated on `samples`."""
-    import tensorflow as tf
-
-    def representative():
-        for sample in samples:
-            yield [sample[None].astype(np.float32)]
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    return converter.convert()
+__all__ = ["assert_bit_exact", "build_case", "convert_int8", "randomize", "test_inputs"]
 
 
 def build_case(build: Callable, input_shape: tuple[int, ...], seed: int, n_samples: int = 32) -> dict:
-    """Build the Keras model `build(tf.keras.layers, Input)` returns, randomize it and convert it."""
-    import tensorflow as tf
-
-    rng = np.random.default_rng(seed)
-    tf.keras.utils.set_random_seed(seed)
-    inputs = tf.keras.Input(input_shape)
-    model = randomize(tf.keras.Model(inputs, build(tf.keras.layers, inputs)), rng)
-    samples = (rng.normal(0.0, rng.uniform(0.3, 3.0), (n_samples, *input_shape)) + rng.uniform(-1, 1)).astype(
-        np.float32)
-    return {"tflite": convert_int8(model, samples), "seed": seed}
+    """The Keras model `build(tf.keras.layers, inputs)` returns, randomized and converted, with its seed."""
+    return {"tflite": build_int8(build, input_shape, seed, n_samples), "seed": seed}
 
 
 def test_inputs(input_size: int, seed: int, count: int = 48) -> np.ndarray:

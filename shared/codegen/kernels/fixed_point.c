@@ -34,13 +34,17 @@ static inline int32_t cg_rounding_divide_by_pot(int32_t x, int32_t exponent)
     return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-/* TFLite MultiplyByQuantizedMultiplier (double rounding): x * multiplier / 2^31 * 2^shift */
+/* TFLite MultiplyByQuantizedMultiplier (double rounding): x * multiplier / 2^31 * 2^shift, for the multipliers of
+ * the generated tables (0 <= multiplier < 2^31). With a non-negative multiplier the doubling high multiply never
+ * saturates, and its round-half-away-from-zero of product / 2^31 equals floor((product + 2^30) / 2^31) for every
+ * product (ties of negative products land on the side nearer zero in both forms), which costs fewer instructions. */
 static inline int32_t cg_requantize(int32_t x, int32_t multiplier, int32_t shift)
 {
-    int32_t left_shift = shift > 0 ? shift : 0;
-    int32_t right_shift = shift > 0 ? 0 : -shift;
-    return cg_rounding_divide_by_pot(cg_doubling_high_mul(cg_shift_left_wrap(x, left_shift), multiplier),
-                                     right_shift);
+    const int32_t left_shift = shift > 0 ? shift : 0;
+    const int32_t right_shift = shift > 0 ? 0 : -shift;
+    const int64_t product = (int64_t)cg_shift_left_wrap(x, left_shift) * multiplier;
+    const int32_t high = (int32_t)((product + ((int64_t)1 << 30)) >> 31);
+    return cg_rounding_divide_by_pot(high, right_shift);
 }
 
 /* gemmlowp SaturatingRoundingMultiplyByPOT for a positive exponent: x * 2^exponent, saturated to int32 */

@@ -1,23 +1,19 @@
-/* fully_connected.c: int8 FULLY_CONNECTED (per-tensor or per-channel), as TFLite's reference FullyConnected.
- * The inner product is cg_dot_s8 (dot_product.c), shared with CONV_2D. */
+/* fully_connected.c: int8 FULLY_CONNECTED (per-tensor or per-channel), as TFLite's reference FullyConnected:
+ * the input row becomes a column of (x - zp) int16 values, then matvec.c does all outputs. */
 
 typedef struct {
-    int32_t batches, in_n, out_n;
-    int32_t in_zp, out_zp, act_min, act_max;
-    const int8_t *weights;      /* (out_n, in_n) */
-    const int32_t *bias;        /* (out_n,) */
-    const int32_t *multipliers; /* (out_n,) */
-    const int32_t *shifts;      /* (out_n,) */
+    int32_t batches, in_n, in_zp;
+    cg_matvec_params matvec; /* rows = outputs, depth = in_n padded to 4 */
 } cg_fully_connected_params;
 
-static void cg_fully_connected(const cg_fully_connected_params *p, const int8_t *in, int8_t *out)
+/* column: scratch of matvec.depth int16 values, 4-byte aligned */
+static void cg_fully_connected(const cg_fully_connected_params *p, const int8_t *in, int8_t *out, int16_t *column)
 {
     for (int32_t b = 0; b < p->batches; b++) {
-        const int8_t *x = in + b * p->in_n;
-        for (int32_t o = 0; o < p->out_n; o++) {
-            int32_t acc = p->bias[o] + cg_dot_s8(p->weights + o * p->in_n, x, p->in_n, p->in_zp);
-            acc = cg_requantize(acc, p->multipliers[o], p->shifts[o]) + p->out_zp;
-            out[b * p->out_n + o] = (int8_t)cg_clamp(acc, p->act_min, p->act_max);
+        cg_widen(in + b * p->in_n, p->in_n, p->in_zp, column);
+        for (int32_t k = p->in_n; k < p->matvec.depth; k++) {
+            column[k] = 0;
         }
+        cg_matvec(&p->matvec, column, out + b * p->matvec.rows);
     }
 }

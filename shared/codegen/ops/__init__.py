@@ -27,6 +27,7 @@ class LayerCode:
     inputs: list[int] = field(default_factory=list)  # activation tensors passed as in0, in1, ...
     summary: str = ""  # shapes and options, for the layer comment
     macs: int = 0  # multiply-accumulates per inference (0 for data movement)
+    scratch_bytes: int = 0  # arena scratch the kernel needs during this op (passed as int16_t *scratch)
     view: bool = False  # no code: the output is the input's bytes (RESHAPE and friends)
 
 
@@ -102,15 +103,29 @@ def quant_text(tensor: Tensor) -> str:
     return f"scale {c_float(tensor.scale)[:-1]} zp {tensor.zero_point}"
 
 
-def params_struct(ctype: str, name: str, fields: dict) -> str:
-    """`static const ctype name = { .field = value, ... };` with a few fields per line."""
-    items = [f".{key} = {value}" for key, value in fields.items()]
+def initializer_lines(fields: dict, indent: str) -> list[str]:
+    """Designated-initializer lines, a few fields per line; a dict value becomes a nested initializer."""
     lines, line = [], ""
-    for item in items:
-        if line and len(line) + len(item) + 2 > 108:
-            lines.append(line + ",")
+    for key, value in fields.items():
+        if isinstance(value, dict):
+            if line:
+                lines.append(indent + line + ",")
+                line = ""
+            lines.append(f"{indent}.{key} = {{")
+            lines.extend(initializer_lines(value, indent + "    "))
+            lines.append(f"{indent}}},")
+            continue
+        item = f".{key} = {value}"
+        if line and len(indent) + len(line) + len(item) + 2 > 112:
+            lines.append(indent + line + ",")
             line = ""
         line = f"{line}, {item}" if line else item
-    lines.append(line + ",")
-    body = "\n".join("    " + text for text in lines)
+    if line:
+        lines.append(indent + line + ",")
+    return lines
+
+
+def params_struct(ctype: str, name: str, fields: dict) -> str:
+    """`static const ctype name = { .field = value, ... };` (dict values nest)."""
+    body = "\n".join(initializer_lines(fields, "    "))
     return f"static const {ctype} {name} = {{\n{body}\n}};\n"

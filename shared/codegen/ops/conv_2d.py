@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from shared.codegen.multipliers import activation_range, per_channel_multipliers, same_padding
+from shared.codegen.multipliers import same_padding
 from shared.codegen.ops import PADDING_NAMES, LayerCode, LayerContext, params_struct, quant_text, shape_text
+from shared.codegen.ops.matvec import KERNELS as MATVEC_KERNELS
+from shared.codegen.ops.matvec import matvec_fields
 
-KERNELS = ("fixed_point", "dot_product", "conv_2d")
+KERNELS = (*MATVEC_KERNELS, "conv_2d")
 
 
 def spatial_params(ctx: LayerContext, in_hw, out_hw, filter_hw) -> dict:
@@ -25,17 +27,6 @@ def spatial_params(ctx: LayerContext, in_hw, out_hw, filter_hw) -> dict:
     }
 
 
-def requant_tables(ctx: LayerContext, x, weights, y, channels: int) -> dict:
-    """Per-channel multiplier/shift tables and the activation range, as named struct fields."""
-    multipliers, shifts = per_channel_multipliers(x.scale, weights.scales, y.scale, channels)
-    act_min, act_max = activation_range(ctx.fused_activation(), y.scale, y.zero_point)
-    return {
-        "in_zp": x.zero_point, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
-        "multipliers": ctx.table("multipliers", multipliers, "int32_t"),
-        "shifts": ctx.table("shifts", shifts, "int32_t"),
-    }
-
-
 def emit(ctx: LayerContext) -> LayerCode:
     x, y = ctx.activation(0), ctx.activation(0, outputs=True)
     weights = ctx.constant(1, "int8")
@@ -47,22 +38,16 @@ def emit(ctx: LayerContext) -> LayerCode:
         raise ctx.refuse(f"grouped convolution ({in_c} input channels, filter depth {filter_c})", weights)
     _, out_h, out_w, _ = y.shape
     spatial = spatial_params(ctx, (in_h, in_w), (out_h, out_w), (filter_h, filter_w))
-    bias = ctx.bias(2, out_c)
+    matvec = matvec_fields(ctx, x, weights, y, weights.data.reshape(out_c, -1), ctx.bias(2, out_c))
     fields = {
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w,
-        "out_c": out_c, "filter_h": filter_h, "filter_w": filter_w,
-        **{k: v for k, v in spatial.items() if k != "padding"},
-        **requant_tables(ctx, x, weights, y, out_c),
+        "filter_h": filter_h, "filter_w": filter_w, **{k: v for k, v in spatial.items() if k != "padding"},
+        "in_zp": x.zero_point, "matvec": matvec,
     }
-    fields["weights"] = ctx.table("weights", weights.data, "int8_t")
-    fields["bias"] = ctx.table("bias", bias, "int32_t")
-    ordered = {k: fields[k] for k in ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "filter_h",
-                                      "filter_w", "stride_h", "stride_w", "dilation_h", "dilation_w", "pad_top",
-                                      "pad_left", "in_zp", "out_zp", "act_min", "act_max", "weights", "bias",
-                                      "multipliers", "shifts")}
-    ctx.tables.append(params_struct("cg_conv_params", f"{ctx.prefix}_params", ordered))
+    ctx.tables.append(params_struct("cg_conv_params", f"{ctx.prefix}_params", fields))
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} stride "
                f"{spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, {ctx.fused_activation()}\n"
                f"in {quant_text(x)}, out {quant_text(y)}")
-    return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out);", [x.index], summary,
-                     macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c)
+    return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out, scratch);", [x.index],
+                     summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c,
+                     scratch_bytes=2 * matvec["depth"])

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from shared.codegen.multipliers import activation_range, per_channel_multipliers
 from shared.codegen.ops import LayerCode, LayerContext, params_struct, quant_text, shape_text
-from shared.codegen.ops.conv_2d import requant_tables, spatial_params
+from shared.codegen.ops.conv_2d import spatial_params
 
 KERNELS = ("fixed_point", "depthwise_conv_2d")
+
+
+def requant_tables(ctx: LayerContext, x, weights, y, channels: int) -> dict:
+    """Per-channel multiplier/shift tables and the activation range, as named struct fields."""
+    multipliers, shifts = per_channel_multipliers(x.scale, weights.scales, y.scale, channels)
+    act_min, act_max = activation_range(ctx.fused_activation(), y.scale, y.zero_point)
+    return {
+        "in_zp": x.zero_point, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
+        "multipliers": ctx.table("multipliers", multipliers, "int32_t"),
+        "shifts": ctx.table("shifts", shifts, "int32_t"),
+    }
 
 
 def emit(ctx: LayerContext) -> LayerCode:

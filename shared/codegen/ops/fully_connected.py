@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from shared.codegen.ops import LayerCode, LayerContext, params_struct, quant_text, shape_text
-from shared.codegen.ops.conv_2d import requant_tables
+from shared.codegen.ops.matvec import KERNELS as MATVEC_KERNELS
+from shared.codegen.ops.matvec import matvec_fields
 
-KERNELS = ("fixed_point", "dot_product", "fully_connected")
+KERNELS = (*MATVEC_KERNELS, "fully_connected")
 
 
 def emit(ctx: LayerContext) -> LayerCode:
@@ -21,14 +22,10 @@ def emit(ctx: LayerContext) -> LayerCode:
     if weights.zero_points is not None and (weights.zero_points != 0).any():
         raise ctx.refuse("weights must be symmetric (zero point 0)", weights)
     batches = x.size // in_n
-    requant = requant_tables(ctx, x, weights, y, out_n)
-    fields = {"batches": batches, "in_n": in_n, "out_n": out_n,
-              **{k: requant[k] for k in ("in_zp", "out_zp", "act_min", "act_max")}}
-    fields["weights"] = ctx.table("weights", weights.data, "int8_t", per_line=min(16, in_n))
-    fields["bias"] = ctx.table("bias", ctx.bias(2, out_n), "int32_t")
-    fields["multipliers"], fields["shifts"] = requant["multipliers"], requant["shifts"]
+    matvec = matvec_fields(ctx, x, weights, y, weights.data, ctx.bias(2, out_n))
+    fields = {"batches": batches, "in_n": in_n, "in_zp": x.zero_point, "matvec": matvec}
     ctx.tables.append(params_struct("cg_fully_connected_params", f"{ctx.prefix}_params", fields))
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; weights {out_n}x{in_n}, {ctx.fused_activation()}\n"
                f"in {quant_text(x)}, out {quant_text(y)}")
-    return LayerCode(KERNELS, ctx.tables, f"cg_fully_connected(&{ctx.prefix}_params, in0, out);", [x.index],
-                     summary, macs=batches * in_n * out_n)
+    return LayerCode(KERNELS, ctx.tables, f"cg_fully_connected(&{ctx.prefix}_params, in0, out, scratch);",
+                     [x.index], summary, macs=batches * in_n * out_n, scratch_bytes=2 * matvec["depth"])

@@ -1,0 +1,96 @@
+"""python -m shared.codegen.bench [--tflite M.tflite ...] [--samples N]
+
+Prints, per model: MACs, arena bytes (generated vs TFLM measured), host time per inference (generated C built
+with gcc -O2 vs the TFLM interpreter, same process), and for the single-layer conv and fully-connected models,
+instructions per MAC on QEMU mps2-an500 (Cortex-M7, -icount shift=0) for the portable and the DSP kernels,
+each checked bit-exact against TFLM. Extra .tflite files (e.g. the demos' deployed models) are added with --tflite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from shared.codegen import generate
+from shared.codegen.bench.cortex_m import build_image, run_image
+from shared.codegen.bench.models import BENCH_MODELS, build_int8
+from shared.codegen.host import HostModel
+from shared.codegen.tflm_reference import run_tflm, tflm_arena_bytes
+
+
+def time_per_inference(run, x: np.ndarray, repeats: int = 3) -> float:
+    """Best of `repeats` wall times of run(x), divided by the batch size (seconds)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(x)
+        best = min(best, time.perf_counter() - start)
+    return best / len(x)
+
+
+def host_row(name: str, model_bytes: bytes, workdir: Path, samples: int) -> dict:
+    model_path = workdir / f"{name}.tflite"
+    model_path.write_bytes(model_bytes)
+    host = HostModel(model_bytes, name, workdir / f"{name}_host")
+    x = np.random.default_rng(0).integers(-128, 128, size=(samples, host.model.input_size), dtype=np.int8)
+    exact = np.array_equal(host.invoke(x), run_tflm(model_bytes, x))
+    c_seconds = time_per_inference(host.invoke, x)
+    tflm_seconds = time_per_inference(lambda batch: run_tflm(model_bytes, batch), x, repeats=1)
+    tflm_arena = tflm_arena_bytes(str(model_path))
+    return {"name": name, "macs": host.model.macs, "weights": host.model.weight_bytes,
+            "arena": host.model.arena_bytes, "tflm_arena": tflm_arena, "c_us": c_seconds * 1e6,
+            "tflm_us": tflm_seconds * 1e6, "exact": exact}
+
+
+def device_row(name: str, model_bytes: bytes, workdir: Path, samples: int) -> dict:
+    model = generate(model_bytes, name, f"{name}.tflite")
+    x = np.random.default_rng(1).integers(-128, 128, size=(samples, model.input_size), dtype=np.int8)
+    expected = run_tflm(model_bytes, x)
+    row = {"name": name, "macs": model.macs}
+    for dsp in (False, True):
+        run = run_image(build_image(model_bytes, name, workdir / f"{name}_m7", dsp=dsp), x, model.output_size)
+        label = "dsp" if dsp else "portable"
+        row[label] = float(np.median(run.instructions)) / model.macs
+        row[f"{label}_exact"] = np.array_equal(run.outputs, expected)
+        row[f"{label}_flash"] = run.text_bytes
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m shared.codegen.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tflite", type=Path, nargs="*", default=[], help="extra int8 models to include")
+    parser.add_argument("--samples", type=int, default=200, help="host batch size (inferences timed)")
+    parser.add_argument("--device-samples", type=int, default=4, help="inferences per QEMU run")
+    args = parser.parse_args(argv)
+    models = {name: build_int8(build, shape, seed=i) for i, (name, (build, shape)) in enumerate(BENCH_MODELS.items())}
+    models.update({path.stem: path.read_bytes() for path in args.tflite})
+    workdir = Path(tempfile.mkdtemp(prefix="codegen_bench_"))
+    try:
+        print("model        MACs    weights  arena  TFLM arena  ratio   C us/inf  TFLM us/inf  speedup  exact")
+        for name, blob in models.items():
+            r = host_row(name, blob, workdir, args.samples)
+            print(f"{r['name']:<12} {r['macs']:>8} {r['weights']:>8} {r['arena']:>6} {r['tflm_arena']:>10} "
+                  f"{r['arena'] / r['tflm_arena']:>6.2f} {r['c_us']:>10.1f} {r['tflm_us']:>12.1f} "
+                  f"{r['tflm_us'] / r['c_us']:>7.1f}x  {r['exact']}")
+        if shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc"):
+            print("\nCortex-M7 (QEMU mps2-an500, -icount shift=0): instructions per MAC, whole invoke")
+            print("model        MACs     portable  DSP    exact(portable/DSP)  flash(portable/DSP)")
+            for name in ("conv_layer", "fc_layer"):
+                r = device_row(name, models[name], workdir, args.device_samples)
+                print(f"{r['name']:<12} {r['macs']:>8} {r['portable']:>8.2f} {r['dsp']:>6.2f}   "
+                      f"{r['portable_exact']}/{r['dsp_exact']}            {r['portable_flash']}/{r['dsp_flash']}")
+        else:
+            print("\n(qemu-system-arm or arm-none-eabi-gcc missing: no Cortex-M figures)")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
