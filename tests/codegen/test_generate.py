@@ -158,3 +158,11 @@ def test_cross_compiles_for_cortex_m(models, tmp_path, cpu):
     result = subprocess.run([compiler, *WARNINGS, *flags, "-O2", "-c", str(tmp_path / "cnn.c"), "-o",
                              str(tmp_path / "cnn.o")], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_parity_summary_for_the_demos(models, tmp_path):
+    from shared.codegen.parity import check_parity
+
+    summary = check_parity(models["cnn"], np.zeros((3, 8 * 8 * 2), dtype=np.int8) - 5, tmp_path, name="cnn")
+    assert summary["samples"] == 3 and summary["bit_exact"] and summary["mismatched_samples"] == 0
+    assert summary["arena_bytes"] == generate(models["cnn"], "cnn", "cnn.tflite").arena_bytes
