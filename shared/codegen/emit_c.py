@@ -85,7 +85,8 @@ def generate(model_bytes: bytes, name: str, source_name: str) -> GeneratedModel:
 
 
 def plan_layers(graph: Graph, layers: list[LayerCode]) -> MemoryPlan:
-    steps = [(op.index, code.inputs, op.outputs[0], code.view) for op, code in zip(graph.ops, layers, strict=True)]
+    steps = [(op.index, code.inputs, op.outputs[0], "view" if code.view else "in_place" if code.in_place else "op")
+             for op, code in zip(graph.ops, layers, strict=True)]
     scratch = {op.index: code.scratch_bytes for op, code in zip(graph.ops, layers, strict=True) if code.scratch_bytes}
     return plan_memory(steps, {t.index: t.size for t in graph.tensors}, graph.inputs[0], graph.outputs[0], scratch)
 
@@ -190,7 +191,10 @@ def invoke_function(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], nam
         arguments = [pointer(plan, t, name) for t in code.inputs] + [pointer(plan, op.outputs[0], name)]
         if code.scratch_bytes:
             arguments.append(f"{name}_arena.halves + {offset_name(name, scratch_key(op.index))} / 2")
-        lines.append(f"    {name}_l{op.index:02d}_{op.kind.lower()}({', '.join(arguments)});")
+        call = f"    {name}_l{op.index:02d}_{op.kind.lower()}({', '.join(arguments)});"
+        if len(call) > 116:
+            call = f"    {name}_l{op.index:02d}_{op.kind.lower()}(" + ",\n        ".join(arguments) + ");"
+        lines.append(call)
     uses_arena = any(b.place == "arena" for b in plan.buffers.values())
     keep = "" if uses_arena else f"    (void){name}_arena;\n"
     return (f"int {name}_invoke(const int8_t *input, int8_t *output)\n{{\n{keep}" + "\n".join(lines)

@@ -1,6 +1,8 @@
 """Static memory plan: every activation buffer gets a fixed offset in one arena.
 
-Views (RESHAPE and friends) share their input's buffer. The model input is read from the caller's pointer and
+Views (RESHAPE and friends) share their input's buffer, and so does the output of an op whose kernel can write
+over its input (pooling without padding, 1x1 convolutions that do not widen, elementwise ops) when that input
+dies there. The model input is read from the caller's pointer and
 the model output is written straight into the caller's buffer, so neither takes arena space. Kernels that need
 scratch (the int16 column of CONV_2D / FULLY_CONNECTED) get a buffer alive during their op only. All buffers
 are placed greedily, largest first, at the lowest aligned offset that does not overlap any buffer whose lifetime
@@ -9,7 +11,7 @@ are placed greedily, largest first, at the lowest aligned offset that does not o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ALIGN_BYTES = 8  # 64-bit loads of the DSP column (LDRD)
 
@@ -34,6 +36,7 @@ class MemoryPlan:
     buffers: dict[int, Buffer]  # by root tensor
     root_of: dict[int, int]  # tensor -> root tensor
     arena_bytes: int
+    in_place: set[tuple[int, int]] = field(default_factory=set)  # (input root, output root) sharing an offset
 
     def buffer(self, tensor: int) -> Buffer:
         return self.buffers[self.root_of[tensor]]
@@ -46,18 +49,32 @@ def scratch_key(op_index: int) -> int:
 
 def plan_memory(layers, tensor_sizes: dict[int, int], model_input: int, model_output: int,
                 scratch: dict[int, int] | None = None) -> MemoryPlan:
-    """`layers`: (op index, input tensors, output tensor, is_view) in execution order; `scratch`: bytes of
-    scratch by op index, live during that op only."""
-    root_of = {model_input: model_input}
+    """`layers`: (op index, input tensors, output tensor, kind) in execution order, kind "view" (output is the
+    input's bytes), "in_place" (the kernel may write its output over input 0 when input 0 dies there) or "op";
+    `scratch`: bytes of scratch by op index, live during that op only.
+
+    Writing in place keeps the input's (larger) block alive for the output's lifetime, which can cost more than
+    it saves, so in-place ops are switched on one at a time, in model order, and each is kept only when the arena
+    does not grow (a few dozen cheap plans)."""
+    candidates = [index for index, _, _, kind in layers if kind == "in_place"]
+    enabled: set[int] = set()
+    best = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, enabled)
+    for index in candidates:
+        trial = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, enabled | {index})
+        if trial.arena_bytes <= best.arena_bytes:
+            best, enabled = trial, enabled | {index}
+    return best
+
+
+def place_buffers(layers, tensor_sizes, model_input, model_output, scratch, in_place_ops: set[int]) -> MemoryPlan:
+    """One plan with in-place writing allowed for `in_place_ops` only."""
+    root_of = view_roots(layers, model_input)
     buffers = {model_input: Buffer(model_input, tensor_sizes[model_input], -1, -1, place="input")}
-    for index, inputs, output, is_view in layers:
+    for index, inputs, output, _ in layers:
         for tensor in inputs:
             buffer = buffers[root_of[tensor]]
             buffer.last = max(buffer.last, index)
-        if is_view:
-            root_of[output] = root_of[inputs[0]]
-        else:
-            root_of[output] = output
+        if root_of[output] == output:
             buffers[output] = Buffer(output, tensor_sizes[output], index, index)
     for index, size in (scratch or {}).items():
         buffers[scratch_key(index)] = Buffer(scratch_key(index), size, index, index)
@@ -65,13 +82,60 @@ def plan_memory(layers, tensor_sizes: dict[int, int], model_input: int, model_ou
     if output_buffer.place == "input":
         raise ValueError("the model output is a view of the model input; nothing to compute")
     output_buffer.place = "output"
+    followers: dict[int, list[Buffer]] = {}
+    for target, source in in_place_pins(layers, root_of, buffers, in_place_ops).items():
+        followers.setdefault(source, []).append(buffers[target])
     placed: list[Buffer] = []
-    arena_buffers = [b for b in buffers.values() if b.place == "arena"]
-    for buffer in sorted(arena_buffers, key=lambda b: (-b.size, b.first, b.root)):
+    for buffer in sorted((b for b in buffers.values() if b.place == "arena"), key=lambda b: (-b.size, b.first, b.root)):
+        if buffer in placed:
+            continue
         buffer.offset = lowest_free_offset(buffer, [p for p in placed if p.overlaps_in_time(buffer)])
         placed.append(buffer)
+        place_followers(buffer, followers, placed)
+    in_place = {(anchor, b.root) for anchor, group in followers.items() for b in group
+                if b.offset == buffers[anchor].offset}
     arena_bytes = max((b.offset + b.size for b in placed), default=0)
-    return MemoryPlan(buffers, root_of, arena_bytes)
+    return MemoryPlan(buffers, root_of, arena_bytes, in_place)
+
+
+def place_followers(anchor: Buffer, followers: dict[int, list[Buffer]], placed: list[Buffer]) -> None:
+    """Place the outputs written in place over `anchor` at its offset when nothing else is in the way there
+    (otherwise where they fit), then their own followers."""
+    for buffer in followers.get(anchor.root, []):
+        if buffer in placed:
+            continue
+        conflicts = [p for p in placed if p.overlaps_in_time(buffer)]
+        if any(overlaps_in_space(anchor.offset, buffer.size, other) for other in conflicts if other is not anchor):
+            buffer.offset = lowest_free_offset(buffer, conflicts)
+        else:
+            buffer.offset = anchor.offset  # written in place over its input
+        placed.append(buffer)
+        place_followers(buffer, followers, placed)
+
+
+def view_roots(layers, model_input: int) -> dict[int, int]:
+    """tensor -> root tensor owning its bytes (views share their input's root)."""
+    root_of = {model_input: model_input}
+    for _, inputs, output, kind in layers:
+        root_of[output] = root_of[inputs[0]] if kind == "view" else output
+    return root_of
+
+
+def in_place_pins(layers, root_of: dict[int, int], buffers: dict[int, Buffer], in_place_ops: set[int]) -> dict:
+    """output root -> input root for in-place ops whose input 0 is an arena buffer read for the last time there:
+    the output may start at the input's offset even though both are live during that op."""
+    pins = {}
+    for index, inputs, output, kind in layers:
+        if kind != "in_place" or index not in in_place_ops or inputs.count(inputs[0]) != 1:
+            continue
+        source, target = buffers[root_of[inputs[0]]], buffers[root_of[output]]
+        if source.place == target.place == "arena" and source.last == index and target.first == index:
+            pins[target.root] = source.root
+    return pins
+
+
+def overlaps_in_space(offset: int, size: int, other: Buffer) -> bool:
+    return offset < other.offset + other.size and other.offset < offset + size
 
 
 def lowest_free_offset(buffer: Buffer, conflicts: list[Buffer]) -> int:

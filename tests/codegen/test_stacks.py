@@ -1,5 +1,6 @@
 """Whole random multi-layer models (CNN, depthwise-separable CNN, Conv1D, MLP) against TFLM, and the memory plan's
-invariants on them: buffers alive at the same time never share bytes, and the arena is what the plan says."""
+invariants on them: buffers alive at the same time never share bytes (except an in-place op's input and output),
+and the arena is what the plan says."""
 
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ def test_plan_never_overlaps_live_buffers(stacks, stack_id):
     for i, a in enumerate(arena):
         assert a.offset % 8 == 0 and a.offset + a.size <= plan.arena_bytes
         for b in arena[i + 1 :]:
-            if a.overlaps_in_time(b):
+            if a.overlaps_in_time(b) and {(a.root, b.root), (b.root, a.root)}.isdisjoint(plan.in_place):
                 assert a.offset + a.size <= b.offset or b.offset + b.size <= a.offset, (a, b)
     assert generate(model_bytes, "m", "m.tflite").arena_bytes == plan.arena_bytes
     assert plan.arena_bytes <= sum(b.size + 7 for b in arena)

@@ -29,6 +29,7 @@ class LayerCode:
     macs: int = 0  # multiply-accumulates per inference (0 for data movement)
     scratch_bytes: int = 0  # arena scratch the kernel needs during this op (passed as int16_t *scratch)
     view: bool = False  # no code: the output is the input's bytes (RESHAPE and friends)
+    in_place: bool = False  # the kernel stays correct when its output starts at input 0's first byte
 
 
 @dataclass

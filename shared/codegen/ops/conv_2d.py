@@ -45,9 +45,12 @@ def emit(ctx: LayerContext) -> LayerCode:
         "in_zp": x.zero_point, "matvec": matvec,
     }
     ctx.tables.append(params_struct("cg_conv_params", f"{ctx.prefix}_params", fields))
+    # 1x1, unpadded, not widening: pixel p is copied to the column before output p (at most in_c bytes) is written
+    pointwise_narrowing = (filter_h, filter_w) == (1, 1) and spatial["pad_top"] == spatial["pad_left"] == 0 and \
+        out_c <= in_c
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} stride "
                f"{spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, {ctx.fused_activation()}\n"
                f"in {quant_text(x)}, out {quant_text(y)}")
     return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out, scratch);", [x.index],
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c,
-                     scratch_bytes=2 * matvec["depth"])
+                     scratch_bytes=2 * matvec["depth"], in_place=pointwise_narrowing)

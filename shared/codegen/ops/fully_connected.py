@@ -28,4 +28,5 @@ def emit(ctx: LayerContext) -> LayerCode:
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; weights {out_n}x{in_n}, {ctx.fused_activation()}\n"
                f"in {quant_text(x)}, out {quant_text(y)}")
     return LayerCode(KERNELS, ctx.tables, f"cg_fully_connected(&{ctx.prefix}_params, in0, out, scratch);",
-                     [x.index], summary, macs=batches * in_n * out_n, scratch_bytes=2 * matvec["depth"])
+                     [x.index], summary, macs=batches * in_n * out_n, scratch_bytes=2 * matvec["depth"],
+                     in_place=batches == 1 or out_n <= in_n)  # each input row is in the column before writes

@@ -27,4 +27,5 @@ def emit(ctx: LayerContext) -> LayerCode:
               "input_multiplier": multiplier, "input_left_shift": left_shift}
     ctx.tables.append(params_struct("cg_logistic_params", f"{ctx.prefix}_params", fields))
     summary = f"{shape_text(x.shape)}\nin {quant_text(x)}, out {quant_text(y)}"
-    return LayerCode(KERNELS, ctx.tables, f"cg_logistic(&{ctx.prefix}_params, in0, out);", [x.index], summary)
+    return LayerCode(KERNELS, ctx.tables, f"cg_logistic(&{ctx.prefix}_params, in0, out);", [x.index], summary,
+                     in_place=True)

@@ -35,4 +35,5 @@ def emit(ctx: LayerContext) -> LayerCode:
               "multiplier": multiplier, "shift": shift}
     ctx.tables.append(params_struct("cg_mean_params", f"{ctx.prefix}_params", fields))
     summary = f"{shape_text(x.shape)} -> {shape_text(y.shape)}; axes {axes}\nin {quant_text(x)}, out {quant_text(y)}"
-    return LayerCode(KERNELS, ctx.tables, f"cg_mean(&{ctx.prefix}_params, in0, out);", [x.index], summary)
+    return LayerCode(KERNELS, ctx.tables, f"cg_mean(&{ctx.prefix}_params, in0, out);", [x.index], summary,
+                     in_place=True)

@@ -32,5 +32,6 @@ def emit(ctx: LayerContext) -> LayerCode:
     is_max = 1 if ctx.op.kind == "MAX_POOL_2D" else 0
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; window {filter_hw[0]}x{filter_hw[1]} stride "
                f"{strides[0]}x{strides[1]} {padding}, {ctx.fused_activation()}\n{quant_text(x)}")
+    # without padding each output's window starts at or after the output's own index: it may overwrite the input
     return LayerCode(KERNELS, ctx.tables, f"cg_pool_2d(&{ctx.prefix}_params, in0, out, {is_max});", [x.index],
-                     summary)
+                     summary, in_place=pads == [0, 0])
