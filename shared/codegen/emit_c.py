@@ -85,10 +85,14 @@ def generate(model_bytes: bytes, name: str, source_name: str) -> GeneratedModel:
 
 
 def plan_layers(graph: Graph, layers: list[LayerCode]) -> MemoryPlan:
-    steps = [(op.index, code.inputs, op.outputs[0], "view" if code.view else "in_place" if code.in_place else "op")
+    steps = [(op.index, code.inputs, op.outputs[0],
+              "view" if code.view else "op" if code.in_place_lead is None else "in_place")
              for op, code in zip(graph.ops, layers, strict=True)]
+    leads = {op.index: code.in_place_lead for op, code in zip(graph.ops, layers, strict=True)
+             if code.in_place_lead is not None}
     scratch = {op.index: code.scratch_bytes for op, code in zip(graph.ops, layers, strict=True) if code.scratch_bytes}
-    return plan_memory(steps, {t.index: t.size for t in graph.tensors}, graph.inputs[0], graph.outputs[0], scratch)
+    return plan_memory(steps, {t.index: t.size for t in graph.tensors}, graph.inputs[0], graph.outputs[0], scratch,
+                       leads)
 
 
 def emit_layer(graph: Graph, op, name: str) -> LayerCode:

@@ -48,26 +48,29 @@ def scratch_key(op_index: int) -> int:
 
 
 def plan_memory(layers, tensor_sizes: dict[int, int], model_input: int, model_output: int,
-                scratch: dict[int, int] | None = None) -> MemoryPlan:
+                scratch: dict[int, int] | None = None, leads: dict[int, int] | None = None) -> MemoryPlan:
     """`layers`: (op index, input tensors, output tensor, kind) in execution order, kind "view" (output is the
     input's bytes), "in_place" (the kernel may write its output over input 0 when input 0 dies there) or "op";
-    `scratch`: bytes of scratch by op index, live during that op only.
+    `scratch`: bytes of scratch by op index, live during that op only; `leads`: for in-place ops, how many bytes
+    before input 0 the output must start (0 when not given).
 
-    Writing in place keeps the input's (larger) block alive for the output's lifetime, which can cost more than
-    it saves, so in-place ops are switched on one at a time, in model order, and each is kept only when the arena
-    does not grow (a few dozen cheap plans)."""
+    Writing in place keeps the input's block and the output's overlapping, which can also force worse placements
+    elsewhere, so in-place ops are switched on one at a time, in model order, and each is kept only when the
+    arena does not grow (a few dozen cheap plans)."""
+    leads = {index: align(lead) for index, lead in (leads or {}).items()}
     candidates = [index for index, _, _, kind in layers if kind == "in_place"]
-    enabled: set[int] = set()
+    enabled: dict[int, int] = {}
     best = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, enabled)
     for index in candidates:
-        trial = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, enabled | {index})
+        trial_ops = {**enabled, index: leads.get(index, 0)}
+        trial = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, trial_ops)
         if trial.arena_bytes <= best.arena_bytes:
-            best, enabled = trial, enabled | {index}
+            best, enabled = trial, trial_ops
     return best
 
 
-def place_buffers(layers, tensor_sizes, model_input, model_output, scratch, in_place_ops: set[int]) -> MemoryPlan:
-    """One plan with in-place writing allowed for `in_place_ops` only."""
+def place_buffers(layers, tensor_sizes, model_input, model_output, scratch, in_place_ops: dict[int, int]):
+    """One plan with in-place writing allowed for the ops of `in_place_ops` (op index -> lead bytes)."""
     root_of = view_roots(layers, model_input)
     buffers = {model_input: Buffer(model_input, tensor_sizes[model_input], -1, -1, place="input")}
     for index, inputs, output, _ in layers:
@@ -82,33 +85,43 @@ def place_buffers(layers, tensor_sizes, model_input, model_output, scratch, in_p
     if output_buffer.place == "input":
         raise ValueError("the model output is a view of the model input; nothing to compute")
     output_buffer.place = "output"
-    followers: dict[int, list[Buffer]] = {}
-    for target, source in in_place_pins(layers, root_of, buffers, in_place_ops).items():
-        followers.setdefault(source, []).append(buffers[target])
+    followers: dict[int, list[tuple[Buffer, int]]] = {}
+    for target, (source, lead) in in_place_pins(layers, root_of, buffers, in_place_ops).items():
+        followers.setdefault(source, []).append((buffers[target], lead))
     placed: list[Buffer] = []
     for buffer in sorted((b for b in buffers.values() if b.place == "arena"), key=lambda b: (-b.size, b.first, b.root)):
         if buffer in placed:
             continue
-        buffer.offset = lowest_free_offset(buffer, [p for p in placed if p.overlaps_in_time(buffer)])
+        prefix = room_for_followers(buffer.root, followers)
+        widened = Buffer(buffer.root, prefix + buffer.size, buffer.first, buffer.last)
+        buffer.offset = prefix + lowest_free_offset(widened, [p for p in placed if p.overlaps_in_time(buffer)])
         placed.append(buffer)
         place_followers(buffer, followers, placed)
-    in_place = {(anchor, b.root) for anchor, group in followers.items() for b in group
-                if b.offset == buffers[anchor].offset}
+    in_place = {(anchor, b.root) for anchor, group in followers.items() for b, lead in group
+                if b.offset == buffers[anchor].offset - lead}
     arena_bytes = max((b.offset + b.size for b in placed), default=0)
     return MemoryPlan(buffers, root_of, arena_bytes, in_place)
 
 
-def place_followers(anchor: Buffer, followers: dict[int, list[Buffer]], placed: list[Buffer]) -> None:
-    """Place the outputs written in place over `anchor` at its offset when nothing else is in the way there
-    (otherwise where they fit), then their own followers."""
-    for buffer in followers.get(anchor.root, []):
+def room_for_followers(root: int, followers: dict) -> int:
+    """Bytes to keep free below a block so that its chain of in-place followers can start before it."""
+    return max((lead + room_for_followers(buffer.root, followers) for buffer, lead in followers.get(root, [])),
+               default=0)
+
+
+def place_followers(anchor: Buffer, followers: dict, placed: list[Buffer]) -> None:
+    """Place the outputs written in place over `anchor` at their lead before its offset when nothing else is in
+    the way there (otherwise where they fit), then their own followers."""
+    for buffer, lead in followers.get(anchor.root, []):
         if buffer in placed:
             continue
         conflicts = [p for p in placed if p.overlaps_in_time(buffer)]
-        if any(overlaps_in_space(anchor.offset, buffer.size, other) for other in conflicts if other is not anchor):
+        offset = anchor.offset - lead
+        blocked = any(overlaps_in_space(offset, buffer.size, other) for other in conflicts if other is not anchor)
+        if offset < 0 or blocked:
             buffer.offset = lowest_free_offset(buffer, conflicts)
         else:
-            buffer.offset = anchor.offset  # written in place over its input
+            buffer.offset = offset  # written in place over its input
         placed.append(buffer)
         place_followers(buffer, followers, placed)
 
@@ -121,16 +134,16 @@ def view_roots(layers, model_input: int) -> dict[int, int]:
     return root_of
 
 
-def in_place_pins(layers, root_of: dict[int, int], buffers: dict[int, Buffer], in_place_ops: set[int]) -> dict:
-    """output root -> input root for in-place ops whose input 0 is an arena buffer read for the last time there:
-    the output may start at the input's offset even though both are live during that op."""
+def in_place_pins(layers, root_of: dict[int, int], buffers: dict[int, Buffer], in_place_ops: dict[int, int]):
+    """output root -> (input root, lead) for in-place ops whose input 0 is an arena buffer read for the last time
+    there: the output may start `lead` bytes before the input even though both are live during that op."""
     pins = {}
     for index, inputs, output, kind in layers:
         if kind != "in_place" or index not in in_place_ops or inputs.count(inputs[0]) != 1:
             continue
         source, target = buffers[root_of[inputs[0]]], buffers[root_of[output]]
         if source.place == target.place == "arena" and source.last == index and target.first == index:
-            pins[target.root] = source.root
+            pins[target.root] = (source.root, in_place_ops[index])
     return pins
 
 

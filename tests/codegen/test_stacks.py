@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from shared.codegen import generate
+from shared.codegen.bench.models import BENCH_MODELS
 from shared.codegen.emit_c import emit_layer, plan_layers
 from shared.codegen.graph import read_graph
 from tests.codegen.keras_models import assert_bit_exact, build_case
@@ -74,8 +75,14 @@ def mnist_cnn(rng):
     return (28, 28, 1), build
 
 
+def demo_shaped(name):
+    """The benchmark's models shaped like the three demos' (shared/codegen/bench/models.py)."""
+    return lambda rng: BENCH_MODELS[name][::-1]
+
+
 STACKS = [("cnn_0", cnn), ("cnn_1", cnn), ("ds_cnn", ds_cnn), ("conv1d_0", conv1d), ("conv1d_1", conv1d),
-          ("mlp_0", mlp), ("mlp_1", mlp), ("mlp_2", mlp), ("mnist_cnn", mnist_cnn)]
+          ("mlp_0", mlp), ("mlp_1", mlp), ("mlp_2", mlp), ("small_mnist_cnn", mnist_cnn),
+          *((name, demo_shaped(name)) for name in ("mnist_cnn", "kws_cnn", "har_cnn"))]
 
 
 @pytest.fixture(scope="module")

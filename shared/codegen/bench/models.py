@@ -62,32 +62,46 @@ def fc_layer(L, x):
     return L.Dense(128, activation="relu")(x)
 
 
+def conv_bn_relu(L, x, conv):
+    """conv without bias -> BatchNormalization -> ReLU, as the demos build them (the converter folds BN in)."""
+    return L.ReLU()(L.BatchNormalization()(conv(x)))
+
+
 def mnist_cnn(L, x):
-    x = L.MaxPooling2D()(L.Conv2D(8, 3, activation="relu")(x))
-    x = L.MaxPooling2D()(L.Conv2D(16, 3, activation="relu")(x))
-    return L.Dense(10, activation="softmax")(L.Dense(32, activation="relu")(L.Flatten()(x)))
-
-
-def kws_ds_cnn(L, x):
-    x = L.ReLU()(L.BatchNormalization()(L.Conv2D(16, (5, 3), strides=2, padding="same", use_bias=False)(x)))
-    for _ in range(2):
-        x = L.ReLU()(L.BatchNormalization()(L.DepthwiseConv2D(3, padding="same", use_bias=False)(x)))
-        x = L.ReLU()(L.BatchNormalization()(L.Conv2D(16, 1, use_bias=False)(x)))
-    x = L.AveragePooling2D(pool_size=x.shape[1:3])(x)
+    """Shaped like mnist/model.py's CNN: three 3x3 conv-BN-ReLU (16, 32, 64), two max pools, dense softmax."""
+    x = L.MaxPooling2D()(conv_bn_relu(L, x, L.Conv2D(16, 3, use_bias=False)))
+    x = L.MaxPooling2D()(conv_bn_relu(L, x, L.Conv2D(32, 3, use_bias=False)))
+    x = conv_bn_relu(L, x, L.Conv2D(64, 3, use_bias=False))
     return L.Dense(10, activation="softmax")(L.Flatten()(x))
 
 
-def har_conv1d(L, x):
-    x = L.MaxPooling1D(2)(L.Conv1D(16, 5, activation="relu")(x))
-    x = L.GlobalAveragePooling1D()(L.Conv1D(16, 3, padding="same", activation="relu")(x))
-    return L.Dense(6, activation="softmax")(L.Dense(32, activation="relu")(x))
+def kws_cnn(L, x):
+    """Shaped like kws/model.py's default CNN: strided (5,3) conv, two 3x3 blocks of 32, global mean, dense."""
+    x = conv_bn_relu(L, x, L.Conv2D(32, (5, 3), strides=2, padding="same", use_bias=False))
+    for _ in range(2):
+        x = conv_bn_relu(L, x, L.Conv2D(32, 3, padding="same", use_bias=False))
+    return L.Dense(10, activation="softmax")(L.GlobalAveragePooling2D()(x))
 
 
-# name -> (builder, input shape): two single layers for instructions/MAC, three demo-shaped models
+def har_cnn(L, x):
+    """Shaped like har/model.py's CNN: Conv2D (k, 1) over a (T, 1, 3) window, max pools, global mean, dense."""
+    x = L.MaxPooling2D((2, 1))(L.Conv2D(16, (5, 1), padding="same", activation="relu")(x))
+    x = L.MaxPooling2D((2, 1))(L.Conv2D(24, (5, 1), padding="same", activation="relu")(x))
+    x = L.GlobalAveragePooling2D()(L.Conv2D(32, (3, 1), padding="same", activation="relu")(x))
+    return L.Dense(6, activation="softmax")(x)
+
+
+def har_mlp(L, x):
+    """The textbook's HAR feature MLP: Dense 100-100-6."""
+    return L.Dense(6, activation="softmax")(L.Dense(100, activation="relu")(L.Dense(100, activation="relu")(x)))
+
+
+# name -> (builder, input shape): two single layers for instructions/MAC, then models shaped like the demos'
 BENCH_MODELS = {
     "conv_layer": (conv_layer, (16, 16, 16)),
     "fc_layer": (fc_layer, (512,)),
-    "mnist_like": (mnist_cnn, (28, 28, 1)),
-    "kws_like": (kws_ds_cnn, (49, 13, 1)),
-    "har_like": (har_conv1d, (80, 3)),
+    "mnist_cnn": (mnist_cnn, (28, 28, 1)),
+    "kws_cnn": (kws_cnn, (30, 13, 1)),
+    "har_cnn": (har_cnn, (80, 1, 3)),
+    "har_mlp": (har_mlp, (40,)),
 }

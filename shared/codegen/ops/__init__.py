@@ -29,7 +29,9 @@ class LayerCode:
     macs: int = 0  # multiply-accumulates per inference (0 for data movement)
     scratch_bytes: int = 0  # arena scratch the kernel needs during this op (passed as int16_t *scratch)
     view: bool = False  # no code: the output is the input's bytes (RESHAPE and friends)
-    in_place: bool = False  # the kernel stays correct when its output starts at input 0's first byte
+    # the kernel stays correct when its output starts this many bytes before input 0's first byte (0: at it),
+    # so the output may overwrite input 0 when input 0 dies at this op; None: never
+    in_place_lead: int | None = None
 
 
 @dataclass
@@ -87,6 +89,18 @@ class LayerContext:
         name = f"{self.prefix}_{suffix}"
         self.tables.append(c_array(name, values, ctype, static=True, const=True, per_line=per_line))
         return name
+
+
+def row_lead(in_shape, out_shape, pad_top: int) -> int | None:
+    """In-place lead of a sliding-window op over NHWC rows (batch 1, output rows no wider than input rows).
+
+    While output row oy is written, only input rows from oy * stride - pad_top >= oy - pad_top on are still
+    read; so an output block starting (pad_top + 1) input rows before the input never overwrites a byte still
+    to be read: out + (oy + 1) * out_row <= in - (pad_top + 1) * in_row + (oy + 1) * in_row."""
+    if len(in_shape) != 4 or in_shape[0] != 1:
+        return None
+    in_row, out_row = in_shape[2] * in_shape[3], out_shape[2] * out_shape[3]
+    return (pad_top + 1) * in_row if out_row <= in_row else None
 
 
 def shape4(shape: tuple[int, ...]) -> list[int]:

@@ -45,4 +45,4 @@ def emit(ctx: LayerContext) -> LayerCode:
     summary = (f"{shape_text(a.shape)} + {shape_text(b.shape)} -> {shape_text(y.shape)}, {ctx.fused_activation()}\n"
                f"in1 {quant_text(a)}, in2 {quant_text(b)}, out {quant_text(y)}")
     return LayerCode(KERNELS, ctx.tables, f"cg_add(&{ctx.prefix}_params, in0, in1, out);", [a.index, b.index],
-                     summary, in_place=shape4(a.shape) == out_shape)
+                     summary, in_place_lead=0 if shape4(a.shape) == out_shape else None)

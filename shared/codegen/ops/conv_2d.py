@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from shared.codegen.multipliers import same_padding
-from shared.codegen.ops import PADDING_NAMES, LayerCode, LayerContext, params_struct, quant_text, shape_text
+from shared.codegen.ops import (
+    PADDING_NAMES,
+    LayerCode,
+    LayerContext,
+    params_struct,
+    quant_text,
+    row_lead,
+    shape_text,
+)
 from shared.codegen.ops.matvec import KERNELS as MATVEC_KERNELS
 from shared.codegen.ops.matvec import matvec_fields
 
@@ -48,9 +56,10 @@ def emit(ctx: LayerContext) -> LayerCode:
     # 1x1, unpadded, not widening: pixel p is copied to the column before output p (at most in_c bytes) is written
     pointwise_narrowing = (filter_h, filter_w) == (1, 1) and spatial["pad_top"] == spatial["pad_left"] == 0 and \
         out_c <= in_c
+    lead = 0 if pointwise_narrowing else row_lead(x.shape, y.shape, spatial["pad_top"])
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} stride "
                f"{spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, {ctx.fused_activation()}\n"
                f"in {quant_text(x)}, out {quant_text(y)}")
     return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out, scratch);", [x.index],
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c,
-                     scratch_bytes=2 * matvec["depth"], in_place=pointwise_narrowing)
+                     scratch_bytes=2 * matvec["depth"], in_place_lead=lead)

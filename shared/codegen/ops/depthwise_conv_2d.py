@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.codegen.multipliers import activation_range, per_channel_multipliers
-from shared.codegen.ops import LayerCode, LayerContext, params_struct, quant_text, shape_text
+from shared.codegen.ops import LayerCode, LayerContext, params_struct, quant_text, row_lead, shape_text
 from shared.codegen.ops.conv_2d import spatial_params
 
 KERNELS = ("fixed_point", "depthwise_conv_2d")
@@ -46,4 +46,5 @@ def emit(ctx: LayerContext) -> LayerCode:
                f"stride {spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, "
                f"{ctx.fused_activation()}\nin {quant_text(x)}, out {quant_text(y)}")
     return LayerCode(KERNELS, ctx.tables, f"cg_depthwise_conv_2d(&{ctx.prefix}_params, in0, out);", [x.index],
-                     summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w)
+                     summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w,
+                     in_place_lead=row_lead(x.shape, y.shape, spatial["pad_top"]))

@@ -29,4 +29,4 @@ def emit(ctx: LayerContext) -> LayerCode:
                f"in {quant_text(x)}, out {quant_text(y)}")
     return LayerCode(KERNELS, ctx.tables, f"cg_fully_connected(&{ctx.prefix}_params, in0, out, scratch);",
                      [x.index], summary, macs=batches * in_n * out_n, scratch_bytes=2 * matvec["depth"],
-                     in_place=batches == 1 or out_n <= in_n)  # each input row is in the column before writes
+                     in_place_lead=0 if batches == 1 or out_n <= in_n else None)  # rows go to the column first

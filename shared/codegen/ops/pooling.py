@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.codegen.multipliers import activation_range, same_padding
-from shared.codegen.ops import PADDING_NAMES, LayerCode, LayerContext, params_struct, quant_text, shape_text
+from shared.codegen.ops import PADDING_NAMES, LayerCode, LayerContext, params_struct, quant_text, row_lead, shape_text
 
 KERNELS = ("fixed_point", "pooling")
 
@@ -33,5 +33,6 @@ def emit(ctx: LayerContext) -> LayerCode:
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; window {filter_hw[0]}x{filter_hw[1]} stride "
                f"{strides[0]}x{strides[1]} {padding}, {ctx.fused_activation()}\n{quant_text(x)}")
     # without padding each output's window starts at or after the output's own index: it may overwrite the input
+    lead = 0 if pads == [0, 0] else row_lead(x.shape, y.shape, pads[0])
     return LayerCode(KERNELS, ctx.tables, f"cg_pool_2d(&{ctx.prefix}_params, in0, out, {is_max});", [x.index],
-                     summary, in_place=pads == [0, 0])
+                     summary, in_place_lead=lead)

@@ -24,4 +24,4 @@ def emit(ctx: LayerContext) -> LayerCode:
     ctx.tables.append(params_struct("cg_relu_params", f"{ctx.prefix}_params", fields))
     summary = f"{shape_text(x.shape)}\nin {quant_text(x)}, out {quant_text(y)}"
     return LayerCode(KERNELS, ctx.tables, f"cg_relu(&{ctx.prefix}_params, in0, out);", [x.index], summary,
-                     in_place=True)
+                     in_place_lead=0)
