@@ -14,6 +14,7 @@ from shared.codegen.ops import (
     add,
     concatenation,
     conv_2d,
+    conv_pool_2d,
     depthwise_conv_2d,
     fully_connected,
     logistic,
@@ -66,7 +67,7 @@ def generate(model_bytes: bytes, name: str, source_name: str) -> GeneratedModel:
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise UnsupportedModelError(f"the model has {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; "
                                     "only one of each is supported")
-    layers = [emit_layer(graph, op, name) for op in graph.ops]
+    layers = build_layers(graph, name)
     for index in (graph.inputs[0], graph.outputs[0]):
         tensor = graph.tensors[index]
         if tensor.dtype != "int8" or tensor.scales is None:
@@ -84,10 +85,34 @@ def generate(model_bytes: bytes, name: str, source_name: str) -> GeneratedModel:
                           weight_bytes(graph), sum(i.macs for i in infos), infos)
 
 
+def build_layers(graph: Graph, name: str) -> list[LayerCode]:
+    """One LayerCode per op. A CONV_2D whose output only feeds the next op, a pool, may become one fused layer
+    (ops/conv_pool_2d.py); fusing removes the conv output from the arena but adds a ring of pool rows, so each
+    fusion is kept only when the arena does not grow."""
+    layers = [emit_layer(graph, op, name) for op in graph.ops]
+    best = plan_layers(graph, layers).arena_bytes
+    for i in range(len(graph.ops) - 1):
+        conv, pool = graph.ops[i], graph.ops[i + 1]
+        if layers[i].absorbed or not conv_pool_2d.can_fuse(graph, conv, pool):
+            continue
+        trial = list(layers)
+        trial[i] = conv_pool_2d.fuse(conv, pool, layers[i], layers[i + 1], graph, name)
+        trial[i + 1] = LayerCode(inputs=[conv.outputs[0]], absorbed=True,
+                                 summary=f"computed by layer {conv.index} (fused)")
+        arena_bytes = plan_layers(graph, trial).arena_bytes
+        if arena_bytes <= best:
+            layers, best = trial, arena_bytes
+    return layers
+
+
+def written(op, code: LayerCode) -> int:
+    return op.outputs[0] if code.output is None else code.output
+
+
 def plan_layers(graph: Graph, layers: list[LayerCode]) -> MemoryPlan:
-    steps = [(op.index, code.inputs, op.outputs[0],
+    steps = [(op.index, code.inputs, written(op, code),
               "view" if code.view else "op" if code.in_place_lead is None else "in_place")
-             for op, code in zip(graph.ops, layers, strict=True)]
+             for op, code in zip(graph.ops, layers, strict=True) if not code.absorbed]
     leads = {op.index: code.in_place_lead for op, code in zip(graph.ops, layers, strict=True)
              if code.in_place_lead is not None}
     scratch = {op.index: code.scratch_bytes for op, code in zip(graph.ops, layers, strict=True) if code.scratch_bytes}
@@ -137,22 +162,34 @@ def offset_name(name: str, root: int) -> str:
 
 
 def layer_info(graph: Graph, plan: MemoryPlan, op, code: LayerCode) -> LayerInfo:
+    if code.absorbed:
+        return LayerInfo(op.index, op.kind, code.summary, 0, ["fused"], "fused")
     return LayerInfo(op.index, op.kind, code.summary, code.macs, [where(plan, t) for t in code.inputs],
-                     where(plan, op.outputs[0]))
+                     where(plan, written(op, code)))
 
 
 def comment_text(text: str) -> str:
     return text.replace("*/", "* /")
 
 
+def function_name(name: str, op, code: LayerCode, graph: Graph) -> str:
+    """NAME_lNN_<op>: a fused layer also names the op it absorbed (NAME_l00_conv_2d_max_pool_2d)."""
+    kinds = op.kind.lower()
+    if code.output is not None:
+        kinds += "_" + next(o.kind for o in graph.ops if code.output in o.outputs).lower()
+    return f"{name}_l{op.index:02d}_{kinds}"
+
+
 def layer_function(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: str) -> str:
-    """The comment and static function of one layer (views: the comment only)."""
-    output = graph.tensors[op.outputs[0]]
-    reads = ", ".join(where(plan, t) for t in code.inputs)
+    """The comment and static function of one layer (views and absorbed ops: the comment only)."""
+    output = graph.tensors[written(op, code)]
     lines = [f"layer {op.index}: {op.kind} (op {op.index}) <- \"{output.name}\"", *code.summary.split("\n")]
+    if code.absorbed:
+        return "/* " + "\n * ".join(comment_text(line) for line in lines) + " */\n"
     if code.scratch_bytes:
-        lines.append(f"scratch {where_scratch(plan, op.index)} (int16 column)")
-    lines.append(f"reads {reads} -> writes {where(plan, op.outputs[0])}")
+        lines.append(f"scratch {where_scratch(plan, op.index)}")
+    reads = ", ".join(where(plan, t) for t in code.inputs)
+    lines.append(f"reads {reads} -> writes {where(plan, written(op, code))}")
     comment = "/* " + "\n * ".join(comment_text(line) for line in lines) + " */\n"
     if code.view:
         return comment
@@ -160,7 +197,7 @@ def layer_function(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: st
     if code.scratch_bytes:
         params.append("int16_t *scratch")
     body = "".join(code.tables)
-    return (f"{comment}{body}static void {name}_l{op.index:02d}_{op.kind.lower()}({', '.join(params)})\n"
+    return (f"{comment}{body}static void {function_name(name, op, code, graph)}({', '.join(params)})\n"
             f"{{\n    {code.call}\n}}\n")
 
 
@@ -189,15 +226,17 @@ def arena_section(plan: MemoryPlan, name: str) -> str:
 def invoke_function(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str) -> str:
     lines = []
     for op, code in zip(graph.ops, layers, strict=True):
-        if code.view:
-            lines.append(f"    /* op {op.index} {op.kind}: view, no code */")
+        if code.view or code.absorbed:
+            lines.append(f"    /* op {op.index} {op.kind}: {'view' if code.view else 'fused into the layer above'}, "
+                         "no code */")
             continue
-        arguments = [pointer(plan, t, name) for t in code.inputs] + [pointer(plan, op.outputs[0], name)]
+        arguments = [pointer(plan, t, name) for t in code.inputs] + [pointer(plan, written(op, code), name)]
         if code.scratch_bytes:
             arguments.append(f"{name}_arena.halves + {offset_name(name, scratch_key(op.index))} / 2")
-        call = f"    {name}_l{op.index:02d}_{op.kind.lower()}({', '.join(arguments)});"
+        function = function_name(name, op, code, graph)
+        call = f"    {function}({', '.join(arguments)});"
         if len(call) > 116:
-            call = f"    {name}_l{op.index:02d}_{op.kind.lower()}(" + ",\n        ".join(arguments) + ");"
+            call = f"    {function}(" + ",\n        ".join(arguments) + ");"
         lines.append(call)
     uses_arena = any(b.place == "arena" for b in plan.buffers.values())
     keep = "" if uses_arena else f"    (void){name}_arena;\n"
@@ -212,6 +251,8 @@ def c_source(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str,
             f"#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP) /* -DCG_NO_DSP: portable kernels only */\n"
             f"#include <arm_acle.h>\n#endif\n\n"
             f"#include \"{name}.h\"\n\n"
+            f"#if defined(__GNUC__) /* kernels a model may not call (e.g. cg_pool_2d when every pool is fused) */\n"
+            f"#define CG_MAYBE_UNUSED __attribute__((unused))\n#else\n#define CG_MAYBE_UNUSED\n#endif\n\n"
             f"/* ---- kernels (from shared/codegen/kernels), file-local ---- */\n\n{kernel_sources(layers)}\n"
             f"/* ---- memory ---- */\n\n{arena_section(plan, name)}\n"
             f"/* ---- layers, in model order ---- */\n\n{functions}\n"

@@ -8,6 +8,7 @@ import pytest
 
 from shared.codegen import generate
 from shared.codegen.bench.cortex_m import build_image, run_image
+from shared.codegen.bench.models import BENCH_MODELS
 from shared.codegen.tflm_reference import run_tflm
 from tests.codegen.keras_models import build_case, test_inputs
 from tests.conftest import require_tool
@@ -31,7 +32,8 @@ def mlp(L, x):
     return L.Dense(5, activation="softmax")(L.Dense(37, activation="relu")(x))  # 61 inputs: padded depth 64
 
 
-MODELS = {"cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (61,))}
+MODELS = {"cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (61,)),
+          "mnist_cnn": BENCH_MODELS["mnist_cnn"]}  # conv + max pool fused (ring of conv rows)
 
 
 @pytest.fixture(scope="module")

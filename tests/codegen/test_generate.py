@@ -74,10 +74,13 @@ def test_header_contract(models):
 def test_one_commented_function_per_layer(models):
     generated = generate(models["cnn"], "cnn", "cnn.tflite")
     graph = read_graph(models["cnn"])
+    fused = {info.op_index for info in generated.layers if info.writes == "fused"}
+    assert fused, "conv -> max pool is fused into one layer"
     for op in graph.ops:
         assert f"/* layer {op.index}: {op.kind} (op {op.index})" in generated.c_text
-        if op.kind not in ("RESHAPE", "SQUEEZE", "EXPAND_DIMS"):
-            assert f"static void cnn_l{op.index:02d}_{op.kind.lower()}(" in generated.c_text
+        if op.kind not in ("RESHAPE", "SQUEEZE", "EXPAND_DIMS") and op.index not in fused:
+            assert f"static void cnn_l{op.index:02d}_{op.kind.lower()}" in generated.c_text
+    assert "static void cnn_l00_conv_2d_max_pool_2d(" in generated.c_text
     assert "static const int8_t cnn_l00_weights[" in generated.c_text
     exported = re.findall(r"^(?!static)[a-z].*\(", generated.c_text, flags=re.MULTILINE)
     assert exported == ["int cnn_invoke("], f"only cnn_invoke may be visible to the linker: {exported}"

@@ -9,7 +9,7 @@ import pytest
 
 from shared.codegen import generate
 from shared.codegen.bench.models import BENCH_MODELS
-from shared.codegen.emit_c import emit_layer, plan_layers
+from shared.codegen.emit_c import build_layers, plan_layers
 from shared.codegen.graph import read_graph
 from tests.codegen.keras_models import assert_bit_exact, build_case
 
@@ -103,7 +103,7 @@ def test_stack_matches_tflm(stacks, stack_id, tmp_path):
 def test_plan_never_overlaps_live_buffers(stacks, stack_id):
     model_bytes = stacks[stack_id]["tflite"]
     graph = read_graph(model_bytes)
-    plan = plan_layers(graph, [emit_layer(graph, op, "m") for op in graph.ops])
+    plan = plan_layers(graph, build_layers(graph, "m"))
     arena = [b for b in plan.buffers.values() if b.place == "arena"]
     for i, a in enumerate(arena):
         assert a.offset % 8 == 0 and a.offset + a.size <= plan.arena_bytes

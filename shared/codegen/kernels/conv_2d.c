@@ -32,18 +32,24 @@ static void cg_conv_fill_column(const cg_conv_params *p, const int8_t *image, in
     }
 }
 
-/* column: scratch of matvec.depth int16 values, 4-byte aligned */
-static void cg_conv_2d(const cg_conv_params *p, const int8_t *in, int8_t *out, int16_t *column)
+/* one output row oy of one image: out_row receives out_w * out_c values */
+static void cg_conv_row(const cg_conv_params *p, const int8_t *image, int32_t oy, int8_t *out_row, int16_t *column)
 {
+    for (int32_t ox = 0; ox < p->out_w; ox++) {
+        cg_conv_fill_column(p, image, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, column);
+        cg_matvec(&p->matvec, column, out_row + ox * p->matvec.rows);
+    }
+}
+
+/* column: scratch of matvec.depth int16 values, 8-byte aligned; unused when every conv is fused with a pool */
+CG_MAYBE_UNUSED static void cg_conv_2d(const cg_conv_params *p, const int8_t *in, int8_t *out, int16_t *column)
+{
+    const int32_t out_row_bytes = p->out_w * p->matvec.rows;
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *image = in + b * p->in_h * p->in_w * p->in_c;
         for (int32_t oy = 0; oy < p->out_h; oy++) {
-            for (int32_t ox = 0; ox < p->out_w; ox++) {
-                cg_conv_fill_column(p, image, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left,
-                                    column);
-                cg_matvec(&p->matvec, column, out);
-                out += p->matvec.rows;
-            }
+            cg_conv_row(p, image, oy, out, column);
+            out += out_row_bytes;
         }
     }
 }

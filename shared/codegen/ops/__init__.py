@@ -32,6 +32,8 @@ class LayerCode:
     # the kernel stays correct when its output starts this many bytes before input 0's first byte (0: at it),
     # so the output may overwrite input 0 when input 0 dies at this op; None: never
     in_place_lead: int | None = None
+    output: int | None = None  # tensor written, when not the op's own output (a fused layer writes its last op's)
+    absorbed: bool = False  # no code: a fused layer before this op computes its output
 
 
 @dataclass
