@@ -1,5 +1,5 @@
-"""The demos' parity check: the deployed model's generated C (host gcc build) against the TFLM runtime on a whole
-split, summarised for metrics.json."""
+"""The demos' generated-C step: export the deployed model as NAME.c / NAME.h and check it against the TFLM runtime
+on a whole split (host gcc build), summarised for metrics.json ("codegen" section)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from shared.codegen import write_model
 from shared.codegen.host import HostModel
-from shared.codegen.tflm_reference import run_tflm
+from shared.tflm import measured_allocation_bytes, run_tflm
 
 
 def check_parity(model_bytes: bytes, x_int8: np.ndarray, workdir: Path, name: str = "model",
@@ -19,8 +20,8 @@ def check_parity(model_bytes: bytes, x_int8: np.ndarray, workdir: Path, name: st
     host = HostModel(model_bytes, name, Path(workdir))
     x = np.asarray(x_int8, dtype=np.int8).reshape(len(x_int8), -1)
     actual = host.invoke(x)
-    reference = run_tflm(model_bytes, x) if expected is None else np.asarray(expected).reshape(actual.shape)
-    difference = np.abs(actual.astype(np.int32) - reference.astype(np.int32))
+    reference = run_tflm(model_bytes, x) if expected is None else expected
+    difference = np.abs(actual.astype(np.int32) - np.asarray(reference).reshape(actual.shape).astype(np.int32))
     return {
         "samples": len(x),
         "bit_exact": bool((difference == 0).all()),
@@ -29,4 +30,20 @@ def check_parity(model_bytes: bytes, x_int8: np.ndarray, workdir: Path, name: st
         "arena_bytes": host.model.arena_bytes,
         "weight_bytes": host.model.weight_bytes,
         "macs": host.model.macs,
+    }
+
+
+def export_codegen(model_bytes: bytes, export_dir: Path, name: str, source_name: str, x_int8: np.ndarray,
+                   expected: np.ndarray | None = None) -> dict:
+    """Write export_dir/NAME.c and NAME.h, check them on `x_int8` against TFLM (host build in export_dir/host),
+    and return the "codegen" metrics: files, the parity summary, and the arena next to TFLM's."""
+    export_dir = Path(export_dir)
+    files = write_model(model_bytes, export_dir, name, source_name)
+    metrics = check_parity(model_bytes, x_int8, export_dir / "host", name, expected)
+    tflm_bytes = measured_allocation_bytes(model_bytes)
+    return {
+        "files": [str(path) for path in files],
+        **metrics,
+        "tflm_measured_allocation_bytes": tflm_bytes,
+        "arena_vs_tflm": round(metrics["arena_bytes"] / tflm_bytes, 3),
     }

@@ -13,7 +13,7 @@ import numpy as np
 
 from shared.codegen.bench.models import build_int8, convert_int8, randomize
 from shared.codegen.host import HostModel
-from shared.codegen.tflm_reference import run_tflm
+from shared.tflm import run_tflm
 
 __all__ = ["assert_bit_exact", "build_case", "convert_int8", "randomize", "test_inputs"]
 
@@ -35,7 +35,7 @@ def assert_bit_exact(model_bytes: bytes, name: str, workdir: Path, seed: int = 0
     """Generated C (gcc, sanitizers by default) equals the TFLM runtime byte for byte on random inputs."""
     host = HostModel(model_bytes, name, workdir, sanitize=sanitize)
     x = test_inputs(host.model.input_size, seed)
-    expected = run_tflm(model_bytes, x)
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
     actual = host.invoke(x)
     if not np.array_equal(actual, expected):
         sample, index = np.argwhere(actual != expected)[0]

@@ -163,9 +163,12 @@ def test_cross_compiles_for_cortex_m(models, tmp_path, cpu):
     assert result.returncode == 0, result.stderr
 
 
-def test_parity_summary_for_the_demos(models, tmp_path):
-    from shared.codegen.parity import check_parity
+def test_export_for_the_demos_writes_files_and_checks_parity(models, tmp_path):
+    from shared.codegen.parity import export_codegen
 
-    summary = check_parity(models["cnn"], np.zeros((3, 8 * 8 * 2), dtype=np.int8) - 5, tmp_path, name="cnn")
-    assert summary["samples"] == 3 and summary["bit_exact"] and summary["mismatched_samples"] == 0
-    assert summary["arena_bytes"] == generate(models["cnn"], "cnn", "cnn.tflite").arena_bytes
+    x = np.random.default_rng(0).integers(-128, 128, size=(5, 8 * 8 * 2), dtype=np.int8)
+    metrics = export_codegen(models["cnn"], tmp_path / "export", "cnn", "cnn.tflite", x)
+    assert metrics["samples"] == 5 and metrics["bit_exact"] and metrics["mismatched_samples"] == 0
+    assert [p.rsplit("/", 1)[-1] for p in metrics["files"]] == ["cnn.c", "cnn.h"]
+    assert metrics["arena_bytes"] == generate(models["cnn"], "cnn", "cnn.tflite").arena_bytes
+    assert 0 < metrics["arena_vs_tflm"] < 1
