@@ -22,7 +22,8 @@ static void cg_conv_fill_column(const cg_conv_params *p, const int8_t *image, in
                     target[c] = 0;
                 }
             } else {
-                cg_widen(image + (iy * p->in_w + ix) * p->in_c, p->in_c, p->in_zp, target);
+                const int32_t k0 = (int32_t)(target - column);
+                cg_widen(image + (iy * p->in_w + ix) * p->in_c, p->in_c, p->in_zp, column, k0);
             }
             target += p->in_c;
         }

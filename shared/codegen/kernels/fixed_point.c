@@ -38,13 +38,17 @@ static inline int32_t cg_rounding_divide_by_pot(int32_t x, int32_t exponent)
  * the generated tables (0 <= multiplier < 2^31). With a non-negative multiplier the doubling high multiply never
  * saturates, and its round-half-away-from-zero of product / 2^31 equals floor((product + 2^30) / 2^31) for every
  * product (ties of negative products land on the side nearer zero in both forms), which costs fewer instructions. */
-static inline int32_t cg_requantize(int32_t x, int32_t multiplier, int32_t shift)
+static inline int32_t cg_requantize_split(int32_t x, int32_t multiplier, int32_t left_shift, int32_t right_shift)
 {
-    const int32_t left_shift = shift > 0 ? shift : 0;
-    const int32_t right_shift = shift > 0 ? 0 : -shift;
     const int64_t product = (int64_t)cg_shift_left_wrap(x, left_shift) * multiplier;
     const int32_t high = (int32_t)((product + ((int64_t)1 << 30)) >> 31);
     return cg_rounding_divide_by_pot(high, right_shift);
+}
+
+/* the same with TFLite's one signed shift (left_shift = max(shift, 0), right_shift = max(-shift, 0)) */
+static inline int32_t cg_requantize(int32_t x, int32_t multiplier, int32_t shift)
+{
+    return cg_requantize_split(x, multiplier, shift > 0 ? shift : 0, shift > 0 ? 0 : -shift);
 }
 
 /* gemmlowp SaturatingRoundingMultiplyByPOT for a positive exponent: x * 2^exponent, saturated to int32 */

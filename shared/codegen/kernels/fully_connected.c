@@ -10,7 +10,7 @@ typedef struct {
 static void cg_fully_connected(const cg_fully_connected_params *p, const int8_t *in, int8_t *out, int16_t *column)
 {
     for (int32_t b = 0; b < p->batches; b++) {
-        cg_widen(in + b * p->in_n, p->in_n, p->in_zp, column);
+        cg_widen(in + b * p->in_n, p->in_n, p->in_zp, column, 0);
         for (int32_t k = p->in_n; k < p->matvec.depth; k++) {
             column[k] = 0;
         }

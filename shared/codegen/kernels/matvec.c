@@ -2,8 +2,9 @@
  * (x - zp) values held as int16 (|x - zp| <= 255), bias added, one requantization per row (per-channel).
  * The depth is padded to a multiple of 8 with zero weights and zero column entries, so no loop has a tail.
  *
- * Cortex-M with the DSP extension: the generator also writes the weights pre-widened to int16 and, for each block
- * of 4 rows, interleaved group by group (4 values of row 0, of row 1, of row 2, of row 3, next group...), so one
+ * Cortex-M with the DSP extension: the generator also writes the weights pre-widened to int16, each group of 4
+ * in the order 0, 2, 1, 3 (the column's order there, see cg_column_slot) and, for each block of 4 rows,
+ * interleaved group by group (4 values of row 0, of row 1, of row 2, of row 3, next group...), so one
  * pointer walks them with LDRD; each __smlad does two MACs and four rows share every column load: per 32 MACs,
  * 10 LDRD and 16 SMLAD. Rows beyond the last block of 4 follow, one after another.
  * Elsewhere: plain int8 weights (row-major), the same 4-row blocking. */
@@ -28,17 +29,28 @@ typedef struct {
     int32_t out_zp, act_min, act_max;
     const cg_weight_t *weights; /* (rows, depth) int8, or int16 pairs in the DSP layout above */
     const int32_t *bias;        /* (rows,) */
-    const int32_t *multipliers; /* (rows,) */
-    const int32_t *shifts;      /* (rows,) */
+    const int32_t *multipliers;  /* (rows,) */
+    const int32_t *left_shifts;  /* (rows,) max(shift, 0) of TFLite's per-channel shift, split ahead: no branch */
+    const int32_t *right_shifts; /* (rows,) max(-shift, 0) */
 } cg_matvec_params;
 
 static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
 {
-    acc = cg_requantize(acc, p->multipliers[row], p->shifts[row]) + p->out_zp;
+    acc = cg_requantize_split(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row]) + p->out_zp;
     return (int8_t)cg_clamp(acc, p->act_min, p->act_max);
 }
 
 #if CG_DSP
+/* requantize and store 4 rows; out of line, so that the requantization does not compete for registers with
+ * the caller's loop state (inlined, GCC spills and computes both shift branches) */
+__attribute__((noinline)) static void cg_matvec_outputs4(const cg_matvec_params *p, int32_t row, const int32_t acc[4],
+                                                         int8_t *out)
+{
+    for (int32_t i = 0; i < 4; i++) {
+        out[row + i] = cg_matvec_output(p, row + i, acc[i]);
+    }
+}
+
 /* one row's next 4 weights against 4 column values (x01, x23): one LDRD, two SMLAD */
 static inline int32_t cg_row_step(const int32_t **w, int32_t x01, int32_t x23, int32_t acc)
 {
@@ -74,23 +86,31 @@ __attribute__((noinline)) static const int32_t *cg_matvec_block4(const int32_t *
     return w;
 }
 
-/* column[i] = x[i] - zp for n values: four at a time with SXTAB16 (bytes 0,2 and, rotated, 1,3), repacked */
-static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column)
+/* slot of column value k on the DSP path: in each group of 4 the order is 0, 2, 1, 3 (bits 0 and 1 of k
+ * swapped), the lane order SXTAB16 produces; the generator orders the DSP weights the same way */
+static inline int32_t cg_column_slot(int32_t k)
+{
+    return (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1);
+}
+
+/* column values k0 .. k0 + n - 1 = x[i] - zp: four at a time with SXTAB16 (bytes 0,2, then rotated 1,3) when
+ * k0 starts a group, one by one otherwise */
+static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0)
 {
     const int32_t minus_zp = (int32_t)((uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
     int32_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        uint32_t bytes;
-        memcpy(&bytes, x + i, 4);
-        const uint32_t even = (uint32_t)__sxtab16(minus_zp, (int32_t)bytes);
-        const uint32_t odd = (uint32_t)__sxtab16(minus_zp, (int32_t)((bytes >> 8) | (bytes << 24)));
-        const uint32_t low = (even & 0xFFFFu) | (odd << 16);
-        const uint32_t high = (odd & 0xFFFF0000u) | (even >> 16);
-        memcpy(column + i, &low, 4);
-        memcpy(column + i + 2, &high, 4);
+    if ((k0 & 3) == 0) {
+        for (; i + 4 <= n; i += 4) {
+            uint32_t bytes;
+            memcpy(&bytes, x + i, 4);
+            const int32_t even = __sxtab16(minus_zp, (int32_t)bytes);
+            const int32_t odd = __sxtab16(minus_zp, (int32_t)((bytes >> 8) | (bytes << 24)));
+            memcpy(column + k0 + i, &even, 4);
+            memcpy(column + k0 + i + 2, &odd, 4);
+        }
     }
     for (int32_t tail = n - i; tail > 0; tail--, i++) { /* count-down: GCC 12 misjudges `i < n` here */
-        column[i] = (int16_t)(x[i] - zp);
+        column[cg_column_slot(k0 + i)] = (int16_t)(x[i] - zp);
     }
 }
 
@@ -103,9 +123,7 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
     for (; row + 4 <= p->rows; row += 4) {
         int32_t acc[4] = {p->bias[row], p->bias[row + 1], p->bias[row + 2], p->bias[row + 3]};
         w = cg_matvec_block4(w, x, quads / 2, acc);
-        for (int32_t i = 0; i < 4; i++) {
-            out[row + i] = cg_matvec_output(p, row + i, acc[i]);
-        }
+        cg_matvec_outputs4(p, row, acc, out);
     }
     for (int32_t tail = p->rows - row; tail > 0; tail--, row++) { /* count-down, as in cg_widen */
         int32_t acc = p->bias[row];
@@ -120,11 +138,11 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
     }
 }
 #else
-/* column[i] = x[i] - zp for n values */
-static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column)
+/* column values k0 .. k0 + n - 1 = x[i] - zp */
+static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0)
 {
     for (int32_t i = 0; i < n; i++) {
-        column[i] = (int16_t)(x[i] - zp);
+        column[k0 + i] = (int16_t)(x[i] - zp);
     }
 }
 

@@ -19,9 +19,10 @@ def padded_depth(depth: int) -> int:
 
 
 def dsp_layout(weights: np.ndarray) -> np.ndarray:
-    """(rows, depth) int8 -> int32 words of int16 pairs (even index low) in matvec.c's DSP order: blocks of 4 rows
-    interleaved by groups of 4 values, then the remaining rows one after another."""
+    """(rows, depth) int8 -> int32 words of int16 pairs in matvec.c's DSP order: each group of 4 values as
+    0, 2, 1, 3 (first of a pair in the low half); blocks of 4 rows interleaved by groups, then the other rows."""
     rows, depth = weights.shape
+    weights = weights.reshape(rows, depth // 4, 4)[:, :, [0, 2, 1, 3]].reshape(rows, depth)  # cg_column_slot
     blocked = rows // 4 * 4
     head = weights[:blocked].reshape(-1, 4, depth // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
     values = np.concatenate([head, weights[blocked:].reshape(-1)]).astype(np.int64) & 0xFFFF
@@ -53,5 +54,6 @@ def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarra
         "weights": weight_tables(ctx, padded),
         "bias": ctx.table("bias", bias, "int32_t"),
         "multipliers": ctx.table("multipliers", multipliers, "int32_t"),
-        "shifts": ctx.table("shifts", shifts, "int32_t"),
+        "left_shifts": ctx.table("left_shifts", np.maximum(shifts, 0), "int32_t"),
+        "right_shifts": ctx.table("right_shifts", np.maximum(-shifts, 0), "int32_t"),
     }
