@@ -29,10 +29,19 @@ def conv1d(L, x):
 
 
 def mlp(L, x):
-    return L.Dense(5, activation="softmax")(L.Dense(37, activation="relu")(x))  # 61 inputs: padded depth 64
+    # 62 and 39 inputs: column tails of 2 and 1 values inside a group of 4 (DSP lane order), padded depth 64, 40
+    return L.Dense(5, activation="softmax")(L.Dense(39, activation="relu")(x))
 
 
-MODELS = {"cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (61,)),
+def odd_channels(L, x):
+    """2 and 5 input channels with SAME padding: taps start mid-group in the DSP column's lane order"""
+    x = L.Conv2D(5, 3, padding="same", activation="relu")(x)
+    x = L.Conv2D(6, 5, padding="same")(x)
+    return L.Dense(4)(L.GlobalAveragePooling2D()(x))
+
+
+MODELS = {"cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
+          "odd_channels": (odd_channels, (7, 9, 2)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"]}  # conv + max pool fused (ring of conv rows)
 
 

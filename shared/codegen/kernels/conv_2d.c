@@ -12,25 +12,19 @@ typedef struct {
 static void cg_conv_fill_column(const cg_conv_params *p, const int8_t *image, int32_t iy0, int32_t ix0,
                                 int16_t *column)
 {
-    int16_t *target = column;
+    int32_t k = 0;
     for (int32_t fy = 0; fy < p->filter_h; fy++) {
         const int32_t iy = iy0 + fy * p->dilation_h;
-        for (int32_t fx = 0; fx < p->filter_w; fx++) {
+        for (int32_t fx = 0; fx < p->filter_w; fx++, k += p->in_c) {
             const int32_t ix = ix0 + fx * p->dilation_w;
             if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-                for (int32_t c = 0; c < p->in_c; c++) {
-                    target[c] = 0;
-                }
+                cg_column_zero(column, k, p->in_c);
             } else {
-                const int32_t k0 = (int32_t)(target - column);
-                cg_widen(image + (iy * p->in_w + ix) * p->in_c, p->in_c, p->in_zp, column, k0);
+                cg_widen(image + (iy * p->in_w + ix) * p->in_c, p->in_c, p->in_zp, column, k);
             }
-            target += p->in_c;
         }
     }
-    while (target < column + p->matvec.depth) {
-        *target++ = 0;
-    }
+    cg_column_zero(column, k, p->matvec.depth - k);
 }
 
 /* one output row oy of one image: out_row receives out_w * out_c values */

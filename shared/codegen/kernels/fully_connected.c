@@ -11,9 +11,7 @@ static void cg_fully_connected(const cg_fully_connected_params *p, const int8_t 
 {
     for (int32_t b = 0; b < p->batches; b++) {
         cg_widen(in + b * p->in_n, p->in_n, p->in_zp, column, 0);
-        for (int32_t k = p->in_n; k < p->matvec.depth; k++) {
-            column[k] = 0;
-        }
+        cg_column_zero(column, p->in_n, p->matvec.depth - p->in_n);
         cg_matvec(&p->matvec, column, out + b * p->matvec.rows);
     }
 }

@@ -93,6 +93,25 @@ static inline int32_t cg_column_slot(int32_t k)
     return (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1);
 }
 
+/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth) */
+static void cg_column_zero(int16_t *column, int32_t k0, int32_t n)
+{
+    const int32_t end = k0 + n;
+    int32_t k = k0;
+    for (; k < end && (k & 3) != 0; k++) {
+        column[cg_column_slot(k)] = 0;
+    }
+    for (; k + 4 <= end; k += 4) { /* whole groups: their slots are the same four places */
+        column[k] = 0;
+        column[k + 1] = 0;
+        column[k + 2] = 0;
+        column[k + 3] = 0;
+    }
+    for (; k < end; k++) {
+        column[cg_column_slot(k)] = 0;
+    }
+}
+
 /* column values k0 .. k0 + n - 1 = x[i] - zp: four at a time with SXTAB16 (bytes 0,2, then rotated 1,3) when
  * k0 starts a group, one by one otherwise */
 static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0)
@@ -138,6 +157,14 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
     }
 }
 #else
+/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth) */
+static void cg_column_zero(int16_t *column, int32_t k0, int32_t n)
+{
+    for (int32_t k = k0; k < k0 + n; k++) {
+        column[k] = 0;
+    }
+}
+
 /* column values k0 .. k0 + n - 1 = x[i] - zp */
 static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0)
 {
