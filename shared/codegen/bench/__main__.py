@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.codegen import generate
-from shared.codegen.bench.cortex_m import build_image, run_image
+from shared.codegen.bench.cortex_m import build_image, object_sizes, run_image
 from shared.codegen.bench.models import BENCH_MODELS, build_int8
 from shared.codegen.host import HostModel
 from shared.tflm import make_interpreter, measured_allocation_bytes, run_tflm
@@ -70,8 +70,10 @@ def device_row(name: str, model_bytes: bytes, workdir: Path, samples: int) -> di
         run = run_image(build_image(model_bytes, name, workdir / f"{name}_m7", dsp=dsp), x, model.output_size)
         label = "dsp" if dsp else "portable"
         row[label] = float(np.median(run.instructions)) / model.macs
+        row[f"{label}_instructions"] = float(np.median(run.instructions))
         row[f"{label}_exact"] = np.array_equal(run.outputs, expected)
-        row[f"{label}_flash"] = run.text_bytes
+        row[f"{label}_flash"], row["ram"] = object_sizes(workdir / f"{name}_m7", name, dsp)
+    row["weights"] = model.weight_bytes
     return row
 
 
@@ -93,12 +95,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['arena'] / r['tflm_arena']:>6.2f} {r['c_us']:>10.1f} {r['tflm_us']:>12.1f} "
                   f"{r['tflm_us'] / r['c_us']:>7.1f}x  {r['exact']}")
         if shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc"):
-            print("\nCortex-M7 (QEMU mps2-an500, -icount shift=0): instructions per MAC, whole invoke")
-            print("model        MACs     portable  DSP    exact(portable/DSP)  flash(portable/DSP)")
-            for name in ("conv_layer", "fc_layer"):
+            print("\nCortex-M7 (QEMU mps2-an500, -icount shift=0), whole invoke: instructions per MAC and per "
+                  "inference;\nNAME.o alone (-O2): flash = code + const tables, RAM = arena; weights = int8 bytes")
+            print("model           MACs  instr/MAC portable  DSP   instructions DSP  exact    flash portable/DSP"
+                  "  weights    RAM")
+            for name in models:
                 r = device_row(name, models[name], workdir, args.device_samples)
-                print(f"{r['name']:<12} {r['macs']:>8} {r['portable']:>8.2f} {r['dsp']:>6.2f}   "
-                      f"{r['portable_exact']}/{r['dsp_exact']}            {r['portable_flash']}/{r['dsp_flash']}")
+                print(f"{r['name']:<12} {r['macs']:>8} {r['portable']:>13.2f} {r['dsp']:>6.2f} "
+                      f"{r['dsp_instructions']:>16.0f}  {r['portable_exact']}/{r['dsp_exact']} "
+                      f"{r['portable_flash']:>8}/{r['dsp_flash']:<8} {r['weights']:>7} {r['ram']:>6}")
         else:
             print("\n(qemu-system-arm or arm-none-eabi-gcc missing: no Cortex-M figures)")
     finally:

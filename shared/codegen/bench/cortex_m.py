@@ -49,6 +49,17 @@ def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, 
     return image
 
 
+def object_sizes(workdir: Path, name: str, dsp: bool, optimize: str = "-O2") -> tuple[int, int]:
+    """(flash, static RAM) bytes of NAME.c alone for the Cortex-M7: code + const tables, and the arena."""
+    obj = Path(workdir) / f"{name}_{'dsp' if dsp else 'portable'}.o"
+    command = ["arm-none-eabi-gcc", *WARNINGS, *M7_FLAGS, optimize, "-c", str(Path(workdir) / f"{name}.c"),
+               "-o", str(obj)]
+    if not dsp:
+        command.insert(1, "-DCG_NO_DSP")
+    subprocess.run(command, capture_output=True, text=True, check=True)
+    return section_sizes(obj)
+
+
 def section_sizes(image: Path) -> tuple[int, int]:
     """(text + data, bss) bytes from arm-none-eabi-size."""
     result = subprocess.run(["arm-none-eabi-size", str(image)], capture_output=True, text=True, check=True)

@@ -99,6 +99,7 @@ def har_mlp(L, x):
 # name -> (builder, input shape): two single layers for instructions/MAC, then models shaped like the demos'
 BENCH_MODELS = {
     "conv_layer": (conv_layer, (16, 16, 16)),
+    "conv_layer_32": (conv_layer, (16, 16, 32)),
     "fc_layer": (fc_layer, (512,)),
     "mnist_cnn": (mnist_cnn, (28, 28, 1)),
     "kws_cnn": (kws_cnn, (30, 13, 1)),

@@ -12,9 +12,22 @@ typedef struct {
 static void cg_conv_fill_column(const cg_conv_params *p, const int8_t *image, int32_t iy0, int32_t ix0,
                                 int16_t *column)
 {
+    const int32_t row_values = p->filter_w * p->in_c;
+    const int row_inside = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->filter_w <= p->in_w;
+    if (row_inside && p->filter_w == p->in_w && p->dilation_h == 1 && iy0 >= 0 && iy0 + p->filter_h <= p->in_h) {
+        /* the filter spans whole rows (e.g. a (k, 1) kernel over a (T, 1, C) window): one contiguous run */
+        cg_widen(image + iy0 * row_values, p->filter_h * row_values, p->in_zp, column, 0);
+        cg_column_zero(column, p->filter_h * row_values, p->matvec.depth - p->filter_h * row_values);
+        return;
+    }
     int32_t k = 0;
     for (int32_t fy = 0; fy < p->filter_h; fy++) {
         const int32_t iy = iy0 + fy * p->dilation_h;
+        if (row_inside && iy >= 0 && iy < p->in_h) { /* the filter row's taps are contiguous in NHWC: one call */
+            cg_widen(image + (iy * p->in_w + ix0) * p->in_c, row_values, p->in_zp, column, k);
+            k += row_values;
+            continue;
+        }
         for (int32_t fx = 0; fx < p->filter_w; fx++, k += p->in_c) {
             const int32_t ix = ix0 + fx * p->dilation_w;
             if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {

@@ -1,6 +1,6 @@
 /* matvec.c: the int8 matrix-vector core of CONV_2D and FULLY_CONNECTED: rows of weights times one column of
  * (x - zp) values held as int16 (|x - zp| <= 255), bias added, one requantization per row (per-channel).
- * The depth is padded to a multiple of 8 with zero weights and zero column entries, so no loop has a tail.
+ * The depth is padded to a multiple of 4 with zero weights and zero column entries, so no loop has a tail.
  *
  * Cortex-M with the DSP extension: the generator also writes the weights pre-widened to int16, each group of 4
  * in the order 0, 2, 1, 3 (the column's order there, see cg_column_slot) and, for each block of 4 rows,
@@ -25,7 +25,7 @@ typedef int8_t cg_weight_t;
 #endif
 
 typedef struct {
-    int32_t rows, depth; /* depth: multiple of 8 */
+    int32_t rows, depth; /* depth: multiple of 4 */
     int32_t out_zp, act_min, act_max;
     const cg_weight_t *weights; /* (rows, depth) int8, or int16 pairs in the DSP layout above */
     const int32_t *bias;        /* (rows,) */
@@ -59,20 +59,27 @@ static inline int32_t cg_row_step(const int32_t **w, int32_t x01, int32_t x23, i
     return __smlad(w23, x23, __smlad(w01, x01, acc));
 }
 
-/* four rows against the column, `octets` groups of 8 values; returns the advanced weight pointer. The int16
+/* four rows against the column, `quads` groups of 4 values; returns the advanced weight pointer. The int16
  * column is read as words only through the asm loads, so no int32 lvalue aliases it. Kept out of line so the
  * loop has the registers to itself (no spills): per 32 MACs, 10 LDRD, 16 SMLAD, SUBS, BNE. */
-__attribute__((noinline)) static const int32_t *cg_matvec_block4(const int32_t *w, const int32_t *x, int32_t octets,
+__attribute__((noinline)) static const int32_t *cg_matvec_block4(const int32_t *w, const int32_t *x, int32_t quads,
                                                                  int32_t acc[4])
 {
     int32_t acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
-    for (; octets > 0; octets--) {
-        int32_t x01, x23;
+    int32_t x01, x23;
+    for (int32_t pairs = quads / 2; pairs > 0; pairs--) {
         cg_load_two_words(&x, &x01, &x23);
         acc0 = cg_row_step(&w, x01, x23, acc0);
         acc1 = cg_row_step(&w, x01, x23, acc1);
         acc2 = cg_row_step(&w, x01, x23, acc2);
         acc3 = cg_row_step(&w, x01, x23, acc3);
+        cg_load_two_words(&x, &x01, &x23);
+        acc0 = cg_row_step(&w, x01, x23, acc0);
+        acc1 = cg_row_step(&w, x01, x23, acc1);
+        acc2 = cg_row_step(&w, x01, x23, acc2);
+        acc3 = cg_row_step(&w, x01, x23, acc3);
+    }
+    if (quads & 1) {
         cg_load_two_words(&x, &x01, &x23);
         acc0 = cg_row_step(&w, x01, x23, acc0);
         acc1 = cg_row_step(&w, x01, x23, acc1);
@@ -141,7 +148,7 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
     int32_t row = 0;
     for (; row + 4 <= p->rows; row += 4) {
         int32_t acc[4] = {p->bias[row], p->bias[row + 1], p->bias[row + 2], p->bias[row + 3]};
-        w = cg_matvec_block4(w, x, quads / 2, acc);
+        w = cg_matvec_block4(w, x, quads, acc);
         cg_matvec_outputs4(p, row, acc, out);
     }
     for (int32_t tail = p->rows - row; tail > 0; tail--, row++) { /* count-down, as in cg_widen */

@@ -11,7 +11,7 @@ from shared.codegen.ops import LayerContext
 KERNELS = ("fixed_point", "matvec")
 
 
-DEPTH_MULTIPLE = 8  # the DSP loop consumes 8 column values (two LDRD) per iteration
+DEPTH_MULTIPLE = 4  # the DSP loop consumes 4 column values (one LDRD) per step
 
 
 def padded_depth(depth: int) -> int:
