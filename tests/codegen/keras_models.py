@@ -32,8 +32,9 @@ test_inputs.__test__ = False  # not a pytest test
 
 
 def assert_bit_exact(model_bytes: bytes, name: str, workdir: Path, seed: int = 0, sanitize: bool = True) -> HostModel:
-    """Generated C (gcc, sanitizers by default) equals the TFLM runtime byte for byte on random inputs."""
-    host = HostModel(model_bytes, name, workdir, sanitize=sanitize)
+    """Generated C (gcc -Werror; ASan+UBSan at -O1 by default, else the -O3 speed build) equals the TFLM runtime
+    byte for byte on random inputs."""
+    host = HostModel(model_bytes, name, workdir, sanitize=sanitize, strict=True)
     x = test_inputs(host.model.input_size, seed)
     expected = run_tflm(model_bytes, x).reshape(len(x), -1)
     actual = host.invoke(x)

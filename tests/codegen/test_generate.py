@@ -12,7 +12,7 @@ import pytest
 
 from shared.codegen import UnsupportedModelError, generate, write_model
 from shared.codegen.graph import read_graph
-from shared.codegen.host import WARNINGS
+from shared.codegen.host import STRICT_WARNINGS
 from tests.codegen.keras_models import build_case, randomize
 from tests.conftest import REPO_ROOT, require_tool
 
@@ -146,7 +146,7 @@ def test_two_models_link_into_one_program(models, tmp_path):
     write_model(models["mlp"], tmp_path, "mlp", "mlp.tflite")
     (tmp_path / "main.c").write_text(LINK_MAIN)
     binary = tmp_path / "both"
-    subprocess.run(["gcc", *WARNINGS, str(tmp_path / "cnn.c"), str(tmp_path / "mlp.c"), str(tmp_path / "main.c"),
+    subprocess.run(["gcc", *STRICT_WARNINGS, str(tmp_path / "cnn.c"), str(tmp_path / "mlp.c"), str(tmp_path / "main.c"),
                     "-o", str(binary)], check=True, capture_output=True)
     result = subprocess.run([str(binary)], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and result.stdout.startswith("0 ")
@@ -158,7 +158,7 @@ def test_cross_compiles_for_cortex_m(models, tmp_path, cpu):
     compiler = require_tool("arm-none-eabi-gcc")
     write_model(models["cnn"], tmp_path, "cnn", "cnn.tflite")
     flags = M7_FLAGS if cpu == "cortex-m7" else ["-mcpu=cortex-m0plus", "-mthumb"]
-    result = subprocess.run([compiler, *WARNINGS, *flags, "-O2", "-c", str(tmp_path / "cnn.c"), "-o",
+    result = subprocess.run([compiler, *STRICT_WARNINGS, *flags, "-O2", "-c", str(tmp_path / "cnn.c"), "-o",
                              str(tmp_path / "cnn.o")], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
 

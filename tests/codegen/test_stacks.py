@@ -99,6 +99,12 @@ def test_stack_matches_tflm(stacks, stack_id, tmp_path):
     assert_bit_exact(stacks[stack_id]["tflite"], stack_id, tmp_path, seed=stacks[stack_id]["seed"])
 
 
+@pytest.mark.parametrize("stack_id", ["mnist_cnn", "kws_cnn", "har_cnn", "ds_cnn"])
+def test_speed_build_matches_tflm(stacks, stack_id, tmp_path):
+    """The -O3 shared library the demos' parity check and the benchmark use (vectorized) is exact too."""
+    assert_bit_exact(stacks[stack_id]["tflite"], stack_id, tmp_path, seed=stacks[stack_id]["seed"], sanitize=False)
+
+
 @pytest.mark.parametrize("stack_id", [stack_id for stack_id, _ in STACKS])
 def test_plan_never_overlaps_live_buffers(stacks, stack_id):
     model_bytes = stacks[stack_id]["tflite"]

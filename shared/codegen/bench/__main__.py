@@ -50,7 +50,7 @@ def tflm_invoke_loop(model_bytes: bytes):
 
 
 def host_row(name: str, model_bytes: bytes, workdir: Path, samples: int) -> dict:
-    host = HostModel(model_bytes, name, workdir / f"{name}_host")
+    host = HostModel(model_bytes, name, workdir / f"{name}_host", strict=True)
     x = np.random.default_rng(0).integers(-128, 128, size=(samples, host.model.input_size), dtype=np.int8)
     exact = np.array_equal(host.invoke(x), run_tflm(model_bytes, x).reshape(samples, -1))
     c_seconds = time_per_inference(host.invoke, x)

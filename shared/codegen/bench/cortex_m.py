@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.codegen import write_model
-from shared.codegen.host import WARNINGS
+from shared.codegen.host import STRICT_WARNINGS
 
 HERE = Path(__file__).parent
 M7_FLAGS = ["-mcpu=cortex-m7", "-mfpu=fpv5-sp-d16", "-mfloat-abi=hard", "-mthumb"]
@@ -38,7 +38,7 @@ def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, 
     workdir = Path(workdir)
     write_model(model_bytes, workdir, name, f"{name}.tflite")
     image = workdir / f"{name}_{'dsp' if dsp else 'portable'}.elf"
-    command = ["arm-none-eabi-gcc", *WARNINGS, *M7_FLAGS, optimize, *LINK_FLAGS, f"-DMODEL={name}",
+    command = ["arm-none-eabi-gcc", *STRICT_WARNINGS, *M7_FLAGS, optimize, *LINK_FLAGS, f"-DMODEL={name}",
                f"-DMODEL_UPPER={name.upper()}", f"-I{workdir}", "-T", str(HERE / "link.ld"),
                str(HERE / "startup.c"), str(HERE / "main.c"), str(workdir / f"{name}.c"), "-o", str(image)]
     if not dsp:
@@ -52,7 +52,7 @@ def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, 
 def object_sizes(workdir: Path, name: str, dsp: bool, optimize: str = "-O2") -> tuple[int, int]:
     """(flash, static RAM) bytes of NAME.c alone for the Cortex-M7: code + const tables, and the arena."""
     obj = Path(workdir) / f"{name}_{'dsp' if dsp else 'portable'}.o"
-    command = ["arm-none-eabi-gcc", *WARNINGS, *M7_FLAGS, optimize, "-c", str(Path(workdir) / f"{name}.c"),
+    command = ["arm-none-eabi-gcc", *STRICT_WARNINGS, *M7_FLAGS, optimize, "-c", str(Path(workdir) / f"{name}.c"),
                "-o", str(obj)]
     if not dsp:
         command.insert(1, "-DCG_NO_DSP")

@@ -10,7 +10,7 @@ typedef struct {
     int32_t act_min, act_max;
 } cg_add_params;
 
-static inline int8_t cg_add_one(const cg_add_params *p, int32_t a, int32_t b)
+CG_MAYBE_UNUSED static inline int8_t cg_add_one(const cg_add_params *p, int32_t a, int32_t b)
 {
     const int32_t a_scaled = cg_requantize(cg_shift_left_wrap(a - p->in1_zp, p->left_shift),
                                            p->in1_multiplier, p->in1_shift);

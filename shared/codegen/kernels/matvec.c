@@ -15,7 +15,7 @@ typedef int32_t cg_weight_t; /* two int16 weights per word, even index in the lo
 
 /* LDRD with post-increment: the next two words (four int16 values) into *low and *high. GCC splits 64-bit loads
  * into two LDRs whose halves feed SMLAD, so the one load instruction is asked for explicitly. */
-static inline void cg_load_two_words(const int32_t **pointer, int32_t *low, int32_t *high)
+CG_MAYBE_UNUSED static inline void cg_load_two_words(const int32_t **pointer, int32_t *low, int32_t *high)
 {
     __asm__("ldrd %0, %1, [%2], #8" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
 }
@@ -34,7 +34,7 @@ typedef struct {
     const int32_t *right_shifts; /* (rows,) max(-shift, 0) */
 } cg_matvec_params;
 
-static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
+CG_MAYBE_UNUSED static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
 {
     acc = cg_requantize_split(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row]) + p->out_zp;
     return (int8_t)cg_clamp(acc, p->act_min, p->act_max);
@@ -52,7 +52,7 @@ __attribute__((noinline)) static void cg_matvec_outputs4(const cg_matvec_params 
 }
 
 /* one row's next 4 weights against 4 column values (x01, x23): one LDRD, two SMLAD */
-static inline int32_t cg_row_step(const int32_t **w, int32_t x01, int32_t x23, int32_t acc)
+CG_MAYBE_UNUSED static inline int32_t cg_row_step(const int32_t **w, int32_t x01, int32_t x23, int32_t acc)
 {
     int32_t w01, w23;
     cg_load_two_words(w, &w01, &w23);
@@ -95,7 +95,7 @@ __attribute__((noinline)) static const int32_t *cg_matvec_block4(const int32_t *
 
 /* slot of column value k on the DSP path: in each group of 4 the order is 0, 2, 1, 3 (bits 0 and 1 of k
  * swapped), the lane order SXTAB16 produces; the generator orders the DSP weights the same way */
-static inline int32_t cg_column_slot(int32_t k)
+CG_MAYBE_UNUSED static inline int32_t cg_column_slot(int32_t k)
 {
     return (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1);
 }
@@ -103,19 +103,15 @@ static inline int32_t cg_column_slot(int32_t k)
 /* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth) */
 static void cg_column_zero(int16_t *column, int32_t k0, int32_t n)
 {
-    const int32_t end = k0 + n;
-    int32_t k = k0;
-    for (; k < end && (k & 3) != 0; k++) {
-        column[cg_column_slot(k)] = 0;
-    }
-    for (; k + 4 <= end; k += 4) { /* whole groups: their slots are the same four places */
-        column[k] = 0;
-        column[k + 1] = 0;
-        column[k + 2] = 0;
-        column[k + 3] = 0;
-    }
-    for (; k < end; k++) {
-        column[cg_column_slot(k)] = 0;
+    const int32_t head = (4 - (k0 & 3)) & 3; /* values before the first whole group */
+    const int32_t groups = n > head ? (n - head) / 4 : 0;
+    for (int32_t i = 0; i < n; i++) { /* counted loops only: GCC 12 misjudges `k < end` forms here */
+        if (i == head && groups > 0) {
+            memset(column + k0 + i, 0, (size_t)groups * 4 * sizeof(int16_t)); /* whole groups: slots = places */
+            i += groups * 4 - 1;
+            continue;
+        }
+        column[cg_column_slot(k0 + i)] = 0;
     }
 }
 
@@ -145,13 +141,13 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
     const int32_t *w = p->weights;
     const int32_t *x = (const int32_t *)(const void *)column;
     const int32_t quads = p->depth / 4;
-    int32_t row = 0;
-    for (; row + 4 <= p->rows; row += 4) {
+    const int32_t blocked_rows = p->rows / 4 * 4;
+    for (int32_t row = 0; row < blocked_rows; row += 4) {
         int32_t acc[4] = {p->bias[row], p->bias[row + 1], p->bias[row + 2], p->bias[row + 3]};
         w = cg_matvec_block4(w, x, quads, acc);
         cg_matvec_outputs4(p, row, acc, out);
     }
-    for (int32_t tail = p->rows - row; tail > 0; tail--, row++) { /* count-down, as in cg_widen */
+    for (int32_t row = blocked_rows; row < p->rows; row++) {
         int32_t acc = p->bias[row];
         const int32_t *xq = x;
         for (int32_t n = quads; n > 0; n--) {
@@ -167,8 +163,8 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
 /* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth) */
 static void cg_column_zero(int16_t *column, int32_t k0, int32_t n)
 {
-    for (int32_t k = k0; k < k0 + n; k++) {
-        column[k] = 0;
+    for (int32_t i = 0; i < n; i++) {
+        column[k0 + i] = 0;
     }
 }
 
@@ -184,10 +180,9 @@ static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, in
 static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
 {
     const int32_t depth = p->depth;
-    const int8_t *w0 = p->weights;
-    int32_t row = 0;
-    for (; row + 4 <= p->rows; row += 4, w0 += 4 * depth) {
-        const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+    const int32_t blocked_rows = p->rows / 4 * 4;
+    for (int32_t row = 0; row < blocked_rows; row += 4) {
+        const int8_t *w0 = p->weights + row * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
         int32_t acc0 = p->bias[row], acc1 = p->bias[row + 1], acc2 = p->bias[row + 2], acc3 = p->bias[row + 3];
         for (int32_t k = 0; k < depth; k++) {
             const int32_t x = column[k];
@@ -201,10 +196,11 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
         out[row + 2] = cg_matvec_output(p, row + 2, acc2);
         out[row + 3] = cg_matvec_output(p, row + 3, acc3);
     }
-    for (int32_t tail = p->rows - row; tail > 0; tail--, row++, w0 += depth) {
+    for (int32_t row = blocked_rows; row < p->rows; row++) {
+        const int8_t *w = p->weights + row * depth;
         int32_t acc = p->bias[row];
         for (int32_t k = 0; k < depth; k++) {
-            acc += w0[k] * column[k];
+            acc += w[k] * column[k];
         }
         out[row] = cg_matvec_output(p, row, acc);
     }

@@ -8,7 +8,7 @@ typedef struct {
 } cg_pool_params;
 
 /* clipped window [start, end) along one axis for output position `o` */
-static inline void cg_pool_window(int32_t o, int32_t stride, int32_t pad, int32_t filter, int32_t in_size,
+CG_MAYBE_UNUSED static inline void cg_pool_window(int32_t o, int32_t stride, int32_t pad, int32_t filter, int32_t in_size,
                                   int32_t *start, int32_t *end)
 {
     const int32_t origin = o * stride - pad;

@@ -6,7 +6,7 @@ typedef struct {
     int32_t input_multiplier, input_left_shift, diff_min;
 } cg_softmax_params;
 
-static inline int32_t cg_count_leading_zeros(uint32_t x)
+CG_MAYBE_UNUSED static inline int32_t cg_count_leading_zeros(uint32_t x)
 {
     int32_t n = 0;
     while (n < 32 && (x & 0x80000000u) == 0) {
@@ -17,7 +17,7 @@ static inline int32_t cg_count_leading_zeros(uint32_t x)
 }
 
 /* the rescaled difference in Q5: SaturatingRoundingDoublingHighMul(diff * 2^left_shift, multiplier) */
-static inline int32_t cg_softmax_scaled_diff(const cg_softmax_params *p, int32_t diff)
+CG_MAYBE_UNUSED static inline int32_t cg_softmax_scaled_diff(const cg_softmax_params *p, int32_t diff)
 {
     return cg_doubling_high_mul(cg_shift_left_wrap(diff, p->input_left_shift), p->input_multiplier);
 }
