@@ -172,3 +172,12 @@ def test_export_for_the_demos_writes_files_and_checks_parity(models, tmp_path):
     assert [p.rsplit("/", 1)[-1] for p in metrics["files"]] == ["cnn.c", "cnn.h"]
     assert metrics["arena_bytes"] == generate(models["cnn"], "cnn", "cnn.tflite").arena_bytes
     assert 0 < metrics["arena_vs_tflm"] < 1
+
+
+def test_compiles_with_clang_too(models, tmp_path):
+    """Any C99 compiler: clang with the same warning set, warnings as errors."""
+    compiler = require_tool("clang")
+    write_model(models["cnn"], tmp_path, "cnn", "cnn.tflite")
+    result = subprocess.run([compiler, *STRICT_WARNINGS, "-O2", "-c", str(tmp_path / "cnn.c"), "-o",
+                             str(tmp_path / "cnn.o")], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
