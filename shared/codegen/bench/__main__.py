@@ -11,6 +11,7 @@ added with --tflite.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import tempfile
 import time
@@ -77,6 +78,12 @@ def device_row(name: str, model_bytes: bytes, workdir: Path, samples: int) -> di
     return row
 
 
+def model_name(path: Path) -> str:
+    """A C-identifier name for an extra model: its folder and stem (build/mnist/models/int8 -> mnist_int8)."""
+    parent = path.parent.parent.name if path.parent.name == "models" else path.parent.name
+    return "m_" + re.sub(r"\W", "_", f"{parent}_{path.stem}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shared.codegen.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -85,13 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device-samples", type=int, default=4, help="inferences per QEMU run")
     args = parser.parse_args(argv)
     models = {name: build_int8(build, shape, seed=i) for i, (name, (build, shape)) in enumerate(BENCH_MODELS.items())}
-    models.update({path.stem: path.read_bytes() for path in args.tflite})
+    models.update({model_name(path): path.read_bytes() for path in args.tflite})
     workdir = Path(tempfile.mkdtemp(prefix="codegen_bench_"))
     try:
         print("model        MACs    weights  arena  TFLM arena  ratio   C us/inf  TFLM us/inf  speedup  exact")
         for name, blob in models.items():
             r = host_row(name, blob, workdir, args.samples)
-            print(f"{r['name']:<12} {r['macs']:>8} {r['weights']:>8} {r['arena']:>6} {r['tflm_arena']:>10} "
+            print(f"{r['name'][:13]:<13} {r['macs']:>8} {r['weights']:>8} {r['arena']:>6} {r['tflm_arena']:>10} "
                   f"{r['arena'] / r['tflm_arena']:>6.2f} {r['c_us']:>10.1f} {r['tflm_us']:>12.1f} "
                   f"{r['tflm_us'] / r['c_us']:>7.1f}x  {r['exact']}")
         if shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc"):
@@ -101,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                   "  weights    RAM")
             for name in models:
                 r = device_row(name, models[name], workdir, args.device_samples)
-                print(f"{r['name']:<12} {r['macs']:>8} {r['portable']:>13.2f} {r['dsp']:>6.2f} "
+                print(f"{r['name'][:13]:<13} {r['macs']:>8} {r['portable']:>12.2f} {r['dsp']:>6.2f} "
                       f"{r['dsp_instructions']:>16.0f}  {r['portable_exact']}/{r['dsp_exact']} "
                       f"{r['portable_flash']:>8}/{r['dsp_flash']:<8} {r['weights']:>7} {r['ram']:>6}")
         else:
