@@ -183,7 +183,11 @@ def function_name(name: str, op, code: LayerCode, graph: Graph) -> str:
 def layer_function(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: str) -> str:
     """The comment and static function of one layer (views and absorbed ops: the comment only)."""
     output = graph.tensors[written(op, code)]
-    lines = [f"layer {op.index}: {op.kind} (op {op.index}) <- \"{output.name}\"", *code.summary.split("\n")]
+    what = f"{op.kind} (op {op.index})"
+    if code.output is not None:
+        last = next(o for o in graph.ops if code.output in o.outputs)
+        what = f"{op.kind} + {last.kind} (ops {op.index}-{last.index}, fused)"
+    lines = [f"layer {op.index}: {what} <- \"{output.name}\"", *code.summary.split("\n")]
     if code.absorbed:
         return "/* " + "\n * ".join(comment_text(line) for line in lines) + " */\n"
     if code.scratch_bytes:

@@ -77,7 +77,8 @@ def test_one_commented_function_per_layer(models):
     fused = {info.op_index for info in generated.layers if info.writes == "fused"}
     assert fused, "conv -> max pool is fused into one layer"
     for op in graph.ops:
-        assert f"/* layer {op.index}: {op.kind} (op {op.index})" in generated.c_text
+        assert f"/* layer {op.index}: {op.kind} (op {op.index})" in generated.c_text or \
+            f"/* layer {op.index}: {op.kind} + " in generated.c_text
         if op.kind not in ("RESHAPE", "SQUEEZE", "EXPAND_DIMS") and op.index not in fused:
             assert f"static void cnn_l{op.index:02d}_{op.kind.lower()}" in generated.c_text
     assert "static void cnn_l00_conv_2d_max_pool_2d(" in generated.c_text
