@@ -34,11 +34,14 @@ def check_parity(model_bytes: bytes, x_int8: np.ndarray, workdir: Path, name: st
 
 
 def export_codegen(model_bytes: bytes, export_dir: Path, name: str, source_name: str, x_int8: np.ndarray,
-                   expected: np.ndarray | None = None) -> dict:
+                   expected: np.ndarray | None = None, relative_to: Path | None = None) -> dict:
     """Write export_dir/NAME.c and NAME.h, check them on `x_int8` against TFLM (host build in export_dir/host),
-    and return the "codegen" metrics: files, the parity summary, and the arena next to TFLM's."""
+    and return the "codegen" metrics: files (relative to `relative_to` when given), the parity summary, and the
+    arena next to TFLM's measured allocation."""
     export_dir = Path(export_dir)
     files = write_model(model_bytes, export_dir, name, source_name)
+    if relative_to is not None:
+        files = tuple(path.relative_to(relative_to) for path in files)
     metrics = check_parity(model_bytes, x_int8, export_dir / "host", name, expected)
     tflm_bytes = measured_allocation_bytes(model_bytes)
     return {
