@@ -32,6 +32,8 @@ def test_quick_run_reaches_a_floor(quick_run):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["variants"]["int8"]["accuracy"] > 0.85, "4000 training images should give well above 10 % chance"
     assert metrics["variants"]["int8"]["tflm"]["same_class_share"] > 0.98
+    assert metrics["codegen"]["bit_exact"] and metrics["codegen"]["samples"] == metrics["data"]["test_samples"]
+    assert (out / "export" / "c" / "mnist.c").is_file()
     assert "mnist: float" in stdout.splitlines()[-1]
 
 
