@@ -1,0 +1,169 @@
+"""One configuration for the whole KWS demo: window rule, MFCC, model, augmentation, training.
+
+The same frozen dataclass drives the host features (`kws.window`, `kws.mfcc`), the model, and the C constants the
+firmware uses (`kws_config.h`, written by `write_config_header`), so no number is copied by hand into C.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.c_source import c_float, generated_header, include_guard
+
+LABELS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
+"""Class names in output order: the spoken digit (FSDD file names start with it)."""
+
+WINDOW_RULES = ("peak", "start")
+WINDOW_TYPES = ("hamming", "hann")
+MODELS = ("cnn", "mlp_textbook")
+
+
+@dataclass(frozen=True)
+class KwsConfig:
+    """Every constant of the KWS demo. Change one with `--set field=value`."""
+
+    # --- input audio and fixed-length window (kws/window.py <-> firmware/apps/kws/window.c)
+    sample_rate_hz: int = 8000  # FSDD rate; other WAVs are resampled to it (predict only)
+    window_samples: int = 8000  # samples in the fixed window the model sees (8000 = 1 s at 8 kHz)
+    window_rule: str = "peak"  # "peak": loudest block centred, clip kept whole if it fits; "start": first samples
+    energy_block_samples: int = 128  # block length (samples) for the loudest-block search of the "peak" rule
+    # --- MFCC (kws/mfcc.py <-> firmware/apps/kws/mfcc.c through CMSIS-DSP arm_mfcc_f32)
+    n_fft: int = 256  # FFT length = frame length in samples (arm_mfcc_f32 takes exactly n_fft samples), power of 2
+    hop_samples: int = 128  # samples between frame starts (16 ms at 8 kHz)
+    window_type: str = "hamming"  # analysis window (periodic), passed to arm_mfcc_f32 as a table
+    n_mels: int = 32  # HTK mel triangles in the filter bank
+    n_mfcc: int = 13  # DCT outputs kept per frame
+    fmin_hz: float = 20.0  # lowest mel band edge (Hz)
+    fmax_hz: float = 4000.0  # highest mel band edge (Hz), at most sample_rate_hz / 2
+    # --- model (kws/model.py)
+    model: str = "cnn"  # "cnn" (DS-CNN-style) or "mlp_textbook" (26-feature MLP baseline)
+    cnn_channels: int = 32  # channels of every CNN layer
+    cnn_blocks: int = 3  # depthwise-separable blocks after the first convolution
+    dropout: float = 0.2  # dropout before the classifier (training only)
+    # --- augmentation of training clips in the waveform domain (kws/augment.py)
+    augment_copies: int = 3  # augmented copies per training clip (0 = none), added to the originals
+    shift_max_samples: int = 800  # random shift of the clip inside the window, +- samples (800 = 0.1 s)
+    gain_db: float = 6.0  # random gain in +- dB
+    noise_snr_db_min: float = 20.0  # white-noise SNR drawn uniformly in [min, max] dB
+    noise_snr_db_max: float = 40.0  # upper end of the noise SNR range (dB)
+    speed_max: float = 0.1  # random speed change in +- fraction (0.1 = 0.9x..1.1x, resampling; 0 = off)
+    # --- data split
+    split: str = "official"  # "official" (takes 0-4 are test) or "speaker" (leave one speaker out)
+    test_speaker: str = ""  # speaker held out when split="speaker" (empty: the first speaker present)
+    val_fraction: float = 0.1  # fraction of training clips kept for validation (stratified by digit, seeded)
+    # --- training (shared.train.TrainSettings)
+    epochs: int = 40  # maximum epochs of float training
+    batch_size: int = 64  # clips per batch
+    learning_rate: float = 2e-3  # Adam learning rate
+    patience: int = 8  # early-stopping patience (epochs without validation improvement)
+    seed: int = 1  # seed for data split, augmentation and weights
+    prune_sparsity: float = 0.5  # final sparsity of the pruned variant
+    prune_epochs: int = 4  # fine-tuning epochs while pruning
+    clusters: int = 16  # weight clusters of the clustered variant
+    cluster_epochs: int = 3  # fine-tuning epochs while clustering
+    qat_epochs: int = 4  # quantization-aware fine-tuning epochs
+
+    def __post_init__(self) -> None:
+        check_config(self)
+
+    @property
+    def n_frames(self) -> int:
+        """MFCC frames per window: frames start every hop and lie wholly inside the window (no padding)."""
+        return 1 + (self.window_samples - self.n_fft) // self.hop_samples
+
+    @property
+    def input_shape(self) -> tuple[int, int]:
+        """Model input (n_frames, n_mfcc), float32 MFCC."""
+        return (self.n_frames, self.n_mfcc)
+
+
+def check_config(cfg: KwsConfig) -> None:
+    """ValueError naming the field if `cfg` cannot work (the C side relies on these)."""
+    problems = []
+    if cfg.n_fft < 32 or cfg.n_fft > 4096 or cfg.n_fft & (cfg.n_fft - 1):
+        problems.append(f"n_fft={cfg.n_fft} must be a power of two in 32..4096 (arm_rfft_fast_f32)")
+    if cfg.window_samples < cfg.n_fft:
+        problems.append(f"window_samples={cfg.window_samples} is shorter than n_fft={cfg.n_fft}")
+    if cfg.hop_samples < 1:
+        problems.append(f"hop_samples={cfg.hop_samples} must be >= 1")
+    if cfg.energy_block_samples < 1 or cfg.energy_block_samples > cfg.window_samples:
+        problems.append(f"energy_block_samples={cfg.energy_block_samples} must be in 1..window_samples")
+    if not 0 <= cfg.fmin_hz < cfg.fmax_hz <= cfg.sample_rate_hz / 2:
+        problems.append(f"need 0 <= fmin_hz < fmax_hz <= sample_rate_hz/2, got {cfg.fmin_hz}, {cfg.fmax_hz}")
+    if not 1 <= cfg.n_mfcc <= cfg.n_mels:
+        problems.append(f"n_mfcc={cfg.n_mfcc} must be in 1..n_mels={cfg.n_mels}")
+    for field, allowed in (("window_rule", WINDOW_RULES), ("window_type", WINDOW_TYPES), ("model", MODELS)):
+        if getattr(cfg, field) not in allowed:
+            problems.append(f"{field}={getattr(cfg, field)!r} must be one of {allowed}")
+    if cfg.split not in ("official", "speaker"):
+        problems.append(f"split={cfg.split!r} must be 'official' or 'speaker'")
+    if not 0 < cfg.val_fraction < 0.5:
+        problems.append(f"val_fraction={cfg.val_fraction} must be in (0, 0.5)")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+FULL = KwsConfig()
+"""The profile behind the reported figures."""
+
+QUICK = dataclasses.replace(
+    FULL, augment_copies=0, epochs=4, patience=2, prune_epochs=1, cluster_epochs=1, qat_epochs=1, cnn_channels=16
+)
+"""Seconds-to-a-minute profile for tests and labs: no augmentation, few epochs, a narrower CNN."""
+
+TEXTBOOK = dataclasses.replace(
+    FULL, model="mlp_textbook", window_rule="start", window_samples=2048, n_fft=1024, hop_samples=1024, n_mels=20,
+    augment_copies=0,
+)
+"""The textbook baseline: first 2048 samples, two 1024-sample frames x 13 MFCC = 26 features, an MLP."""
+
+PROFILES = {"full": FULL, "quick": QUICK, "textbook": TEXTBOOK}
+
+
+def config_header_text(cfg: KwsConfig) -> str:
+    """The text of `kws_config.h`: the C constants of the window rule, the MFCC and the labels."""
+    opening, closing = include_guard("kws_config")
+    defines = {
+        "KWS_SAMPLE_RATE_HZ": cfg.sample_rate_hz,
+        "KWS_WINDOW_SAMPLES": cfg.window_samples,
+        "KWS_WINDOW_RULE_PEAK": int(cfg.window_rule == "peak"),
+        "KWS_ENERGY_BLOCK_SAMPLES": cfg.energy_block_samples,
+        "KWS_N_FFT": cfg.n_fft,
+        "KWS_HOP_SAMPLES": cfg.hop_samples,
+        "KWS_N_FRAMES": cfg.n_frames,
+        "KWS_N_MELS": cfg.n_mels,
+        "KWS_N_MFCC": cfg.n_mfcc,
+        "KWS_N_FEATURES": cfg.n_frames * cfg.n_mfcc,
+        "KWS_N_LABELS": len(LABELS),
+    }
+    lines = [f"#define {name} {value}" for name, value in defines.items()]
+    lines.append(f"#define KWS_PCM_SCALE {c_float(1.0 / 32768.0)} /* int16 PCM -> float32 in [-1, 1) */")
+    labels = ", ".join(f'"{label}"' for label in LABELS)
+    lines.append(f"#define KWS_LABELS {{{labels}}} /* class names in model output order */")
+    return (
+        generated_header("kws.config", f"KwsConfig {config_digest(cfg)}", "python -m kws run (writes it)")
+        + opening
+        + "\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + closing
+    )
+
+
+def config_digest(cfg: KwsConfig) -> str:
+    """The feature fields of `cfg` as one line (what the C side depends on), for generated-file headers."""
+    fields = ("sample_rate_hz", "window_samples", "window_rule", "energy_block_samples", "n_fft", "hop_samples",
+              "window_type", "n_mels", "n_mfcc", "fmin_hz", "fmax_hz")
+    return " ".join(f"{name}={getattr(cfg, name)}" for name in fields)
+
+
+def write_config_header(cfg: KwsConfig, out_dir: Path) -> Path:
+    """Write `out_dir/kws_config.h` and return its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "kws_config.h"
+    tmp = path.with_suffix(".h.tmp")
+    tmp.write_text(config_header_text(cfg))
+    tmp.replace(path)
+    return path

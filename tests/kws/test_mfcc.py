@@ -1,0 +1,117 @@
+"""kws/mfcc.py against CMSIS-DSP (the `cmsisdsp` package runs the real C code), and its C twin mfcc.c."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from kws import mfcc
+from kws.config import FULL, TEXTBOOK
+from kws.window import extract_windows
+from tests.kws.conftest import run_twin
+
+cmsisdsp = pytest.importorskip("cmsisdsp")
+cmsis_datatype = pytest.importorskip("cmsisdsp.datatype")
+cmsis_tables = pytest.importorskip("cmsisdsp.mfcc")
+
+PROFILES = [FULL, TEXTBOOK, dataclasses.replace(FULL, n_fft=512, hop_samples=256, n_mels=40, n_mfcc=20,
+                                                fmin_hz=50.0, fmax_hz=3900.0, window_type="hann")]
+
+
+def cmsis_mfcc(frames: np.ndarray, cfg) -> np.ndarray:
+    """arm_mfcc_f32 from the cmsisdsp package, frame by frame: float32 (..., n_fft) -> (..., n_mfcc)."""
+    tables = mfcc.make_tables(cfg)
+    instance = cmsisdsp.arm_mfcc_instance_f32()
+    status = cmsisdsp.arm_mfcc_init_f32(instance, cfg.n_fft, cfg.n_mels, cfg.n_mfcc, tables.dct, tables.filter_pos,
+                                        tables.filter_len, tables.filter_coefs, tables.window)
+    assert status == 0
+    # 2*n_fft: arm_mfcc_f32 reads that much of the scratch buffer (see firmware/apps/kws/mfcc.c)
+    scratch = np.zeros(2 * cfg.n_fft, dtype=np.float32)
+    flat = frames.reshape(-1, cfg.n_fft)
+    out = np.array([cmsisdsp.arm_mfcc_f32(instance, frame.copy(), scratch) for frame in flat], dtype=np.float32)
+    return out.reshape(*frames.shape[:-1], cfg.n_mfcc)
+
+
+def assert_close_to_range(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
+    """max |actual - expected| <= 1e-5 x the feature range: float32 FFTs of two libraries differ in round-off."""
+    feature_range = float(expected.max() - expected.min())
+    error = float(np.abs(actual - expected).max())
+    assert error <= 1e-5 * max(feature_range, 1.0), f"{what}: max abs error {error:.3g}, range {feature_range:.3g}"
+
+
+@pytest.mark.parametrize("cfg", PROFILES, ids=["full", "textbook", "512-hann"])
+def test_tables_equal_cmsis_generator(cfg):
+    tables = mfcc.make_tables(cfg)
+    F32 = cmsis_datatype.F32
+    lengths, positions, coefs = cmsis_tables.melFilterMatrix(F32, cfg.fmin_hz, cfg.fmax_hz, cfg.n_mels,
+                                                              cfg.sample_rate_hz, cfg.n_fft)
+    np.testing.assert_array_equal(tables.filter_len, lengths)
+    np.testing.assert_array_equal(tables.filter_pos, positions)
+    np.testing.assert_array_equal(tables.filter_coefs, coefs)
+    np.testing.assert_array_equal(tables.dct, cmsis_tables.dctMatrix(F32, cfg.n_mfcc, cfg.n_mels))
+    for k in range(cfg.n_mels):  # the dense matrix the numpy side multiplies with holds the same filters
+        column = tables.mel_dense[:, k]
+        np.testing.assert_array_equal(column[positions[k] : positions[k] + lengths[k]],
+                                      coefs[sum(lengths[:k]) : sum(lengths[: k + 1])])
+        assert np.count_nonzero(column) == lengths[k]
+
+
+def test_impossible_filter_banks_are_refused():
+    with pytest.raises(ValueError, match="covers no FFT bin"):
+        mfcc.make_tables(dataclasses.replace(FULL, n_mels=200, n_mfcc=13))
+
+
+@pytest.mark.parametrize("cfg", PROFILES, ids=["full", "textbook", "512-hann"])
+def test_numpy_matches_cmsis_on_real_clips(cfg, real_clips):
+    windows = extract_windows(real_clips[::4], cfg)
+    ours = mfcc.compute_mfcc(windows, cfg)
+    assert ours.shape == (len(windows), *cfg.input_shape) and ours.dtype == np.float32
+    assert_close_to_range(ours, cmsis_mfcc(mfcc.frame_windows(windows, cfg), cfg), "real FSDD clips")
+
+
+def edge_case_windows(cfg) -> dict[str, np.ndarray]:
+    t = np.arange(cfg.window_samples) / cfg.sample_rate_hz
+    return {
+        "silence": np.zeros(cfg.window_samples, dtype=np.int16),
+        "full-scale clipping": np.clip(np.round(4 * 32767 * np.sin(2 * np.pi * 300 * t)), -32768, 32767),
+        # 440 Hz lies between FFT bins. A tone exactly on a bin (1 kHz = bin 32) is ill-posed for this comparison:
+        # with the periodic Hamming window its far bins are exactly 0 in exact arithmetic, so each library's float32
+        # round-off (~1e-7 of the peak) is all those mel bands hold, and ln() of round-off differs by O(1).
+        "pure tone 440 Hz": np.round(16000 * np.sin(2 * np.pi * 440 * t)),
+        "one LSB of noise": np.random.default_rng(1).integers(-1, 2, cfg.window_samples),
+        "single click": np.eye(1, cfg.window_samples, cfg.window_samples // 2)[0] * -32768,
+    }
+
+
+@pytest.mark.parametrize("name", list(edge_case_windows(FULL)))
+def test_numpy_matches_cmsis_on_edge_cases(name):
+    window = edge_case_windows(FULL)[name].astype(np.int16)[None]
+    ours = mfcc.compute_mfcc(window, FULL)
+    assert np.isfinite(ours).all()
+    assert_close_to_range(ours, cmsis_mfcc(mfcc.frame_windows(window, FULL), FULL), name)
+
+
+def test_c_twin_matches_cmsis_package_and_numpy(twin_exe, real_clips):
+    """Host gcc build of mfcc.c + CMSIS-DSP (-ffp-contract=off, the device's flags) vs the cmsisdsp package and numpy.
+
+    Not bit-exact against the package: its setup.py builds the same C code with -O3 -ffast-math, which reorders
+    float32 sums. Bit-exactness is claimed between this host build and the Cortex-M build (same flags, FACTS.md).
+    """
+    clips = real_clips + [w.astype(np.int16) for w in edge_case_windows(FULL).values()]
+    _, windows, c_features = run_twin(twin_exe, clips, FULL)
+    reference = cmsis_mfcc(mfcc.frame_windows(windows, FULL), FULL)
+    for clip in range(len(clips)):
+        assert_close_to_range(c_features[clip], reference[clip], f"C twin vs cmsisdsp, clip {clip}")
+        assert_close_to_range(mfcc.compute_mfcc(windows[clip : clip + 1], FULL)[0], c_features[clip],
+                              f"numpy vs C twin, clip {clip}")
+
+
+def test_generated_tables_are_deterministic(tmp_path):
+    first = mfcc.write_tables_c(FULL, tmp_path / "a")
+    second = mfcc.write_tables_c(FULL, tmp_path / "b")
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+    c_text = first[0].read_text()
+    assert "kws_mfcc_filter_coefs" in c_text and "Do not edit" in c_text
