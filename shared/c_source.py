@@ -31,10 +31,7 @@ def c_identifier(name: str) -> str:
 
 def format_values(values: Iterable, ctype: str, per_line: int = 16, indent: str = "    ") -> str:
     """Comma-separated initializer lines, `per_line` values a line."""
-    if ctype == "float":
-        items = [c_float(v) for v in values]
-    else:
-        items = [str(int(v)) for v in values]
+    items = [c_float(v) for v in values] if ctype == "float" else [str(int(v)) for v in values]
     lines = [indent + ", ".join(items[i : i + per_line]) + "," for i in range(0, len(items), per_line)]
     return "\n".join(lines)
 

@@ -1,0 +1,56 @@
+"""Sessions: one demo end to end (har, kws, mnist), tests, lint, firmware.
+
+    nox -s mnist              # the MNIST demo, full data, all variants -> build/mnist/
+    nox -s mnist -- --quick   # small subset, about a minute
+    nox -s tests              # the test suite (what CI runs)
+
+Virtual environments are reused between runs (the pinned TensorFlow stack is ~2.7 GB and takes minutes to install).
+"""
+
+import nox
+
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests", "lint"]
+
+PYTHON = "3.11"
+
+
+def _install(session: nox.Session) -> None:
+    session.install("-e", ".[test]")
+
+
+def _demo(session: nox.Session, app: str) -> None:
+    _install(session)
+    session.run("python", "-m", app, "run", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def mnist(session: nox.Session) -> None:
+    """MNIST demo end to end: data, CNN, all variants, export, firmware, device check, report."""
+    _demo(session, "mnist")
+
+
+@nox.session(python=PYTHON)
+def kws(session: nox.Session) -> None:
+    """Keyword spotting (FSDD spoken digits) end to end."""
+    _demo(session, "kws")
+
+
+@nox.session(python=PYTHON)
+def har(session: nox.Session) -> None:
+    """Human activity recognition (WISDM) end to end."""
+    _demo(session, "har")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The test suite: unit, parity, emulator end-to-end. Extra args go to pytest (e.g. -- -m 'not slow')."""
+    _install(session)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff over the whole tree."""
+    session.install("ruff==0.17.6")
+    session.run("ruff", "check", ".")

@@ -1,0 +1,52 @@
+"""Command-line plumbing shared by the demos: user errors as one line, and the listing of written files."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from shared.data import DataError
+
+
+class UserError(Exception):
+    """Bad input from the user (a file, an option): one line on stderr, exit status 2, no traceback."""
+
+
+def main_guard(run: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:
+    """Wrap a CLI `main(argv)` so that user errors print one line and exit 2 instead of a traceback."""
+
+    def guarded(argv: list[str] | None = None) -> int:
+        try:
+            return run(argv)
+        except (DataError, UserError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+
+    return guarded
+
+
+def print_written(paths: Iterable[Path], summary: str) -> None:
+    """End of every command: the files it wrote, then one summary line."""
+    for path in paths:
+        print(f"wrote {path}")
+    print(summary)
+
+
+def add_run_arguments(parser, app: str, config_cls: type) -> None:
+    """Options every demo's `run` step has: --quick, --data-dir, --set, --out."""
+    from shared.config import describe_fields
+
+    parser.add_argument("--quick", action="store_true", help="QUICK profile: small subset, short training")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="local data folder (may be read-only or partial); default $TINYML_LABS_DATA")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+                        help="change one setting; settings and defaults:\n" + describe_fields(config_cls))
+    parser.add_argument("--out", type=Path, default=Path("build") / app, help="output folder (default build/%(prog)s)")
+
+
+def resolve_config(args, quick, full):
+    """The QUICK or FULL profile with the --set overrides applied."""
+    from shared.config import apply_overrides
+
+    return apply_overrides(quick if args.quick else full, args.overrides)

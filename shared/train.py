@@ -1,0 +1,111 @@
+"""Keras training through tf-keras: fixed seeds, early stopping, optional augmentation, saved history.
+
+Same inputs and seed give the same float model (within float tolerance): seeds are set for Python, NumPy and
+TensorFlow, TensorFlow's ops run deterministically, and augmentation draws from a seeded NumPy generator.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import shared  # noqa: F401  (tf-keras before TensorFlow)
+from shared.data import atomic_write_text
+
+Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How the float model and its optimized variants are trained."""
+
+    epochs: int = field(default=20, metadata={"doc": "maximum float training epochs"})
+    batch_size: int = field(default=64, metadata={"doc": "samples per gradient step"})
+    learning_rate: float = field(default=1e-3, metadata={"doc": "Adam learning rate"})
+    patience: int = field(default=4, metadata={"doc": "early stopping: epochs without val_loss improvement"})
+    seed: int = field(default=1234, metadata={"doc": "seed for weights, shuffling and augmentation"})
+    prune_sparsity: float = field(default=0.8, metadata={"doc": "target share of zero weights after pruning"})
+    prune_epochs: int = field(default=3, metadata={"doc": "fine-tuning epochs while pruning"})
+    clusters: int = field(default=16, metadata={"doc": "weight clusters per kernel"})
+    cluster_epochs: int = field(default=2, metadata={"doc": "fine-tuning epochs while clustering"})
+    qat_epochs: int = field(default=2, metadata={"doc": "quantization-aware training epochs"})
+
+
+def set_seeds(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow and make TensorFlow's ops deterministic."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def compile_classifier(model, learning_rate: float):
+    """Compile for integer labels and softmax outputs (every demo's models end in softmax)."""
+    import tensorflow as tf
+
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, augment: Augment, seed: int):
+    """A Keras Sequence that reshuffles and augments every epoch from one seeded generator."""
+    import tensorflow as tf
+
+    class AugmentedBatches(tf.keras.utils.Sequence):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rng = np.random.default_rng(seed)
+            self.order = self.rng.permutation(len(x))
+
+        def __len__(self) -> int:
+            return math.ceil(len(x) / batch_size)
+
+        def __getitem__(self, index: int):
+            picks = self.order[index * batch_size : (index + 1) * batch_size]
+            return augment(x[picks].copy(), self.rng), y[picks]
+
+        def on_epoch_end(self) -> None:
+            self.order = self.rng.permutation(len(x))
+
+    return AugmentedBatches()
+
+
+def fit(model, x_train, y_train, x_val, y_val, settings: TrainSettings, epochs: int, augment: Augment | None = None,
+        early_stopping: bool = True, callbacks: list | None = None) -> dict[str, list[float]]:
+    """Train a compiled model; returns the Keras history (loss/accuracy per epoch, train and validation)."""
+    import tensorflow as tf
+
+    all_callbacks = list(callbacks or [])
+    if early_stopping:
+        all_callbacks.append(
+            tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience, restore_best_weights=True)
+        )
+    if augment is None:
+        history = model.fit(x_train, y_train, batch_size=settings.batch_size, epochs=epochs, verbose=2,
+                            validation_data=(x_val, y_val), shuffle=True, callbacks=all_callbacks)
+    else:
+        batches = _batches(x_train, y_train, settings.batch_size, augment, settings.seed)
+        history = model.fit(batches, epochs=epochs, verbose=2, validation_data=(x_val, y_val),
+                            callbacks=all_callbacks)
+    return {key: [float(v) for v in values] for key, values in history.history.items()}
+
+
+def train_float(build_model: Callable[[], object], x_train, y_train, x_val, y_val, settings: TrainSettings,
+                augment: Augment | None = None, history_path: Path | None = None):
+    """Build, compile and train the float model with early stopping; save the history as JSON if asked."""
+    set_seeds(settings.seed)
+    model = compile_classifier(build_model(), settings.learning_rate)
+    history = fit(model, x_train, y_train, x_val, y_val, settings, settings.epochs, augment)
+    if history_path is not None:
+        history_path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(history_path, json.dumps(history, indent=1))
+    return model, history
