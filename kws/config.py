@@ -7,63 +7,70 @@ firmware uses (`kws_config.h`, written by `write_config_header`), so no number i
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from shared.c_source import c_float, generated_header, include_guard
+from shared.cli import UserError
+from shared.data import atomic_write_text
+from shared.train import TrainSettings
 
 LABELS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
 """Class names in output order: the spoken digit (FSDD file names start with it)."""
 
-WINDOW_RULES = ("peak", "start")
-WINDOW_TYPES = ("hamming", "hann")
-MODELS = ("cnn", "mlp_textbook")
+def setting(default, doc: str):
+    """A dataclass field with its one-line doc (unit and why), shown by `--help`."""
+    return field(default=default, metadata={"doc": doc})
 
 
 @dataclass(frozen=True)
-class KwsConfig:
+class KwsConfig(TrainSettings):
     """Every constant of the KWS demo. Change one with `--set field=value`."""
 
-    # --- input audio and fixed-length window (kws/window.py <-> firmware/apps/kws/window.c)
-    sample_rate_hz: int = 8000  # FSDD rate; other WAVs are resampled to it (predict only)
-    window_samples: int = 8000  # samples in the fixed window the model sees (8000 = 1 s at 8 kHz)
-    window_rule: str = "peak"  # "peak": loudest block centred, clip kept whole if it fits; "start": first samples
-    energy_block_samples: int = 128  # block length (samples) for the loudest-block search of the "peak" rule
-    # --- MFCC (kws/mfcc.py <-> firmware/apps/kws/mfcc.c through CMSIS-DSP arm_mfcc_f32)
-    n_fft: int = 256  # FFT length = frame length in samples (arm_mfcc_f32 takes exactly n_fft samples), power of 2
-    hop_samples: int = 128  # samples between frame starts (16 ms at 8 kHz)
-    window_type: str = "hamming"  # analysis window (periodic), passed to arm_mfcc_f32 as a table
-    n_mels: int = 32  # HTK mel triangles in the filter bank
-    n_mfcc: int = 13  # DCT outputs kept per frame
-    fmin_hz: float = 20.0  # lowest mel band edge (Hz)
-    fmax_hz: float = 4000.0  # highest mel band edge (Hz), at most sample_rate_hz / 2
-    # --- model (kws/model.py)
-    model: str = "cnn"  # "cnn" (DS-CNN-style) or "mlp_textbook" (26-feature MLP baseline)
-    cnn_channels: int = 32  # channels of every CNN layer
-    cnn_blocks: int = 3  # depthwise-separable blocks after the first convolution
-    dropout: float = 0.2  # dropout before the classifier (training only)
-    # --- augmentation of training clips in the waveform domain (kws/augment.py)
-    augment_copies: int = 3  # augmented copies per training clip (0 = none), added to the originals
-    shift_max_samples: int = 800  # random shift of the clip inside the window, +- samples (800 = 0.1 s)
-    gain_db: float = 6.0  # random gain in +- dB
-    noise_snr_db_min: float = 20.0  # white-noise SNR drawn uniformly in [min, max] dB
-    noise_snr_db_max: float = 40.0  # upper end of the noise SNR range (dB)
-    speed_max: float = 0.1  # random speed change in +- fraction (0.1 = 0.9x..1.1x, resampling; 0 = off)
-    # --- data split
-    split: str = "official"  # "official" (takes 0-4 are test) or "speaker" (leave one speaker out)
-    test_speaker: str = ""  # speaker held out when split="speaker" (empty: the first speaker present)
-    val_fraction: float = 0.1  # fraction of training clips kept for validation (stratified by digit, seeded)
-    # --- training (shared.train.TrainSettings)
-    epochs: int = 40  # maximum epochs of float training
-    batch_size: int = 64  # clips per batch
-    learning_rate: float = 2e-3  # Adam learning rate
-    patience: int = 8  # early-stopping patience (epochs without validation improvement)
-    seed: int = 1  # seed for data split, augmentation and weights
-    prune_sparsity: float = 0.5  # final sparsity of the pruned variant
-    prune_epochs: int = 4  # fine-tuning epochs while pruning
-    clusters: int = 16  # weight clusters of the clustered variant
-    cluster_epochs: int = 3  # fine-tuning epochs while clustering
-    qat_epochs: int = 4  # quantization-aware fine-tuning epochs
+    # input audio and fixed-length window (kws/window.py <-> firmware/apps/kws/window.c)
+    sample_rate_hz: int = setting(8000, "Hz; FSDD's rate; predict resamples other WAVs to it")
+    window_samples: int = setting(8000, "samples in the fixed window the model sees (8000 = 1 s)")
+    window_rule: Literal["peak", "start"] = setting(
+        "peak", "peak: loudest block centred, clip kept whole if it fits; start: the first samples (textbook)")
+    energy_block_samples: int = setting(128, "samples per block in the loudest-block search")
+    # MFCC (kws/mfcc.py <-> firmware/apps/kws/mfcc.c through CMSIS-DSP arm_mfcc_f32)
+    n_fft: int = setting(256, "FFT length = frame length in samples (arm_mfcc_f32 takes n_fft samples); power of 2")
+    hop_samples: int = setting(128, "samples between frame starts (128 = 16 ms)")
+    window_type: Literal["hamming", "hann"] = setting("hamming", "periodic analysis window, a table for arm_mfcc_f32")
+    n_mels: int = setting(32, "HTK mel triangles in the filter bank")
+    n_mfcc: int = setting(13, "DCT outputs kept per frame")
+    fmin_hz: float = setting(20.0, "Hz; lowest mel band edge")
+    fmax_hz: float = setting(4000.0, "Hz; highest mel band edge, at most sample_rate_hz / 2")
+    cmn: bool = setting(True, "cepstral mean normalisation: subtract each coefficient's mean over the window's "
+                        "frames (c1 and up; c0, the loudness, is kept): cancels a microphone's fixed colouring")
+    # model (kws/model.py)
+    model: Literal["cnn", "mlp_textbook"] = setting("cnn", "cnn: DS-CNN-style; mlp_textbook: the 26-feature MLP")
+    cnn_channels: int = setting(32, "channels of every CNN layer")
+    cnn_blocks: int = setting(3, "depthwise-separable blocks after the first convolution")
+    dropout: float = setting(0.2, "dropout before the classifier (training only)")
+    # augmentation of training clips in the waveform domain (kws/augment.py)
+    augment_copies: int = setting(3, "augmented copies of every training clip added to the originals (0 = none)")
+    shift_max_samples: int = setting(800, "samples; random shift of the clip inside the window, +- (800 = 0.1 s)")
+    tilt_max: float = setting(0.5, "random first-order filter y[n] = x[n] - a x[n-1], a in +-tilt_max (0 = off)")
+    gain_db: float = setting(6.0, "dB; random gain, +-")
+    noise_snr_db_min: float = setting(20.0, "dB; lowest SNR of the added white noise")
+    noise_snr_db_max: float = setting(40.0, "dB; highest SNR of the added white noise")
+    speed_max: float = setting(0.1, "fraction; random speed change, +- (0.1 = 0.9x..1.1x by resampling; 0 = off)")
+    # data split (kws/data.py)
+    split: Literal["official", "speaker"] = setting(
+        "official", "official: takes 0-4 of every speaker are test; speaker: leave test_speaker out")
+    test_speaker: str = setting("", "speaker held out with split=speaker (empty = every speaker in turn, mean)")
+    val_fraction: float = setting(0.1, "share of the training clips held out for early stopping (per digit, seeded)")
+    # training (shared.train.TrainSettings, defaults for this demo)
+    epochs: int = setting(40, "maximum float training epochs")
+    learning_rate: float = setting(2e-3, "Adam learning rate")
+    patience: int = setting(6, "early stopping: epochs without val_loss improvement")
+    seed: int = setting(1, "seed for split, augmentation, weights and shuffling")
+    prune_sparsity: float = setting(0.5, "target share of zero weights after pruning")
+    prune_epochs: int = setting(3, "fine-tuning epochs while pruning")
+    cluster_epochs: int = setting(2, "fine-tuning epochs while clustering")
+    qat_epochs: int = setting(3, "quantization-aware training epochs")
 
     def __post_init__(self) -> None:
         check_config(self)
@@ -80,7 +87,7 @@ class KwsConfig:
 
 
 def check_config(cfg: KwsConfig) -> None:
-    """ValueError naming the field if `cfg` cannot work (the C side relies on these)."""
+    """UserError naming the fields if `cfg` cannot work (the C side relies on these)."""
     problems = []
     if cfg.n_fft < 32 or cfg.n_fft > 4096 or cfg.n_fft & (cfg.n_fft - 1):
         problems.append(f"n_fft={cfg.n_fft} must be a power of two in 32..4096 (arm_rfft_fast_f32)")
@@ -94,15 +101,10 @@ def check_config(cfg: KwsConfig) -> None:
         problems.append(f"need 0 <= fmin_hz < fmax_hz <= sample_rate_hz/2, got {cfg.fmin_hz}, {cfg.fmax_hz}")
     if not 1 <= cfg.n_mfcc <= cfg.n_mels:
         problems.append(f"n_mfcc={cfg.n_mfcc} must be in 1..n_mels={cfg.n_mels}")
-    for field, allowed in (("window_rule", WINDOW_RULES), ("window_type", WINDOW_TYPES), ("model", MODELS)):
-        if getattr(cfg, field) not in allowed:
-            problems.append(f"{field}={getattr(cfg, field)!r} must be one of {allowed}")
-    if cfg.split not in ("official", "speaker"):
-        problems.append(f"split={cfg.split!r} must be 'official' or 'speaker'")
     if not 0 < cfg.val_fraction < 0.5:
         problems.append(f"val_fraction={cfg.val_fraction} must be in (0, 0.5)")
     if problems:
-        raise ValueError("; ".join(problems))
+        raise UserError("; ".join(problems))
 
 
 FULL = KwsConfig()
@@ -136,6 +138,7 @@ def config_header_text(cfg: KwsConfig) -> str:
         "KWS_N_MELS": cfg.n_mels,
         "KWS_N_MFCC": cfg.n_mfcc,
         "KWS_N_FEATURES": cfg.n_frames * cfg.n_mfcc,
+        "KWS_CMN": int(cfg.cmn),
         "KWS_N_LABELS": len(LABELS),
     }
     lines = [f"#define {name} {value}" for name, value in defines.items()]
@@ -155,7 +158,7 @@ def config_header_text(cfg: KwsConfig) -> str:
 def config_digest(cfg: KwsConfig) -> str:
     """The feature fields of `cfg` as one line (what the C side depends on), for generated-file headers."""
     fields = ("sample_rate_hz", "window_samples", "window_rule", "energy_block_samples", "n_fft", "hop_samples",
-              "window_type", "n_mels", "n_mfcc", "fmin_hz", "fmax_hz")
+              "window_type", "n_mels", "n_mfcc", "fmin_hz", "fmax_hz", "cmn")
     return " ".join(f"{name}={getattr(cfg, name)}" for name in fields)
 
 
@@ -163,7 +166,4 @@ def write_config_header(cfg: KwsConfig, out_dir: Path) -> Path:
     """Write `out_dir/kws_config.h` and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "kws_config.h"
-    tmp = path.with_suffix(".h.tmp")
-    tmp.write_text(config_header_text(cfg))
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, config_header_text(cfg))

@@ -22,6 +22,7 @@ import numpy as np
 
 from kws.config import KwsConfig, config_digest
 from shared.c_source import c_array, c_float, generated_header, include_guard
+from shared.cli import UserError
 
 LOG_OFFSET = np.float32(1e-6)  # arm_mfcc_f32 adds 1.0e-6f before the log
 PCM_SCALE = np.float32(1.0 / 32768.0)  # int16 -> float32 in [-1, 1); a power of two, so exact in C too
@@ -70,10 +71,10 @@ def mel_filter_bank(cfg: KwsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     for k, row in enumerate(weights):
         nonzero = np.flatnonzero(row)
         if nonzero.size == 0:
-            raise ValueError(f"mel filter {k} covers no FFT bin: lower n_mels={cfg.n_mels} or raise n_fft={cfg.n_fft}")
+            raise UserError(f"mel filter {k} covers no FFT bin: lower n_mels={cfg.n_mels} or raise n_fft={cfg.n_fft}")
         start, stop = int(nonzero[0]), int(nonzero[-1]) + 1  # triangles are contiguous: no zero inside
         if stop > cfg.n_fft // 2:
-            raise ValueError(f"mel filter {k} reaches the Nyquist bin, which arm_mfcc_f32 zeroes: lower fmax_hz")
+            raise UserError(f"mel filter {k} reaches the Nyquist bin, which arm_mfcc_f32 zeroes: lower fmax_hz")
         positions.append(start)
         lengths.append(stop - start)
         coefs.append(row[start:stop])
@@ -122,10 +123,22 @@ def mfcc_frames(frames: np.ndarray, tables: MfccTables) -> np.ndarray:
     return log_mel @ tables.dct.reshape(-1, n_mels).T  # step 7
 
 
+def subtract_cepstral_mean(features: np.ndarray) -> np.ndarray:
+    """c1.. minus their mean over the frames (float32 sum / n_frames, as mfcc.c does); c0 unchanged: (B, T, C)."""
+    out = features.astype(np.float32).copy()
+    n_frames = np.float32(features.shape[1])
+    out[:, :, 1:] -= np.sum(out[:, :, 1:], axis=1, dtype=np.float32, keepdims=True) / n_frames
+    return out
+
+
 def compute_mfcc(windows_pcm: np.ndarray, cfg: KwsConfig, tables: MfccTables | None = None) -> np.ndarray:
-    """MFCC of fixed int16 windows: (B, window_samples) -> float32 (B, n_frames, n_mfcc), the model input."""
+    """The model input of fixed int16 windows: (B, window_samples) -> float32 (B, n_frames, n_mfcc).
+
+    arm_mfcc_f32 on every frame, then (cfg.cmn) cepstral mean normalisation over the window.
+    """
     tables = tables or make_tables(cfg)
-    return mfcc_frames(frame_windows(windows_pcm, cfg), tables).astype(np.float32)
+    features = mfcc_frames(frame_windows(windows_pcm, cfg), tables).astype(np.float32)
+    return subtract_cepstral_mean(features) if cfg.cmn else features
 
 
 def tables_c_text(cfg: KwsConfig, tables: MfccTables) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 /* C twin of kws/mfcc.py: frames the window as the host does (frame f = samples [f*hop, f*hop + n_fft)), scales
- * int16 to float32 by 2^-15 (exact), and hands each frame to CMSIS-DSP arm_mfcc_f32. */
+ * int16 to float32 by 2^-15 (exact), hands each frame to CMSIS-DSP arm_mfcc_f32, then (KWS_CMN) subtracts the
+ * cepstral mean. */
 #include "mfcc.h"
 
 #include "arm_math.h"
@@ -16,6 +17,24 @@ static float32_t kws_mfcc_frame[KWS_N_FFT];
  * although only the first n_fft/2 magnitudes reach the mel filters: size it 2*n_fft so no read leaves it. */
 static float32_t kws_mfcc_scratch[2 * KWS_N_FFT];
 static int kws_mfcc_ready;
+
+#if KWS_CMN
+/* Cepstral mean normalisation (kws/mfcc.py subtract_cepstral_mean): c1.. minus their mean over the frames;
+ * c0 (loudness) is kept. The sum runs frame by frame in float32, then is divided by the frame count. */
+static void kws_mfcc_subtract_mean(float *features)
+{
+    for (int32_t c = 1; c < KWS_N_MFCC; c++) {
+        float32_t sum = 0.0f;
+        for (int32_t f = 0; f < KWS_N_FRAMES; f++) {
+            sum += features[f * KWS_N_MFCC + c];
+        }
+        float32_t mean = sum / (float32_t)KWS_N_FRAMES;
+        for (int32_t f = 0; f < KWS_N_FRAMES; f++) {
+            features[f * KWS_N_MFCC + c] -= mean;
+        }
+    }
+}
+#endif
 
 int kws_mfcc_init(void)
 {
@@ -39,5 +58,8 @@ int kws_mfcc_compute(const int16_t *window, float *features)
         /* arm_mfcc_f32 overwrites the frame buffer: it is refilled for every frame */
         arm_mfcc_f32(&kws_mfcc_instance, kws_mfcc_frame, features + f * KWS_N_MFCC, kws_mfcc_scratch);
     }
+#if KWS_CMN
+    kws_mfcc_subtract_mean(features);
+#endif
     return 0;
 }

@@ -1,0 +1,59 @@
+"""KWS models: a small DS-CNN-style CNN on the MFCC frames, and the textbook's 26-feature MLP baseline.
+
+CNN (defaults: 61 frames x 13 MFCC, C = 32 channels, 3 blocks), int8 sizes:
+  conv 5x3 stride 2x2 -> 31x7xC           weights 15*C          activation 31*7*C = 6,944 B
+  3 x [depthwise 3x3 -> pointwise 1x1]    weights 3*(9*C + C*C) activations 6,944 B in, 6,944 B out
+  mean over time and frequency -> dense 10 (softmax)
+  => ~5 KB of int8 weights (+ int32 biases); the largest in+out activation pair ~14 KB (goal <= 32 KB / <= 24 KB).
+Every convolution is followed by BatchNormalization and ReLU: the converter folds BN into the convolution, so the
+int8 model has only CONV_2D, DEPTHWISE_CONV_2D, MEAN, FULLY_CONNECTED and SOFTMAX (ops shared/codegen supports).
+"""
+
+from __future__ import annotations
+
+import shared  # noqa: F401  (tf-keras before TensorFlow)
+from kws.config import LABELS, KwsConfig
+
+
+def _conv_bn_relu(layers, x, conv):
+    """conv (no bias: BN adds one) -> BatchNormalization -> ReLU."""
+    return layers.ReLU()(layers.BatchNormalization(momentum=0.9)(conv(x)))
+
+
+def build_cnn(cfg: KwsConfig):
+    """DS-CNN-style: one strided convolution, `cnn_blocks` depthwise-separable blocks, global mean, dense softmax."""
+    import tensorflow as tf
+
+    layers = tf.keras.layers
+    inputs = tf.keras.Input((*cfg.input_shape, 1), name="mfcc")  # (n_frames, n_mfcc, 1) float32
+    x = _conv_bn_relu(layers, inputs, layers.Conv2D(cfg.cnn_channels, (5, 3), strides=(2, 2), padding="same",
+                                                    use_bias=False))
+    for _ in range(cfg.cnn_blocks):
+        x = _conv_bn_relu(layers, x, layers.DepthwiseConv2D(3, padding="same", use_bias=False))
+        x = _conv_bn_relu(layers, x, layers.Conv2D(cfg.cnn_channels, 1, use_bias=False))
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(cfg.dropout)(x)
+    outputs = layers.Dense(len(LABELS), activation="softmax")(x)
+    return tf.keras.Model(inputs, outputs, name="kws_ds_cnn")
+
+
+def build_mlp_textbook(cfg: KwsConfig):
+    """The textbook baseline MLP: n_frames x n_mfcc features (2 x 13 = 26 in TEXTBOOK) -> 64 -> 32 -> 10."""
+    import tensorflow as tf
+
+    layers = tf.keras.layers
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input((*cfg.input_shape, 1), name="mfcc"),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(32, activation="relu"),
+            layers.Dense(len(LABELS), activation="softmax"),
+        ],
+        name="kws_mlp_textbook",
+    )
+
+
+def build_model(cfg: KwsConfig):
+    """The model named by cfg.model."""
+    return {"cnn": build_cnn, "mlp_textbook": build_mlp_textbook}[cfg.model](cfg)
