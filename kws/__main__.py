@@ -25,15 +25,15 @@ from shared.pipeline import VARIANTS, Dataset, run_host_pipeline
 from shared.predict import prediction_lines, read_model
 from shared.report import update_metrics
 
-# pruned_int8 is left out for the CNN: TFMOT 0.8 does not prune DepthwiseConv2D kernels, but
-# shared.optimize.measure_sparsity counts them, so its sparsity check fails (36 % measured for a 50 % target).
-PRUNING_NOTE = ("pruned_int8 not built for the DS-CNN: TFMOT 0.8 leaves depthwise kernels unpruned and the shared "
-                "sparsity check counts them (shared/optimize.py; fix requested)")
+# TFMOT 0.8 neither prunes nor clusters DepthwiseConv2D kernels, and the shared checks (rightly) refuse the result.
+SEPARABLE_NOTE = ("pruned_int8 and clustered_int8 not built: the DS-CNN's depthwise kernels are neither pruned nor "
+                  "clustered by TFMOT 0.8 (use cnn_separable=false for every variant)")
 
 
 def variants_for(cfg: kws_config.KwsConfig) -> tuple[str, ...]:
-    """Every shared-core variant the model supports (see PRUNING_NOTE)."""
-    return tuple(v for v in VARIANTS if not (cfg.model == "cnn" and v == "pruned_int8"))
+    """Every shared-core variant the model supports (see SEPARABLE_NOTE)."""
+    skip = ("pruned_int8", "clustered_int8") if cfg.model == "cnn" and cfg.cnn_separable else ()
+    return tuple(v for v in VARIANTS if v not in skip)
 
 
 def features(windows: np.ndarray, cfg: kws_config.KwsConfig) -> np.ndarray:
@@ -99,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
     main_speaker = cfg.test_speaker or fsdd.speakers[0]
     written = write_firmware_files(cfg, args.out)
     dataset = make_dataset(fsdd, cfg, main_speaker)
-    if "pruned_int8" not in variants_for(cfg):
-        dataset.notes.append(PRUNING_NOTE)
+    if variants_for(cfg) != VARIANTS:
+        dataset.notes.append(SEPARABLE_NOTE)
     metrics = run_host_pipeline("kws", args.out, lambda: build_model(cfg), dataset, cfg, config_to_dict(cfg),
                                 variants=variants_for(cfg))
     speakers = evaluate_speakers(fsdd, cfg, args.out, metrics, main_speaker,

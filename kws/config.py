@@ -45,17 +45,18 @@ class KwsConfig(TrainSettings):
     cmn: bool = setting(True, "cepstral mean normalisation: subtract each coefficient's mean over the window's "
                         "frames (c1 and up; c0, the loudness, is kept): cancels a microphone's fixed colouring")
     # model (kws/model.py)
-    model: Literal["cnn", "mlp_textbook"] = setting("cnn", "cnn: DS-CNN-style; mlp_textbook: the 26-feature MLP")
+    model: Literal["cnn", "mlp_textbook"] = setting("cnn", "cnn: small CNN; mlp_textbook: the 26-feature MLP")
     cnn_channels: int = setting(32, "channels of every CNN layer")
-    cnn_blocks: int = setting(3, "depthwise-separable blocks after the first convolution")
+    cnn_blocks: int = setting(2, "3x3 blocks after the first (strided) convolution")
+    cnn_separable: bool = setting(False, "DS-CNN-style depthwise+pointwise blocks (no pruned/clustered variants)")
     dropout: float = setting(0.2, "dropout before the classifier (training only)")
     # augmentation of training clips in the waveform domain (kws/augment.py)
     augment_copies: int = setting(3, "augmented copies of every training clip added to the originals (0 = none)")
     shift_max_samples: int = setting(800, "samples; random shift of the clip inside the window, +- (800 = 0.1 s)")
-    tilt_max: float = setting(0.5, "random first-order filter y[n] = x[n] - a x[n-1], a in +-tilt_max (0 = off)")
+    tilt_max: float = setting(0.9, "random first-order filter y[n] = x[n] - a x[n-1], a in +-tilt_max (0 = off)")
     gain_db: float = setting(6.0, "dB; random gain, +-")
-    noise_snr_db_min: float = setting(20.0, "dB; lowest SNR of the added white noise")
-    noise_snr_db_max: float = setting(40.0, "dB; highest SNR of the added white noise")
+    noise_snr_db_min: float = setting(5.0, "dB; lowest SNR of the added white noise")
+    noise_snr_db_max: float = setting(30.0, "dB; highest SNR of the added white noise")
     speed_max: float = setting(0.1, "fraction; random speed change, +- (0.1 = 0.9x..1.1x by resampling; 0 = off)")
     # data split (kws/data.py)
     split: Literal["official", "speaker"] = setting(
@@ -111,7 +112,8 @@ FULL = KwsConfig()
 """The profile behind the reported figures."""
 
 QUICK = dataclasses.replace(
-    FULL, augment_copies=0, epochs=4, patience=2, prune_epochs=1, cluster_epochs=1, qat_epochs=1, cnn_channels=16
+    FULL, augment_copies=0, epochs=8, patience=3, learning_rate=5e-3, prune_epochs=1, cluster_epochs=1, qat_epochs=1,
+    cnn_channels=16,
 )
 """Seconds-to-a-minute profile for tests and labs: no augmentation, few epochs, a narrower CNN."""
 
