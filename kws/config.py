@@ -42,8 +42,10 @@ class KwsConfig(TrainSettings):
     n_mfcc: int = setting(13, "DCT outputs kept per frame")
     fmin_hz: float = setting(20.0, "Hz; lowest mel band edge")
     fmax_hz: float = setting(4000.0, "Hz; highest mel band edge, at most sample_rate_hz / 2")
-    cmn: bool = setting(True, "cepstral mean normalisation: subtract each coefficient's mean over the window's "
-                        "frames (c1 and up; c0, the loudness, is kept): cancels a microphone's fixed colouring")
+    cmn: bool = setting(True, "cepstral mean normalisation: each coefficient minus its mean over the frames that hold "
+                        "sound (zero-padded frames become 0): cancels a microphone's fixed colouring")
+    lifter: int = setting(22, "HTK sinusoidal lifter length L, weights 1 + L/2 sin(pi k/L) (0 = off): evens out "
+                          "the coefficients' ranges for the int8 input")
     # model (kws/model.py)
     model: Literal["cnn", "mlp_textbook"] = setting("cnn", "cnn: small CNN; mlp_textbook: the 26-feature MLP")
     cnn_channels: int = setting(32, "channels of every CNN layer")
@@ -160,7 +162,7 @@ def config_header_text(cfg: KwsConfig) -> str:
 def config_digest(cfg: KwsConfig) -> str:
     """The feature fields of `cfg` as one line (what the C side depends on), for generated-file headers."""
     fields = ("sample_rate_hz", "window_samples", "window_rule", "energy_block_samples", "n_fft", "hop_samples",
-              "window_type", "n_mels", "n_mfcc", "fmin_hz", "fmax_hz", "cmn")
+              "window_type", "n_mels", "n_mfcc", "fmin_hz", "fmax_hz", "cmn", "lifter")
     return " ".join(f"{name}={getattr(cfg, name)}" for name in fields)
 
 

@@ -38,6 +38,7 @@ class MfccTables:
     filter_coefs: np.ndarray  # (sum(filter_len),) float32 the filters' nonzero weights, filter after filter
     dct: np.ndarray  # (n_mfcc * n_mels,) float32 row-major DCT matrix
     mel_dense: np.ndarray  # (n_fft // 2, n_mels) float32 the same filters as a dense matrix (numpy side only)
+    lifter: np.ndarray  # (n_mfcc,) float32 weight of each coefficient after the mean normalisation
 
 
 def hz_to_mel(freq_hz: np.ndarray | float) -> np.ndarray:
@@ -91,10 +92,22 @@ def dct_matrix(cfg: KwsConfig) -> np.ndarray:
     return rows.reshape(-1).astype(np.float32)
 
 
+def lifter_weights(cfg: KwsConfig) -> np.ndarray:
+    """HTK's sinusoidal lifter 1 + (L/2) sin(pi k / L) (L = cfg.lifter; 0 = all ones): float32 (n_mfcc,).
+
+    Higher coefficients are smaller (std 0.5 for c12 vs 2.4 for c1 on FSDD); lifting them to similar ranges lets one
+    int8 input scale resolve them all.
+    """
+    k = np.arange(cfg.n_mfcc)
+    if cfg.lifter <= 0:
+        return np.ones(cfg.n_mfcc, dtype=np.float32)
+    return (1.0 + cfg.lifter / 2.0 * np.sin(np.pi * k / cfg.lifter)).astype(np.float32)
+
+
 def make_tables(cfg: KwsConfig) -> MfccTables:
     """All tables of `cfg`."""
     lengths, positions, coefs, dense = mel_filter_bank(cfg)
-    return MfccTables(analysis_window(cfg), positions, lengths, coefs, dct_matrix(cfg), dense)
+    return MfccTables(analysis_window(cfg), positions, lengths, coefs, dct_matrix(cfg), dense, lifter_weights(cfg))
 
 
 def frame_windows(windows_pcm: np.ndarray, cfg: KwsConfig) -> np.ndarray:
@@ -123,22 +136,32 @@ def mfcc_frames(frames: np.ndarray, tables: MfccTables) -> np.ndarray:
     return log_mel @ tables.dct.reshape(-1, n_mels).T  # step 7
 
 
-def subtract_cepstral_mean(features: np.ndarray) -> np.ndarray:
-    """c1.. minus their mean over the frames (float32 sum / n_frames, as mfcc.c does); c0 unchanged: (B, T, C)."""
-    out = features.astype(np.float32).copy()
-    n_frames = np.float32(features.shape[1])
-    out[:, :, 1:] -= np.sum(out[:, :, 1:], axis=1, dtype=np.float32, keepdims=True) / n_frames
-    return out
+def subtract_cepstral_mean(features: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Each coefficient of the active frames minus its mean over the active frames; inactive frames set to 0.
+
+    features float32 (B, T, C); active bool (B, T): frames holding any nonzero sample. Zero-padded frames are left
+    out of the mean (or the channel colour removed would shrink with the clip's length) and zeroed (their constant
+    c0 = sqrt(2/N) N ln(1e-6) = -110 would otherwise set the int8 input scale). The mean is a float32 sum over the
+    active frames, divided by their count, as mfcc.c computes it.
+    """
+    count = active.sum(axis=1).astype(np.float32)[:, None]  # (B, 1)
+    masked = np.where(active[:, :, None], features.astype(np.float32), np.float32(0))
+    total = np.sum(masked, axis=1, dtype=np.float32)  # (B, C)
+    mean = np.where(count > 0, total / np.maximum(count, np.float32(1)), np.float32(0))
+    return np.where(active[:, :, None], masked - mean[:, None, :], np.float32(0)).astype(np.float32)
 
 
 def compute_mfcc(windows_pcm: np.ndarray, cfg: KwsConfig, tables: MfccTables | None = None) -> np.ndarray:
     """The model input of fixed int16 windows: (B, window_samples) -> float32 (B, n_frames, n_mfcc).
 
-    arm_mfcc_f32 on every frame, then (cfg.cmn) cepstral mean normalisation over the window.
+    arm_mfcc_f32 on every frame, then (cfg.cmn) cepstral mean normalisation over the window, then the lifter.
     """
     tables = tables or make_tables(cfg)
-    features = mfcc_frames(frame_windows(windows_pcm, cfg), tables).astype(np.float32)
-    return subtract_cepstral_mean(features) if cfg.cmn else features
+    frames = frame_windows(windows_pcm, cfg)
+    features = mfcc_frames(frames, tables).astype(np.float32)
+    if cfg.cmn:
+        features = subtract_cepstral_mean(features, np.any(frames != 0, axis=-1))
+    return features * tables.lifter
 
 
 def tables_c_text(cfg: KwsConfig, tables: MfccTables) -> tuple[str, str]:
@@ -155,7 +178,8 @@ def tables_c_text(cfg: KwsConfig, tables: MfccTables) -> tuple[str, str]:
         f"extern const uint32_t kws_mfcc_filter_pos[{cfg.n_mels}];\n"
         f"extern const uint32_t kws_mfcc_filter_len[{cfg.n_mels}];\n"
         f"extern const float kws_mfcc_filter_coefs[{n_coefs}];\n"
-        f"extern const float kws_mfcc_dct[{cfg.n_mfcc * cfg.n_mels}];\n\n" + closing
+        f"extern const float kws_mfcc_dct[{cfg.n_mfcc * cfg.n_mels}];\n"
+        f"extern const float kws_mfcc_lifter[{cfg.n_mfcc}];\n\n" + closing
     )
     c_text = (
         header + '#include "kws_mfcc_tables.h"\n\n'
@@ -164,6 +188,7 @@ def tables_c_text(cfg: KwsConfig, tables: MfccTables) -> tuple[str, str]:
         + c_array("kws_mfcc_filter_len", tables.filter_len, "uint32_t")
         + c_array("kws_mfcc_filter_coefs", tables.filter_coefs, "float", align_bytes=4)
         + c_array("kws_mfcc_dct", tables.dct, "float", align_bytes=4, per_line=cfg.n_mels)
+        + c_array("kws_mfcc_lifter", tables.lifter, "float")
     )
     return c_text, h_text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -60,10 +61,20 @@ def run_twin(exe: Path, clips: list[np.ndarray], cfg: config.KwsConfig) -> tuple
     return out["start"].copy(), out["window"].copy(), out["features"].reshape(len(clips), *cfg.input_shape).copy()
 
 
+RAW_MFCC = dataclasses.replace(config.FULL, cmn=False, lifter=0)
+"""FULL without the steps after arm_mfcc_f32 (mean normalisation, lifter): its features are arm_mfcc_f32's output."""
+
+
 @pytest.fixture(scope="session")
 def twin_exe(tmp_path_factory) -> Path:
     """The C twin built for the FULL profile."""
     return build_twin(config.FULL, tmp_path_factory.mktemp("kws_twin"))
+
+
+@pytest.fixture(scope="session")
+def raw_twin_exe(tmp_path_factory) -> Path:
+    """The C twin built for RAW_MFCC."""
+    return build_twin(RAW_MFCC, tmp_path_factory.mktemp("kws_raw_twin"))
 
 
 @pytest.fixture(scope="session")

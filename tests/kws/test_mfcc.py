@@ -11,7 +11,7 @@ from kws import mfcc
 from kws.config import FULL, TEXTBOOK
 from kws.window import extract_windows
 from shared.cli import UserError
-from tests.kws.conftest import run_twin
+from tests.kws.conftest import RAW_MFCC, run_twin
 
 cmsisdsp = pytest.importorskip("cmsisdsp")
 cmsis_datatype = pytest.importorskip("cmsisdsp.datatype")
@@ -95,30 +95,45 @@ def test_numpy_matches_cmsis_on_edge_cases(name):
     assert_close_to_range(ours, cmsis_mfcc(frames, FULL), name)
 
 
-def test_cepstral_mean_normalisation():
-    features = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)  # (clips, frames, coefficients)
-    out = mfcc.subtract_cepstral_mean(features)
-    np.testing.assert_array_equal(out[:, :, 0], features[:, :, 0])  # c0 (loudness) kept
-    np.testing.assert_array_equal(out[:, :, 1:], features[:, :, 1:] - features[:, 1:2, 1:])  # mean = middle frame
-    windows = np.random.default_rng(2).integers(-3000, 3000, (2, FULL.window_samples)).astype(np.int16)
-    raw = mfcc.compute_mfcc(windows, dataclasses.replace(FULL, cmn=False))
-    np.testing.assert_array_equal(mfcc.compute_mfcc(windows, FULL), mfcc.subtract_cepstral_mean(raw))
+def test_cepstral_mean_normalisation_and_lifter():
+    features = np.arange(2 * 4 * 3, dtype=np.float32).reshape(2, 4, 3)  # (clips, frames, coefficients)
+    active = np.array([[True, True, True, False], [False, False, False, False]])
+    out = mfcc.subtract_cepstral_mean(features, active)
+    np.testing.assert_array_equal(out[0, :3], features[0, :3] - features[0, 1])  # mean of 3 frames = middle one
+    assert not out[0, 3].any() and not out[1].any()  # inactive frames are zeroed; no active frame: all zero
+    windows = np.zeros((2, FULL.window_samples), dtype=np.int16)
+    windows[:, 3000:5000] = np.random.default_rng(2).integers(-3000, 3000, (2, 2000))
+    raw = mfcc.compute_mfcc(windows, dataclasses.replace(FULL, cmn=False, lifter=0))
+    frames = mfcc.frame_windows(windows, FULL)
+    expected = mfcc.subtract_cepstral_mean(raw, np.any(frames != 0, axis=-1)) * mfcc.lifter_weights(FULL)
+    np.testing.assert_array_equal(mfcc.compute_mfcc(windows, FULL), expected)
+    lifter = mfcc.lifter_weights(FULL)
+    assert lifter[0] == 1.0 and abs(lifter[11] - 12.0) < 1e-6  # 1 + 11 sin(pi/2)
 
 
-def test_c_twin_matches_cmsis_package_and_numpy(twin_exe, real_clips):
+def test_c_twin_matches_cmsis_package_and_numpy(raw_twin_exe, twin_exe, real_clips):
     """Host gcc build of mfcc.c + CMSIS-DSP (-ffp-contract=off, the device's flags) vs the cmsisdsp package and numpy.
 
     Not bit-exact against the package: its setup.py builds the same C code with -O3 -ffast-math, which reorders
     float32 sums. Bit-exactness is claimed between this host build and the Cortex-M build (same flags, FACTS.md).
+    1. arm_mfcc_f32 part (RAW_MFCC build): C vs the cmsisdsp package, real clips and edge cases.
+    2. the steps after it (FULL build): C vs numpy's mean normalisation and lifter applied to the C's own raw MFCC.
+    3. end to end: C vs numpy on real clips. (Not on a steady tone: after the mean is removed its features are
+       tiny differences of large numbers, so the round-off of two FFT libraries is no longer small beside them.)
     """
     clips = real_clips + [w.astype(np.int16) for w in edge_case_windows(FULL).values()]
-    _, windows, c_features = run_twin(twin_exe, clips, FULL)
-    reference = mfcc.subtract_cepstral_mean(cmsis_mfcc(mfcc.frame_windows(windows, FULL), FULL))
-    assert FULL.cmn
+    _, windows, c_raw = run_twin(raw_twin_exe, clips, RAW_MFCC)
+    reference = cmsis_mfcc(mfcc.frame_windows(windows, FULL), FULL)
     for clip in range(len(clips)):
-        assert_close_to_range(c_features[clip], reference[clip], f"C twin vs cmsisdsp, clip {clip}")
-        assert_close_to_range(mfcc.compute_mfcc(windows[clip : clip + 1], FULL)[0], c_features[clip],
-                              f"numpy vs C twin, clip {clip}")
+        assert_close_to_range(c_raw[clip], reference[clip], f"C twin vs cmsisdsp, clip {clip}")
+    _, _, c_features = run_twin(twin_exe, clips, FULL)
+    active = np.any(mfcc.frame_windows(windows, FULL) != 0, axis=-1)
+    post = mfcc.subtract_cepstral_mean(c_raw, active) * mfcc.lifter_weights(FULL)
+    np.testing.assert_allclose(c_features, post, rtol=0, atol=1e-5 * float(post.max() - post.min()),
+                               err_msg="mean normalisation + lifter: C vs numpy on the same raw MFCC")
+    ours = mfcc.compute_mfcc(windows[: len(real_clips)], FULL)
+    for clip in range(len(real_clips)):
+        assert_close_to_range(ours[clip], c_features[clip], f"numpy vs C twin, clip {clip}")
 
 
 def test_generated_tables_are_deterministic(tmp_path):

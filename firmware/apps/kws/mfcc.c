@@ -1,6 +1,6 @@
 /* C twin of kws/mfcc.py: frames the window as the host does (frame f = samples [f*hop, f*hop + n_fft)), scales
  * int16 to float32 by 2^-15 (exact), hands each frame to CMSIS-DSP arm_mfcc_f32, then (KWS_CMN) subtracts the
- * cepstral mean. */
+ * cepstral mean over the frames that hold sound and multiplies by the lifter. */
 #include "mfcc.h"
 
 #include "arm_math.h"
@@ -19,18 +19,25 @@ static float32_t kws_mfcc_scratch[2 * KWS_N_FFT];
 static int kws_mfcc_ready;
 
 #if KWS_CMN
-/* Cepstral mean normalisation (kws/mfcc.py subtract_cepstral_mean): c1.. minus their mean over the frames;
- * c0 (loudness) is kept. The sum runs frame by frame in float32, then is divided by the frame count. */
-static void kws_mfcc_subtract_mean(float *features)
+/* Cepstral mean normalisation (kws/mfcc.py subtract_cepstral_mean): over the active frames (any nonzero sample),
+ * each coefficient minus its mean; inactive (zero-padded) frames become 0. Sums run frame by frame in float32. */
+static void kws_mfcc_subtract_mean(float *features, const uint8_t *active)
 {
-    for (int32_t c = 1; c < KWS_N_MFCC; c++) {
+    int32_t count = 0;
+    for (int32_t f = 0; f < KWS_N_FRAMES; f++) {
+        count += active[f];
+    }
+    for (int32_t c = 0; c < KWS_N_MFCC; c++) {
         float32_t sum = 0.0f;
         for (int32_t f = 0; f < KWS_N_FRAMES; f++) {
-            sum += features[f * KWS_N_MFCC + c];
+            if (active[f]) {
+                sum += features[f * KWS_N_MFCC + c];
+            }
         }
-        float32_t mean = sum / (float32_t)KWS_N_FRAMES;
+        float32_t mean = (count > 0) ? sum / (float32_t)count : 0.0f;
         for (int32_t f = 0; f < KWS_N_FRAMES; f++) {
-            features[f * KWS_N_MFCC + c] -= mean;
+            float32_t *value = &features[f * KWS_N_MFCC + c];
+            *value = active[f] ? *value - mean : 0.0f;
         }
     }
 }
@@ -50,16 +57,24 @@ int kws_mfcc_compute(const int16_t *window, float *features)
     if (!kws_mfcc_ready) {
         return -1;
     }
+    static uint8_t active[KWS_N_FRAMES];
     for (int32_t f = 0; f < KWS_N_FRAMES; f++) {
         const int16_t *frame_pcm = window + f * KWS_HOP_SAMPLES;
+        active[f] = 0;
         for (int32_t i = 0; i < KWS_N_FFT; i++) {
             kws_mfcc_frame[i] = (float32_t)frame_pcm[i] * KWS_PCM_SCALE;
+            active[f] |= (uint8_t)(frame_pcm[i] != 0);
         }
         /* arm_mfcc_f32 overwrites the frame buffer: it is refilled for every frame */
         arm_mfcc_f32(&kws_mfcc_instance, kws_mfcc_frame, features + f * KWS_N_MFCC, kws_mfcc_scratch);
     }
 #if KWS_CMN
-    kws_mfcc_subtract_mean(features);
+    kws_mfcc_subtract_mean(features, active);
+#else
+    (void)active;
 #endif
+    for (int32_t i = 0; i < KWS_N_FRAMES * KWS_N_MFCC; i++) {
+        features[i] *= kws_mfcc_lifter[i % KWS_N_MFCC]; /* HTK lifter: evens out the coefficients' ranges */
+    }
     return 0;
 }
