@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.fft
 
 from kws.config import KwsConfig, config_digest
 from shared.c_source import c_array, c_float, generated_header, include_guard
@@ -26,6 +27,7 @@ from shared.cli import UserError
 
 LOG_OFFSET = np.float32(1e-6)  # arm_mfcc_f32 adds 1.0e-6f before the log
 PCM_SCALE = np.float32(1.0 / 32768.0)  # int16 -> float32 in [-1, 1); a power of two, so exact in C too
+CHUNK_CLIPS = 64  # clips per vectorised step: 64 x 61 frames x 256 float32 = 4 MB, about a CPU cache's worth
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def mfcc_frames(frames: np.ndarray, tables: MfccTables) -> np.ndarray:
     nonzero = peak != 0
     inverse = np.where(nonzero, np.float32(1.0) / np.where(nonzero, peak, np.float32(1.0)), np.float32(1.0))
     scaled = frames * inverse * tables.window  # steps 1-2 (CMSIS multiplies by 1/m, then by the window)
-    magnitude = np.abs(np.fft.rfft(scaled, axis=-1)[..., : n_fft // 2]).astype(np.float32)  # step 3
+    magnitude = np.abs(scipy.fft.rfft(scaled, axis=-1)[..., : n_fft // 2])  # step 3; float32 FFT (scipy's is fast)
     magnitude = magnitude * np.where(nonzero, peak, np.float32(1.0))  # step 4
     mel = magnitude @ tables.mel_dense  # step 5, (..., n_mels)
     log_mel = np.log(mel + LOG_OFFSET)  # step 6
@@ -157,11 +159,15 @@ def compute_mfcc(windows_pcm: np.ndarray, cfg: KwsConfig, tables: MfccTables | N
     arm_mfcc_f32 on every frame, then (cfg.cmn) cepstral mean normalisation over the window, then the lifter.
     """
     tables = tables or make_tables(cfg)
-    frames = frame_windows(windows_pcm, cfg)
-    features = mfcc_frames(frames, tables).astype(np.float32)
-    if cfg.cmn:
-        features = subtract_cepstral_mean(features, np.any(frames != 0, axis=-1))
-    return features * tables.lifter
+    windows_pcm = np.asarray(windows_pcm)
+    out = np.empty((len(windows_pcm), *cfg.input_shape), dtype=np.float32)
+    for first in range(0, len(windows_pcm), CHUNK_CLIPS):
+        frames = frame_windows(windows_pcm[first : first + CHUNK_CLIPS], cfg)
+        features = mfcc_frames(frames, tables).astype(np.float32)
+        if cfg.cmn:
+            features = subtract_cepstral_mean(features, np.any(frames != 0, axis=-1))
+        out[first : first + CHUNK_CLIPS] = features * tables.lifter
+    return out
 
 
 def tables_c_text(cfg: KwsConfig, tables: MfccTables) -> tuple[str, str]:
