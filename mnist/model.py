@@ -13,19 +13,27 @@ from mnist.config import IMAGE_SIDE, N_CLASSES, MnistConfig
 
 
 def build_cnn(cfg: MnistConfig):
-    """Three valid 3x3 conv+ReLU stages (max-pool after the first two), dropout, dense softmax."""
+    """Three valid 3x3 conv stages (conv, batch norm, ReLU; max-pool after the first two), dropout, dense softmax.
+
+    Batch norm speeds up training and the converter folds it into the convolution, so it costs nothing on the device;
+    momentum 0.9 (not 0.99) lets its running statistics settle within the QUICK profile's ~130 steps.
+    """
     import tensorflow as tf
 
     layers = tf.keras.layers
+
+    def conv_block(filters: int) -> list:
+        return [layers.Conv2D(filters, 3, use_bias=False), layers.BatchNormalization(momentum=0.9), layers.ReLU()]
+
     first, second, third = cfg.conv_filters
     return tf.keras.Sequential(
         [
             tf.keras.Input((IMAGE_SIDE, IMAGE_SIDE, 1)),
-            layers.Conv2D(first, 3, activation="relu"),   # 26x26
-            layers.MaxPooling2D(2),                        # 13x13
-            layers.Conv2D(second, 3, activation="relu"),  # 11x11
-            layers.MaxPooling2D(2),                        # 5x5
-            layers.Conv2D(third, 3, activation="relu"),   # 3x3
+            *conv_block(first),    # 26x26
+            layers.MaxPooling2D(2),  # 13x13
+            *conv_block(second),   # 11x11
+            layers.MaxPooling2D(2),  # 5x5
+            *conv_block(third),    # 3x3
             layers.Flatten(),
             layers.Dropout(cfg.dropout),
             layers.Dense(N_CLASSES, activation="softmax"),

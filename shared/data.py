@@ -27,11 +27,15 @@ class DataError(Exception):
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One downloadable file: its name on disk, mirror URLs tried in order, and its pinned sha256 (hex)."""
+    """One downloadable file: its name on disk, mirror URLs tried in order, and its pinned sha256 (hex).
+
+    sha256=None only where the publisher gives no checksum (WISDM): the file is then taken unverified and the caller
+    must check its content and say so in the report.
+    """
 
     name: str
     urls: tuple[str, ...]
-    sha256: str
+    sha256: str | None
 
 
 def data_dir(cli_value: Path | str | None = None) -> Path | None:
@@ -84,7 +88,7 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _download(url: str, target: Path, expected_sha256: str) -> None:
+def _download(url: str, target: Path, expected_sha256: str | None) -> None:
     """Download `url` to `target` through a temporary file; raise DataError on a sha256 mismatch."""
     tmp = _temporary_beside(target)
     digest = hashlib.sha256()
@@ -96,7 +100,7 @@ def _download(url: str, target: Path, expected_sha256: str) -> None:
                     out.write(chunk)
                     digest.update(chunk)
                     bar.update(len(chunk))
-        if digest.hexdigest() != expected_sha256:
+        if expected_sha256 is not None and digest.hexdigest() != expected_sha256:
             raise DataError(
                 f"{url}: downloaded file has sha256 {digest.hexdigest()}, expected {expected_sha256}; not kept"
             )
@@ -106,6 +110,8 @@ def _download(url: str, target: Path, expected_sha256: str) -> None:
 
 
 def _verified_local(path: Path, remote: RemoteFile) -> Path:
+    if remote.sha256 is None:
+        return path
     actual = sha256_file(path)
     if actual != remote.sha256:
         raise DataError(f"{path}: sha256 is {actual}, expected {remote.sha256} (corrupt or a different file)")
@@ -132,7 +138,7 @@ def fetch(remote: RemoteFile, subdir: str, local_dir: Path | None = None) -> Pat
         return local
     cached = cache_dir() / subdir / remote.name
     if cached.is_file():
-        if sha256_file(cached) == remote.sha256:
+        if remote.sha256 is None or sha256_file(cached) == remote.sha256:
             return cached
         cached.unlink()
     errors = []

@@ -28,6 +28,7 @@ class TrainSettings:
     batch_size: int = field(default=64, metadata={"doc": "samples per gradient step"})
     learning_rate: float = field(default=1e-3, metadata={"doc": "Adam learning rate"})
     patience: int = field(default=4, metadata={"doc": "early stopping: epochs without val_loss improvement"})
+    reduce_lr_patience: int = field(default=2, metadata={"doc": "epochs without val_loss improvement before lr x0.3"})
     seed: int = field(default=1234, metadata={"doc": "seed for weights, shuffling and augmentation"})
     prune_sparsity: float = field(default=0.8, metadata={"doc": "target share of zero weights after pruning"})
     prune_epochs: int = field(default=3, metadata={"doc": "fine-tuning epochs while pruning"})
@@ -86,9 +87,10 @@ def fit(model, x_train, y_train, x_val, y_val, settings: TrainSettings, epochs: 
 
     all_callbacks = list(callbacks or [])
     if early_stopping:
-        all_callbacks.append(
-            tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience, restore_best_weights=True)
-        )
+        all_callbacks += [
+            tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience, restore_best_weights=True),
+            tf.keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=settings.reduce_lr_patience),
+        ]
     if augment is None:
         history = model.fit(x_train, y_train, batch_size=settings.batch_size, epochs=epochs, verbose=2,
                             validation_data=(x_val, y_val), shuffle=True, callbacks=all_callbacks)

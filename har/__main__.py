@@ -1,0 +1,133 @@
+"""python -m har run | predict: the HAR demo from WISDM data to exported int8 models, and classifying files.
+
+    python -m har run [--quick] [--data wisdm|synthetic|wisdm-arff] [--model mlp|mlp_textbook|cnn1d]
+                      [--data-dir D] [--set field=value ...] [--out build/har]
+    python -m har predict --model build/har/models/int8.tflite FILE.txt [FILE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from har.config import DATA_SOURCES, FULL, MODELS, QUICK, HarConfig
+from shared.cli import UserError, add_run_arguments, main_guard, print_written, resolve_config
+from shared.config import apply_overrides, config_to_dict
+
+APP = "har"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m har", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    steps = parser.add_subparsers(dest="command", required=True)
+    run = steps.add_parser("run", help="data -> features -> train -> variants -> export -> report",
+                           formatter_class=argparse.RawTextHelpFormatter)
+    add_run_arguments(run, APP, HarConfig)
+    run.add_argument("--data", choices=DATA_SOURCES, help="data source (default: wisdm, the raw download)")
+    run.add_argument("--model", choices=MODELS, help="model (default: mlp)")
+    predict = steps.add_parser("predict", help="classify WISDM-format text files, one JSON line per window")
+    predict.add_argument("--model", type=Path, required=True, help="a .tflite from build/har/models/")
+    predict.add_argument("--preprocess", type=Path,
+                         help="har_preprocess.json (default: beside the model, or in its parent folder)")
+    predict.add_argument("files", type=Path, nargs="+", help="WISDM raw-format files (user,activity,time,x,y,z;)")
+    return parser.parse_args(argv)
+
+
+def resolve_har_config(args: argparse.Namespace) -> HarConfig:
+    """QUICK or FULL, then --data/--model, then --set overrides."""
+    chosen = [f"{key}={value}" for key, value in (("data", args.data), ("model", args.model)) if value is not None]
+    return apply_overrides(resolve_config(args, QUICK, FULL), chosen)
+
+
+def run(args: argparse.Namespace) -> int:
+    from har.dataset import prepare_arff, prepare_raw, write_firmware_headers, write_preprocess, write_test_windows
+    from har.model import augment_windows, model_builder, uses_features
+    from shared.data import data_dir
+    from shared.pipeline import run_host_pipeline
+
+    config = resolve_har_config(args)
+    out_dir = args.out
+    local = data_dir(args.data_dir)
+    prepared = prepare_arff(config, local) if config.data == "wisdm-arff" else prepare_raw(config, local, out_dir)
+    headers = write_firmware_headers(prepared, config, out_dir / "firmware" / "generated")
+    preprocess = write_preprocess(prepared, config, out_dir / "models")
+    test_windows = write_test_windows(prepared, out_dir / "data")
+    n_inputs = prepared.dataset.x_train.shape[1]
+    augment = None if uses_features(config) else augment_windows
+    metrics = run_host_pipeline(APP, out_dir, model_builder(config, n_inputs), prepared.dataset,
+                                train_settings(config), config_to_dict(config), augment=augment)
+    written = [*headers, preprocess, out_dir / "metrics.json", out_dir / "report.md", out_dir / "models"]
+    written += [path for path in (prepared.sample_file, test_windows) if path is not None]
+    int8 = metrics["variants"]["int8"]
+    float32 = metrics["variants"]["float32"]
+    label = "GENERATED data" if config.data == "synthetic" else config.data
+    print_written(written, f"{label}, {config.model}: int8 accuracy {int8['accuracy']:.3f} "
+                           f"(float32 {float32['accuracy']:.3f}), int8 size {int8['size_bytes']} B, "
+                           f"TFLM arena {metrics['export']['tflm_arena_bytes']} B")
+    return 0
+
+
+def train_settings(config: HarConfig):
+    """shared TrainSettings from the HAR config's fields of the same name; the rest keep shared's defaults."""
+    from shared.train import TrainSettings
+
+    names = {f.name for f in dataclasses.fields(TrainSettings)}
+    return TrainSettings(**{key: value for key, value in dataclasses.asdict(config).items() if key in names})
+
+
+def load_preprocess(model_path: Path, explicit: Path | None) -> dict:
+    from har.dataset import PREPROCESS_FILE
+
+    candidates = [explicit] if explicit else [model_path.parent / PREPROCESS_FILE,
+                                              model_path.parent.parent / PREPROCESS_FILE]
+    for path in candidates:
+        if path is not None and path.is_file():
+            return json.loads(path.read_text())
+    raise UserError(f"{model_path}: no {PREPROCESS_FILE} beside it; pass --preprocess (python -m har run writes it)")
+
+
+def predict(args: argparse.Namespace) -> int:
+    from har.data import read_raw_file
+    from har.dataset import model_inputs
+    from har.windows import cut_windows
+    from shared.evaluate import run_litert
+    from shared.predict import read_model
+
+    blob = read_model(args.model)
+    preprocess = load_preprocess(args.model, args.preprocess)
+    config = HarConfig(**{key: tuple(v) if isinstance(v, list) else v for key, v in preprocess["config"].items()})
+    if config.data == "wisdm-arff":
+        raise UserError(f"{args.model}: trained on the ARFF's precomputed features; predict needs a raw-data model")
+    mean = np.array(preprocess["mean"], np.float32) if preprocess["mean"] is not None else None
+    inv_std = np.array(preprocess["inv_std"], np.float32) if preprocess["inv_std"] is not None else None
+    for path in args.files:
+        if not path.is_file():
+            raise UserError(f"{path}: no such file")
+        records = read_raw_file(path, unknown_activity_ok=True)  # a user's own recording may say anything
+        windows = cut_windows(records, config)
+        print(f"{path}: {len(records)} records, {records.n_skipped} skipped {records.skipped}, "
+              f"{len(windows)} windows", file=sys.stderr)
+        if not len(windows):
+            continue
+        scores = run_litert(blob, model_inputs(windows, config, mean, inv_std)).reshape(len(windows), -1)
+        for index, row in enumerate(scores):
+            line = {"file": str(path), "window": index, "start_record": int(windows.start[index]),
+                    "label": config.labels[int(np.argmax(row))], "scores": [round(float(v), 6) for v in row]}
+            print(json.dumps(line))
+    return 0
+
+
+@main_guard
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return run(args) if args.command == "run" else predict(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

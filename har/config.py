@@ -1,0 +1,152 @@
+"""One configuration for the HAR demo: data, windows, features, model and training, host and firmware alike.
+
+`HarConfig` is frozen; change it with `--set field=value` on the command line (checked by
+`shared.config.apply_overrides`) or `dataclasses.replace` in code. `write_config_header` turns it into
+`har_config.h`, so the C twin of the features never copies a rate, a length or a label by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shared.c_source import generated_header, include_guard
+from shared.cli import UserError
+from shared.data import atomic_write_text
+
+# WISDM v1.1 activity names, in the order the model's output classes use (the raw file's spelling).
+ACTIVITIES = ("Walking", "Jogging", "Upstairs", "Downstairs", "Sitting", "Standing")
+N_AXES = 3  # x, y, z acceleration in m/s^2 (WISDM: "10 = 1g")
+
+DATA_SOURCES = ("wisdm", "synthetic", "wisdm-arff")
+MODELS = ("mlp", "mlp_textbook", "cnn1d")
+SPLITS = ("subject", "loso")
+
+
+@dataclass(frozen=True)
+class HarConfig:
+    """Everything that decides what the HAR model sees; one field a line, unit in the name or the comment."""
+
+    data: str = field(
+        default="wisdm",
+        metadata={
+            "doc": "data source: wisdm (raw download) | synthetic (generated, raw format) | wisdm-arff (real features)"
+        },
+    )
+    model: str = field(
+        default="mlp",
+        metadata={"doc": "mlp (features, small) | mlp_textbook (features, Dense 100-100-6) | cnn1d (raw windows)"},
+    )
+    sample_rate_hz: int = field(
+        default=20, metadata={"doc": "WISDM v1.1 sampling rate; the board's accelerometer must run at this rate too"}
+    )
+    window_samples: int = field(default=80, metadata={"doc": "samples per window (80 = 4 s at 20 Hz)"})
+    overlap_percent: int = field(
+        default=50, metadata={"doc": "overlap of consecutive windows; hop = window_samples * (100 - overlap) / 100"}
+    )
+    max_gap_ms: float = field(
+        default=250.0,
+        metadata={"doc": "a timestamp step above this (5 sample periods) or below 0 starts a new segment"},
+    )
+    fft_length: int = field(
+        default=128, metadata={"doc": "FFT points (power of 2, >= window_samples; the window is zero-padded to it)"}
+    )
+    split: str = field(
+        default="subject", metadata={"doc": "subject: test_users held out | loso: leave-one-subject-out (holdout_user)"}
+    )
+    test_users: tuple[int, ...] = field(
+        default=(29, 30, 31, 32, 33, 34, 35, 36), metadata={"doc": "WISDM users held out for test (textbook split)"}
+    )
+    val_users: tuple[int, ...] = field(
+        default=(25, 26, 27, 28), metadata={"doc": "users held out of training for early stopping"}
+    )
+    holdout_user: int = field(default=36, metadata={"doc": "the test user when split=loso"})
+    synthetic_users: int = field(default=36, metadata={"doc": "users in the generated data set"})
+    synthetic_seconds: float = field(
+        default=120.0, metadata={"doc": "seconds of generated signal per user and activity"}
+    )
+    synthetic_seed: int = field(
+        default=1234, metadata={"doc": "seed of the generated data set (same seed -> same bytes)"}
+    )
+    epochs: int = field(default=60, metadata={"doc": "training epochs (early stopping may end sooner)"})
+    batch_size: int = field(default=64, metadata={"doc": "training batch size"})
+    learning_rate: float = field(default=0.002, metadata={"doc": "Adam learning rate"})
+    patience: int = field(default=10, metadata={"doc": "early-stopping patience in epochs (on validation loss)"})
+    reduce_lr_patience: int = field(
+        default=4, metadata={"doc": "epochs without validation-loss improvement before the learning rate x0.3"}
+    )
+    seed: int = field(default=42, metadata={"doc": "seed for weights, shuffling and every optimisation step"})
+    prune_sparsity: float = field(default=0.5, metadata={"doc": "final weight sparsity of the pruned variant"})
+    prune_epochs: int = field(default=10, metadata={"doc": "fine-tuning epochs while pruning"})
+    clusters: int = field(default=16, metadata={"doc": "weight clusters per layer in the clustered variant"})
+    cluster_epochs: int = field(default=5, metadata={"doc": "fine-tuning epochs while clustering"})
+    qat_epochs: int = field(default=5, metadata={"doc": "quantization-aware fine-tuning epochs"})
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.data in DATA_SOURCES, f"data must be one of {', '.join(DATA_SOURCES)}, not {self.data!r}"),
+            (self.model in MODELS, f"model must be one of {', '.join(MODELS)}, not {self.model!r}"),
+            (self.split in SPLITS, f"split must be one of {', '.join(SPLITS)}, not {self.split!r}"),
+            (self.window_samples >= 8, f"window_samples must be >= 8, not {self.window_samples}"),
+            (0 <= self.overlap_percent < 100, f"overlap_percent must be in [0, 100), not {self.overlap_percent}"),
+            (self.hop_samples >= 1, f"overlap_percent {self.overlap_percent} leaves a hop of 0 samples"),
+            (
+                self.fft_length >= self.window_samples and self.fft_length & (self.fft_length - 1) == 0,
+                f"fft_length must be a power of 2 >= window_samples, not {self.fft_length}",
+            ),
+            (self.sample_rate_hz > 0, f"sample_rate_hz must be > 0, not {self.sample_rate_hz}"),
+            (self.max_gap_ms > 0, f"max_gap_ms must be > 0, not {self.max_gap_ms}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UserError(message)
+
+    @property
+    def hop_samples(self) -> int:
+        """Samples between the starts of consecutive windows."""
+        return self.window_samples * (100 - self.overlap_percent) // 100
+
+    @property
+    def labels(self) -> list[str]:
+        """Class names in model-output order."""
+        return list(ACTIVITIES)
+
+
+FULL = HarConfig()
+# QUICK: tests and classroom labs; fewer epochs and less generated data, same windows and features.
+QUICK = dataclasses.replace(
+    FULL, epochs=8, patience=3, reduce_lr_patience=2, prune_epochs=2, cluster_epochs=1, qat_epochs=1,
+    synthetic_seconds=40.0,
+)
+
+
+def write_config_header(config: HarConfig, path: Path, n_features: int) -> str:
+    """Write `har_config.h` (rates, shapes, labels, model kind) for the firmware; returns the text written.
+
+    For `data=wisdm-arff` the header stops the build with #error: those models read Kwapisz's features, which the
+    firmware does not compute.
+    """
+    guard_open, guard_close = include_guard("har_config")
+    labels = ", ".join(f'"{name}"' for name in config.labels)
+    uses_features = config.model != "cnn1d"
+    lines = [
+        generated_header("har/config.py", f"HarConfig (data={config.data}, model={config.model})", "python -m har run"),
+        guard_open,
+        f'#define HAR_MODEL_NAME "har_{config.model}"',
+        f"#define HAR_MODEL_INPUT_FEATURES {int(uses_features)}  /* 1: standardised features, 0: the raw window */",
+        f"#define HAR_SAMPLE_RATE_HZ {config.sample_rate_hz}",
+        f"#define HAR_WINDOW_SAMPLES {config.window_samples}  /* samples per window */",
+        f"#define HAR_HOP_SAMPLES {config.hop_samples}  /* samples between window starts */",
+        f"#define HAR_N_AXES {N_AXES}  /* x, y, z in m/s^2, interleaved per sample */",
+        f"#define HAR_FFT_LENGTH {config.fft_length}  /* zero-padded FFT points */",
+        f"#define HAR_N_FEATURES {n_features}",
+        f"#define HAR_N_CLASSES {len(config.labels)}",
+        f"#define HAR_LABELS {{{labels}}}",
+    ]
+    if config.data == "wisdm-arff":
+        lines.append('#error "trained on the WISDM ARFF features (Kwapisz), which the firmware does not compute"')
+    lines += ["", guard_close]
+    text = "\n".join(lines)
+    atomic_write_text(path, text)
+    return text

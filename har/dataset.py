@@ -1,0 +1,185 @@
+"""From a data source to the pipeline's `Dataset`: records -> windows -> (features) -> subject-wise splits.
+
+Also writes what the device and `predict` need to preprocess exactly as in training: the firmware headers
+(`har_config.h`, `har_features_tables.h`) and `har_preprocess.json` beside the models.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from har import data, synthetic
+from har.config import ACTIVITIES, HarConfig, write_config_header
+from har.features import (
+    FEATURE_NAMES,
+    N_FEATURES,
+    compute_features_float32,
+    normalization_constants,
+    normalize_float32,
+    write_feature_tables,
+)
+from har.model import uses_features
+from har.windows import Windows, cut_windows, split_users
+from shared.config import config_to_dict
+from shared.data import DataError, atomic_write_bytes, atomic_write_text
+from shared.pipeline import Dataset
+
+PREPROCESS_FILE = "har_preprocess.json"
+
+
+@dataclass
+class Prepared:
+    """A Dataset plus how its inputs were made (for the C headers and predict)."""
+
+    dataset: Dataset
+    feature_names: list[str]
+    mean: np.ndarray | None  # (n_features,) float32 standardisation, None for raw windows
+    inv_std: np.ndarray | None
+    sample_file: Path | None = None  # generated WISDM-format file for trying predict
+    test_windows: Windows | None = None  # raw test windows (what a board receives), None for the ARFF
+
+
+def load_records(config: HarConfig, data_dir: Path | None, out_dir: Path) -> tuple[data.RawRecords, list[str], Path]:
+    """Raw records of the configured source, notes for the report, and the file they came from."""
+    if config.data == "synthetic":
+        records = synthetic.generate_records(config.synthetic_seed, config.synthetic_users, config.synthetic_seconds,
+                                             config.sample_rate_hz)
+        text, quirks = synthetic.render_records(records, config.synthetic_seed)
+        sample = [r for r in records if r[0] == config.test_users[0]] if config.test_users else records
+        path = atomic_write_text(out_dir / "data" / "generated_wisdm_sample.txt",
+                                 synthetic.render_records(sample, config.synthetic_seed)[0])
+        parsed = data.parse_raw_text(text)
+        notes = [
+            "GENERATED DATA (--data synthetic): figures show the pipeline works, not real recognition accuracy",
+            f"generated {len(records)} records with format quirks {quirks}",
+        ]
+        return parsed, notes, path
+    path = data.find_wisdm_file(data.RAW_FILE_NAME, data_dir)
+    parsed = data.read_raw_file(path)
+    return parsed, [f"WISDM v1.1 raw data from {path}", *data.integrity_notes(parsed)], path
+
+
+def _split_notes(config: HarConfig, users: np.ndarray, masks: dict[str, np.ndarray]) -> list[str]:
+    parts = [f"{name}: users {sorted(set(users[mask].tolist()))}" for name, mask in masks.items()]
+    how = "leave-one-subject-out" if config.split == "loso" else "subject-wise"
+    return [f"{how} split, no user in two sets; " + "; ".join(parts)]
+
+
+def _dataset(x: np.ndarray, y: np.ndarray, masks: dict[str, np.ndarray], notes: list[str]) -> Dataset:
+    return Dataset(
+        x_train=x[masks["train"]], y_train=y[masks["train"]],
+        x_val=x[masks["val"]], y_val=y[masks["val"]],
+        x_test=x[masks["test"]], y_test=y[masks["test"]],
+        labels=list(ACTIVITIES), notes=notes,
+    )
+
+
+def model_inputs(windows: Windows, config: HarConfig, mean=None, inv_std=None) -> np.ndarray:
+    """What the model sees: standardised float32 features (B, 27) or raw windows (B, T, 1, 3) float32."""
+    if not uses_features(config):
+        return windows.xyz.astype(np.float32)[:, :, None, :]
+    return normalize_float32(compute_features_float32(windows.xyz, config), mean, inv_std)
+
+
+def prepare_raw(config: HarConfig, data_dir: Path | None, out_dir: Path) -> Prepared:
+    """Windows of the raw stream (real or generated), featurised for the MLPs, split by subject."""
+    records, notes, path = load_records(config, data_dir, out_dir)
+    if records.n_skipped:
+        notes.append(f"{records.n_skipped} raw records skipped: {records.skipped}")
+    windows = cut_windows(records, config)
+    if not len(windows):
+        raise DataError(f"{path}: no complete {config.window_samples}-sample window in {len(records)} records")
+    masks = split_users(windows.user, config)
+    notes += _split_notes(config, windows.user, masks)
+    notes.append(f"{len(windows)} windows of {config.window_samples} samples, hop {config.hop_samples}")
+    mean = inv_std = None
+    if uses_features(config):
+        train_features = compute_features_float32(windows.xyz[masks["train"]], config)
+        mean, inv_std = normalization_constants(train_features)
+    x = model_inputs(windows, config, mean, inv_std)
+    sample = path if config.data == "synthetic" else None
+    names = list(FEATURE_NAMES) if uses_features(config) else ["window"]
+    dataset = _dataset(x, windows.activity.astype(np.int64), masks, notes)
+    return Prepared(dataset, names, mean, inv_std, sample, windows.subset(masks["test"]))
+
+
+def _arff_artifact_notes(table: data.ArffTable) -> list[str]:
+    """Say so when columns of the published ARFF carry no information (kept as published)."""
+    column = {name: table.features[:, i] for i, name in enumerate(table.feature_names)}
+    notes = []
+    if (column["XAVG"] == 0).all():
+        notes.append("ARFF as published: XAVG is 0 in every row")
+    if np.array_equal(column["XSTANDDEV"], column["ZSTANDDEV"]):
+        notes.append("ARFF as published: XSTANDDEV equals ZSTANDDEV in every row (z's own deviation is absent)")
+    return notes
+
+
+def prepare_arff(config: HarConfig, data_dir: Path | None) -> Prepared:
+    """Kwapisz et al.'s 43 features per 10 s window (real data), `?` imputed, standardised, split by subject."""
+    if not uses_features(config):
+        raise DataError("--data wisdm-arff holds features, not raw windows: use --model mlp or mlp_textbook")
+    path = data.find_wisdm_file(data.ARFF_FILE_NAME, data_dir)
+    table = data.read_arff(path)
+    masks = split_users(table.user, config)
+    missing = np.isnan(table.features)
+    # `?` (missing XPEAK/YPEAK/ZPEAK) -> the training users' median of that column: no test information leaks in.
+    medians = np.nanmedian(table.features[masks["train"]], axis=0)
+    features = np.where(missing, medians[None, :], table.features).astype(np.float32)
+    mean, inv_std = normalization_constants(features[masks["train"]])
+    notes = [
+        f"real WISDM data: {path.name}, {len(table.user)} windows of 200 samples (10 s), "
+        f"{len(set(table.user.tolist()))} users",
+        "features: Kwapisz et al. (2010)'s 43 as computed by the WISDM lab; host-only, the firmware computes "
+        "har/features.py's set instead, so this model is not deployable to the board as is",
+        f"{int(missing.sum())} missing values (`?`) in {int(missing.any(axis=1).sum())} rows replaced by "
+        "the training users' column median",
+        *_arff_artifact_notes(table),
+        *_split_notes(config, table.user, masks),
+    ]
+    x = normalize_float32(features, mean, inv_std)
+    return Prepared(_dataset(x, table.activity.astype(np.int64), masks, notes), table.feature_names, mean, inv_std)
+
+
+def write_preprocess(prepared: Prepared, config: HarConfig, models_dir: Path) -> Path:
+    """har_preprocess.json: the config and standardisation constants `predict` needs (float32 round-trips)."""
+    floats = (lambda a: [float(v) for v in a]) if prepared.mean is not None else (lambda a: None)
+    payload = {
+        "config": config_to_dict(config),
+        "inputs": "features" if uses_features(config) else "window",
+        "feature_names": prepared.feature_names,
+        "mean": floats(prepared.mean),
+        "inv_std": floats(prepared.inv_std),
+    }
+    models_dir.mkdir(parents=True, exist_ok=True)
+    return atomic_write_text(models_dir / PREPROCESS_FILE, json.dumps(payload, indent=1))
+
+
+def write_test_windows(prepared: Prepared, data_dir: Path) -> Path | None:
+    """data/test_windows.npz: the raw test windows, in Dataset.x_test order, for checks on a board.
+
+    xyz (n, T, 3) float32 m/s^2 (what the device receives), activity (n,) int8, user (n,) int16.
+    """
+    windows = prepared.test_windows
+    if windows is None:
+        return None
+    buffer = io.BytesIO()
+    np.savez(buffer, xyz=windows.xyz, activity=windows.activity, user=windows.user)
+    return atomic_write_bytes(data_dir / "test_windows.npz", buffer.getvalue())
+
+
+def write_firmware_headers(prepared: Prepared, config: HarConfig, generated_dir: Path) -> list[Path]:
+    """har_config.h always; har_features_tables.h when the firmware computes our features (not for the ARFF)."""
+    paths = [generated_dir / "har_config.h"]
+    n_inputs = len(prepared.feature_names) if uses_features(config) else N_FEATURES
+    write_config_header(config, paths[0], n_inputs)
+    if config.data != "wisdm-arff":
+        mean = prepared.mean if uses_features(config) else None
+        inv_std = prepared.inv_std if uses_features(config) else None
+        paths.append(generated_dir / "har_features_tables.h")
+        write_feature_tables(config, paths[1], mean, inv_std)
+    return paths

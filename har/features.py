@@ -1,0 +1,201 @@
+"""HAR features of one window, defined once and computed three ways that agree.
+
+Input: a window of N = window_samples samples, x/y/z interleaved, m/s^2 (N, 3) float32. Output: 27 float32.
+Per axis a in x, y, z (8 each, in this order), with v the axis samples and F = fft_length:
+    mean            sum(v) / N
+    std             sqrt(sum((v - mean)^2) / N)                 (ddof = 0: population standard deviation)
+    positive_share  count(v - mean > 0) / N                     (share of samples above the window mean)
+    min, max        smallest and largest sample
+    fft_peak_hz     k* x sample_rate / F, where k* = the first k in 1..F/2 with the largest |X_k|
+    fft_peak_amp    |X_k*| x 2 / N                              (a sine of amplitude A on a bin gives A, m/s^2)
+    fft_mean_amp    (sum_{k=1..F/2} |X_k|) / (F/2) x 2 / N
+    X = DFT of (v - mean) zero-padded to F points (bin 0 is excluded: mean removal leaves ~0 there).
+Global (3): sma = sum(|x| + |y| + |z|) / N (signal magnitude area per sample), magnitude_mean and magnitude_std
+(ddof 0) of |a| = sqrt(x^2 + y^2 + z^2). Gravity is left in: it tells sitting from standing.
+
+Three implementations:
+- `compute_features_numpy`: float64 numpy (np.fft.rfft, np.std), the readable definition;
+- `compute_features_float32`: float32, every operation in the order `firmware/apps/har/features.c` performs it
+  (sequential sums, radix-2 FFT with the same twiddle table), vectorised over windows: bit-identical to the C;
+- the C twin itself. Tests compile it with host gcc -ffp-contract=off and compare.
+`normalize_float32` standardises features with training-set constants, (f - mean) * inv_std, in the same order as
+`har_features_normalize` in C.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from har.config import N_AXES, HarConfig
+from shared.c_source import c_array, c_float, generated_header, include_guard
+from shared.data import atomic_write_text
+
+AXES = ("x", "y", "z")
+PER_AXIS = ("mean", "std", "positive_share", "min", "max", "fft_peak_hz", "fft_peak_amp", "fft_mean_amp")
+GLOBAL = ("sma", "magnitude_mean", "magnitude_std")
+FEATURE_NAMES = tuple(f"{axis}_{name}" for axis in AXES for name in PER_AXIS) + GLOBAL
+N_FEATURES = len(FEATURE_NAMES)
+F32 = np.float32
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# float64 numpy definition
+
+
+def compute_features_numpy(windows: np.ndarray, config: HarConfig) -> np.ndarray:
+    """(B, N, 3) m/s^2 -> (B, 27) float64, straight from the formulas above."""
+    v = np.asarray(windows, dtype=np.float64)
+    n, half = v.shape[1], config.fft_length // 2
+    mean = v.mean(axis=1)  # (B, 3)
+    centred = v - mean[:, None, :]
+    spectrum = np.abs(np.fft.rfft(centred, n=config.fft_length, axis=1))[:, 1 : half + 1, :]  # (B, F/2, 3)
+    peak = np.argmax(spectrum, axis=1)  # (B, 3), first maximum
+    per_axis = [
+        mean,
+        v.std(axis=1, ddof=0),
+        (centred > 0).sum(axis=1) / n,
+        v.min(axis=1),
+        v.max(axis=1),
+        (peak + 1) * config.sample_rate_hz / config.fft_length,
+        np.take_along_axis(spectrum, peak[:, None, :], axis=1)[:, 0, :] * 2 / n,
+        spectrum.mean(axis=1) * 2 / n,
+    ]
+    magnitude = np.sqrt((v**2).sum(axis=2))
+    per_window = [np.abs(v).sum(axis=2).mean(axis=1), magnitude.mean(axis=1), magnitude.std(axis=1, ddof=0)]
+    stacked = np.stack(per_axis, axis=2)  # (B, 3 axes, 8)
+    return np.concatenate([stacked.reshape(len(v), -1), np.stack(per_window, axis=1)], axis=1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# float32 reference path: the C twin's operation order
+
+
+def fft_tables(fft_length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Twiddles cos(2 pi k/F), -sin(2 pi k/F) for k < F/2 (float32, from float64) and the bit-reversal order."""
+    k = np.arange(fft_length // 2)
+    twiddle_re = np.cos(2 * np.pi * k / fft_length).astype(F32)
+    twiddle_im = (-np.sin(2 * np.pi * k / fft_length)).astype(F32)
+    bits = int(np.log2(fft_length))
+    bit_reverse = np.array([int(format(i, f"0{bits}b")[::-1], 2) for i in range(fft_length)], dtype=np.int32)
+    return twiddle_re, twiddle_im, bit_reverse
+
+
+def fft_magnitudes_float32(signal: np.ndarray, fft_length: int) -> np.ndarray:
+    """|X_k| for k = 1..F/2 of (B, n) float32 signals zero-padded to F: the C radix-2 FFT, op for op."""
+    twiddle_re, twiddle_im, bit_reverse = fft_tables(fft_length)
+    padded = np.zeros((len(signal), fft_length), dtype=F32)
+    padded[:, : signal.shape[1]] = signal
+    re = np.empty_like(padded)
+    re[:, bit_reverse] = padded  # C: re[bit_reverse[i]] = x[i]
+    im = np.zeros_like(re)
+    size = 2
+    while size <= fft_length:
+        half, stride = size // 2, fft_length // size
+        starts = np.arange(0, fft_length, size)
+        j = np.arange(half)
+        a = (starts[:, None] + j[None, :]).ravel()
+        b = a + half
+        wr = np.tile(twiddle_re[j * stride], len(starts))
+        wi = np.tile(twiddle_im[j * stride], len(starts))
+        tr = wr * re[:, b] - wi * im[:, b]
+        ti = wr * im[:, b] + wi * re[:, b]
+        re_a, im_a = re[:, a], im[:, a]
+        re[:, b], im[:, b] = re_a - tr, im_a - ti
+        re[:, a], im[:, a] = re_a + tr, im_a + ti
+        size *= 2
+    k = slice(1, fft_length // 2 + 1)
+    return np.sqrt(re[:, k] * re[:, k] + im[:, k] * im[:, k])
+
+
+def _sequential_sum(columns: np.ndarray) -> np.ndarray:
+    """sum over axis 1 of (B, n) float32, left to right like a C loop (np.sum would sum pairwise)."""
+    total = np.zeros(len(columns), dtype=F32)
+    for i in range(columns.shape[1]):
+        total = total + columns[:, i]
+    return total
+
+
+def _axis_features_float32(v: np.ndarray, config: HarConfig) -> list[np.ndarray]:
+    """The 8 per-axis features of (B, N) float32 samples, in C order."""
+    n = F32(v.shape[1])
+    half = config.fft_length // 2
+    mean = _sequential_sum(v) / n
+    centred = v - mean[:, None]
+    std = np.sqrt(_sequential_sum(centred * centred) / n)
+    positive = _sequential_sum((centred > 0).astype(F32)) / n
+    magnitudes = fft_magnitudes_float32(centred, config.fft_length)  # (B, F/2), bins 1..F/2
+    peak = np.argmax(magnitudes, axis=1)  # first maximum, as the C loop's strict '>'
+    bin_hz = F32(config.sample_rate_hz / config.fft_length)
+    amp_scale = F32(2.0 / v.shape[1])
+    peak_hz = (peak + 1).astype(F32) * bin_hz
+    peak_amp = magnitudes[np.arange(len(v)), peak] * amp_scale
+    mean_amp = _sequential_sum(magnitudes) / F32(half) * amp_scale
+    return [mean, std, positive, v.min(axis=1), v.max(axis=1), peak_hz, peak_amp, mean_amp]
+
+
+def compute_features_float32(windows: np.ndarray, config: HarConfig) -> np.ndarray:
+    """(B, N, 3) -> (B, 27) float32, bit-identical to har_features_compute() in features.c."""
+    v = np.asarray(windows, dtype=F32)
+    n = F32(v.shape[1])
+    columns = []
+    for axis in range(N_AXES):
+        columns.extend(_axis_features_float32(v[:, :, axis], config))
+    x, y, z = v[:, :, 0], v[:, :, 1], v[:, :, 2]
+    sma = _sequential_sum((np.abs(x) + np.abs(y)) + np.abs(z)) / n
+    magnitude = np.sqrt((x * x + y * y) + z * z)
+    magnitude_mean = _sequential_sum(magnitude) / n
+    deviation = magnitude - magnitude_mean[:, None]
+    magnitude_std = np.sqrt(_sequential_sum(deviation * deviation) / n)
+    columns.extend([sma, magnitude_mean, magnitude_std])
+    return np.stack(columns, axis=1).astype(F32)
+
+
+def normalization_constants(train_features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Training-set mean and 1/std per feature (float32); a constant feature gets 1/std = 1."""
+    mean = train_features.astype(np.float64).mean(axis=0)
+    std = train_features.astype(np.float64).std(axis=0)
+    inv_std = np.where(std > 1e-12, 1.0 / np.maximum(std, 1e-12), 1.0)
+    return mean.astype(F32), inv_std.astype(F32)
+
+
+def normalize_float32(features: np.ndarray, mean: np.ndarray, inv_std: np.ndarray) -> np.ndarray:
+    """(f - mean) * inv_std in float32: har_features_normalize() in C."""
+    return ((features.astype(F32) - mean.astype(F32)) * inv_std.astype(F32)).astype(F32)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# C tables
+
+
+def write_feature_tables(config: HarConfig, path: Path, mean: np.ndarray | None, inv_std: np.ndarray | None) -> str:
+    """Write `har_features_tables.h`: FFT twiddles, bit-reversal order, scales and normalisation constants.
+
+    Without training constants (mean/inv_std None) the normalisation is the identity (mean 0, inv_std 1).
+    """
+    twiddle_re, twiddle_im, bit_reverse = fft_tables(config.fft_length)
+    if mean is None or inv_std is None:
+        mean, inv_std = np.zeros(N_FEATURES, F32), np.ones(N_FEATURES, F32)
+    guard_open, guard_close = include_guard("har_features_tables")
+    names = "\n".join(f" *   {i:2d} {name}" for i, name in enumerate(FEATURE_NAMES))
+    parts = [
+        generated_header("har/features.py", f"HarConfig fft_length={config.fft_length}", "python -m har run"),
+        guard_open,
+        "#include <stdint.h>\n",
+        f"/* Features, in output order:\n{names}\n */",
+        f"#define HAR_FFT_BIN_HZ {c_float(config.sample_rate_hz / config.fft_length)}  /* sample_rate / F */",
+        f"#define HAR_FFT_AMP_SCALE {c_float(2.0 / config.window_samples)}  /* 2 / N: |X_k| -> amplitude */\n",
+        "/* cos(2 pi k / F) and -sin(2 pi k / F), k < F/2, rounded from double */",
+        c_array("har_twiddle_re", twiddle_re, "float", static=True),
+        c_array("har_twiddle_im", twiddle_im, "float", static=True),
+        "/* input index i goes to FFT slot har_bit_reverse[i] */",
+        c_array("har_bit_reverse", bit_reverse, "uint16_t", static=True),
+        "/* standardisation (f - mean) * inv_std, from the training split */",
+        c_array("har_feature_mean", mean, "float", static=True),
+        c_array("har_feature_inv_std", inv_std, "float", static=True),
+        guard_close,
+    ]
+    text = "\n".join(parts)
+    atomic_write_text(path, text)
+    return text

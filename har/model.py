@@ -1,0 +1,87 @@
+"""HAR models: feature MLPs (the textbook's Dense 100-100-6 and a smaller one) and a small 1D-CNN on raw windows.
+
+Only ops the project's C code generator supports appear after conversion: FULLY_CONNECTED, CONV_2D, MAX_POOL_2D,
+MEAN, SOFTMAX (ReLU is fused into the layers). The CNN is written with Conv2D over a (T, 1, 3) image instead of
+Conv1D: Keras' Conv1D converts through EXPAND_DIMS/SQUEEZE around the convolution, Conv2D with a (k, 1) kernel is
+the same computation and converts to plain CONV_2D. Its input is (T, 1, 3), not (T, 3) plus a Reshape layer: with
+a free batch size the Reshape converts to SHAPE/STRIDED_SLICE/PACK ops. (T, 1, 3) has the memory layout of the
+interleaved x/y/z window the device fills, so the board passes its buffer unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+import shared  # noqa: F401  (tf-keras before TensorFlow)
+from har.config import N_AXES, HarConfig
+
+
+def build_mlp(n_features: int, hidden: tuple[int, ...], n_classes: int, name: str):
+    """Dense(h, relu) for each h in `hidden`, then Dense(n_classes, softmax). Input: standardised features."""
+    import tensorflow as tf
+
+    layers = [tf.keras.Input(shape=(n_features,), name="features")]
+    layers += [tf.keras.layers.Dense(width, activation="relu", name=f"dense_{i}") for i, width in enumerate(hidden)]
+    layers.append(tf.keras.layers.Dense(n_classes, activation="softmax", name="scores"))
+    return tf.keras.Sequential(layers, name=name)
+
+
+def build_cnn1d(window_samples: int, n_classes: int):
+    """Raw window (T, 1, 3) m/s^2 -> 3 conv blocks over time -> global average -> softmax.
+
+    Input stays in m/s^2 (|a| < 40 for WISDM): the int8 input scale absorbs the range, no rescaling on the device.
+    """
+    import tensorflow as tf
+
+    layers = tf.keras.layers
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input(shape=(window_samples, 1, N_AXES), name="window"),
+            layers.Conv2D(16, (5, 1), padding="same", activation="relu", name="conv_0"),
+            layers.MaxPooling2D((2, 1), name="pool_0"),
+            layers.Conv2D(24, (5, 1), padding="same", activation="relu", name="conv_1"),
+            layers.MaxPooling2D((2, 1), name="pool_1"),
+            layers.Conv2D(32, (3, 1), padding="same", activation="relu", name="conv_2"),
+            layers.GlobalAveragePooling2D(name="mean"),
+            layers.Dropout(0.3, name="dropout"),  # training only; no op after conversion
+            layers.Dense(n_classes, activation="softmax", name="scores"),
+        ],
+        name="har_cnn1d",
+    )
+
+
+def augment_windows(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Training-batch augmentation for raw windows (B, T, 1, 3) m/s^2: what differs between users and phones.
+
+    A random rotation of up to 15 degrees per axis (the phone sits differently in each pocket), an intensity scale
+    of 0.85..1.15 applied to the motion only (gravity keeps 1 g), and 0.2 m/s^2 of white noise.
+    """
+    batch = len(x)
+    angles = rng.uniform(-np.radians(15), np.radians(15), (batch, 3))
+    cos, sin = np.cos(angles), np.sin(angles)
+    one, zero = np.ones(batch), np.zeros(batch)
+    rx = np.stack([one, zero, zero, zero, cos[:, 0], -sin[:, 0], zero, sin[:, 0], cos[:, 0]], 1).reshape(-1, 3, 3)
+    ry = np.stack([cos[:, 1], zero, sin[:, 1], zero, one, zero, -sin[:, 1], zero, cos[:, 1]], 1).reshape(-1, 3, 3)
+    rz = np.stack([cos[:, 2], -sin[:, 2], zero, sin[:, 2], cos[:, 2], zero, zero, zero, one], 1).reshape(-1, 3, 3)
+    rotation = rz @ ry @ rx  # (B, 3, 3)
+    mean = x.mean(axis=1, keepdims=True)  # (B, 1, 1, 3): gravity and posture
+    motion = (x - mean) * rng.uniform(0.85, 1.15, (batch, 1, 1, 1))
+    rotated = np.einsum("bij,btkj->btki", rotation, mean + motion)
+    return (rotated + rng.normal(0.0, 0.2, x.shape)).astype(np.float32)
+
+
+def model_builder(config: HarConfig, n_inputs: int) -> Callable[[], object]:
+    """A zero-argument builder for the configured model (`n_inputs`: feature count; unused by the CNN)."""
+    n_classes = len(config.labels)
+    if config.model == "mlp_textbook":
+        return lambda: build_mlp(n_inputs, (100, 100), n_classes, "har_mlp_textbook")
+    if config.model == "mlp":
+        return lambda: build_mlp(n_inputs, (32, 16), n_classes, "har_mlp")
+    return lambda: build_cnn1d(config.window_samples, n_classes)
+
+
+def uses_features(config: HarConfig) -> bool:
+    """True for the feature MLPs, False for the CNN on raw windows."""
+    return config.model != "cnn1d"

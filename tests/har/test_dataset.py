@@ -1,0 +1,76 @@
+"""har/dataset.py: from a source to train/val/test arrays, split by subject, standardised on training users only."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from har.config import QUICK
+from har.dataset import prepare_arff, prepare_raw, write_firmware_headers, write_preprocess, write_test_windows
+from shared.data import DataError
+
+
+@pytest.fixture(scope="module")
+def synthetic_prepared(tmp_path_factory):
+    config = dataclasses.replace(QUICK, data="synthetic", synthetic_seconds=10)
+    return config, prepare_raw(config, None, tmp_path_factory.mktemp("har"))
+
+
+def test_synthetic_dataset_is_labelled_and_split_by_subject(synthetic_prepared):
+    config, prepared = synthetic_prepared
+    dataset = prepared.dataset
+    assert dataset.x_train.shape[1:] == (27,) and dataset.x_train.dtype == np.float32
+    assert any("GENERATED DATA" in note for note in dataset.notes)
+    assert set(np.unique(dataset.y_test)) == set(range(6))
+    # Standardised with training constants: training features have mean ~0 and std ~1.
+    assert np.abs(dataset.x_train.mean(axis=0)).max() < 1e-3
+    assert prepared.sample_file.read_text().startswith(f"{config.test_users[0]},")
+
+
+def test_cnn_inputs_are_raw_windows(tmp_path):
+    config = dataclasses.replace(QUICK, data="synthetic", synthetic_seconds=10, model="cnn1d")
+    prepared = prepare_raw(config, None, tmp_path)
+    assert prepared.dataset.x_test.shape[1:] == (80, 1, 3) and prepared.mean is None
+
+
+def test_preprocess_and_headers_written(synthetic_prepared, tmp_path):
+    config, prepared = synthetic_prepared
+    saved = json.loads(write_preprocess(prepared, config, tmp_path).read_text())
+    np.testing.assert_array_equal(np.float32(saved["mean"]), prepared.mean)  # float32 round-trips through JSON
+    paths = write_firmware_headers(prepared, config, tmp_path / "generated")
+    assert [p.name for p in paths] == ["har_config.h", "har_features_tables.h"]
+    with np.load(write_test_windows(prepared, tmp_path)) as saved:
+        assert saved["xyz"].shape == (len(prepared.dataset.x_test), 80, 3)
+        np.testing.assert_array_equal(saved["activity"], prepared.dataset.y_test)
+
+
+def test_arff_dataset(shared_data, tmp_path):
+    config = dataclasses.replace(QUICK, data="wisdm-arff")
+    prepared = prepare_arff(config, shared_data)
+    dataset = prepared.dataset
+    assert len(dataset.x_train) + len(dataset.x_val) + len(dataset.x_test) == 5418
+    assert dataset.x_train.shape[1] == 43 and np.isfinite(dataset.x_train).all() and np.isfinite(dataset.x_test).all()
+    assert any("not deployable" in note for note in dataset.notes)
+    assert any("XAVG is 0 in every row" in note for note in dataset.notes)
+    header = write_firmware_headers(prepared, config, tmp_path)
+    assert len(header) == 1 and "#error" in header[0].read_text()
+
+
+def test_arff_refuses_the_cnn(shared_data):
+    with pytest.raises(DataError, match="raw windows"):
+        prepare_arff(dataclasses.replace(QUICK, data="wisdm-arff", model="cnn1d"), shared_data)
+
+
+def test_wisdm_source_from_local_folder(tmp_path):
+    """--data wisdm with --data-dir: the raw file is read from there and checked against the published figures."""
+    from har.synthetic import generate_text
+
+    text, _ = generate_text(seed=2, n_users=36, seconds_per_activity=5)
+    (tmp_path / "WISDM_ar_v1.1_raw.txt").write_text(text)
+    prepared = prepare_raw(dataclasses.replace(QUICK, data="wisdm"), tmp_path, tmp_path / "out")
+    notes = " ".join(prepared.dataset.notes)
+    assert "GENERATED" not in notes and "no published sha256" in notes
+    assert "the authors state 1098207" in notes and "differs from the documented" in notes

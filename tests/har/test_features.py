@@ -1,0 +1,125 @@
+"""har/features.py and its C twin firmware/apps/har/features.c: hand-computed values, numpy parity, bit-identity."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from har.config import FULL, write_config_header
+from har.data import parse_raw_text
+from har.features import (
+    FEATURE_NAMES,
+    N_FEATURES,
+    compute_features_float32,
+    compute_features_numpy,
+    normalization_constants,
+    normalize_float32,
+    write_feature_tables,
+)
+from har.synthetic import NO_QUIRKS, generate_text
+from har.windows import cut_windows
+from tests.conftest import REPO_ROOT, require_tool
+
+C_DIR = REPO_ROOT / "firmware" / "apps" / "har"
+GCC_FLAGS = ["-std=c99", "-O2", "-ffp-contract=off", "-Wall", "-Wextra", "-Wconversion", "-Wdouble-promotion",
+             "-Werror"]
+
+
+def feature(values: np.ndarray, name: str) -> np.ndarray:
+    return values[:, FEATURE_NAMES.index(name)]
+
+
+@pytest.fixture(scope="module")
+def generated_records():
+    """Generated raw records of every activity (3 users, 30 s each)."""
+    text, _ = generate_text(seed=7, n_users=3, seconds_per_activity=30, quirks=NO_QUIRKS)
+    return parse_raw_text(text)
+
+
+@pytest.fixture(scope="module")
+def generated_windows(generated_records) -> np.ndarray:
+    """(B, 80, 3) float32 windows of the generated records."""
+    return cut_windows(generated_records, FULL).xyz
+
+
+def test_constant_window_by_hand():
+    config = dataclasses.replace(FULL, window_samples=64, fft_length=64)
+    window = np.tile(np.array([1.5, -9.75, 0.25], dtype=np.float32), (1, 64, 1))
+    for values in (compute_features_numpy(window, config), compute_features_float32(window, config)):
+        assert feature(values, "x_mean")[0] == 1.5 and feature(values, "y_mean")[0] == -9.75
+        assert feature(values, "x_std")[0] == 0.0 and feature(values, "z_positive_share")[0] == 0.0
+        assert feature(values, "y_min")[0] == -9.75 and feature(values, "y_max")[0] == -9.75
+        assert feature(values, "z_fft_peak_amp")[0] == 0.0
+        assert feature(values, "x_fft_peak_hz")[0] == 20 / 64  # all bins 0: the first bin (k = 1) wins
+        np.testing.assert_allclose(feature(values, "sma")[0], 11.5, rtol=1e-7)
+        np.testing.assert_allclose(feature(values, "magnitude_mean")[0], np.sqrt(1.5**2 + 9.75**2 + 0.25**2), 1e-6)
+
+
+def test_pure_sine_on_a_bin_by_hand():
+    """A sine of amplitude 2 at 2.5 Hz = bin 8 of a 64-point FFT at 20 Hz: peak 2.5 Hz, amplitude 2, std 2/sqrt 2."""
+    config = dataclasses.replace(FULL, window_samples=64, fft_length=64)
+    t = np.arange(64) / 20.0
+    window = np.zeros((1, 64, 3), dtype=np.float32)
+    window[0, :, 0] = 2.0 * np.sin(2 * np.pi * 2.5 * t + 0.3)
+    window[0, :, 1] = 9.81
+    for values in (compute_features_numpy(window, config), compute_features_float32(window, config)):
+        assert feature(values, "x_fft_peak_hz")[0] == pytest.approx(2.5)
+        assert feature(values, "x_fft_peak_amp")[0] == pytest.approx(2.0, abs=1e-5)
+        assert feature(values, "x_std")[0] == pytest.approx(2 / np.sqrt(2), abs=1e-5)
+        assert feature(values, "x_mean")[0] == pytest.approx(0.0, abs=1e-6)
+        assert feature(values, "x_positive_share")[0] == 0.5
+        # Only bin 8 is non-zero: the mean over 32 bins is the peak / 32.
+        assert feature(values, "x_fft_mean_amp")[0] == pytest.approx(2.0 / 32, abs=1e-5)
+
+
+def test_float32_path_matches_numpy(generated_windows):
+    numpy_values = compute_features_numpy(generated_windows, FULL)
+    float32_values = compute_features_float32(generated_windows, FULL)
+    assert float32_values.dtype == np.float32 and float32_values.shape == (len(generated_windows), N_FEATURES)
+    discrete = [FEATURE_NAMES.index(n) for n in FEATURE_NAMES if n.endswith(("positive_share", "peak_hz"))]
+    continuous = [i for i in range(N_FEATURES) if i not in discrete]
+    np.testing.assert_allclose(float32_values[:, continuous], numpy_values[:, continuous], rtol=1e-5, atol=1e-5,
+                               err_msg="float32 sums of 80 values vs float64: round-off only")
+    # A sample within float32 round-off of the mean, or two equal spectral peaks, may flip a discrete feature.
+    same = np.isclose(float32_values[:, discrete], numpy_values[:, discrete], atol=1e-5)
+    assert same.mean() > 0.99, f"discrete features agree on only {same.mean():.3%}"
+
+
+def build_c_twin(tmp_path: Path, config, mean=None, inv_std=None) -> Path:
+    gcc = require_tool("gcc")
+    write_config_header(config, tmp_path / "har_config.h", N_FEATURES)
+    write_feature_tables(config, tmp_path / "har_features_tables.h", mean, inv_std)
+    exe = tmp_path / "features_host"
+    sources = [C_DIR / "features.c", REPO_ROOT / "tests" / "har" / "features_host.c"]
+    command = [gcc, *GCC_FLAGS, f"-I{tmp_path}", f"-I{C_DIR}", *map(str, sources), "-lm", "-o", str(exe)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, f"gcc failed:\n{result.stderr}"
+    return exe
+
+
+# The default, and a longer window with a longer FFT and no overlap: the C follows the generated headers.
+TWIN_CONFIGS = [FULL, dataclasses.replace(FULL, window_samples=100, fft_length=256, overlap_percent=0)]
+
+
+@pytest.mark.parametrize("config", TWIN_CONFIGS, ids=["default", "window100_fft256"])
+def test_c_twin_is_bit_identical(tmp_path, generated_records, config):
+    generated_windows = cut_windows(generated_records, config).xyz
+    reference = compute_features_float32(generated_windows, config)
+    mean, inv_std = normalization_constants(reference)
+    exe = build_c_twin(tmp_path, config, mean, inv_std)
+    (tmp_path / "in.bin").write_bytes(generated_windows.astype("<f4").tobytes())
+    subprocess.run([str(exe), str(tmp_path / "in.bin"), str(tmp_path / "out.bin")], check=True)
+    out = np.fromfile(tmp_path / "out.bin", dtype="<f4").reshape(len(generated_windows), 2, N_FEATURES)
+    for got, want, what in ((out[:, 0], reference, "raw"),
+                            (out[:, 1], normalize_float32(reference, mean, inv_std), "normalised")):
+        differs = np.flatnonzero(got.view(np.uint32).ravel() != want.view(np.uint32).ravel())
+        if differs.size:
+            first = differs[0]
+            window, index = divmod(int(first), N_FEATURES)
+            pytest.fail(f"{what}: first difference window {window} feature {FEATURE_NAMES[index]}: "
+                        f"C {got.ravel()[first]!r} vs float32 reference {want.ravel()[first]!r} "
+                        f"(numpy {compute_features_numpy(generated_windows[window:window + 1], config)[0, index]!r})")

@@ -1,0 +1,100 @@
+"""The MNIST demo end to end on real data (QUICK profile), the metrics contract, and predict on user files."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnist.data import read_pair
+from mnist.images import load_picture
+from mnist.pixels import scale_pixels
+from shared import evaluate
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory, shared_data):
+    out = tmp_path_factory.mktemp("mnist")
+    done = subprocess.run([sys.executable, "-m", "mnist", "run", "--quick", "--data-dir", str(shared_data),
+                           "--out", str(out)], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out, done.stdout
+
+
+def test_quick_run_reaches_a_floor(quick_run):
+    out, stdout = quick_run
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["variants"]["int8"]["accuracy"] > 0.85, "4000 training images should give well above 10 % chance"
+    assert metrics["variants"]["int8"]["tflm"]["same_class_share"] > 0.98
+    assert "mnist: float" in stdout.splitlines()[-1]
+
+
+def test_metrics_contract(quick_run):
+    out, _ = quick_run
+    metrics = json.loads((out / "metrics.json").read_text())
+    for name in ("float32", "dynamic_range", "float16", "int8", "qat_int8", "pruned_int8", "clustered_int8"):
+        row = metrics["variants"][name]
+        assert {"accuracy", "size_bytes", "gzip_bytes"} <= set(row), name
+        assert (out / "models" / f"{name}.tflite").stat().st_size == row["size_bytes"]
+    assert (out / metrics["deploy"]["tflite"]).is_file()
+    assert {"board", "samples", "agree_with_host", "accuracy", "instructions_per_inference", "flash_bytes",
+            "ram_bytes"} <= set(metrics["device"])
+    assert metrics["optimization"]["pruned_sparsity"] >= 0.78
+    assert metrics["optimization"]["clustered_max_unique_values_per_kernel"] <= 16
+    for plot in metrics["plots"]:
+        assert (out / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = (out / "report.md").read_text()
+    assert "carved" in report and "| int8 |" in report
+
+
+def test_predict_on_user_pictures(quick_run, shared_data, tmp_path):
+    out, _ = quick_run
+    model = out / "models" / "int8.tflite"
+    images, labels = read_pair(shared_data / "mnist" / "train-images-idx3-ubyte.gz",
+                               shared_data / "mnist" / "train-labels-idx1-ubyte.gz")
+    picks = np.arange(59990, 60000)
+    files = []
+    for index in picks:
+        # A photo-like version: 4x larger, dark digit on white paper, RGB.
+        big = Image.fromarray(255 - images[index]).resize((112, 112), Image.Resampling.BILINEAR).convert("RGB")
+        big.save(tmp_path / f"digit{index}.png")
+        files.append(tmp_path / f"digit{index}.png")
+    done = subprocess.run([sys.executable, "-m", "mnist", "predict", "--model", str(model), *map(str, files)],
+                          cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(f) for f in files]
+    assert all(len(line["scores"]) == 10 for line in lines)
+    predicted = [int(line["label"]) for line in lines]
+    direct = np.argmax(evaluate.run_litert(model.read_bytes(), scale_pixels(images[picks])), axis=1)
+    agree = np.mean(np.array(predicted) == direct)
+    assert agree >= 0.8, f"rescaled, inverted pictures should classify like the originals ({predicted} vs {direct})"
+    assert np.mean(np.array(predicted) == labels[picks]) >= 0.7
+
+
+def test_picture_preprocessing_restores_mnist_form(shared_data, tmp_path):
+    images, _ = read_pair(shared_data / "mnist" / "train-images-idx3-ubyte.gz",
+                          shared_data / "mnist" / "train-labels-idx1-ubyte.gz")
+    Image.fromarray(255 - images[7]).save(tmp_path / "same_size.png")
+    np.testing.assert_array_equal(load_picture(tmp_path / "same_size.png"), images[7])
+    Image.fromarray(255 - images[7]).resize((200, 200)).save(tmp_path / "big.png")
+    restored = load_picture(tmp_path / "big.png").astype(float)
+    correlation = np.corrcoef(restored.ravel(), images[7].astype(float).ravel())[0, 1]
+    assert correlation > 0.7
+
+
+def test_predict_rejects_bad_input(quick_run, tmp_path):
+    out, _ = quick_run
+    (tmp_path / "not_an_image.png").write_text("hello")
+    done = subprocess.run([sys.executable, "-m", "mnist", "predict", "--model", str(out / "models" / "int8.tflite"),
+                           str(tmp_path / "not_an_image.png")], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "not_an_image.png: not a readable image" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "mnist", "predict", "--model", str(tmp_path / "not_an_image.png"),
+                           "x.png"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and "not a TensorFlow Lite model" in done.stderr
