@@ -22,17 +22,16 @@ import re
 import shutil
 import tarfile
 import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from kws.wav import read_pcm16
-from shared.data import DataError, cache_dir
+from shared.data import DataError, RemoteFile, cache_dir, fetch
 
 ARCHIVE_URL = "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/v1.0.10.tar.gz"
+ARCHIVE = RemoteFile("free-spoken-digit-dataset-1.0.10.tar.gz", (ARCHIVE_URL,), sha256=None)
 SPEAKER_DIGESTS = {  # sha256 of each speaker's sorted "<sha256>  <name>" manifest (see module doc)
     "george": "7543fea03052e8492c445f376230a4b080e882d238532002bc974a6e69577f3d",
     "jackson": "422e32a8d1b20006e18ea0bcdcce21860ec13781d91f1786b18ba266c9d6de01",
@@ -128,26 +127,6 @@ def check_speaker_digests(folder: Path, speakers: list[str]) -> list[str]:
     return notes
 
 
-def _download_archive(target: Path) -> None:
-    """The tag archive to `target` with a progress bar (no pinned archive hash: see the module doc)."""
-    from tqdm import tqdm
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
-    try:
-        with urllib.request.urlopen(ARCHIVE_URL, timeout=60) as response, open(tmp, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc="FSDD v1.0.10", leave=False) as bar:
-                while chunk := response.read(1 << 20):
-                    out.write(chunk)
-                    bar.update(len(chunk))
-        tmp.replace(target)
-    except (urllib.error.URLError, OSError, TimeoutError) as error:
-        raise DataError(f"{ARCHIVE_URL}: download failed ({error})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _unpack_recordings(archive: Path, into: Path) -> None:
     """Only `*/recordings/*.wav` members, flattened into `into` (tar 'data' filter: no links, no absolute paths)."""
     with tarfile.open(archive, "r:gz") as tar:
@@ -164,16 +143,14 @@ def download_fsdd() -> Path:
     recordings = root / "recordings"
     if recordings.is_dir():
         return recordings
-    archive = root / "free-spoken-digit-dataset-1.0.10.tar.gz"
-    if not archive.is_file():
-        _download_archive(archive)
+    archive = fetch(ARCHIVE, "fsdd-v1.0.10")  # no archive hash (see the module doc): recordings verified below
     staging = Path(tempfile.mkdtemp(prefix="recordings-", dir=root))
     try:
         _unpack_recordings(archive, staging)
         for speaker, expected in SPEAKER_DIGESTS.items():
             if speaker_digest(staging, speaker) != expected:
                 archive.unlink()
-                raise DataError(f"{ARCHIVE_URL}: recordings of {speaker} differ from FSDD v1.0.10; archive removed")
+                raise DataError(f"{ARCHIVE.urls[0]}: recordings of {speaker} differ from FSDD v1.0.10; archive removed")
         staging.replace(recordings)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -94,3 +94,44 @@ def test_validation_split_is_per_digit_and_seeded():
     assert all(sum(r.digit == d for r in val) == 2 for d in range(10))  # 20 % of 9 per digit, rounded
     again, _ = data.validation_split(train, 0.2, seed=5)
     assert [r.name for r in again] == [r.name for r in kept]
+
+
+def make_archive(path, fsdd_dir, tamper: str | None = None, extra: bytes | None = None):
+    """An upstream-like tag archive (top folder, recordings/, a README) of the shared recordings."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz", compresslevel=1) as tar:
+        readme = tarfile.TarInfo("free-spoken-digit-dataset-1.0.10/README.md")
+        readme.size = 6
+        tar.addfile(readme, io.BytesIO(b"# FSDD"))
+        for wav in sorted(fsdd_dir.glob("*.wav")):
+            blob = wav.read_bytes()
+            if wav.name == tamper:
+                blob = blob[:-2] + b"\x00\x01"
+            info = tarfile.TarInfo(f"free-spoken-digit-dataset-1.0.10/recordings/{wav.name}")
+            info.size = len(blob)
+            tar.addfile(info, io.BytesIO(blob))
+        if extra is not None:
+            info = tarfile.TarInfo("free-spoken-digit-dataset-1.0.10/recordings/3_theo_0.wav")
+            info.size = len(extra)
+            tar.addfile(info, io.BytesIO(extra))
+
+
+def test_download_verifies_each_pinned_speaker(fsdd_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    good = tmp_path / "good.tar.gz"
+    make_archive(good, fsdd_dir, extra=wav_bytes(np.arange(900, dtype="<i2")))
+    monkeypatch.setattr(data, "ARCHIVE", data.RemoteFile("fsdd.tar.gz", (good.as_uri(),), sha256=None))
+    fsdd = data.load_fsdd(None)
+    assert len(fsdd.recordings) == 2501 and "theo" in fsdd.speakers
+    assert any(note.startswith("limitation: no pinned digest for theo") for note in fsdd.notes)
+    assert data.download_fsdd() == tmp_path / "cache" / "tinyml-labs" / "fsdd-v1.0.10" / "recordings"  # cached
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache2"))
+    bad = tmp_path / "bad.tar.gz"
+    make_archive(bad, fsdd_dir, tamper="5_lucas_20.wav")
+    monkeypatch.setattr(data, "ARCHIVE", data.RemoteFile("fsdd.tar.gz", (bad.as_uri(),), sha256=None))
+    with pytest.raises(DataError, match="recordings of lucas differ"):
+        data.load_fsdd(None)
+    assert not (tmp_path / "cache2" / "tinyml-labs" / "fsdd-v1.0.10" / "recordings").exists()
