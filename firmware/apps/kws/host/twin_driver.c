@@ -1,4 +1,5 @@
-/* Host driver for the KWS C twins (tests/kws/test_window.py, test_mfcc.py).
+/* Host driver for the KWS C twins, built by kws/twin.py (tests, and the reference for the device check).
+ * Not part of the firmware image (firmware/CMakeLists.txt compiles only the .c files directly in apps/kws).
  * stdin: clips, each an int32 sample count n then n int16 samples (native byte order).
  * stdout per clip: int32 window start, KWS_WINDOW_SAMPLES int16 window, KWS_N_FEATURES float32 MFCC. */
 #include <stdio.h>
