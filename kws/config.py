@@ -121,7 +121,7 @@ QUICK = dataclasses.replace(
 
 TEXTBOOK = dataclasses.replace(
     FULL, model="mlp_textbook", window_rule="start", window_samples=2048, n_fft=1024, hop_samples=1024, n_mels=20,
-    augment_copies=0,
+    cmn=False, lifter=0, augment_copies=0,
 )
 """The textbook baseline: first 2048 samples, two 1024-sample frames x 13 MFCC = 26 features, an MLP."""
 

@@ -124,6 +124,11 @@ def frame_windows(windows_pcm: np.ndarray, cfg: KwsConfig) -> np.ndarray:
 
 def mfcc_frames(frames: np.ndarray, tables: MfccTables) -> np.ndarray:
     """arm_mfcc_f32 on every frame: float32 (..., n_fft) -> float32 (..., n_mfcc)."""
+    return _mfcc_and_peaks(frames, tables)[0]
+
+
+def _mfcc_and_peaks(frames: np.ndarray, tables: MfccTables) -> tuple[np.ndarray, np.ndarray]:
+    """(MFCC float32 (..., n_mfcc), max |x| per frame float32 (...)): the peak also tells which frames hold sound."""
     frames = np.asarray(frames, dtype=np.float32)
     n_fft = frames.shape[-1]
     peak = np.max(np.abs(frames), axis=-1, keepdims=True)  # step 1
@@ -135,7 +140,7 @@ def mfcc_frames(frames: np.ndarray, tables: MfccTables) -> np.ndarray:
     mel = magnitude @ tables.mel_dense  # step 5, (..., n_mels)
     log_mel = np.log(mel + LOG_OFFSET)  # step 6
     n_mels = tables.mel_dense.shape[1]
-    return log_mel @ tables.dct.reshape(-1, n_mels).T  # step 7
+    return log_mel @ tables.dct.reshape(-1, n_mels).T, peak[..., 0]  # step 7
 
 
 def subtract_cepstral_mean(features: np.ndarray, active: np.ndarray) -> np.ndarray:
@@ -162,10 +167,9 @@ def compute_mfcc(windows_pcm: np.ndarray, cfg: KwsConfig, tables: MfccTables | N
     windows_pcm = np.asarray(windows_pcm)
     out = np.empty((len(windows_pcm), *cfg.input_shape), dtype=np.float32)
     for first in range(0, len(windows_pcm), CHUNK_CLIPS):
-        frames = frame_windows(windows_pcm[first : first + CHUNK_CLIPS], cfg)
-        features = mfcc_frames(frames, tables).astype(np.float32)
+        features, peaks = _mfcc_and_peaks(frame_windows(windows_pcm[first : first + CHUNK_CLIPS], cfg), tables)
         if cfg.cmn:
-            features = subtract_cepstral_mean(features, np.any(frames != 0, axis=-1))
+            features = subtract_cepstral_mean(features.astype(np.float32), peaks != 0)
         out[first : first + CHUNK_CLIPS] = features * tables.lifter
     return out
 
