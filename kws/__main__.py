@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from kws import config as kws_config
-from kws.augment import augmented_windows
+from kws.augment import augmented_windows, feature_augmenter
 from kws.data import Fsdd, Recording, load_fsdd, official_split, speaker_split, validation_split
 from kws.mfcc import compute_mfcc, make_tables, write_tables_c
 from kws.model import build_model
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if variants_for(cfg) != VARIANTS:
         dataset.notes.append(SEPARABLE_NOTE)
     metrics = run_host_pipeline("kws", args.out, lambda: build_model(cfg), dataset, cfg, config_to_dict(cfg),
-                                variants=variants_for(cfg))
+                                augment=feature_augmenter(cfg), variants=variants_for(cfg))
     speakers = evaluate_speakers(fsdd, cfg, args.out, metrics, main_speaker,
                                  lambda c, s: make_dataset(fsdd, c, s))
     update_metrics(args.out, "speaker_split", speakers)

@@ -50,3 +50,22 @@ def augmented_windows(clips: list[np.ndarray], cfg: KwsConfig, seed: int) -> np.
     rng = np.random.default_rng(seed)
     windows = [augment_clip(pcm, cfg, rng) for _ in range(cfg.augment_copies) for pcm in clips]
     return np.array(windows, dtype=np.int16).reshape(-1, cfg.window_samples)
+
+
+def feature_augmenter(cfg: KwsConfig):
+    """Per-batch augmentation of MFCC features (fresh every epoch), or None if cfg.time_mask_frames is 0.
+
+    Zeroes one random run of up to `time_mask_frames` frames per clip (SpecAugment's time mask; 0 is what a
+    zero-padded frame looks like after mean normalisation): the model must not rely on any single syllable.
+    """
+    if cfg.time_mask_frames <= 0:
+        return None
+
+    def augment(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:  # (B, n_frames, n_mfcc, 1) float32
+        lengths = rng.integers(0, cfg.time_mask_frames + 1, size=len(batch))
+        starts = rng.integers(0, batch.shape[1], size=len(batch))
+        for clip, (start, length) in enumerate(zip(starts, lengths, strict=True)):
+            batch[clip, start : start + length] = 0.0
+        return batch
+
+    return augment
