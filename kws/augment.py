@@ -53,7 +53,7 @@ def augmented_windows(clips: list[np.ndarray], cfg: KwsConfig, seed: int) -> np.
 
 
 def feature_augmenter(cfg: KwsConfig):
-    """Per-batch augmentation of MFCC features (fresh every epoch), or None if cfg.time_mask_frames is 0.
+    """Per-batch augmentation of MFCC features (fresh every epoch), or None if cfg.time_mask_frames is 0 (default).
 
     Zeroes one random run of up to `time_mask_frames` frames per clip (SpecAugment's time mask; 0 is what a
     zero-padded frame looks like after mean normalisation): the model must not rely on any single syllable.

@@ -59,7 +59,7 @@ class KwsConfig(TrainSettings):
     gain_db: float = setting(6.0, "dB; random gain, +-")
     noise_snr_db_min: float = setting(5.0, "dB; lowest SNR of the added white noise")
     noise_snr_db_max: float = setting(30.0, "dB; highest SNR of the added white noise")
-    time_mask_frames: int = setting(8, "frames; longest run of MFCC frames zeroed per clip and epoch (0 = off)")
+    time_mask_frames: int = setting(0, "frames; longest run of MFCC frames zeroed per clip and epoch (0 = off)")
     speed_max: float = setting(0.1, "fraction; random speed change, +- (0.1 = 0.9x..1.1x by resampling; 0 = off)")
     # data split (kws/data.py)
     split: Literal["official", "speaker"] = setting(
@@ -116,13 +116,13 @@ FULL = KwsConfig()
 
 QUICK = dataclasses.replace(
     FULL, augment_copies=0, epochs=8, patience=3, learning_rate=5e-3, prune_epochs=1, cluster_epochs=1, qat_epochs=1,
-    cnn_channels=16, time_mask_frames=0,
+    cnn_channels=16,
 )
 """Seconds-to-a-minute profile for tests and labs: no augmentation, few epochs, a narrower CNN."""
 
 TEXTBOOK = dataclasses.replace(
     FULL, model="mlp_textbook", window_rule="start", window_samples=2048, n_fft=1024, hop_samples=1024, n_mels=20,
-    cmn=False, lifter=0, augment_copies=0, time_mask_frames=0,
+    cmn=False, lifter=0, augment_copies=0,
 )
 """The textbook baseline: first 2048 samples, two 1024-sample frames x 13 MFCC = 26 features, an MLP."""
 
