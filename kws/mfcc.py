@@ -113,13 +113,16 @@ def make_tables(cfg: KwsConfig) -> MfccTables:
 
 
 def frame_windows(windows_pcm: np.ndarray, cfg: KwsConfig) -> np.ndarray:
-    """Frames of fixed windows: int16 (B, window_samples) -> float32 (B, n_frames, n_fft) scaled to [-1, 1)."""
+    """Frames of fixed windows: int16 (B, window_samples) -> float32 (B, n_frames, n_fft) scaled to [-1, 1).
+
+    A strided view of the scaled windows (frames overlap, nothing is copied): read it, do not write to it.
+    """
     x = np.asarray(windows_pcm)
     if x.dtype != np.int16 or x.ndim != 2 or x.shape[1] != cfg.window_samples:
         raise ValueError(f"want int16 (clips, {cfg.window_samples}), got {x.dtype} {x.shape}")
-    starts = np.arange(cfg.n_frames) * cfg.hop_samples
-    index = starts[:, None] + np.arange(cfg.n_fft)[None, :]  # (n_frames, n_fft)
-    return x[:, index].astype(np.float32) * PCM_SCALE
+    scaled = x.astype(np.float32) * PCM_SCALE
+    frames = np.lib.stride_tricks.sliding_window_view(scaled, cfg.n_fft, axis=1)[:, :: cfg.hop_samples]
+    return frames[:, : cfg.n_frames]
 
 
 def mfcc_frames(frames: np.ndarray, tables: MfccTables) -> np.ndarray:
@@ -134,7 +137,7 @@ def _mfcc_and_peaks(frames: np.ndarray, tables: MfccTables) -> tuple[np.ndarray,
     peak = np.max(np.abs(frames), axis=-1, keepdims=True)  # step 1
     nonzero = peak != 0
     inverse = np.where(nonzero, np.float32(1.0) / np.where(nonzero, peak, np.float32(1.0)), np.float32(1.0))
-    scaled = frames * inverse * tables.window  # steps 1-2 (CMSIS multiplies by 1/m, then by the window)
+    scaled = frames * (inverse * tables.window)  # steps 1-2 in one pass (CMSIS rounds after each multiply)
     magnitude = np.abs(scipy.fft.rfft(scaled, axis=-1)[..., : n_fft // 2])  # step 3; float32 FFT (scipy's is fast)
     magnitude = magnitude * np.where(nonzero, peak, np.float32(1.0))  # step 4
     mel = magnitude @ tables.mel_dense  # step 5, (..., n_mels)
