@@ -58,7 +58,8 @@ def split_recordings(fsdd: Fsdd, cfg: kws_config.KwsConfig, test_speaker: str):
 def make_dataset(fsdd: Fsdd, cfg: kws_config.KwsConfig, test_speaker: str) -> Dataset:
     """Split, carve validation (per digit, seeded), augment the training clips, compute MFCC features."""
     train, test, description = split_recordings(fsdd, cfg, test_speaker)
-    assert not {r.speaker for r in test} & {r.speaker for r in train} or cfg.split == "official"
+    if cfg.split == "speaker" and {r.speaker for r in test} & {r.speaker for r in train}:
+        raise RuntimeError(f"speaker leak: {test_speaker} is in both training and test data")
     train, val = validation_split(train, cfg.val_fraction, cfg.seed)
     x_train = clip_features(train, cfg)
     y_train = np.array([r.digit for r in train], dtype=np.int64)
@@ -69,8 +70,8 @@ def make_dataset(fsdd: Fsdd, cfg: kws_config.KwsConfig, test_speaker: str) -> Da
         x_train = np.concatenate([x_train, extra])
         y_train = np.concatenate([y_train] * (1 + cfg.augment_copies))
         notes.append(f"augmentation: {cfg.augment_copies} copies of each training clip (speed +-{cfg.speed_max}, "
-                     f"gain +-{cfg.gain_db} dB, noise {cfg.noise_snr_db_min}-{cfg.noise_snr_db_max} dB SNR, "
-                     f"shift +-{cfg.shift_max_samples} samples)")
+                     f"tilt +-{cfg.tilt_max}, gain +-{cfg.gain_db} dB, noise {cfg.noise_snr_db_min}-"
+                     f"{cfg.noise_snr_db_max} dB SNR, shift +-{cfg.shift_max_samples} samples)")
     y_val = np.array([r.digit for r in val], dtype=np.int64)
     y_test = np.array([r.digit for r in test], dtype=np.int64)
     return Dataset(x_train, y_train, clip_features(val, cfg), y_val, clip_features(test, cfg), y_test,
