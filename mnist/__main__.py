@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         [args.out / "report.md", args.out / "metrics.json", args.out / metrics["deploy"]["tflite"]],
         f"mnist: float {100 * metrics['variants']['float32']['accuracy']:.2f} %, "
         f"int8 {100 * deployed['accuracy']:.2f} % ({deployed['size_bytes']:,} B), "
-        f"TFLM agrees on {100 * deployed['tflm']['same_class_share']:.1f} % of test images",
+        f"TFLM agrees on {100 * deployed['tflm']['same_class_share']:.1f} % of test images, generated C "
+        f"{'bit-exact' if metrics['codegen']['bit_exact'] else 'DIFFERS'} on {metrics['codegen']['samples']}",
     )
     return 0
 

@@ -97,11 +97,12 @@ def accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class TflmAgreement:
-    """How the TFLM runtime compares with LiteRT on the same int8 inputs."""
+    """How the TFLM runtime compares with LiteRT on the same int8 inputs (and TFLM's outputs, the oracle)."""
 
     same_class_share: float
     max_abs_difference: int
     accuracy: float
+    tflm_outputs: np.ndarray  # (N, n_classes) int8
 
 
 def compare_with_tflm(model_bytes: bytes, x_float: np.ndarray, labels: np.ndarray) -> TflmAgreement:
@@ -114,4 +115,5 @@ def compare_with_tflm(model_bytes: bytes, x_float: np.ndarray, labels: np.ndarra
         same_class_share=float(np.mean(same)),
         max_abs_difference=int(np.max(np.abs(litert - micro))),
         accuracy=float(np.mean(np.argmax(micro, axis=1) == np.asarray(labels))),
+        tflm_outputs=micro.astype(np.int8),
     )

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from shared import convert, evaluate, optimize, report
+from shared.codegen.parity import export_codegen
 from shared.data import atomic_write_bytes
 from shared.export import export_tflm
 from shared.train import Augment, TrainSettings, train_float
@@ -76,9 +77,13 @@ def build_variants(model, dataset: Dataset, settings: TrainSettings, variants: t
     return blobs, checks
 
 
-def evaluate_variants(blobs: dict[str, bytes], dataset: Dataset) -> dict[str, dict[str, Any]]:
-    """Accuracy (LiteRT) and sizes for every variant; TFLM agreement for the int8 ones."""
+def evaluate_variants(blobs: dict[str, bytes], dataset: Dataset) -> tuple[dict[str, dict[str, Any]], np.ndarray]:
+    """Accuracy (LiteRT) and sizes for every variant; TFLM agreement for the int8 ones.
+
+    Also returns the TFLM outputs of the deployed variant on the test split (the oracle for generated C).
+    """
     rows: dict[str, dict[str, Any]] = {}
+    deployed_tflm = np.zeros((0,), np.int8)
     for name, blob in blobs.items():
         scores = evaluate.run_litert(blob, dataset.x_test)
         row: dict[str, Any] = {
@@ -93,8 +98,10 @@ def evaluate_variants(blobs: dict[str, bytes], dataset: Dataset) -> dict[str, di
                 "same_class_share": agreement.same_class_share,
                 "max_abs_difference": agreement.max_abs_difference,
             }
+            if name == DEPLOY_VARIANT:
+                deployed_tflm = agreement.tflm_outputs
         rows[name] = row
-    return rows
+    return rows, deployed_tflm
 
 
 def save_models(blobs: dict[str, bytes], models_dir: Path) -> dict[str, Path]:
@@ -123,6 +130,9 @@ def run_host_pipeline(app: str, out_dir: Path, build_model: Callable[[], Any], d
                       variants: tuple[str, ...] = VARIANTS) -> dict[str, Any]:
     """Train, optimize, convert, evaluate and export one demo; writes models/, export/, plots/, metrics.json, report.md.
 
+    Export is done both ways: export/tflm/ (C array for the TFLM interpreter) and export/c/ (generated C99, checked
+    bit-exact against the TFLM runtime on the whole test split with a host gcc build).
+
     Returns the metrics dict (as written to metrics.json). `variants` must include the deployed "int8".
     """
     if DEPLOY_VARIANT not in variants:
@@ -133,8 +143,12 @@ def run_host_pipeline(app: str, out_dir: Path, build_model: Callable[[], Any], d
     model.save(out_dir / "train" / "float_model.h5")
     blobs, checks = build_variants(model, dataset, settings, variants)
     save_models(blobs, out_dir / "models")
-    rows = evaluate_variants(blobs, dataset)
-    exported = export_tflm(blobs[DEPLOY_VARIANT], out_dir / "export" / "tflm", app, f"models/{DEPLOY_VARIANT}.tflite")
+    rows, deployed_tflm = evaluate_variants(blobs, dataset)
+    deployed = blobs[DEPLOY_VARIANT]
+    exported = export_tflm(deployed, out_dir / "export" / "tflm", app, f"models/{DEPLOY_VARIANT}.tflite")
+    generated = export_codegen(deployed, out_dir / "export" / "c", app, f"models/{DEPLOY_VARIANT}.tflite",
+                               evaluate.quantize_input(deployed, dataset.x_test), expected=deployed_tflm,
+                               relative_to=out_dir)
     metrics = {
         "app": app,
         "notes": list(dataset.notes),
@@ -148,6 +162,7 @@ def run_host_pipeline(app: str, out_dir: Path, build_model: Callable[[], Any], d
             "tflm_arena_bytes": exported.arena_bytes,
             "tflm_measured_allocation_bytes": exported.measured_allocation_bytes,
         },
+        "codegen": generated,
         "device": {"board": None, "samples": 0, "agree_with_host": None, "accuracy": None,
                    "instructions_per_inference": None, "flash_bytes": None, "ram_bytes": None,
                    "status": "device step not run yet"},

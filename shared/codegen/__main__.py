@@ -1,0 +1,31 @@
+"""python -m shared.codegen M.tflite --out DIR --name NAME: write DIR/NAME.c and DIR/NAME.h."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from shared.codegen import UnsupportedModelError, write_model
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m shared.codegen", description=__doc__)
+    parser.add_argument("model", type=Path, help="full-integer int8 .tflite model")
+    parser.add_argument("--out", type=Path, required=True, help="output folder for NAME.c and NAME.h")
+    parser.add_argument("--name", help="C prefix of every symbol (default: the model file's stem)")
+    args = parser.parse_args(argv)
+    name = args.name or re.sub(r"\W", "_", args.model.stem)
+    try:
+        model_bytes = args.model.read_bytes()
+        c_path, h_path = write_model(model_bytes, args.out, name, args.model.name)
+    except (UnsupportedModelError, ValueError, OSError) as error:
+        print(f"shared.codegen: {args.model}: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {c_path}\nwrote {h_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

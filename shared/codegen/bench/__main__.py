@@ -1,0 +1,122 @@
+"""python -m shared.codegen.bench [--tflite M.tflite ...] [--samples N]
+
+Prints, per model: MACs, arena bytes (generated vs the allocation TFLM's runtime reports, "Arena allocation
+total"), host time per inference (generated C built with gcc -O3, called through ctypes on the whole batch, vs
+one TFLM interpreter invoked sample by sample; best of 3, same process), and for the single-layer conv and
+fully-connected models, instructions per MAC on QEMU mps2-an500 (Cortex-M7, -icount shift=0) for the portable and
+the DSP kernels, each checked bit-exact against TFLM. Extra .tflite files (e.g. the demos' deployed models) are
+added with --tflite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from shared.codegen import generate
+from shared.codegen.bench.cortex_m import build_image, object_sizes, run_image
+from shared.codegen.bench.models import BENCH_MODELS, build_int8
+from shared.codegen.host import HostModel
+from shared.tflm import make_interpreter, measured_allocation_bytes, run_tflm
+
+
+def time_per_inference(run, x: np.ndarray, repeats: int = 3) -> float:
+    """Best of `repeats` wall times of run(x), divided by the batch size (seconds)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(x)
+        best = min(best, time.perf_counter() - start)
+    return best / len(x)
+
+
+def tflm_invoke_loop(model_bytes: bytes):
+    """A batch runner over one TFLM interpreter (built once, outside the timing), as an application would."""
+    interpreter = make_interpreter(model_bytes)
+    shape = tuple(interpreter.get_input_details(0)["shape"])
+
+    def run(batch: np.ndarray) -> None:
+        for sample in batch:
+            interpreter.set_input(sample.reshape(shape), 0)
+            interpreter.invoke()
+            interpreter.get_output(0)
+
+    return run
+
+
+def host_row(name: str, model_bytes: bytes, workdir: Path, samples: int) -> dict:
+    host = HostModel(model_bytes, name, workdir / f"{name}_host", strict=True)
+    x = np.random.default_rng(0).integers(-128, 128, size=(samples, host.model.input_size), dtype=np.int8)
+    exact = np.array_equal(host.invoke(x), run_tflm(model_bytes, x).reshape(samples, -1))
+    c_seconds = time_per_inference(host.invoke, x)
+    tflm_seconds = time_per_inference(tflm_invoke_loop(model_bytes), x)
+    tflm_arena = measured_allocation_bytes(model_bytes)
+    return {"name": name, "macs": host.model.macs, "weights": host.model.weight_bytes,
+            "arena": host.model.arena_bytes, "tflm_arena": tflm_arena, "c_us": c_seconds * 1e6,
+            "tflm_us": tflm_seconds * 1e6, "exact": exact}
+
+
+def device_row(name: str, model_bytes: bytes, workdir: Path, samples: int) -> dict:
+    model = generate(model_bytes, name, f"{name}.tflite")
+    x = np.random.default_rng(1).integers(-128, 128, size=(samples, model.input_size), dtype=np.int8)
+    expected = run_tflm(model_bytes, x).reshape(samples, -1)
+    row = {"name": name, "macs": model.macs}
+    for dsp in (False, True):
+        run = run_image(build_image(model_bytes, name, workdir / f"{name}_m7", dsp=dsp), x, model.output_size)
+        label = "dsp" if dsp else "portable"
+        row[label] = float(np.median(run.instructions)) / model.macs
+        row[f"{label}_instructions"] = float(np.median(run.instructions))
+        row[f"{label}_exact"] = np.array_equal(run.outputs, expected)
+        row[f"{label}_flash"], row["ram"] = object_sizes(workdir / f"{name}_m7", name, dsp)
+    row["weights"] = model.weight_bytes
+    return row
+
+
+def model_name(path: Path) -> str:
+    """A C-identifier name for an extra model: its folder and stem (build/mnist/models/int8 -> mnist_int8)."""
+    parent = path.parent.parent.name if path.parent.name == "models" else path.parent.name
+    return "m_" + re.sub(r"\W", "_", f"{parent}_{path.stem}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m shared.codegen.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tflite", type=Path, nargs="*", default=[], help="extra int8 models to include")
+    parser.add_argument("--samples", type=int, default=200, help="host batch size (inferences timed)")
+    parser.add_argument("--device-samples", type=int, default=4, help="inferences per QEMU run")
+    args = parser.parse_args(argv)
+    models = {name: build_int8(build, shape, seed=i) for i, (name, (build, shape)) in enumerate(BENCH_MODELS.items())}
+    models.update({model_name(path): path.read_bytes() for path in args.tflite})
+    workdir = Path(tempfile.mkdtemp(prefix="codegen_bench_"))
+    try:
+        print("model        MACs    weights  arena  TFLM arena  ratio   C us/inf  TFLM us/inf  speedup  exact")
+        for name, blob in models.items():
+            r = host_row(name, blob, workdir, args.samples)
+            print(f"{r['name'][:13]:<13} {r['macs']:>8} {r['weights']:>8} {r['arena']:>6} {r['tflm_arena']:>10} "
+                  f"{r['arena'] / r['tflm_arena']:>6.2f} {r['c_us']:>10.1f} {r['tflm_us']:>12.1f} "
+                  f"{r['tflm_us'] / r['c_us']:>7.1f}x  {r['exact']}")
+        if shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc"):
+            print("\nCortex-M7 (QEMU mps2-an500, -icount shift=0), whole invoke: instructions per MAC and per "
+                  "inference;\nNAME.o alone (-O2): flash = code + const tables, RAM = arena; weights = int8 bytes")
+            print("model           MACs  instr/MAC portable  DSP   instructions DSP  exact    flash portable/DSP"
+                  "  weights    RAM")
+            for name in models:
+                r = device_row(name, models[name], workdir, args.device_samples)
+                print(f"{r['name'][:13]:<13} {r['macs']:>8} {r['portable']:>12.2f} {r['dsp']:>6.2f} "
+                      f"{r['dsp_instructions']:>16.0f}  {r['portable_exact']}/{r['dsp_exact']} "
+                      f"{r['portable_flash']:>8}/{r['dsp_flash']:<8} {r['weights']:>7} {r['ram']:>6}")
+        else:
+            print("\n(qemu-system-arm or arm-none-eabi-gcc missing: no Cortex-M figures)")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

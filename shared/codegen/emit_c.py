@@ -1,0 +1,288 @@
+"""Assembling NAME.c and NAME.h from the graph, the op emitters, the kernels and the memory plan."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shared.c_source import c_float, c_identifier, generated_header, include_guard
+from shared.codegen.graph import Graph, UnsupportedModelError, read_graph
+from shared.codegen.ops import (
+    LayerCode,
+    LayerContext,
+    add,
+    concatenation,
+    conv_2d,
+    conv_pool_2d,
+    depthwise_conv_2d,
+    fully_connected,
+    logistic,
+    mean,
+    pad,
+    pooling,
+    relu,
+    reshape,
+    softmax,
+)
+from shared.codegen.plan import MemoryPlan, plan_memory, scratch_key
+
+GENERATOR = "shared.codegen 1.0 (tinyml-labs)"
+KERNEL_DIR = Path(__file__).parent / "kernels"
+EMITTERS = {
+    "ADD": add, "AVERAGE_POOL_2D": pooling, "CONCATENATION": concatenation, "CONV_2D": conv_2d,
+    "DEPTHWISE_CONV_2D": depthwise_conv_2d, "EXPAND_DIMS": reshape, "FULLY_CONNECTED": fully_connected,
+    "LOGISTIC": logistic, "MAX_POOL_2D": pooling, "MEAN": mean, "PAD": pad, "PADV2": pad, "RELU": relu,
+    "RELU6": relu, "RESHAPE": reshape, "SOFTMAX": softmax, "SQUEEZE": reshape,
+}
+
+
+@dataclass
+class LayerInfo:
+    op_index: int
+    kind: str
+    summary: str
+    macs: int
+    reads: list[str]  # where each input lives ("input", "arena[0,64)", "output")
+    writes: str
+
+
+@dataclass
+class GeneratedModel:
+    name: str
+    c_text: str
+    h_text: str
+    arena_bytes: int
+    input_size: int
+    output_size: int
+    weight_bytes: int  # int8 weights + int32 bias/requant tables written as const data
+    macs: int
+    layers: list[LayerInfo] = field(default_factory=list)
+
+
+def generate(model_bytes: bytes, name: str, source_name: str) -> GeneratedModel:
+    """Compile an int8 .tflite into C; UnsupportedModelError (a ValueError) for anything not implemented."""
+    c_identifier(name)
+    graph = read_graph(model_bytes)
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise UnsupportedModelError(f"the model has {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; "
+                                    "only one of each is supported")
+    layers = build_layers(graph, name)
+    for index in (graph.inputs[0], graph.outputs[0]):
+        tensor = graph.tensors[index]
+        if tensor.dtype != "int8" or tensor.scales is None:
+            raise UnsupportedModelError(f"model {'input' if index == graph.inputs[0] else 'output'} tensor {index} "
+                                        f"{tensor.name!r} has type {tensor.dtype}; only quantized int8 I/O")
+    plan = plan_layers(graph, layers)
+    digest = hashlib.sha256(model_bytes).hexdigest()
+    header = generated_header(GENERATOR, f"{source_name} (sha256 {digest})",
+                              f"python -m shared.codegen {source_name} --out DIR --name {name}")
+    infos = [layer_info(graph, plan, op, code) for op, code in zip(graph.ops, layers, strict=True)]
+    c_text = c_source(graph, plan, layers, name, header)
+    h_text = h_source(graph, plan, name, header, sum(i.macs for i in infos))
+    tensor_in, tensor_out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+    return GeneratedModel(name, c_text, h_text, plan.arena_bytes, tensor_in.size, tensor_out.size,
+                          weight_bytes(graph), sum(i.macs for i in infos), infos)
+
+
+def build_layers(graph: Graph, name: str) -> list[LayerCode]:
+    """One LayerCode per op. A CONV_2D whose output only feeds the next op, a pool, may become one fused layer
+    (ops/conv_pool_2d.py); fusing removes the conv output from the arena but adds a ring of pool rows, so each
+    fusion is kept only when the arena does not grow."""
+    layers = [emit_layer(graph, op, name) for op in graph.ops]
+    best = plan_layers(graph, layers).arena_bytes
+    for i in range(len(graph.ops) - 1):
+        conv, pool = graph.ops[i], graph.ops[i + 1]
+        if layers[i].absorbed or not conv_pool_2d.can_fuse(graph, conv, pool):
+            continue
+        trial = list(layers)
+        trial[i] = conv_pool_2d.fuse(conv, pool, layers[i], layers[i + 1], graph, name)
+        trial[i + 1] = LayerCode(inputs=[conv.outputs[0]], absorbed=True,
+                                 summary=f"computed by layer {conv.index} (fused)")
+        arena_bytes = plan_layers(graph, trial).arena_bytes
+        if arena_bytes <= best:
+            layers, best = trial, arena_bytes
+    return layers
+
+
+def written(op, code: LayerCode) -> int:
+    return op.outputs[0] if code.output is None else code.output
+
+
+def plan_layers(graph: Graph, layers: list[LayerCode]) -> MemoryPlan:
+    steps = [(op.index, code.inputs, written(op, code),
+              "view" if code.view else "op" if code.in_place_lead is None else "in_place")
+             for op, code in zip(graph.ops, layers, strict=True) if not code.absorbed]
+    leads = {op.index: code.in_place_lead for op, code in zip(graph.ops, layers, strict=True)
+             if code.in_place_lead is not None}
+    scratch = {op.index: code.scratch_bytes for op, code in zip(graph.ops, layers, strict=True) if code.scratch_bytes}
+    return plan_memory(steps, {t.index: t.size for t in graph.tensors}, graph.inputs[0], graph.outputs[0], scratch,
+                       leads)
+
+
+def emit_layer(graph: Graph, op, name: str) -> LayerCode:
+    emitter = EMITTERS.get(op.kind)
+    if emitter is None:
+        tensor = op.outputs[0] if op.outputs else None
+        raise graph.refuse(op, "this op is not supported by the generator "
+                           f"(supported: {', '.join(sorted(EMITTERS))})", tensor)
+    if len(op.outputs) != 1:
+        raise graph.refuse(op, f"{len(op.outputs)} outputs; only single-output ops are supported")
+    return emitter.emit(LayerContext(graph, op, f"{name}_l{op.index:02d}"))
+
+
+def weight_bytes(graph: Graph) -> int:
+    return sum(t.data.nbytes for t in graph.tensors if t.data is not None and t.dtype in ("int8", "int32"))
+
+
+def where(plan: MemoryPlan, tensor: int) -> str:
+    buffer = plan.buffer(tensor)
+    if buffer.place != "arena":
+        return buffer.place
+    return f"arena[{buffer.offset},{buffer.offset + buffer.size})"
+
+
+def pointer(plan: MemoryPlan, tensor: int, name: str) -> str:
+    buffer = plan.buffer(tensor)
+    if buffer.place != "arena":
+        return buffer.place
+    return f"{name}_arena.bytes + {offset_name(name, buffer.root)}"
+
+
+def where_scratch(plan: MemoryPlan, op_index: int) -> str:
+    buffer = plan.buffers[scratch_key(op_index)]
+    return f"arena[{buffer.offset},{buffer.offset + buffer.size})"
+
+
+def offset_name(name: str, root: int) -> str:
+    """The named constant of a buffer's arena offset: NAME_T12_OFFSET, or NAME_L03_SCRATCH_OFFSET."""
+    if root < 0:
+        return f"{name.upper()}_L{-1 - root:02d}_SCRATCH_OFFSET"
+    return f"{name.upper()}_T{root}_OFFSET"
+
+
+def layer_info(graph: Graph, plan: MemoryPlan, op, code: LayerCode) -> LayerInfo:
+    if code.absorbed:
+        return LayerInfo(op.index, op.kind, code.summary, 0, ["fused"], "fused")
+    return LayerInfo(op.index, op.kind, code.summary, code.macs, [where(plan, t) for t in code.inputs],
+                     where(plan, written(op, code)))
+
+
+def comment_text(text: str) -> str:
+    return text.replace("*/", "* /")
+
+
+def function_name(name: str, op, code: LayerCode, graph: Graph) -> str:
+    """NAME_lNN_<op>: a fused layer also names the op it absorbed (NAME_l00_conv_2d_max_pool_2d)."""
+    kinds = op.kind.lower()
+    if code.output is not None:
+        kinds += "_" + next(o.kind for o in graph.ops if code.output in o.outputs).lower()
+    return f"{name}_l{op.index:02d}_{kinds}"
+
+
+def layer_function(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: str) -> str:
+    """The comment and static function of one layer (views and absorbed ops: the comment only)."""
+    output = graph.tensors[written(op, code)]
+    what = f"{op.kind} (op {op.index})"
+    if code.output is not None:
+        last = next(o for o in graph.ops if code.output in o.outputs)
+        what = f"{op.kind} + {last.kind} (ops {op.index}-{last.index}, fused)"
+    lines = [f"layer {op.index}: {what} <- \"{output.name}\"", *code.summary.split("\n")]
+    if code.absorbed:
+        return "/* " + "\n * ".join(comment_text(line) for line in lines) + " */\n"
+    if code.scratch_bytes:
+        lines.append(f"scratch {where_scratch(plan, op.index)}")
+    reads = ", ".join(where(plan, t) for t in code.inputs)
+    lines.append(f"reads {reads} -> writes {where(plan, written(op, code))}")
+    comment = "/* " + "\n * ".join(comment_text(line) for line in lines) + " */\n"
+    if code.view:
+        return comment
+    params = [f"const int8_t *in{i}" for i in range(len(code.inputs))] + ["int8_t *out"]
+    if code.scratch_bytes:
+        params.append("int16_t *scratch")
+    body = "".join(code.tables)
+    return (f"{comment}{body}static void {function_name(name, op, code, graph)}({', '.join(params)})\n"
+            f"{{\n    {code.call}\n}}\n")
+
+
+def kernel_sources(layers: list[LayerCode]) -> str:
+    stems: list[str] = []
+    for code in layers:
+        stems.extend(stem for stem in code.kernels if stem not in stems)
+    return "\n".join((KERNEL_DIR / f"{stem}.c").read_text() for stem in stems)
+
+
+def arena_section(plan: MemoryPlan, name: str) -> str:
+    upper = name.upper()
+    lines = [f"/* Activation arena: {plan.arena_bytes} bytes; buffer offsets by root tensor (views share them). */"]
+    for buffer in sorted(plan.buffers.values(), key=lambda b: (b.offset, b.root)):
+        if buffer.place == "arena":
+            what = (f"scratch of op {buffer.first}" if buffer.root < 0 else
+                    f"written by op {buffer.first}, last read by op {buffer.last}")
+            lines.append(f"#define {offset_name(name, buffer.root)} {buffer.offset}u /* {buffer.size} bytes, {what} */")
+    size = f"{upper}_ARENA_SIZE" if plan.arena_bytes > 0 else "4"
+    lines.append(f"static union {{\n    int64_t align; /* 8-byte alignment: 64-bit loads of scratch columns */\n"
+                 f"    int16_t halves[({size} + 1) / 2]; /* scratch columns */\n"
+                 f"    int8_t bytes[{size}];\n}} {name}_arena;\n")
+    return "\n".join(lines)
+
+
+def invoke_function(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str) -> str:
+    lines = []
+    for op, code in zip(graph.ops, layers, strict=True):
+        if code.view or code.absorbed:
+            lines.append(f"    /* op {op.index} {op.kind}: {'view' if code.view else 'fused into the layer above'}, "
+                         "no code */")
+            continue
+        arguments = [pointer(plan, t, name) for t in code.inputs] + [pointer(plan, written(op, code), name)]
+        if code.scratch_bytes:
+            arguments.append(f"{name}_arena.halves + {offset_name(name, scratch_key(op.index))} / 2")
+        function = function_name(name, op, code, graph)
+        call = f"    {function}({', '.join(arguments)});"
+        if len(call) > 116:
+            call = f"    {function}(" + ",\n        ".join(arguments) + ");"
+        lines.append(call)
+    uses_arena = any(b.place == "arena" for b in plan.buffers.values())
+    keep = "" if uses_arena else f"    (void){name}_arena;\n"
+    return (f"int {name}_invoke(const int8_t *input, int8_t *output)\n{{\n{keep}" + "\n".join(lines)
+            + "\n    return 0;\n}\n")
+
+
+def c_source(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str, header: str) -> str:
+    functions = "\n".join(layer_function(graph, plan, op, code, name)
+                          for op, code in zip(graph.ops, layers, strict=True))
+    return (f"{header}\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n"
+            f"#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP) /* -DCG_NO_DSP: portable kernels only */\n"
+            f"#include <arm_acle.h>\n#endif\n\n"
+            f"#include \"{name}.h\"\n\n"
+            f"#if defined(__GNUC__) /* kernels a model may not call (e.g. cg_pool_2d when every pool is fused) */\n"
+            f"#define CG_MAYBE_UNUSED __attribute__((unused))\n#else\n#define CG_MAYBE_UNUSED\n#endif\n\n"
+            f"/* ---- kernels (from shared/codegen/kernels), file-local ---- */\n\n{kernel_sources(layers)}\n"
+            f"/* ---- memory ---- */\n\n{arena_section(plan, name)}\n"
+            f"/* ---- layers, in model order ---- */\n\n{functions}\n"
+            f"/* ---- entry point ---- */\n\n{invoke_function(graph, plan, layers, name)}")
+
+
+def h_source(graph: Graph, plan: MemoryPlan, name: str, header: str, macs: int) -> str:
+    upper = name.upper()
+    guard_open, guard_close = include_guard(name)
+    tensor_in, tensor_out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+
+    def shape(tensor) -> str:
+        return "x".join(str(d) for d in tensor.shape)
+
+    return (
+        f"{header}\n{guard_open}\n#include <stdint.h>\n\n"
+        f"#define {upper}_INPUT_SIZE {tensor_in.size} /* bytes: int8 {shape(tensor_in)} */\n"
+        f"#define {upper}_OUTPUT_SIZE {tensor_out.size} /* bytes: int8 {shape(tensor_out)} */\n"
+        f"#define {upper}_ARENA_SIZE {plan.arena_bytes} /* bytes of static RAM for activations */\n"
+        f"#define {upper}_INPUT_SCALE {c_float(tensor_in.scale)}\n"
+        f"#define {upper}_INPUT_ZERO_POINT ({tensor_in.zero_point})\n"
+        f"#define {upper}_OUTPUT_SCALE {c_float(tensor_out.scale)}\n"
+        f"#define {upper}_OUTPUT_ZERO_POINT ({tensor_out.zero_point})\n"
+        f"#define {upper}_MACS {macs} /* multiply-accumulates per inference */\n\n"
+        f"/* Runs the model once: input holds {upper}_INPUT_SIZE int8 values quantized as\n"
+        f" * round(x / {upper}_INPUT_SCALE) + {upper}_INPUT_ZERO_POINT; output receives {upper}_OUTPUT_SIZE int8\n"
+        f" * values. Returns 0. Not reentrant: all activations live in one static arena. */\n"
+        f"int {name}_invoke(const int8_t *input, int8_t *output);\n\n{guard_close}"
+    )

@@ -1,0 +1,209 @@
+/* matvec.c: the int8 matrix-vector core of CONV_2D and FULLY_CONNECTED: rows of weights times one column of
+ * (x - zp) values held as int16 (|x - zp| <= 255), bias added, one requantization per row (per-channel).
+ * The depth is padded to a multiple of 4 with zero weights and zero column entries, so no loop has a tail.
+ *
+ * Cortex-M with the DSP extension: the generator also writes the weights pre-widened to int16, each group of 4
+ * in the order 0, 2, 1, 3 (the column's order there, see cg_column_slot) and, for each block of 4 rows,
+ * interleaved group by group (4 values of row 0, of row 1, of row 2, of row 3, next group...), so one
+ * pointer walks them with LDRD; each __smlad does two MACs and four rows share every column load: per 32 MACs,
+ * 10 LDRD and 16 SMLAD. Rows beyond the last block of 4 follow, one after another.
+ * Elsewhere: plain int8 weights (row-major), the same 4-row blocking. */
+
+#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP)
+#define CG_DSP 1
+typedef int32_t cg_weight_t; /* two int16 weights per word, even index in the low half */
+
+/* LDRD with post-increment: the next two words (four int16 values) into *low and *high. GCC splits 64-bit loads
+ * into two LDRs whose halves feed SMLAD, so the one load instruction is asked for explicitly. */
+CG_MAYBE_UNUSED static inline void cg_load_two_words(const int32_t **pointer, int32_t *low, int32_t *high)
+{
+    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
+}
+#else
+#define CG_DSP 0
+typedef int8_t cg_weight_t;
+#endif
+
+typedef struct {
+    int32_t rows, depth; /* depth: multiple of 4 */
+    int32_t out_zp, act_min, act_max;
+    const cg_weight_t *weights; /* (rows, depth) int8, or int16 pairs in the DSP layout above */
+    const int32_t *bias;        /* (rows,) */
+    const int32_t *multipliers;  /* (rows,) */
+    const int32_t *left_shifts;  /* (rows,) max(shift, 0) of TFLite's per-channel shift, split ahead: no branch */
+    const int32_t *right_shifts; /* (rows,) max(-shift, 0) */
+} cg_matvec_params;
+
+CG_MAYBE_UNUSED static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
+{
+    acc = cg_requantize_split(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row]) + p->out_zp;
+    return (int8_t)cg_clamp(acc, p->act_min, p->act_max);
+}
+
+#if CG_DSP
+/* requantize and store 4 rows; out of line, so that the requantization does not compete for registers with
+ * the caller's loop state (inlined, GCC spills and computes both shift branches) */
+__attribute__((noinline)) static void cg_matvec_outputs4(const cg_matvec_params *p, int32_t row, const int32_t acc[4],
+                                                         int8_t *out)
+{
+    for (int32_t i = 0; i < 4; i++) {
+        out[row + i] = cg_matvec_output(p, row + i, acc[i]);
+    }
+}
+
+/* one row's next 4 weights against 4 column values (x01, x23): one LDRD, two SMLAD */
+CG_MAYBE_UNUSED static inline int32_t cg_row_step(const int32_t **w, int32_t x01, int32_t x23, int32_t acc)
+{
+    int32_t w01, w23;
+    cg_load_two_words(w, &w01, &w23);
+    return __smlad(w23, x23, __smlad(w01, x01, acc));
+}
+
+/* the next 4 column values against the next 4 weights of each of 4 rows: 5 LDRD, 8 SMLAD */
+CG_MAYBE_UNUSED static inline void cg_quad_step(const int32_t **x, const int32_t **w, int32_t *acc0, int32_t *acc1,
+                                                int32_t *acc2, int32_t *acc3)
+{
+    int32_t x01, x23;
+    cg_load_two_words(x, &x01, &x23);
+    *acc0 = cg_row_step(w, x01, x23, *acc0);
+    *acc1 = cg_row_step(w, x01, x23, *acc1);
+    *acc2 = cg_row_step(w, x01, x23, *acc2);
+    *acc3 = cg_row_step(w, x01, x23, *acc3);
+}
+
+/* four rows against the column, `quads` groups of 4 values; returns the advanced weight pointer. The int16
+ * column is read as words only through the asm loads, so no int32 lvalue aliases it. Kept out of line so the
+ * loop has the registers to itself (no spills): per 64 MACs, 20 LDRD, 32 SMLAD, SUBS, BNE. */
+__attribute__((noinline)) static const int32_t *cg_matvec_block4(const int32_t *w, const int32_t *x, int32_t quads,
+                                                                 int32_t acc[4])
+{
+    int32_t acc0 = acc[0], acc1 = acc[1], acc2 = acc[2], acc3 = acc[3];
+    for (int32_t fours = quads / 4; fours > 0; fours--) { /* unrolled by hand: GCC -O2 keeps a loop here */
+        cg_quad_step(&x, &w, &acc0, &acc1, &acc2, &acc3);
+        cg_quad_step(&x, &w, &acc0, &acc1, &acc2, &acc3);
+        cg_quad_step(&x, &w, &acc0, &acc1, &acc2, &acc3);
+        cg_quad_step(&x, &w, &acc0, &acc1, &acc2, &acc3);
+    }
+    for (int32_t rest = quads & 3; rest > 0; rest--) {
+        cg_quad_step(&x, &w, &acc0, &acc1, &acc2, &acc3);
+    }
+    acc[0] = acc0;
+    acc[1] = acc1;
+    acc[2] = acc2;
+    acc[3] = acc3;
+    return w;
+}
+
+/* slot of column value k on the DSP path: in each group of 4 the order is 0, 2, 1, 3 (bits 0 and 1 of k
+ * swapped), the lane order SXTAB16 produces; the generator orders the DSP weights the same way */
+CG_MAYBE_UNUSED static inline int32_t cg_column_slot(int32_t k)
+{
+    return (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1);
+}
+
+/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth) */
+static void cg_column_zero(int16_t *column, int32_t k0, int32_t n)
+{
+    const int32_t head = (4 - (k0 & 3)) & 3; /* values before the first whole group */
+    const int32_t groups = n > head ? (n - head) / 4 : 0;
+    for (int32_t i = 0; i < n; i++) { /* counted loops only: GCC 12 misjudges `k < end` forms here */
+        if (i == head && groups > 0) {
+            memset(column + k0 + i, 0, (size_t)groups * 4 * sizeof(int16_t)); /* whole groups: slots = places */
+            i += groups * 4 - 1;
+            continue;
+        }
+        column[cg_column_slot(k0 + i)] = 0;
+    }
+}
+
+/* column values k0 .. k0 + n - 1 = x[i] - zp: four at a time with SXTAB16 (bytes 0,2, then rotated 1,3) when
+ * k0 starts a group, one by one otherwise */
+static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0)
+{
+    const int32_t minus_zp = (int32_t)((uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
+    int32_t i = 0;
+    if ((k0 & 3) == 0) {
+        for (; i + 4 <= n; i += 4) {
+            uint32_t bytes;
+            memcpy(&bytes, x + i, 4);
+            const int32_t even = __sxtab16(minus_zp, (int32_t)bytes);
+            const int32_t odd = __sxtab16(minus_zp, (int32_t)((bytes >> 8) | (bytes << 24)));
+            memcpy(column + k0 + i, &even, 4);
+            memcpy(column + k0 + i + 2, &odd, 4);
+        }
+    }
+    for (int32_t tail = n - i; tail > 0; tail--, i++) { /* count-down: GCC 12 misjudges `i < n` here */
+        column[cg_column_slot(k0 + i)] = (int16_t)(x[i] - zp);
+    }
+}
+
+static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
+{
+    const int32_t *w = p->weights;
+    const int32_t *x = (const int32_t *)(const void *)column;
+    const int32_t quads = p->depth / 4;
+    const int32_t blocked_rows = p->rows / 4 * 4;
+    for (int32_t row = 0; row < blocked_rows; row += 4) {
+        int32_t acc[4] = {p->bias[row], p->bias[row + 1], p->bias[row + 2], p->bias[row + 3]};
+        w = cg_matvec_block4(w, x, quads, acc);
+        cg_matvec_outputs4(p, row, acc, out);
+    }
+    for (int32_t row = blocked_rows; row < p->rows; row++) {
+        int32_t acc = p->bias[row];
+        const int32_t *xq = x;
+        for (int32_t n = quads; n > 0; n--) {
+            int32_t x01, x23, w01, w23;
+            cg_load_two_words(&xq, &x01, &x23);
+            cg_load_two_words(&w, &w01, &w23);
+            acc = __smlad(w23, x23, __smlad(w01, x01, acc));
+        }
+        out[row] = cg_matvec_output(p, row, acc);
+    }
+}
+#else
+/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth) */
+static void cg_column_zero(int16_t *column, int32_t k0, int32_t n)
+{
+    for (int32_t i = 0; i < n; i++) {
+        column[k0 + i] = 0;
+    }
+}
+
+/* column values k0 .. k0 + n - 1 = x[i] - zp */
+static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0)
+{
+    for (int32_t i = 0; i < n; i++) {
+        column[k0 + i] = (int16_t)(x[i] - zp);
+    }
+}
+
+/* |w * (x - zp)| <= 128 * 255 < 2^15: int32 accumulators hold 2^16 terms */
+static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
+{
+    const int32_t depth = p->depth;
+    const int32_t blocked_rows = p->rows / 4 * 4;
+    for (int32_t row = 0; row < blocked_rows; row += 4) {
+        const int8_t *w0 = p->weights + row * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+        int32_t acc0 = p->bias[row], acc1 = p->bias[row + 1], acc2 = p->bias[row + 2], acc3 = p->bias[row + 3];
+        for (int32_t k = 0; k < depth; k++) {
+            const int32_t x = column[k];
+            acc0 += w0[k] * x;
+            acc1 += w1[k] * x;
+            acc2 += w2[k] * x;
+            acc3 += w3[k] * x;
+        }
+        out[row] = cg_matvec_output(p, row, acc0);
+        out[row + 1] = cg_matvec_output(p, row + 1, acc1);
+        out[row + 2] = cg_matvec_output(p, row + 2, acc2);
+        out[row + 3] = cg_matvec_output(p, row + 3, acc3);
+    }
+    for (int32_t row = blocked_rows; row < p->rows; row++) {
+        const int8_t *w = p->weights + row * depth;
+        int32_t acc = p->bias[row];
+        for (int32_t k = 0; k < depth; k++) {
+            acc += w[k] * column[k];
+        }
+        out[row] = cg_matvec_output(p, row, acc);
+    }
+}
+#endif

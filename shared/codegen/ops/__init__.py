@@ -1,0 +1,148 @@
+"""One emitter per TFLite op; each pairs with kernels/<stem>.c (the C it calls).
+
+An emitter checks the op against what its kernel implements (refusing anything else with an
+UnsupportedModelError naming op, index and tensor), precomputes the integer tables, and returns a LayerCode:
+the C tables, the kernel call for the layer function, and a one-line summary for the layer comment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from shared.c_source import c_array, c_float
+from shared.codegen.graph import ACTIVATION_NAMES, Graph, Op, Tensor
+
+PADDING_NAMES = {0: "SAME", 1: "VALID"}
+
+
+@dataclass
+class LayerCode:
+    """What one op contributes to the generated file."""
+
+    kernels: tuple[str, ...] = ()  # kernel stems (kernels/<stem>.c) the call needs, dependencies first
+    tables: list[str] = field(default_factory=list)  # C definitions (static const ...)
+    call: str = ""  # statements of the layer function; activations are in0, in1, ... and out
+    inputs: list[int] = field(default_factory=list)  # activation tensors passed as in0, in1, ...
+    summary: str = ""  # shapes and options, for the layer comment
+    macs: int = 0  # multiply-accumulates per inference (0 for data movement)
+    scratch_bytes: int = 0  # arena scratch the kernel needs during this op (passed as int16_t *scratch)
+    view: bool = False  # no code: the output is the input's bytes (RESHAPE and friends)
+    # the kernel stays correct when its output starts this many bytes before input 0's first byte (0: at it),
+    # so the output may overwrite input 0 when input 0 dies at this op; None: never
+    in_place_lead: int | None = None
+    output: int | None = None  # tensor written, when not the op's own output (a fused layer writes its last op's)
+    absorbed: bool = False  # no code: a fused layer before this op computes its output
+
+
+@dataclass
+class LayerContext:
+    graph: Graph
+    op: Op
+    prefix: str  # C prefix of this layer's symbols, e.g. "mnist_l02"
+    tables: list[str] = field(default_factory=list)  # C tables made by table()
+
+    def tensor(self, position: int, outputs: bool = False) -> Tensor:
+        index = (self.op.outputs if outputs else self.op.inputs)[position]
+        return self.graph.tensors[index]
+
+    def refuse(self, problem: str, tensor: Tensor | None = None):
+        return self.graph.refuse(self.op, problem, None if tensor is None else tensor.index)
+
+    def activation(self, position: int = 0, outputs: bool = False) -> Tensor:
+        """An int8, per-tensor quantized, non-constant tensor (refused otherwise)."""
+        tensor = self.tensor(position, outputs)
+        if tensor.dtype != "int8":
+            raise self.refuse(f"tensor type {tensor.dtype} is not supported (int8 only; convert with full-integer "
+                              "quantization and int8 input/output)", tensor)
+        if tensor.scales is None or tensor.scales.size != 1:
+            raise self.refuse("activation must be per-tensor quantized", tensor)
+        if tensor.data is not None:
+            raise self.refuse("constant activation inputs are not supported", tensor)
+        return tensor
+
+    def constant(self, position: int, dtype: str) -> Tensor:
+        tensor = self.tensor(position)
+        if tensor.data is None:
+            raise self.refuse(f"input {position} must be a constant {dtype} tensor", tensor)
+        if tensor.dtype != dtype:
+            raise self.refuse(f"input {position} has type {tensor.dtype}, expected {dtype}", tensor)
+        return tensor
+
+    def fused_activation(self) -> str:
+        code = getattr(self.op.options, "fusedActivationFunction", 0)
+        name = ACTIVATION_NAMES.get(code, f"#{code}")
+        if name not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+            raise self.refuse(f"fused activation {name} is not supported")
+        return name
+
+    def bias(self, position: int, channels: int) -> np.ndarray:
+        """The int32 bias (zeros when the op has none)."""
+        if position >= len(self.op.inputs) or self.op.inputs[position] < 0:
+            return np.zeros(channels, dtype=np.int64)
+        bias = self.constant(position, "int32")
+        if bias.size != channels:
+            raise self.refuse(f"bias has {bias.size} values for {channels} channels", bias)
+        return bias.data.astype(np.int64).ravel()
+
+    def table(self, suffix: str, values, ctype: str, per_line: int = 16) -> str:
+        """A static const table named after the layer; returns its C name."""
+        name = f"{self.prefix}_{suffix}"
+        self.tables.append(c_array(name, values, ctype, static=True, const=True, per_line=per_line))
+        return name
+
+
+def row_lead(in_shape, out_shape, pad_top: int) -> int | None:
+    """In-place lead of a sliding-window op over NHWC rows (batch 1, output rows no wider than input rows).
+
+    While output row oy is written, only input rows from oy * stride - pad_top >= oy - pad_top on are still
+    read; so an output block starting (pad_top + 1) input rows before the input never overwrites a byte still
+    to be read: out + (oy + 1) * out_row <= in - (pad_top + 1) * in_row + (oy + 1) * in_row."""
+    if len(in_shape) != 4 or in_shape[0] != 1:
+        return None
+    in_row, out_row = in_shape[2] * in_shape[3], out_shape[2] * out_shape[3]
+    return (pad_top + 1) * in_row if out_row <= in_row else None
+
+
+def shape4(shape: tuple[int, ...]) -> list[int]:
+    """A shape padded on the left to 4-D (TFLite's RuntimeShape::ExtendedShape)."""
+    if len(shape) > 4:
+        raise ValueError(f"shape {shape} has more than 4 dimensions")
+    return [1] * (4 - len(shape)) + list(shape)
+
+
+def shape_text(shape) -> str:
+    return "x".join(str(d) for d in shape) if len(shape) else "scalar"
+
+
+def quant_text(tensor: Tensor) -> str:
+    return f"scale {c_float(tensor.scale)[:-1]} zp {tensor.zero_point}"
+
+
+def initializer_lines(fields: dict, indent: str) -> list[str]:
+    """Designated-initializer lines, a few fields per line; a dict value becomes a nested initializer."""
+    lines, line = [], ""
+    for key, value in fields.items():
+        if isinstance(value, dict):
+            if line:
+                lines.append(indent + line + ",")
+                line = ""
+            lines.append(f"{indent}.{key} = {{")
+            lines.extend(initializer_lines(value, indent + "    "))
+            lines.append(f"{indent}}},")
+            continue
+        item = f".{key} = {value}"
+        if line and len(indent) + len(line) + len(item) + 2 > 112:
+            lines.append(indent + line + ",")
+            line = ""
+        line = f"{line}, {item}" if line else item
+    if line:
+        lines.append(indent + line + ",")
+    return lines
+
+
+def params_struct(ctype: str, name: str, fields: dict) -> str:
+    """`static const ctype name = { .field = value, ... };` (dict values nest)."""
+    body = "\n".join(initializer_lines(fields, "    "))
+    return f"static const {ctype} {name} = {{\n{body}\n}};\n"

@@ -1,0 +1,59 @@
+"""Tables of the matrix-vector core shared by CONV_2D and FULLY_CONNECTED (kernels/matvec.c)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shared.c_source import c_array
+from shared.codegen.multipliers import activation_range, per_channel_multipliers
+from shared.codegen.ops import LayerContext
+
+KERNELS = ("fixed_point", "matvec")
+
+
+DEPTH_MULTIPLE = 4  # the DSP loop consumes 4 column values (one LDRD) per step
+
+
+def padded_depth(depth: int) -> int:
+    return (depth + DEPTH_MULTIPLE - 1) // DEPTH_MULTIPLE * DEPTH_MULTIPLE
+
+
+def dsp_layout(weights: np.ndarray) -> np.ndarray:
+    """(rows, depth) int8 -> int32 words of int16 pairs in matvec.c's DSP order: each group of 4 values as
+    0, 2, 1, 3 (first of a pair in the low half); blocks of 4 rows interleaved by groups, then the other rows."""
+    rows, depth = weights.shape
+    weights = weights.reshape(rows, depth // 4, 4)[:, :, [0, 2, 1, 3]].reshape(rows, depth)  # cg_column_slot
+    blocked = rows // 4 * 4
+    head = weights[:blocked].reshape(-1, 4, depth // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
+    values = np.concatenate([head, weights[blocked:].reshape(-1)]).astype(np.int64) & 0xFFFF
+    return ((values[1::2] << 16) | values[0::2]).astype(np.uint32).view(np.int32)
+
+
+def weight_tables(ctx: LayerContext, weights: np.ndarray) -> str:
+    """Both weight layouts under one name: int16 pairs for the DSP build, int8 otherwise."""
+    name = f"{ctx.prefix}_weights"
+    ctx.tables.append(
+        "#if CG_DSP /* int16 pairs in SMLAD order (kernels/matvec.c): twice the flash, half the instructions */\n"
+        + c_array(name, dsp_layout(weights), "int32_t", static=True, const=True, per_line=8, align_bytes=8)
+        + "#else\n"
+        + c_array(name, weights, "int8_t", static=True, const=True, per_line=16)
+        + "#endif\n")
+    return name
+
+
+def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarray, bias: np.ndarray) -> dict:
+    """Padded tables and the nested cg_matvec_params initializer for `weights_2d` (rows, depth)."""
+    rows, depth = weights_2d.shape
+    depth4 = padded_depth(depth)
+    padded = np.zeros((rows, depth4), dtype=np.int8)
+    padded[:, :depth] = weights_2d
+    multipliers, shifts = per_channel_multipliers(x.scale, weights_tensor.scales, y.scale, rows)
+    act_min, act_max = activation_range(ctx.fused_activation(), y.scale, y.zero_point)
+    return {
+        "rows": rows, "depth": depth4, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
+        "weights": weight_tables(ctx, padded),
+        "bias": ctx.table("bias", bias, "int32_t"),
+        "multipliers": ctx.table("multipliers", multipliers, "int32_t"),
+        "left_shifts": ctx.table("left_shifts", np.maximum(shifts, 0), "int32_t"),
+        "right_shifts": ctx.table("right_shifts", np.maximum(-shifts, 0), "int32_t"),
+    }

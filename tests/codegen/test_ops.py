@@ -1,0 +1,152 @@
+"""Per-op bit-exactness: seeded random shapes, strides, paddings, channels and quantization → tiny tf-keras
+models → int8 converter → generated C (gcc -std=c99 -Wall -Wextra -Werror, ASan+UBSan) vs the TFLM runtime.
+
+All models are converted once per module (conversion dominates the time); each case is its own test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from shared.codegen.graph import read_graph
+from tests.codegen.keras_models import assert_bit_exact, build_case
+
+ACTIVATIONS = (None, "relu", "relu6")
+
+
+def conv2d_case(rng):
+    kernel = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+    strides = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    options = {"filters": int(rng.integers(1, 10)), "kernel_size": kernel, "strides": strides,
+               "padding": str(rng.choice(["same", "valid"])), "activation": rng.choice(ACTIVATIONS),
+               "use_bias": bool(rng.random() < 0.8)}
+    shape = (int(rng.integers(kernel[0] * 2 + 1, 14)), int(rng.integers(kernel[1] * 2 + 1, 14)),
+             int(rng.integers(1, 9)))
+    return shape, lambda L, x: L.Conv2D(**options)(x)
+
+
+def conv1d_case(rng):
+    options = {"filters": int(rng.integers(1, 9)), "kernel_size": int(rng.integers(1, 6)),
+               "strides": int(rng.integers(1, 3)), "padding": str(rng.choice(["same", "valid"])),
+               "activation": rng.choice(ACTIVATIONS)}
+    return (int(rng.integers(12, 40)), int(rng.integers(1, 7))), lambda L, x: L.Conv1D(**options)(x)
+
+
+def depthwise_case(rng):
+    kernel = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+    options = {"kernel_size": kernel, "strides": (int(rng.integers(1, 3)),) * 2,
+               "padding": str(rng.choice(["same", "valid"])), "depth_multiplier": int(rng.integers(1, 4)),
+               "activation": rng.choice(ACTIVATIONS), "use_bias": bool(rng.random() < 0.8)}
+    shape = (int(rng.integers(kernel[0] + 2, 12)), int(rng.integers(kernel[1] + 2, 12)), int(rng.integers(1, 7)))
+    return shape, lambda L, x: L.DepthwiseConv2D(**options)(x)
+
+
+def dense_case(rng):
+    options = {"units": int(rng.integers(1, 40)), "activation": rng.choice(ACTIVATIONS),
+               "use_bias": bool(rng.random() < 0.8)}
+    return (int(rng.integers(1, 70)),), lambda L, x: L.Dense(**options)(x)
+
+
+def pool_case(rng, layer_name):
+    size = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    options = {"pool_size": size, "strides": (int(rng.integers(1, 4)), int(rng.integers(1, 4))),
+               "padding": str(rng.choice(["same", "valid"]))}
+    shape = (int(rng.integers(size[0] + 1, 12)), int(rng.integers(size[1] + 1, 12)), int(rng.integers(1, 6)))
+    return shape, lambda L, x: getattr(L, layer_name)(**options)(x)
+
+
+def add_case(rng):
+    channels = int(rng.integers(1, 6))
+    broadcast = rng.random() < 0.5
+
+    def build(L, x):
+        a = L.Conv2D(channels, 1, activation="relu")(x)
+        b = L.Conv2D(channels, 3, padding="same")(x)
+        if broadcast:
+            b = L.GlobalAveragePooling2D(keepdims=True)(b)
+        return L.Add()([a, b])
+
+    return (int(rng.integers(3, 8)), int(rng.integers(3, 8)), int(rng.integers(1, 4))), build
+
+
+def concat_case(rng):
+    def build(L, x):
+        a = L.Conv2D(int(rng.integers(1, 5)), 1)(x)
+        return L.Concatenate()([a, L.Conv2D(int(rng.integers(1, 5)), 3, padding="same")(x)])
+
+    return (int(rng.integers(3, 8)), int(rng.integers(3, 8)), int(rng.integers(1, 4))), build
+
+
+def pad_case(rng):
+    padding = ((int(rng.integers(0, 3)), int(rng.integers(0, 3))), (int(rng.integers(0, 3)), int(rng.integers(1, 3))))
+    return (int(rng.integers(2, 8)), int(rng.integers(2, 8)), int(rng.integers(1, 4))), \
+        lambda L, x: L.Conv2D(2, 2)(L.ZeroPadding2D(padding)(x))
+
+
+def head_case(rng, activation):
+    units = int(rng.integers(2, 30))
+    return (int(rng.integers(2, 40)),), lambda L, x: L.Activation(activation)(L.Dense(units)(x))
+
+
+def standalone_relu_case(rng, layer):
+    return (int(rng.integers(2, 30)),), lambda L, x: L.Dense(3)(getattr(L, layer[0])(**layer[1])(x))
+
+
+def mean_case(rng, rank):
+    shape = (int(rng.integers(2, 9)), int(rng.integers(2, 9)), int(rng.integers(1, 9)))[: rank]
+    layer = "GlobalAveragePooling2D" if rank == 3 else "GlobalAveragePooling1D"
+    return shape, lambda L, x: getattr(L, layer)()(x)
+
+
+def case_makers():
+    makers = []
+    for i in range(8):
+        makers.append((f"conv2d_{i}", conv2d_case))
+    for i in range(3):
+        makers.append((f"conv1d_{i}", conv1d_case))
+    for i in range(5):
+        makers.append((f"depthwise_{i}", depthwise_case))
+    for i in range(5):
+        makers.append((f"dense_{i}", dense_case))
+    for i in range(3):
+        makers.append((f"maxpool_{i}", lambda rng: pool_case(rng, "MaxPooling2D")))
+        makers.append((f"avgpool_{i}", lambda rng: pool_case(rng, "AveragePooling2D")))
+    for i in range(2):
+        makers.append((f"add_{i}", add_case))
+        makers.append((f"concat_{i}", concat_case))
+        makers.append((f"pad_{i}", pad_case))
+        makers.append((f"mean2d_{i}", lambda rng: mean_case(rng, 3)))
+        makers.append((f"mean1d_{i}", lambda rng: mean_case(rng, 2)))
+    for i in range(3):
+        makers.append((f"softmax_{i}", lambda rng: head_case(rng, "softmax")))
+        makers.append((f"sigmoid_{i}", lambda rng: head_case(rng, "sigmoid")))
+    makers.append(("relu_standalone", lambda rng: standalone_relu_case(rng, ("ReLU", {}))))
+    makers.append(("relu6_standalone", lambda rng: standalone_relu_case(rng, ("ReLU", {"max_value": 6.0}))))
+    return makers
+
+
+CASES = case_makers()
+
+
+@pytest.fixture(scope="module")
+def converted():
+    """Every case's .tflite, converted once (seeded: case i uses seed 1000 + i)."""
+    models = {}
+    for i, (case_id, make) in enumerate(CASES):
+        rng = np.random.default_rng(1000 + i)
+        shape, build = make(rng)
+        models[case_id] = build_case(build, shape, seed=1000 + i)
+    return models
+
+
+@pytest.mark.parametrize("case_id", [case_id for case_id, _ in CASES])
+def test_op_matches_tflm(converted, case_id, tmp_path):
+    assert_bit_exact(converted[case_id]["tflite"], case_id, tmp_path, seed=converted[case_id]["seed"])
+
+
+def test_cases_cover_every_op(converted):
+    kinds = {op.kind for case in converted.values() for op in read_graph(case["tflite"]).ops}
+    expected = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN", "ADD",
+                "CONCATENATION", "PAD", "SOFTMAX", "LOGISTIC", "RELU", "RELU6", "RESHAPE", "EXPAND_DIMS"}
+    assert expected <= kinds, f"ops not exercised: {sorted(expected - kinds)}"
