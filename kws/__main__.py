@@ -13,12 +13,13 @@ import numpy as np
 from kws import config as kws_config
 from kws.augment import augmented_windows, feature_augmenter
 from kws.data import Fsdd, Recording, load_fsdd, official_split, speaker_split, validation_split
+from kws.device import check_clips
 from kws.mfcc import compute_mfcc, make_tables, write_tables_c
 from kws.model import build_model
 from kws.speakers import evaluate_speakers
 from kws.wav import read_any_as_pcm16
 from kws.window import extract_windows
-from shared.cli import add_run_arguments, main_guard, print_written, resolve_config
+from shared.cli import UserError, add_run_arguments, main_guard, print_written, resolve_config
 from shared.config import apply_overrides, config_to_dict
 from shared.data import data_dir
 from shared.pipeline import VARIANTS, Dataset, run_host_pipeline
@@ -108,15 +109,62 @@ def run(args: argparse.Namespace) -> int:
                                  lambda c, s: make_dataset(fsdd, c, s))
     update_metrics(args.out, "speaker_split", speakers)
     metrics = update_metrics(args.out, "notes", metrics["notes"] + speakers["summary"])
+    if args.no_device:
+        device = {**SKIPPED_DEVICE, "status": "skipped by --no-device"}
+    else:
+        device = device_step(fsdd, cfg, main_speaker, args.out, port=None)
+    metrics = update_metrics(args.out, "device", device)
     deployed = metrics["variants"][metrics["deploy"]["variant"]]
     print_written(
         [*written, args.out / "report.md", args.out / "metrics.json", args.out / metrics["deploy"]["tflite"]],
         f"kws ({cfg.split} split): float {100 * metrics['variants']['float32']['accuracy']:.2f} %, "
         f"int8 {100 * deployed['accuracy']:.2f} % ({deployed['size_bytes']:,} B, arena "
         f"{metrics['export']['tflm_arena_bytes']:,} B); leave-one-speaker-out int8 mean "
-        f"{100 * speakers['int8_mean']:.2f} % over {len(speakers['speakers'])} speaker(s)",
+        f"{100 * speakers['int8_mean']:.2f} % over {len(speakers['speakers'])} speaker(s); {device_summary(device)}",
     )
-    return 0
+    return device_exit_status(device)
+
+
+SKIPPED_DEVICE = {"board": None, "samples": 0, "agree_with_host": None, "accuracy": None,
+                  "instructions_per_inference": None, "flash_bytes": None, "ram_bytes": None}
+
+
+def device_step(fsdd: Fsdd, cfg: kws_config.KwsConfig, test_speaker: str, out: Path, port: str | None) -> dict:
+    """The test split's raw clips through the board (emulator if port is None); the metrics.json "device" section."""
+    _, test, _ = split_recordings(fsdd, cfg, test_speaker)
+    metrics = json.loads((out / "metrics.json").read_text())
+    device = check_clips([r.pcm for r in test], np.array([r.digit for r in test]), cfg,
+                         out / metrics["deploy"]["tflite"], out / "firmware", port=port)
+    device["status"] = "passed" if not device["problems"] else f"failed: {len(device['problems'])} problem(s)"
+    return device
+
+
+def device_summary(device: dict) -> str:
+    """One phrase for the summary line: where, how many samples, agreement with the host, accuracy."""
+    if device.get("agree_with_host") is None:
+        return f"device: {device['status']}"
+    return (f"device ({device['board']}): {device['samples']} clips, {100 * device['agree_with_host']:.1f} % equal "
+            f"to the host's int8 scores, accuracy {100 * device['accuracy']:.2f} %, {device['status']}")
+
+
+def device_exit_status(device: dict) -> int:
+    """1 (with every problem on stderr) if a device check failed, else 0."""
+    for problem in device.get("problems", []):
+        print(f"device check failed: {problem}", file=sys.stderr)
+    return 1 if device.get("problems") else 0
+
+
+def device(args: argparse.Namespace) -> int:
+    """python -m kws device: the device checks again, for the model and config of an existing build folder."""
+    metrics_path = args.out / "metrics.json"
+    if not metrics_path.is_file():
+        raise UserError(f"{metrics_path} not found: run `python -m kws run` first")
+    cfg = config_from_metrics(metrics_path, kws_config.FULL)
+    fsdd = load_fsdd(data_dir(args.data_dir), cfg.sample_rate_hz)
+    result = device_step(fsdd, cfg, cfg.test_speaker or fsdd.speakers[0], args.out, args.port)
+    update_metrics(args.out, "device", result)
+    print_written([args.out / "metrics.json", args.out / "report.md"], f"kws {device_summary(result)}")
+    return device_exit_status(result)
 
 
 def trained_config(model_path: Path, args: argparse.Namespace) -> kws_config.KwsConfig:
@@ -124,10 +172,15 @@ def trained_config(model_path: Path, args: argparse.Namespace) -> kws_config.Kws
     metrics_path = Path(model_path).resolve().parent.parent / "metrics.json"
     base = kws_config.QUICK if args.quick else kws_config.FULL
     if metrics_path.is_file():
-        saved = json.loads(metrics_path.read_text()).get("config", {})
-        known = {f.name for f in dataclasses.fields(kws_config.KwsConfig)}
-        base = dataclasses.replace(base, **{k: v for k, v in saved.items() if k in known})
+        base = config_from_metrics(metrics_path, base)
     return apply_overrides(base, args.overrides)
+
+
+def config_from_metrics(metrics_path: Path, base: kws_config.KwsConfig) -> kws_config.KwsConfig:
+    """`base` with the config saved in a build folder's metrics.json."""
+    saved = json.loads(metrics_path.read_text()).get("config", {})
+    known = {f.name for f in dataclasses.fields(kws_config.KwsConfig)}
+    return dataclasses.replace(base, **{k: v for k, v in saved.items() if k in known})
 
 
 def predict(args: argparse.Namespace) -> int:
@@ -157,6 +210,15 @@ def main(argv: list[str] | None = None) -> int:
                             help="official: takes 0-4 are test (default); speaker: leave --test-speaker out")
     run_parser.add_argument("--test-speaker", default=None, metavar="NAME",
                             help="speaker left out (default: every speaker in turn for the leave-one-out mean)")
+    run_parser.add_argument("--no-device", action="store_true",
+                            help="skip the device step (no arm-none-eabi-gcc/QEMU); metrics.json says it was skipped")
+    device_parser = steps.add_parser("device", help="the device checks for an existing build (emulator or --port)")
+    device_parser.add_argument("--port", default=None,
+                               help="serial port of a flashed STM32F746G-DISCO (default: the emulator)")
+    device_parser.add_argument("--out", type=Path, default=Path("build") / "kws",
+                               help="build folder (default build/kws)")
+    device_parser.add_argument("--data-dir", type=Path, default=None,
+                               help="local FSDD folder; default $TINYML_LABS_DATA or the cached download")
     predict_parser = steps.add_parser("predict", help="classify WAV files (any rate/channels: made 8 kHz mono)")
     predict_parser.add_argument("--model", type=Path, required=True, help=".tflite model (any variant)")
     predict_parser.add_argument("--quick", action="store_true",
@@ -165,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                                 help="feature settings; default: the config in the model's build/kws/metrics.json")
     predict_parser.add_argument("files", type=Path, nargs="+", help="WAV files")
     args = parser.parse_args(argv)
-    return {"run": run, "predict": predict}[args.step](args)
+    return {"run": run, "device": device, "predict": predict}[args.step](args)
 
 
 if __name__ == "__main__":

@@ -129,23 +129,29 @@ TEXTBOOK = dataclasses.replace(
 PROFILES = {"full": FULL, "quick": QUICK, "textbook": TEXTBOOK}
 
 
+def header_values(cfg: KwsConfig) -> dict[str, int]:
+    """The integer constants of `kws_config.h`, names without the KWS_ prefix (also what the device step passes to
+    `shared.board.verify.check_device`, which rewrites the header with the model's name added)."""
+    return {
+        "SAMPLE_RATE_HZ": cfg.sample_rate_hz,
+        "WINDOW_SAMPLES": cfg.window_samples,
+        "WINDOW_RULE_PEAK": int(cfg.window_rule == "peak"),
+        "ENERGY_BLOCK_SAMPLES": cfg.energy_block_samples,
+        "N_FFT": cfg.n_fft,
+        "HOP_SAMPLES": cfg.hop_samples,
+        "N_FRAMES": cfg.n_frames,
+        "N_MELS": cfg.n_mels,
+        "N_MFCC": cfg.n_mfcc,
+        "N_FEATURES": cfg.n_frames * cfg.n_mfcc,
+        "CMN": int(cfg.cmn),
+        "N_LABELS": len(LABELS),
+    }
+
+
 def config_header_text(cfg: KwsConfig) -> str:
     """The text of `kws_config.h`: the C constants of the window rule, the MFCC and the labels."""
     opening, closing = include_guard("kws_config")
-    defines = {
-        "KWS_SAMPLE_RATE_HZ": cfg.sample_rate_hz,
-        "KWS_WINDOW_SAMPLES": cfg.window_samples,
-        "KWS_WINDOW_RULE_PEAK": int(cfg.window_rule == "peak"),
-        "KWS_ENERGY_BLOCK_SAMPLES": cfg.energy_block_samples,
-        "KWS_N_FFT": cfg.n_fft,
-        "KWS_HOP_SAMPLES": cfg.hop_samples,
-        "KWS_N_FRAMES": cfg.n_frames,
-        "KWS_N_MELS": cfg.n_mels,
-        "KWS_N_MFCC": cfg.n_mfcc,
-        "KWS_N_FEATURES": cfg.n_frames * cfg.n_mfcc,
-        "KWS_CMN": int(cfg.cmn),
-        "KWS_N_LABELS": len(LABELS),
-    }
+    defines = {f"KWS_{name}": value for name, value in header_values(cfg).items()}
     lines = [f"#define {name} {value}" for name, value in defines.items()]
     lines.append(f"#define KWS_PCM_SCALE {c_float(1.0 / 32768.0)} /* int16 PCM -> float32 in [-1, 1) */")
     labels = ", ".join(f'"{label}"' for label in LABELS)

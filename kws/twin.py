@@ -49,7 +49,7 @@ def build_twin(cfg: config.KwsConfig, out_dir: Path, gcc: str = "gcc") -> Path:
     generated = out_dir / "generated"
     config.write_config_header(cfg, generated)
     mfcc.write_tables_c(cfg, generated)
-    ours = [DRIVER, APP_DIR / "window.c", APP_DIR / "mfcc.c", generated / "kws_mfcc_tables.c"]
+    ours = [DRIVER, APP_DIR / "window.c", APP_DIR / "mfcc.c", APP_DIR / "vlog.c", generated / "kws_mfcc_tables.c"]
     objects = []
     for index, source in enumerate(ours + cmsis_dsp.mfcc_sources()):
         obj = out_dir / f"{index:02d}_{source.stem}.o"

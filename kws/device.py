@@ -1,0 +1,106 @@
+"""The device step: raw test clips go to the board (QEMU's Cortex-M7, or a real STM32F746G-DISCO on --port), which
+applies the window rule, computes the MFCC with CMSIS-DSP and runs the generated int8 model itself
+(firmware/apps/kws/app.c); `shared.board.verify.check_device` compares its features with the host-gcc C twin's
+(bit for bit) and numpy's (within 1e-5), and its int8 scores with the TFLM host runtime's (byte for byte).
+
+Payload: the clip as received, not the host's window. The protocol carries at most 16384 bytes, so a payload is
+a uint16 sample count then MAX_CLIP_SAMPLES int16 words (the clip, zero after it). A clip longer than that is cut
+by the host to the window its own rule picks: 8000 samples, which the device's rule returns unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kws import config as kws_config
+from kws.mfcc import PCM_SCALE, compute_mfcc, make_tables, write_tables_c
+from kws.twin import build_twin, run_twin
+from kws.window import extract_windows, window_start
+from shared import cmsis_dsp
+from shared.board.protocol import MAX_PAYLOAD_BYTES
+
+MAX_CLIP_SAMPLES = MAX_PAYLOAD_BYTES // 2 - 1  # 8191: the count word + the clip fill the largest payload
+
+
+@dataclass(frozen=True)
+class DeviceInputs:
+    """What is sent and what the host says about it, one row per clip."""
+
+    payloads: np.ndarray  # (N, 1 + MAX_CLIP_SAMPLES) int16: count word, then the clip as sent (see module doc)
+    clips: list[np.ndarray]  # the clips as sent (int16), after cutting the long ones
+    cut: int  # clips longer than MAX_CLIP_SAMPLES, sent as their host window
+
+
+def clip_as_sent(pcm: np.ndarray, cfg: kws_config.KwsConfig) -> np.ndarray:
+    """The clip itself if it fits one payload, else its window by the host's rule (the device's rule keeps a clip of
+    exactly window_samples as it is)."""
+    if len(pcm) <= MAX_CLIP_SAMPLES:
+        return np.asarray(pcm, dtype=np.int16)
+    start = window_start(pcm, cfg)  # a clip longer than the window: 0 <= start <= len - window_samples
+    return np.asarray(pcm[start : start + cfg.window_samples], dtype=np.int16)
+
+
+def clip_payloads(clips: list[np.ndarray], cfg: kws_config.KwsConfig) -> DeviceInputs:
+    """Fixed-size payloads (count word + clip + zeros) for app.c; int16 rows, sent little-endian."""
+    if cfg.window_samples > MAX_CLIP_SAMPLES:
+        raise ValueError(f"window_samples={cfg.window_samples} does not fit one payload ({MAX_CLIP_SAMPLES} samples)")
+    sent = [clip_as_sent(pcm, cfg) for pcm in clips]
+    payloads = np.zeros((len(sent), 1 + MAX_CLIP_SAMPLES), dtype=np.int16)
+    for row, pcm in zip(payloads, sent, strict=True):
+        row[0] = len(pcm)  # <= 8191: the same bits as the uint16 app.c reads
+        row[1 : 1 + len(pcm)] = pcm
+    return DeviceInputs(payloads, sent, sum(len(c) > MAX_CLIP_SAMPLES for c in clips))
+
+
+def config_values(cfg: kws_config.KwsConfig, model_name: str) -> dict[str, object]:
+    """`kws_config.h` for the firmware: the feature constants, the clip size app.c accepts, the model's name."""
+    return {**kws_config.header_values(cfg), "PCM_SCALE": float(PCM_SCALE), "MAX_CLIP_SAMPLES": MAX_CLIP_SAMPLES,
+            "model_name": model_name}
+
+
+def build_options() -> dict:
+    """build_firmware keyword arguments: CMSIS-DSP's MFCC sources (fetched, sha256-pinned) as a library."""
+    return {"library_sources": cmsis_dsp.mfcc_sources(), "library_include_dirs": cmsis_dsp.include_dirs(),
+            "library_flags": cmsis_dsp.compile_flags()}
+
+
+NUMPY_RELATIVE_TOLERANCE = 1e-5  # x the feature range: float32 FFT/DCT sums in another order (tests/kws/test_mfcc.py)
+
+
+def numpy_mismatch(twin_features: np.ndarray, numpy_features: np.ndarray) -> str | None:
+    """The numpy check, on the host: device == C twin bit for bit (check_device), so twin vs numpy within 1e-5 x
+    the feature range is device vs numpy. (check_device's own numpy check is absolute, 1e-5: below one float32 ulp of
+    these liftered coefficients, which reach |x| > 10.)"""
+    feature_range = float(numpy_features.max() - numpy_features.min())
+    error = np.abs(twin_features.astype(np.float64) - numpy_features.astype(np.float64))
+    if error.max() <= NUMPY_RELATIVE_TOLERANCE * max(feature_range, 1.0):
+        return None
+    clip = int(np.argmax(error.reshape(len(error), -1).max(axis=1)))
+    return (f"host numpy vs C twin (= device): max abs error {error.max():.3g} in clip {clip}, above "
+            f"{NUMPY_RELATIVE_TOLERANCE} x the feature range {feature_range:.3g}")
+
+
+def check_clips(clips: list[np.ndarray], labels: np.ndarray, cfg: kws_config.KwsConfig, tflite: Path,
+                firmware_dir: Path, port: str | None = None, serial_samples: int = 100) -> dict:
+    """Send `clips` (raw int16) to the board and compare with the host; the `device` section of metrics.json."""
+    from shared.board.verify import check_device
+
+    inputs = clip_payloads(clips, cfg)
+    write_tables_c(cfg, Path(firmware_dir) / "generated")  # kws_config.h comes from check_device (config_values)
+    numpy_features = compute_mfcc(extract_windows(inputs.clips, cfg), cfg, make_tables(cfg))  # (N, frames, mfcc)
+    twin = build_twin(cfg, Path(firmware_dir) / "twin")
+    _, _, twin_features = run_twin(twin, inputs.clips, cfg)
+    n = len(clips)
+    metrics = check_device(
+        "kws", Path(tflite), Path(firmware_dir), inputs.payloads, np.asarray(labels), numpy_features[..., None],
+        config_values(cfg, Path(tflite).name), host_features=twin_features.reshape(n, -1), port=port,
+        serial_samples=serial_samples, build_options=build_options(),
+    )  # fmt: skip
+    if (problem := numpy_mismatch(twin_features, numpy_features)) is not None:
+        metrics["problems"] = [*metrics.get("problems", []), problem]
+    metrics["input"] = (f"raw int16 clips (count word + up to {MAX_CLIP_SAMPLES} samples); {inputs.cut} of {n} "
+                        f"longer clips sent as their {cfg.window_samples}-sample host window")
+    return metrics
