@@ -13,7 +13,7 @@ import numpy as np
 from kws import config as kws_config
 from kws.augment import augmented_windows, feature_augmenter
 from kws.data import Fsdd, Recording, load_fsdd, official_split, speaker_split, validation_split
-from kws.device import check_clips
+from kws.device import check_clips, require_device_tools
 from kws.mfcc import compute_mfcc, make_tables, write_tables_c
 from kws.model import build_model
 from kws.speakers import evaluate_speakers
@@ -97,6 +97,8 @@ def resolve(args: argparse.Namespace) -> kws_config.KwsConfig:
 
 def run(args: argparse.Namespace) -> int:
     cfg = resolve(args)
+    if not args.no_device:
+        require_device_tools(port=None)
     fsdd = load_fsdd(data_dir(args.data_dir), cfg.sample_rate_hz)
     main_speaker = cfg.test_speaker or fsdd.speakers[0]
     written = write_firmware_files(cfg, args.out)
@@ -160,6 +162,7 @@ def device(args: argparse.Namespace) -> int:
     if not metrics_path.is_file():
         raise UserError(f"{metrics_path} not found: run `python -m kws run` first")
     cfg = config_from_metrics(metrics_path, kws_config.FULL)
+    require_device_tools(args.port)
     fsdd = load_fsdd(data_dir(args.data_dir), cfg.sample_rate_hz)
     result = device_step(fsdd, cfg, cfg.test_speaker or fsdd.speakers[0], args.out, args.port)
     update_metrics(args.out, "device", result)

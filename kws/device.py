@@ -21,6 +21,7 @@ from kws.twin import build_twin, run_twin
 from kws.window import extract_windows, window_start
 from shared import cmsis_dsp
 from shared.board.protocol import MAX_PAYLOAD_BYTES
+from shared.cli import UserError
 
 MAX_CLIP_SAMPLES = MAX_PAYLOAD_BYTES // 2 - 1  # 8191: the count word + the clip fill the largest payload
 
@@ -61,6 +62,17 @@ def config_values(cfg: kws_config.KwsConfig, model_name: str) -> dict[str, objec
             "model_name": model_name}
 
 
+def require_device_tools(port: str | None) -> None:
+    """Fail before any training if the firmware cannot be built or emulated: one line naming the apt packages."""
+    from shared.board.firmware import FirmwareError, require_tools
+
+    emulator = () if port else ("qemu-system-arm",)
+    try:
+        require_tools("gcc", "cmake", "arm-none-eabi-gcc", "arm-none-eabi-size", "arm-none-eabi-objcopy", *emulator)
+    except FirmwareError as error:
+        raise UserError(f"{error} (gcc builds the host C twin; or skip the device step with --no-device)") from None
+
+
 def build_options() -> dict:
     """build_firmware keyword arguments: CMSIS-DSP's MFCC sources (fetched, sha256-pinned) as a library."""
     return {"library_sources": cmsis_dsp.mfcc_sources(), "library_include_dirs": cmsis_dsp.include_dirs(),
@@ -90,7 +102,10 @@ def check_clips(clips: list[np.ndarray], labels: np.ndarray, cfg: kws_config.Kws
 
     inputs = clip_payloads(clips, cfg)
     write_tables_c(cfg, Path(firmware_dir) / "generated")  # kws_config.h comes from check_device (config_values)
-    numpy_features = compute_mfcc(extract_windows(inputs.clips, cfg), cfg, make_tables(cfg))  # (N, frames, mfcc)
+    windows = extract_windows(inputs.clips, cfg)
+    if not np.array_equal(windows, extract_windows(clips, cfg)):  # cutting a long clip must not move its window
+        raise AssertionError("a clip cut to fit one payload has another window than the whole clip")
+    numpy_features = compute_mfcc(windows, cfg, make_tables(cfg))  # (N, frames, mfcc) float32
     twin = build_twin(cfg, Path(firmware_dir) / "twin")
     _, _, twin_features = run_twin(twin, inputs.clips, cfg)
     n = len(clips)

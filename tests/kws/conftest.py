@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -44,3 +45,16 @@ def real_clips(fsdd_dir) -> list[np.ndarray]:
     names = [f"{d}_{s}_{i}.wav" for d in range(10) for s, i in (("george", 3), ("jackson", 17), ("lucas", 31),
                                                                      ("yweweler", 49))]
     return [soundfile.read(fsdd_dir / name, dtype="int16")[0] for name in names]
+
+
+@pytest.fixture(scope="session")
+def quick_run(tmp_path_factory, shared_data) -> tuple[Path, dict]:
+    """`python -m kws run --quick --no-device` once per session (official split, leave-one-out only for george):
+    (build folder, metrics.json). test_device.py runs `python -m kws device` on the same folder."""
+    from kws.__main__ import main
+
+    out = tmp_path_factory.mktemp("kws_quick")
+    argv = ["run", "--quick", "--no-device", "--data-dir", str(shared_data), "--test-speaker", "george", "--out",
+            str(out)]
+    assert main(argv) == 0
+    return out, json.loads((out / "metrics.json").read_text())
