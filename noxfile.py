@@ -17,6 +17,8 @@ PYTHON = "3.11"
 
 def _install(session: nox.Session) -> None:
     session.install("-e", ".[test]")
+    # CMSIS-DSP C sources (PyPI sdist, sha256-pinned) into the cache now, so builds and tests need no network later.
+    session.run("python", "-c", "from shared.cmsis_dsp import cmsis_dsp_root; print('CMSIS-DSP:', cmsis_dsp_root())")
 
 
 def _demo(session: nox.Session, app: str) -> None:

@@ -69,6 +69,32 @@ def _section(title: str, body: list[str]) -> list[str]:
     return ["", f"## {title}", "", *body]
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _generic_lines(values: Any) -> list[str]:
+    """A section a demo added (e.g. kws "speaker_split"): scalars as bullets, lists of rows as tables."""
+    if not isinstance(values, dict):
+        return [f"- {_cell(values)}"]
+    lines: list[str] = []
+    for key, value in values.items():
+        if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
+            columns = list(value[0])
+            lines += ["", f"{key}:", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+            lines += ["| " + " | ".join(_cell(row.get(c, "")) for c in columns) + " |" for row in value]
+            lines.append("")
+        else:
+            lines.append(f"- {key}: {_cell(value)}")
+    return lines
+
+
+_KNOWN_SECTIONS = {"app", "notes", "data", "variants", "optimization", "deploy", "export", "codegen", "device", "plots",
+                   "config"}
+
+
 def render_report(metrics: dict[str, Any]) -> str:
     """report.md text from metrics.json content."""
     app = metrics.get("app", "?")
@@ -95,6 +121,9 @@ def render_report(metrics: dict[str, Any]) -> str:
         if section in metrics:
             lines += _section(section.capitalize(), [f"- {k}: {v}" for k, v in metrics[section].items()])
     lines += _section("Device", _device_lines(metrics.get("device", {})))
+    for section, values in metrics.items():
+        if section not in _KNOWN_SECTIONS:
+            lines += _section(section.replace("_", " ").capitalize(), _generic_lines(values))
     plots = metrics.get("plots", [])
     if plots:
         lines += _section("Plots", [f"![{Path(p).stem}]({p})" for p in plots])

@@ -1,0 +1,220 @@
+"""Host MFCC in numpy with exactly the conventions of CMSIS-DSP `arm_mfcc_f32`, and the C tables the device uses.
+
+Per frame of n_fft samples (no centring, no padding), as `Source/TransformFunctions/arm_mfcc_f32.c` does:
+  1. m = max |x|; if m != 0, x *= 1/m          (the scaling is undone in step 4)
+  2. x *= window                               (the window table comes from the caller: `analysis_window`)
+  3. |rfft(x)| for bins 0 .. n_fft/2 - 1       (arm_rfft_fast_f32 packs the Nyquist bin into the DC slot and
+                                                arm_mfcc_f32 zeroes it, so the Nyquist bin is never used)
+  4. if m != 0, |X| *= m
+  5. mel_k = sum_j coefs_kj |X|_(pos_k + j)    (HTK mel triangles, sparse: position, length, coefficients)
+  6. ln(mel + 1e-6)                            (arm_offset_f32 then arm_vlog_f32)
+  7. DCT-II with sqrt(2/n_mels) on every row   (a dense n_mfcc x n_mels matrix, arm_mat_vec_mult_f32)
+Everything is float32, vectorised over (clips, frames). The tables are built with the same formulas as CMSIS-DSP's
+own generator (`cmsisdsp.mfcc`), and tests check them entry by entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.fft
+
+from kws.config import KwsConfig, config_digest
+from shared.c_source import c_array, c_float, generated_header, include_guard
+from shared.cli import UserError
+
+LOG_OFFSET = np.float32(1e-6)  # arm_mfcc_f32 adds 1.0e-6f before the log
+PCM_SCALE = np.float32(1.0 / 32768.0)  # int16 -> float32 in [-1, 1); a power of two, so exact in C too
+CHUNK_CLIPS = 64  # clips per vectorised step: 64 x 61 frames x 256 float32 = 4 MB, about a CPU cache's worth
+
+
+@dataclass(frozen=True)
+class MfccTables:
+    """The constant tables of one MFCC configuration, in the layout `arm_mfcc_init_f32` takes."""
+
+    window: np.ndarray  # (n_fft,) float32 analysis window
+    filter_pos: np.ndarray  # (n_mels,) uint32 first FFT bin of each mel filter
+    filter_len: np.ndarray  # (n_mels,) uint32 number of bins of each mel filter
+    filter_coefs: np.ndarray  # (sum(filter_len),) float32 the filters' nonzero weights, filter after filter
+    dct: np.ndarray  # (n_mfcc * n_mels,) float32 row-major DCT matrix
+    mel_dense: np.ndarray  # (n_fft // 2, n_mels) float32 the same filters as a dense matrix (numpy side only)
+    lifter: np.ndarray  # (n_mfcc,) float32 weight of each coefficient after the mean normalisation
+
+
+def hz_to_mel(freq_hz: np.ndarray | float) -> np.ndarray:
+    """HTK mel, 1127 ln(1 + f/700): what arm_mfcc_f32's table generator uses, not librosa's Slaney default."""
+    return 1127.0 * np.log(1.0 + np.asarray(freq_hz, dtype=np.float64) / 700.0)
+
+
+def analysis_window(cfg: KwsConfig) -> np.ndarray:
+    """Periodic window of n_fft samples (the usual choice before an FFT), computed in float64: float32 (n_fft,)."""
+    phase = 2.0 * np.pi * np.arange(cfg.n_fft) / cfg.n_fft
+    if cfg.window_type == "hamming":
+        return (0.54 - 0.46 * np.cos(phase)).astype(np.float32)
+    return (0.5 - 0.5 * np.cos(phase)).astype(np.float32)
+
+
+def mel_filter_bank(cfg: KwsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """HTK mel triangles (linear in mel, peak 1, no area normalisation) in CMSIS's sparse form.
+
+    Returns (filter_len uint32, filter_pos uint32, filter_coefs float32, dense float32 (n_fft//2, n_mels)).
+    Computed in float64 as CMSIS-DSP's generator does, then rounded once to float32.
+    """
+    n_bins = cfg.n_fft // 2 + 1
+    band_edges = np.linspace(hz_to_mel(cfg.fmin_hz), hz_to_mel(cfg.fmax_hz), num=cfg.n_mels + 2)
+    bin_mels = hz_to_mel(np.linspace(0, cfg.sample_rate_hz / 2.0, n_bins))[1:]  # bins 1..n/2; bin 0 (DC) gets 0
+    left, centre, right = band_edges[:-2, None], band_edges[1:-1, None], band_edges[2:, None]
+    rising = (bin_mels - left) / (centre - left)
+    falling = (right - bin_mels) / (right - centre)
+    weights = np.zeros((cfg.n_mels, n_bins))
+    weights[:, 1:] = np.maximum(0.0, np.minimum(rising, falling))
+    lengths, positions, coefs = [], [], []
+    for k, row in enumerate(weights):
+        nonzero = np.flatnonzero(row)
+        if nonzero.size == 0:
+            raise UserError(f"mel filter {k} covers no FFT bin: lower n_mels={cfg.n_mels} or raise n_fft={cfg.n_fft}")
+        start, stop = int(nonzero[0]), int(nonzero[-1]) + 1  # triangles are contiguous: no zero inside
+        if stop > cfg.n_fft // 2:
+            raise UserError(f"mel filter {k} reaches the Nyquist bin, which arm_mfcc_f32 zeroes: lower fmax_hz")
+        positions.append(start)
+        lengths.append(stop - start)
+        coefs.append(row[start:stop])
+    dense = weights[:, : cfg.n_fft // 2].T.astype(np.float32)
+    return (np.array(lengths, dtype=np.uint32), np.array(positions, dtype=np.uint32),
+            np.concatenate(coefs).astype(np.float32), dense)
+
+
+def dct_matrix(cfg: KwsConfig) -> np.ndarray:
+    """DCT-II, cos(i pi (j + 1/2) / N) sqrt(2/N) on every row (row 0 too: not orthonormal): float32 (n_mfcc*n_mels,)."""
+    N = cfg.n_mels
+    half_steps = (np.linspace(1, N, N) - 0.5) / N
+    rows = np.cos(np.arange(cfg.n_mfcc)[:, None] * np.pi * half_steps[None, :]) * np.sqrt(2.0 / N)
+    return rows.reshape(-1).astype(np.float32)
+
+
+def lifter_weights(cfg: KwsConfig) -> np.ndarray:
+    """HTK's sinusoidal lifter 1 + (L/2) sin(pi k / L) (L = cfg.lifter; 0 = all ones): float32 (n_mfcc,).
+
+    Higher coefficients are smaller (std 0.5 for c12 vs 2.4 for c1 on FSDD); lifting them to similar ranges lets one
+    int8 input scale resolve them all.
+    """
+    k = np.arange(cfg.n_mfcc)
+    if cfg.lifter <= 0:
+        return np.ones(cfg.n_mfcc, dtype=np.float32)
+    return (1.0 + cfg.lifter / 2.0 * np.sin(np.pi * k / cfg.lifter)).astype(np.float32)
+
+
+def make_tables(cfg: KwsConfig) -> MfccTables:
+    """All tables of `cfg`."""
+    lengths, positions, coefs, dense = mel_filter_bank(cfg)
+    return MfccTables(analysis_window(cfg), positions, lengths, coefs, dct_matrix(cfg), dense, lifter_weights(cfg))
+
+
+def frame_windows(windows_pcm: np.ndarray, cfg: KwsConfig) -> np.ndarray:
+    """Frames of fixed windows: int16 (B, window_samples) -> float32 (B, n_frames, n_fft) scaled to [-1, 1).
+
+    A strided view of the scaled windows (frames overlap, nothing is copied): read it, do not write to it.
+    """
+    x = np.asarray(windows_pcm)
+    if x.dtype != np.int16 or x.ndim != 2 or x.shape[1] != cfg.window_samples:
+        raise ValueError(f"want int16 (clips, {cfg.window_samples}), got {x.dtype} {x.shape}")
+    scaled = x.astype(np.float32) * PCM_SCALE
+    frames = np.lib.stride_tricks.sliding_window_view(scaled, cfg.n_fft, axis=1)[:, :: cfg.hop_samples]
+    return frames[:, : cfg.n_frames]
+
+
+def mfcc_frames(frames: np.ndarray, tables: MfccTables) -> np.ndarray:
+    """arm_mfcc_f32 on every frame: float32 (..., n_fft) -> float32 (..., n_mfcc)."""
+    return _mfcc_and_peaks(frames, tables)[0]
+
+
+def _mfcc_and_peaks(frames: np.ndarray, tables: MfccTables) -> tuple[np.ndarray, np.ndarray]:
+    """(MFCC float32 (..., n_mfcc), max |x| per frame float32 (...)): the peak also tells which frames hold sound."""
+    frames = np.asarray(frames, dtype=np.float32)
+    n_fft = frames.shape[-1]
+    peak = np.max(np.abs(frames), axis=-1, keepdims=True)  # step 1
+    nonzero = peak != 0
+    inverse = np.where(nonzero, np.float32(1.0) / np.where(nonzero, peak, np.float32(1.0)), np.float32(1.0))
+    scaled = frames * (inverse * tables.window)  # steps 1-2 in one pass (CMSIS rounds after each multiply)
+    magnitude = np.abs(scipy.fft.rfft(scaled, axis=-1)[..., : n_fft // 2])  # step 3; float32 FFT (scipy's is fast)
+    magnitude = magnitude * np.where(nonzero, peak, np.float32(1.0))  # step 4
+    mel = magnitude @ tables.mel_dense  # step 5, (..., n_mels)
+    log_mel = np.log(mel + LOG_OFFSET)  # step 6
+    n_mels = tables.mel_dense.shape[1]
+    return log_mel @ tables.dct.reshape(-1, n_mels).T, peak[..., 0]  # step 7
+
+
+def subtract_cepstral_mean(features: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Each coefficient of the active frames minus its mean over the active frames; inactive frames set to 0.
+
+    features float32 (B, T, C); active bool (B, T): frames holding any nonzero sample. Zero-padded frames are left
+    out of the mean (or the channel colour removed would shrink with the clip's length) and zeroed (their constant
+    c0 = sqrt(2/N) N ln(1e-6) = -110 would otherwise set the int8 input scale). The mean is a float32 sum over the
+    active frames, divided by their count, as mfcc.c computes it.
+    """
+    count = active.sum(axis=1).astype(np.float32)[:, None]  # (B, 1)
+    masked = np.where(active[:, :, None], features.astype(np.float32), np.float32(0))
+    total = np.sum(masked, axis=1, dtype=np.float32)  # (B, C)
+    mean = np.where(count > 0, total / np.maximum(count, np.float32(1)), np.float32(0))
+    return np.where(active[:, :, None], masked - mean[:, None, :], np.float32(0)).astype(np.float32)
+
+
+def compute_mfcc(windows_pcm: np.ndarray, cfg: KwsConfig, tables: MfccTables | None = None) -> np.ndarray:
+    """The model input of fixed int16 windows: (B, window_samples) -> float32 (B, n_frames, n_mfcc).
+
+    arm_mfcc_f32 on every frame, then (cfg.cmn) cepstral mean normalisation over the window, then the lifter.
+    """
+    tables = tables or make_tables(cfg)
+    windows_pcm = np.asarray(windows_pcm)
+    out = np.empty((len(windows_pcm), *cfg.input_shape), dtype=np.float32)
+    for first in range(0, len(windows_pcm), CHUNK_CLIPS):
+        features, peaks = _mfcc_and_peaks(frame_windows(windows_pcm[first : first + CHUNK_CLIPS], cfg), tables)
+        if cfg.cmn:
+            features = subtract_cepstral_mean(features.astype(np.float32), peaks != 0)
+        out[first : first + CHUNK_CLIPS] = features * tables.lifter
+    return out
+
+
+def tables_c_text(cfg: KwsConfig, tables: MfccTables) -> tuple[str, str]:
+    """(kws_mfcc_tables.c, kws_mfcc_tables.h) texts: the tables `arm_mfcc_init_f32` takes, as static const data."""
+    header = generated_header("kws.mfcc", config_digest(cfg), "python -m kws run (writes it)")
+    opening, closing = include_guard("kws_mfcc_tables")
+    n_coefs = len(tables.filter_coefs)
+    h_text = (
+        header + opening + "\n#include <stdint.h>\n\n"
+        f"#define KWS_MFCC_N_FFT {cfg.n_fft}\n#define KWS_MFCC_N_MELS {cfg.n_mels}\n"
+        f"#define KWS_MFCC_N_MFCC {cfg.n_mfcc}\n#define KWS_MFCC_N_FILTER_COEFS {n_coefs}\n"
+        f"#define KWS_MFCC_LOG_OFFSET {c_float(LOG_OFFSET)} /* the offset arm_mfcc_f32 adds (for reference) */\n\n"
+        f"extern const float kws_mfcc_window[{cfg.n_fft}];\n"
+        f"extern const uint32_t kws_mfcc_filter_pos[{cfg.n_mels}];\n"
+        f"extern const uint32_t kws_mfcc_filter_len[{cfg.n_mels}];\n"
+        f"extern const float kws_mfcc_filter_coefs[{n_coefs}];\n"
+        f"extern const float kws_mfcc_dct[{cfg.n_mfcc * cfg.n_mels}];\n"
+        f"extern const float kws_mfcc_lifter[{cfg.n_mfcc}];\n\n" + closing
+    )
+    c_text = (
+        header + '#include "kws_mfcc_tables.h"\n\n'
+        + c_array("kws_mfcc_window", tables.window, "float", align_bytes=4)
+        + c_array("kws_mfcc_filter_pos", tables.filter_pos, "uint32_t")
+        + c_array("kws_mfcc_filter_len", tables.filter_len, "uint32_t")
+        + c_array("kws_mfcc_filter_coefs", tables.filter_coefs, "float", align_bytes=4)
+        + c_array("kws_mfcc_dct", tables.dct, "float", align_bytes=4, per_line=cfg.n_mels)
+        + c_array("kws_mfcc_lifter", tables.lifter, "float")
+    )
+    return c_text, h_text
+
+
+def write_tables_c(cfg: KwsConfig, out_dir: Path) -> list[Path]:
+    """Write kws_mfcc_tables.c/.h into `out_dir`; return their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    texts = tables_c_text(cfg, make_tables(cfg))
+    for name, text in zip(("kws_mfcc_tables.c", "kws_mfcc_tables.h"), texts, strict=True):
+        path = out_dir / name
+        tmp = path.with_name(name + ".tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+        paths.append(path)
+    return paths

@@ -1,0 +1,46 @@
+"""KWS test fixtures: real FSDD clips and the host-gcc builds of the C twins (kws/twin.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kws import config
+from kws.twin import build_twin, run_twin
+from tests.conftest import require_tool
+
+__all__ = ["RAW_MFCC", "run_twin"]
+
+RAW_MFCC = dataclasses.replace(config.FULL, cmn=False, lifter=0)
+"""FULL without the steps after arm_mfcc_f32 (mean normalisation, lifter): its features are arm_mfcc_f32's output."""
+
+
+@pytest.fixture(scope="session")
+def twin_exe(tmp_path_factory) -> Path:
+    """The C twin built for the FULL profile."""
+    return build_twin(config.FULL, tmp_path_factory.mktemp("kws_twin"), require_tool("gcc"))
+
+
+@pytest.fixture(scope="session")
+def raw_twin_exe(tmp_path_factory) -> Path:
+    """The C twin built for RAW_MFCC."""
+    return build_twin(RAW_MFCC, tmp_path_factory.mktemp("kws_raw_twin"), require_tool("gcc"))
+
+
+@pytest.fixture(scope="session")
+def fsdd_dir(shared_data) -> Path:
+    """The shared FSDD recordings folder (5 speakers)."""
+    return shared_data / "fsdd" / "recordings"
+
+
+@pytest.fixture(scope="session")
+def real_clips(fsdd_dir) -> list[np.ndarray]:
+    """40 real FSDD clips (every digit, every speaker), int16."""
+    import soundfile
+
+    names = [f"{d}_{s}_{i}.wav" for d in range(10) for s, i in (("george", 3), ("jackson", 17), ("lucas", 31),
+                                                                     ("yweweler", 49))]
+    return [soundfile.read(fsdd_dir / name, dtype="int16")[0] for name in names]
