@@ -20,7 +20,7 @@ GENERATED_FLOOR = 0.7
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("har")
     command = [sys.executable, "-m", "har", "run", "--quick", "--data", "synthetic", "--set", "synthetic_seconds=30",
-               "--out", str(out)]
+               "--no-device", "--out", str(out)]  # the device step: tests/har/test_device.py
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return out, result.stdout
@@ -33,6 +33,7 @@ def test_run_trains_generated_data_above_floor(quick_run):
     assert metrics["variants"]["int8"]["accuracy"] >= GENERATED_FLOOR
     assert any("GENERATED DATA" in note for note in metrics["notes"])
     assert "GENERATED data" in stdout.splitlines()[-1]
+    assert metrics["device"] == {"status": "skipped by --no-device"}  # honest: not a pass
     for name in ("har_config.h", "har_features_tables.h"):
         assert (out / "firmware" / "generated" / name).is_file()
 
