@@ -57,6 +57,8 @@ def host_references(config: HarConfig, preprocess: dict, xyz: np.ndarray) -> dic
 
 def device_step(out_dir: Path, port: str | None = None, install_tools: bool = False) -> dict:
     """Run the checks (emulator when port is None) and store metrics.json "device"; returns that section."""
+    from shared.board.client import DeviceError
+    from shared.board.firmware import FirmwareError
     from shared.board.verify import check_device
     from shared.report import update_metrics
 
@@ -64,12 +66,17 @@ def device_step(out_dir: Path, port: str | None = None, install_tools: bool = Fa
     if test is None:
         return update_metrics(out_dir, "device", {"status": NOT_DEPLOYABLE})["device"]
     references = host_references(config, preprocess, test["xyz"])
-    device = check_device(
-        "har", out_dir / "models" / "int8.tflite", out_dir / "firmware", test["xyz"].astype("<f4"),
-        test["activity"].astype(np.int64), references["model_inputs"], firmware_constants(config, N_FEATURES),
-        host_features=references["host_features"], numpy_features=references["numpy_features"], port=port,
-        serial_samples=SERIAL_SAMPLES, install_tools=install_tools,
-    )  # fmt: skip
+    try:
+        device = check_device(
+            "har", out_dir / "models" / "int8.tflite", out_dir / "firmware", test["xyz"].astype("<f4"),
+            test["activity"].astype(np.int64), references["model_inputs"], firmware_constants(config, N_FEATURES),
+            host_features=references["host_features"], numpy_features=references["numpy_features"], port=port,
+            serial_samples=SERIAL_SAMPLES, install_tools=install_tools,
+        )  # fmt: skip
+    except (FirmwareError, DeviceError) as error:  # missing tools, a failed build, a silent board: say it, record it
+        update_metrics(out_dir, "device", {"status": f"FAILED: {str(error).splitlines()[0]}"})
+        hint = "" if port else " (`python -m har run --no-device` runs the host side alone)"
+        raise UserError(f"device step: {error}{hint}") from error
     device["status"] = "checked" if not device.get("problems") else "FAILED: " + "; ".join(device["problems"][:3])
     return update_metrics(out_dir, "device", device)["device"]
 
