@@ -33,23 +33,28 @@
 #define SYST_CSR_ENABLE_TICKINT_CPUCLK 0x7u
 
 #define SYSCLK_HZ 25000000u
-/* 10 ms of the 25 MHz clock per SysTick period: 250000 ticks, an interrupt every 10^7 instructions under
- * -icount shift=0 (about 20 instructions of handler each time: 2 ppm of any count). */
-#define SYSTICK_TICKS 250000u
 #define TICKS_PER_MS (SYSCLK_HZ / 1000u)
-#define SYSTICK_MS (SYSTICK_TICKS / TICKS_PER_MS)
+/* SysTick over its full 24-bit range: it wraps every 2^24 ticks, 671 ms of virtual time = 671 million
+ * instructions under -icount shift=0; one computation between two timing reads must stay below that. */
+#define SYSTICK_MASK 0xFFFFFFu
 /* -icount shift=0: 1 instruction = 1 ns; the 25 MHz SysTick ticks every 40 ns, i.e. every 40 instructions. */
 #define INSTRUCTIONS_PER_TICK 40u
 
 const char board_name[] = "mps2-an500";
 const uint8_t timing_unit = COUNTER_INSTRUCTIONS;
 
-static volatile uint32_t systick_periods;
+/* Time is the sum of counter differences, taken on every read: no interrupt handler keeps count. (One did, and
+ * lost a race: QEMU reloads the counter a little before it takes the interrupt, so a read in between saw the new
+ * period with the old count, time stepped back 10 ms, and the serial idle timeout fired on valid frames.) */
+static uint32_t total_ticks;     /* since timing_init, modulo 2^32 */
+static uint32_t last_value;      /* SYST_CVR at the previous read */
+static uint32_t elapsed_ms;      /* whole milliseconds counted so far */
+static uint32_t counted_ms_mark; /* total_ticks at the end of the last whole millisecond counted */
 
-void SysTick_Handler(void) { systick_periods++; }
+/* The interrupt only wakes the core from WFI at least once a period, so the main loop reads the time often enough
+ * and checks its idle timeout even when the line is silent. */
+void SysTick_Handler(void) {}
 
-/* Clear the interrupt first, then drain: a byte landing after the last read raises the interrupt again. (The other
- * order loses it: cleared after arriving, it sits in the one-byte buffer with no interrupt, and the line stops.) */
 static void uart0_rx_handler(void)
 {
     UART_INTSTATUS = UART_INT_RX;
@@ -87,34 +92,32 @@ void uart_write(const uint8_t *data, size_t n)
 
 void timing_init(void)
 {
-    SYST_RVR = SYSTICK_TICKS - 1u;
+    SYST_RVR = SYSTICK_MASK;
     SYST_CVR = 0u;
     SYST_CSR = SYST_CSR_ENABLE_TICKINT_CPUCLK;
     while (SYST_CVR == 0u) { /* QEMU reads 0 until the first tick after enabling */
     }
+    last_value = SYST_CVR;
 }
 
-/* Reads the SysTick period count and the ticks into the current period consistently. */
-static void read_systick(uint32_t *periods, uint32_t *ticks_into_period)
+static void advance(void)
 {
-    uint32_t value;
-    do {
-        *periods = systick_periods;
-        value = SYST_CVR;
-    } while (*periods != systick_periods);
-    *ticks_into_period = SYSTICK_TICKS - 1u - value;
+    uint32_t value = SYST_CVR;
+    total_ticks += (last_value - value) & SYSTICK_MASK; /* a down-counter, modulo its 2^24 period */
+    last_value = value;
 }
 
 uint32_t timing_now(void)
 {
-    uint32_t periods, ticks;
-    read_systick(&periods, &ticks);
-    return (periods * SYSTICK_TICKS + ticks) * INSTRUCTIONS_PER_TICK; /* wraps cleanly modulo 2^32 */
+    advance();
+    return total_ticks * INSTRUCTIONS_PER_TICK; /* wraps cleanly modulo 2^32 */
 }
 
 uint32_t timing_millis(void)
 {
-    uint32_t periods, ticks;
-    read_systick(&periods, &ticks);
-    return periods * SYSTICK_MS + ticks / TICKS_PER_MS;
+    advance();
+    uint32_t whole_ms = (total_ticks - counted_ms_mark) / TICKS_PER_MS;
+    elapsed_ms += whole_ms;
+    counted_ms_mark += whole_ms * TICKS_PER_MS;
+    return elapsed_ms;
 }
