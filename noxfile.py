@@ -52,6 +52,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def firmware(session: nox.Session) -> None:
+    """Firmware builds, protocol fuzzing and emulator tests only (cmake, arm-none-eabi-gcc, qemu-system-arm)."""
+    _install(session)
+    session.run("pytest", "tests/board", "tests/firmware", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff over the whole tree."""
     session.install("ruff==0.17.6")

@@ -14,12 +14,18 @@ class UserError(Exception):
 
 
 def main_guard(run: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:
-    """Wrap a CLI `main(argv)` so that user errors print one line and exit 2 instead of a traceback."""
+    """Wrap a CLI `main(argv)` so that user errors print one line and exit 2 instead of a traceback.
+
+    Firmware and device errors count as user-facing too: a missing toolchain, a board that does not answer.
+    """
 
     def guarded(argv: list[str] | None = None) -> int:
+        from shared.board.client import DeviceError
+        from shared.board.firmware import FirmwareError
+
         try:
             return run(argv)
-        except (DataError, UserError) as error:
+        except (DataError, UserError, FirmwareError, DeviceError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
 

@@ -13,13 +13,15 @@ from mnist.data import read_pair
 from mnist.images import load_picture
 from mnist.pixels import scale_pixels
 from shared import evaluate
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, require_tool
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.firmware]
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory, shared_data):
+    for tool in ("cmake", "arm-none-eabi-gcc", "qemu-system-arm"):
+        require_tool(tool)
     out = tmp_path_factory.mktemp("mnist")
     done = subprocess.run([sys.executable, "-m", "mnist", "run", "--quick", "--data-dir", str(shared_data),
                            "--out", str(out)], cwd=REPO_ROOT, capture_output=True, text=True)
@@ -35,6 +37,25 @@ def test_quick_run_reaches_a_floor(quick_run):
     assert metrics["codegen"]["bit_exact"] and metrics["codegen"]["samples"] == metrics["data"]["test_samples"]
     assert (out / "export" / "c" / "mnist.c").is_file()
     assert "mnist: float" in stdout.splitlines()[-1]
+
+
+def test_device_matches_host(quick_run):
+    """The emulated board got raw images and answered with exactly the TFLM runtime's int8 scores."""
+    out, stdout = quick_run
+    device = json.loads((out / "metrics.json").read_text())["device"]
+    assert device["problems"] == []
+    assert device["board"] == "mps2-an500"
+    assert device["samples"] == 1000 and device["serial_samples"] == 100
+    assert device["agree_with_host"] == 1.0
+    assert device["stm32f746g_disco"]["fits"]
+    assert device["instructions_per_inference"] > 100_000
+    assert "device (mps2-an500) agrees on 100.0 %" in stdout
+
+
+def test_device_step_needs_a_finished_run(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "mnist", "device", "--out", str(tmp_path)], cwd=REPO_ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "no finished run here" in done.stderr
 
 
 def test_metrics_contract(quick_run):

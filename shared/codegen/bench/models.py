@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 import shared  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
+from shared.convert import to_int8
 
 
 def randomize(model, rng: np.random.Generator, spread: float = 0.5):
@@ -25,20 +26,8 @@ def randomize(model, rng: np.random.Generator, spread: float = 0.5):
 
 
 def convert_int8(model, samples: np.ndarray) -> bytes:
-    """Full-integer int8 conversion with int8 input and output, calibrated on `samples`."""
-    import tensorflow as tf
-
-    def representative():
-        for sample in samples:
-            yield [sample[None].astype(np.float32)]
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = tf.int8
-    converter.inference_output_type = tf.int8
-    return converter.convert()
+    """Full-integer int8 conversion with int8 input and output, calibrated on `samples` (shared.convert.to_int8)."""
+    return to_int8(model, samples)
 
 
 def build_int8(build: Callable, input_shape: tuple[int, ...], seed: int, n_samples: int = 32) -> bytes:
