@@ -1,7 +1,8 @@
-"""python -m har run | predict: the HAR demo from WISDM data to exported int8 models, and classifying files.
+"""python -m har run | device | predict: the HAR demo from WISDM data to a verified device, and classifying files.
 
     python -m har run [--quick] [--data wisdm|synthetic|wisdm-arff] [--model mlp|mlp_textbook|cnn1d]
-                      [--data-dir D] [--set field=value ...] [--out build/har]
+                      [--data-dir D] [--set field=value ...] [--out build/har] [--no-device]
+    python -m har device [--port /dev/ttyACM0] [--out build/har]
     python -m har predict --model build/har/models/int8.tflite FILE.txt [FILE ...]
 """
 
@@ -31,6 +32,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add_run_arguments(run, APP, HarConfig)
     run.add_argument("--data", choices=DATA_SOURCES, help="data source (default: wisdm, the raw download)")
     run.add_argument("--model", choices=MODELS, help="model (default: mlp)")
+    run.add_argument("--no-device", action="store_true",
+                     help="skip the firmware build and emulator check (no arm-none-eabi-gcc / qemu-system-arm)")
+    device = steps.add_parser("device", help="the device checks again: emulator, or a real board with --port")
+    device.add_argument("--port", default=None, help="serial port of a flashed board, e.g. /dev/ttyACM0")
+    device.add_argument("--out", type=Path, default=Path("build") / APP, help="the output folder of `har run`")
     predict = steps.add_parser("predict", help="classify WISDM-format text files, one JSON line per window")
     predict.add_argument("--model", type=Path, required=True, help="a .tflite from build/har/models/")
     predict.add_argument("--preprocess", type=Path,
@@ -47,9 +53,12 @@ def resolve_har_config(args: argparse.Namespace) -> HarConfig:
 
 def run(args: argparse.Namespace) -> int:
     from har.dataset import prepare_arff, prepare_raw, write_firmware_headers, write_preprocess, write_test_windows
+    from har.device import device_step
+    from har.device import summary as device_summary
     from har.model import augment_windows, model_builder, uses_features
     from shared.data import data_dir
     from shared.pipeline import run_host_pipeline
+    from shared.report import update_metrics
 
     config = resolve_har_config(args)
     out_dir = args.out
@@ -62,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
     augment = None if uses_features(config) else augment_windows
     metrics = run_host_pipeline(APP, out_dir, model_builder(config, n_inputs), prepared.dataset,
                                 train_settings(config), config_to_dict(config), augment=augment)
+    if args.no_device:
+        device = update_metrics(out_dir, "device", {"status": "skipped by --no-device"})["device"]
+    else:
+        device = device_step(out_dir)
     written = [*headers, preprocess, out_dir / "metrics.json", out_dir / "report.md", out_dir / "models"]
     written += [path for path in (prepared.sample_file, test_windows) if path is not None]
     int8 = metrics["variants"]["int8"]
@@ -69,8 +82,17 @@ def run(args: argparse.Namespace) -> int:
     label = "GENERATED data" if config.data == "synthetic" else config.data
     print_written(written, f"{label}, {config.model}: int8 accuracy {int8['accuracy']:.3f} "
                            f"(float32 {float32['accuracy']:.3f}), int8 size {int8['size_bytes']} B, "
-                           f"TFLM arena {metrics['export']['tflm_arena_bytes']} B")
-    return 0
+                           f"TFLM arena {metrics['export']['tflm_arena_bytes']} B; {device_summary(device)}")
+    return 1 if device.get("problems") else 0
+
+
+def device(args: argparse.Namespace) -> int:
+    """The device checks on an existing `har run` output: the emulator, or the board on --port."""
+    from har.device import device_step, summary
+
+    result = device_step(args.out, port=args.port)
+    print_written([args.out / "metrics.json", args.out / "report.md"], summary(result))
+    return 1 if result.get("problems") else 0
 
 
 def train_settings(config: HarConfig):
@@ -126,7 +148,7 @@ def predict(args: argparse.Namespace) -> int:
 @main_guard
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    return run(args) if args.command == "run" else predict(args)
+    return {"run": run, "device": device, "predict": predict}[args.command](args)
 
 
 if __name__ == "__main__":

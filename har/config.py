@@ -11,7 +11,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.c_source import generated_header, include_guard
 from shared.cli import UserError
 from shared.data import atomic_write_text
 
@@ -121,32 +120,37 @@ QUICK = dataclasses.replace(
 )
 
 
+def firmware_constants(config: HarConfig, n_features: int) -> dict[str, object]:
+    """The `HAR_*` constants of `har_config.h`, key -> value (`model_name` -> `HAR_MODEL_NAME`). The device step
+    hands the same dict to `shared.board.verify.check_device`, which rewrites the header from it."""
+    return {
+        "model_name": f"har_{config.model}",
+        "model_input_features": int(config.model != "cnn1d"),  # 1: standardised features, 0: the raw window
+        "sample_rate_hz": config.sample_rate_hz,
+        "window_samples": config.window_samples,  # samples per window
+        "hop_samples": config.hop_samples,  # samples between window starts
+        "n_axes": N_AXES,  # x, y, z in m/s^2, interleaved per sample
+        "fft_length": config.fft_length,  # zero-padded FFT points
+        "n_features": n_features,
+        "n_classes": len(config.labels),
+    }
+
+
 def write_config_header(config: HarConfig, path: Path, n_features: int) -> str:
-    """Write `har_config.h` (rates, shapes, labels, model kind) for the firmware; returns the text written.
+    """Write `har_config.h` (`firmware_constants` plus the labels) for the firmware; returns the text written.
 
     For `data=wisdm-arff` the header stops the build with #error: those models read Kwapisz's features, which the
     firmware does not compute.
     """
-    guard_open, guard_close = include_guard("har_config")
+    from shared.board.firmware import config_header_text
+
+    values = firmware_constants(config, n_features)
+    text = config_header_text("har", values, f"HarConfig (data={config.data}, model={config.model}), har/config.py")
     labels = ", ".join(f'"{name}"' for name in config.labels)
-    uses_features = config.model != "cnn1d"
-    lines = [
-        generated_header("har/config.py", f"HarConfig (data={config.data}, model={config.model})", "python -m har run"),
-        guard_open,
-        f'#define HAR_MODEL_NAME "har_{config.model}"',
-        f"#define HAR_MODEL_INPUT_FEATURES {int(uses_features)}  /* 1: standardised features, 0: the raw window */",
-        f"#define HAR_SAMPLE_RATE_HZ {config.sample_rate_hz}",
-        f"#define HAR_WINDOW_SAMPLES {config.window_samples}  /* samples per window */",
-        f"#define HAR_HOP_SAMPLES {config.hop_samples}  /* samples between window starts */",
-        f"#define HAR_N_AXES {N_AXES}  /* x, y, z in m/s^2, interleaved per sample */",
-        f"#define HAR_FFT_LENGTH {config.fft_length}  /* zero-padded FFT points */",
-        f"#define HAR_N_FEATURES {n_features}",
-        f"#define HAR_N_CLASSES {len(config.labels)}",
-        f"#define HAR_LABELS {{{labels}}}",
-    ]
+    extra = [f"#define HAR_LABELS {{{labels}}}"]
     if config.data == "wisdm-arff":
-        lines.append('#error "trained on the WISDM ARFF features (Kwapisz), which the firmware does not compute"')
-    lines += ["", guard_close]
-    text = "\n".join(lines)
+        extra.append('#error "trained on the WISDM ARFF features (Kwapisz), which the firmware does not compute"')
+    closing = text.rindex("#endif")
+    text = text[:closing] + "\n".join(extra) + "\n\n" + text[closing:]
     atomic_write_text(path, text)
     return text

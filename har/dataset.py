@@ -30,6 +30,7 @@ from shared.data import DataError, atomic_write_bytes, atomic_write_text
 from shared.pipeline import Dataset
 
 PREPROCESS_FILE = "har_preprocess.json"
+TEST_WINDOWS_FILE = "test_windows.npz"
 
 
 @dataclass
@@ -169,7 +170,7 @@ def write_test_windows(prepared: Prepared, data_dir: Path) -> Path | None:
         return None
     buffer = io.BytesIO()
     np.savez(buffer, xyz=windows.xyz, activity=windows.activity, user=windows.user)
-    return atomic_write_bytes(data_dir / "test_windows.npz", buffer.getvalue())
+    return atomic_write_bytes(data_dir / TEST_WINDOWS_FILE, buffer.getvalue())
 
 
 def write_firmware_headers(prepared: Prepared, config: HarConfig, generated_dir: Path) -> list[Path]:

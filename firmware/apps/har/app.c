@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "quantize.h"
 #include "har_config.h"
 #include "har_features.h"
 #include "model.h"
@@ -63,27 +64,9 @@ int app_features(const uint8_t *raw, size_t raw_bytes, const float **features)
     return 0;
 }
 
-/* TFLite's QUANTIZE: q = round(x / scale) + zero_point, saturated; rounding half away from zero written as
- * shared.evaluate.quantize computes it in float32: sign(s) * floor(|s| + 0.5). */
-static int8_t har_quantize(float x)
-{
-    const float scaled = x / MODEL_INPUT_SCALE;
-    const float magnitude = floorf(fabsf(scaled) + 0.5f);
-    const float q = (scaled < 0.0f ? -magnitude : magnitude) + (float)MODEL_INPUT_ZERO_POINT;
-    if (q < -128.0f) {
-        return -128;
-    }
-    if (q > 127.0f) {
-        return 127;
-    }
-    return (int8_t)q;
-}
-
 int app_infer(const float *features, const int8_t **out)
 {
-    for (size_t i = 0; i < MODEL_INPUT_SIZE; i++) {
-        model_input[i] = har_quantize(features[i]);
-    }
+    quantize_int8_buffer(features, model_input, MODEL_INPUT_SIZE, MODEL_INPUT_SCALE, MODEL_INPUT_ZERO_POINT);
     if (model_invoke(model_input, scores) != 0) {
         return 1;
     }

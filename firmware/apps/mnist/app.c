@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "quantize.h"
 #include "mnist_config.h"
 #include "model.h"
 
@@ -41,32 +42,9 @@ int app_features(const uint8_t *raw, size_t raw_bytes, const float **features)
     return 0;
 }
 
-/* TFLite's QUANTIZE rule, q = clamp(round(x / scale) + zero_point, -128, 127) with round half away from zero
- * (std::round), written step by step in float32 exactly as the host computes it (shared/evaluate.py quantize:
- * sign(v) * floor(|v| + 0.5)), so even |v| just below 0.5, where floor(|v| + 0.5f) rounds up, agrees. */
-static float round_half_away(float v)
-{
-    float magnitude = floorf(fabsf(v) + 0.5f);
-    return v < 0.0f ? -magnitude : magnitude;
-}
-
-static int8_t quantize(float x)
-{
-    float q = round_half_away(x / MODEL_INPUT_SCALE) + (float)MODEL_INPUT_ZERO_POINT;
-    if (q < -128.0f) {
-        return -128;
-    }
-    if (q > 127.0f) {
-        return 127;
-    }
-    return (int8_t)q;
-}
-
 int app_infer(const float *features, const int8_t **out)
 {
-    for (size_t i = 0; i < MODEL_INPUT_SIZE; i++) {
-        model_input[i] = quantize(features[i]);
-    }
+    quantize_int8_buffer(features, model_input, MODEL_INPUT_SIZE, MODEL_INPUT_SCALE, MODEL_INPUT_ZERO_POINT);
     if (model_invoke(model_input, scores) != 0) {
         return 1;
     }
