@@ -5,7 +5,6 @@
  * Payload (fixed size, little-endian, written by kws/device.py clip_payloads): uint16 sample count n
  * (0..KWS_MAX_CLIP_SAMPLES), then KWS_MAX_CLIP_SAMPLES int16 words of which the first n are the clip (rest zero).
  * KWS_MAX_CLIP_SAMPLES fills the protocol's largest payload (16384 bytes = 8191 samples + the count). */
-#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +12,7 @@
 #include "kws_config.h"
 #include "mfcc.h"
 #include "model.h"
+#include "quantize.h"
 #include "window.h"
 
 #define KWS_PAYLOAD_BYTES (2u * (1u + (uint32_t)KWS_MAX_CLIP_SAMPLES))
@@ -74,27 +74,9 @@ int app_features(const uint8_t *raw, size_t raw_bytes, const float **features)
     return 0;
 }
 
-/* TFLite's QUANTIZE rule, q = clamp(round(x / scale) + zero_point, -128, 127) with round half away from zero,
- * step by step in float32 as shared/evaluate.py quantize computes it: sign(v) * floor(|v| + 0.5). */
-static int8_t kws_quantize(float x)
-{
-    const float scaled = x / MODEL_INPUT_SCALE;
-    const float magnitude = floorf(fabsf(scaled) + 0.5f);
-    const float q = (scaled < 0.0f ? -magnitude : magnitude) + (float)MODEL_INPUT_ZERO_POINT;
-    if (q < -128.0f) {
-        return -128;
-    }
-    if (q > 127.0f) {
-        return 127;
-    }
-    return (int8_t)q;
-}
-
 int app_infer(const float *features, const int8_t **out)
 {
-    for (size_t i = 0; i < MODEL_INPUT_SIZE; i++) {
-        model_input[i] = kws_quantize(features[i]);
-    }
+    quantize_int8_buffer(features, model_input, MODEL_INPUT_SIZE, MODEL_INPUT_SCALE, MODEL_INPUT_ZERO_POINT);
     if (model_invoke(model_input, scores) != 0) {
         return 1;
     }
