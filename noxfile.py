@@ -34,13 +34,13 @@ def mnist(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def kws(session: nox.Session) -> None:
-    """Keyword spotting (FSDD spoken digits) end to end."""
+    """Keyword spotting (FSDD spoken digits) end to end: MFCC as CMSIS-DSP computes it, the board computes it too."""
     _demo(session, "kws")
 
 
 @nox.session(python=PYTHON)
 def har(session: nox.Session) -> None:
-    """Human activity recognition (WISDM) end to end."""
+    """Human activity recognition (WISDM) end to end; -- --data synthetic or --data wisdm-arff work offline."""
     _demo(session, "har")
 
 
