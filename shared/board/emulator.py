@@ -31,6 +31,11 @@ def qemu_command(elf: Path, serial: str) -> list[str]:
     ]  # fmt: skip
 
 
+# A second start on a new port if the first gives no banner: the port from free_port() can be taken by another
+# process between the probe and QEMU's bind (seen once with several emulators started at the same moment).
+START_ATTEMPTS = 2
+
+
 def free_port() -> int:
     """A TCP port free right now on 127.0.0.1 (QEMU binds it a moment later; a clash fails loudly, not silently)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -69,18 +74,28 @@ class Emulator:
         require_tools("qemu-system-arm")
         if not self.elf.is_file():
             raise FirmwareError(f"firmware image {self.elf} does not exist")
+        for attempt in range(1, START_ATTEMPTS + 1):
+            self._start()
+            try:
+                self._connect_and_wait_for_banner()
+                return self
+            except FirmwareError:
+                self.__exit__(None, None, None)
+                if attempt == START_ATTEMPTS:
+                    raise
+            except BaseException:
+                self.__exit__(None, None, None)
+                raise
+        return self
+
+    def _start(self) -> None:
         self.port = free_port()
+        self.banner = b""
         # wait=on: QEMU starts the CPU only once we are connected, so the banner is never lost.
         serial = f"tcp:127.0.0.1:{self.port},server=on,wait=on,nodelay=on"
         self.process = subprocess.Popen(
             qemu_command(self.elf, serial), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
-        try:
-            self._connect_and_wait_for_banner()
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
 
     def _connect_and_wait_for_banner(self) -> None:
         import serial
