@@ -32,24 +32,46 @@ typedef struct {
     const int32_t *multipliers;  /* (rows,) */
     const int32_t *left_shifts;  /* (rows,) max(shift, 0) of TFLite's per-channel shift, split ahead: no branch */
     const int32_t *right_shifts; /* (rows,) max(-shift, 0) */
+    const int64_t *roundings;    /* (rows,) 2^30 + (right shift r > 0 ? 2^(30 + r) : 0), see cg_requantize_rounded */
 } cg_matvec_params;
+
+/* cg_requantize_split (TFLite MultiplyByQuantizedMultiplier) with both roundings in one 64-bit sum, for a
+ * multiplier >= 0 and rounding = 2^30 + (r > 0 ? 2^(30 + r) : 0). With p = (x << l) * multiplier, TFLite's
+ * high = floor((p + 2^30) / 2^31) and, for r > 0, RoundingDivideByPOT(high, r) = floor((high + 2^(r-1) - [high < 0])
+ * / 2^r) (ties away from zero); floor((floor(a / 2^31) + c) / 2^r) = floor((a + c * 2^31) / 2^(31 + r)), so the result
+ * is the high word of p + rounding - [high < 0] * 2^31, shifted right by r - 1. [high < 0] may be replaced by
+ * [x << l < 0]: they differ only when high = 0, where both give 0. |p| <= 2^62, so the sum never overflows. */
+CG_MAYBE_UNUSED static inline int32_t cg_requantize_rounded(int32_t x, int32_t multiplier, int32_t left_shift,
+                                                            int32_t right_shift, int64_t rounding)
+{
+    const int32_t shifted = cg_shift_left_wrap(x, left_shift);
+    const int64_t sum = (int64_t)shifted * multiplier + rounding;
+    if (right_shift == 0) {
+        return (int32_t)(sum >> 31);
+    }
+    const int64_t negative = shifted < 0 ? ((int64_t)1 << 31) : 0;
+    return (int32_t)((sum - negative) >> 32) >> (right_shift - 1);
+}
 
 CG_MAYBE_UNUSED static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
 {
-    acc = cg_requantize_split(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row]) + p->out_zp;
+    acc = cg_requantize_rounded(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row],
+                                p->roundings[row]) + p->out_zp;
     return (int8_t)cg_clamp(acc, p->act_min, p->act_max);
 }
 
-#if CG_DSP
-/* requantize and store 4 rows; out of line, so that the requantization does not compete for registers with
- * the caller's loop state (inlined, GCC spills and computes both shift branches) */
-__attribute__((noinline)) static void cg_matvec_outputs4(const cg_matvec_params *p, int32_t row, const int32_t acc[4],
-                                                         int8_t *out)
+/* requantize and store rows row .. row + n - 1; out of line, so that the requantization does not compete for
+ * registers with the caller's loop state (inlined, GCC spills inside the multiply loop) */
+__attribute__((noinline)) static void cg_matvec_outputs(const cg_matvec_params *p, int32_t row, int32_t n,
+                                                        const int32_t *acc, int8_t *out)
 {
-    for (int32_t i = 0; i < 4; i++) {
+    for (int32_t i = 0; i < n; i++) {
         out[row + i] = cg_matvec_output(p, row + i, acc[i]);
     }
 }
+
+#if CG_DSP
+#define CG_ROW_CHUNK 32 /* rows per requantization call: fewer calls, a 128-byte stack buffer */
 
 /* one row's next 4 weights against 4 column values (x01, x23): one LDRD, two SMLAD */
 CG_MAYBE_UNUSED static inline int32_t cg_row_step(const int32_t **w, int32_t x01, int32_t x23, int32_t acc)
@@ -143,10 +165,14 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
     const int32_t *x = (const int32_t *)(const void *)column;
     const int32_t quads = p->depth / 4;
     const int32_t blocked_rows = p->rows / 4 * 4;
-    for (int32_t row = 0; row < blocked_rows; row += 4) {
-        int32_t acc[4] = {p->bias[row], p->bias[row + 1], p->bias[row + 2], p->bias[row + 3]};
-        w = cg_matvec_block4(w, x, quads, acc);
-        cg_matvec_outputs4(p, row, acc, out);
+    int32_t acc[CG_ROW_CHUNK]; /* up to CG_ROW_CHUNK rows accumulated, then requantized in one call */
+    for (int32_t row0 = 0; row0 < blocked_rows; row0 += CG_ROW_CHUNK) {
+        const int32_t n = blocked_rows - row0 < CG_ROW_CHUNK ? blocked_rows - row0 : CG_ROW_CHUNK;
+        for (int32_t i = 0; i < n; i += 4) {
+            memcpy(acc + i, p->bias + row0 + i, 4 * sizeof(int32_t));
+            w = cg_matvec_block4(w, x, quads, acc + i);
+        }
+        cg_matvec_outputs(p, row0, n, acc, out);
     }
     for (int32_t row = blocked_rows; row < p->rows; row++) {
         int32_t acc = p->bias[row];
@@ -192,10 +218,8 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
             acc2 += w2[k] * x;
             acc3 += w3[k] * x;
         }
-        out[row] = cg_matvec_output(p, row, acc0);
-        out[row + 1] = cg_matvec_output(p, row + 1, acc1);
-        out[row + 2] = cg_matvec_output(p, row + 2, acc2);
-        out[row + 3] = cg_matvec_output(p, row + 3, acc3);
+        const int32_t acc[4] = {acc0, acc1, acc2, acc3};
+        cg_matvec_outputs(p, row, 4, acc, out);
     }
     for (int32_t row = blocked_rows; row < p->rows; row++) {
         const int8_t *w = p->weights + row * depth;
