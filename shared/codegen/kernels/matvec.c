@@ -6,7 +6,9 @@
  * in the order 0, 2, 1, 3 (the column's order there, see cg_column_slot) and, for each block of 4 rows,
  * interleaved group by group (4 values of row 0, of row 1, of row 2, of row 3, next group...), so one
  * pointer walks them with LDRD; each __smlad does two MACs and four rows share every column load: per 32 MACs,
- * 10 LDRD and 16 SMLAD. Rows beyond the last block of 4 follow, one after another.
+ * 10 LDRD and 16 SMLAD. Rows beyond the last block of 4 follow, one after another. A convolution passes two
+ * columns (two output pixels, cg_matvec2): each pair of rows of a block against both columns, so every weight
+ * load feeds both, per 32 MACs 8 LDRD and 16 SMLAD.
  * Elsewhere: plain int8 weights (row-major), the same 4-row blocking. */
 
 #if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP)
@@ -18,6 +20,13 @@ typedef int32_t cg_weight_t; /* two int16 weights per word, even index in the lo
 CG_MAYBE_UNUSED static inline void cg_load_two_words(const int32_t **pointer, int32_t *low, int32_t *high)
 {
     __asm__("ldrd %0, %1, [%2], #8" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
+}
+
+/* LDRD with a 24-byte post-increment: the second row of a pair inside a block of 4 interleaved rows, after the
+ * first row's cg_load_two_words, moves the pointer to the pair's next group (see cg_pair_step) */
+CG_MAYBE_UNUSED static inline void cg_load_two_words_skip(const int32_t **pointer, int32_t *low, int32_t *high)
+{
+    __asm__("ldrd %0, %1, [%2], #24" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
 }
 #else
 #define CG_DSP 0
@@ -159,6 +168,86 @@ static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, in
     }
 }
 
+/* two rows (the pair at word offset 0 or 4 of a block of 4) against two columns: per 16 MACs 4 LDRD, 8 SMLAD
+ * (the weights are loaded once for both columns). acc: row 0 and row 1 of column a, then of column b. */
+CG_MAYBE_UNUSED static inline void cg_pair_step(const int32_t **xa, const int32_t **xb, const int32_t **w,
+                                                int32_t acc[4])
+{
+    int32_t a01, a23, b01, b23, w01, w23;
+    cg_load_two_words(xa, &a01, &a23);
+    cg_load_two_words(xb, &b01, &b23);
+    cg_load_two_words(w, &w01, &w23);
+    acc[0] = __smlad(w23, a23, __smlad(w01, a01, acc[0]));
+    acc[2] = __smlad(w23, b23, __smlad(w01, b01, acc[2]));
+    cg_load_two_words_skip(w, &w01, &w23);
+    acc[1] = __smlad(w23, a23, __smlad(w01, a01, acc[1]));
+    acc[3] = __smlad(w23, b23, __smlad(w01, b01, acc[3]));
+}
+
+__attribute__((noinline)) static void cg_matvec_pair2(const int32_t *w, const int32_t *xa, const int32_t *xb,
+                                                      int32_t quads, int32_t acc_in[4])
+{
+    int32_t acc[4] = {acc_in[0], acc_in[1], acc_in[2], acc_in[3]};
+    for (int32_t fours = quads / 4; fours > 0; fours--) {
+        cg_pair_step(&xa, &xb, &w, acc);
+        cg_pair_step(&xa, &xb, &w, acc);
+        cg_pair_step(&xa, &xb, &w, acc);
+        cg_pair_step(&xa, &xb, &w, acc);
+    }
+    for (int32_t rest = quads & 3; rest > 0; rest--) {
+        cg_pair_step(&xa, &xb, &w, acc);
+    }
+    memcpy(acc_in, acc, sizeof(acc));
+}
+
+/* the rows after the last block of 4, one by one, from weights w on */
+static void cg_matvec_rest(const cg_matvec_params *p, const int32_t *w, const int32_t *x, int8_t *out)
+{
+    const int32_t quads = p->depth / 4;
+    for (int32_t row = p->rows / 4 * 4; row < p->rows; row++) {
+        int32_t acc = p->bias[row];
+        const int32_t *xq = x;
+        for (int32_t n = quads; n > 0; n--) {
+            int32_t x01, x23, w01, w23;
+            cg_load_two_words(&xq, &x01, &x23);
+            cg_load_two_words(&w, &w01, &w23);
+            acc = __smlad(w23, x23, __smlad(w01, x01, acc));
+        }
+        out[row] = cg_matvec_output(p, row, acc);
+    }
+}
+
+/* two columns at once (two output pixels of a convolution): every block-of-4 weight is loaded once for both */
+CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *column_a, const int16_t *column_b,
+                                       int8_t *out_a, int8_t *out_b)
+{
+    const int32_t *w = p->weights;
+    const int32_t *xa = (const int32_t *)(const void *)column_a;
+    const int32_t *xb = (const int32_t *)(const void *)column_b;
+    const int32_t quads = p->depth / 4;
+    const int32_t blocked_rows = p->rows / 4 * 4;
+    int32_t acc_a[CG_ROW_CHUNK], acc_b[CG_ROW_CHUNK];
+    for (int32_t row0 = 0; row0 < blocked_rows; row0 += CG_ROW_CHUNK) {
+        const int32_t n = blocked_rows - row0 < CG_ROW_CHUNK ? blocked_rows - row0 : CG_ROW_CHUNK;
+        for (int32_t i = 0; i < n; i += 2) { /* pairs of rows: offset 0 or 4 words in their block */
+            const int32_t *bias = p->bias + row0 + i;
+            int32_t acc[4] = {bias[0], bias[1], bias[0], bias[1]};
+            cg_matvec_pair2(w + (i & 2) * 2, xa, xb, quads, acc);
+            acc_a[i] = acc[0];
+            acc_a[i + 1] = acc[1];
+            acc_b[i] = acc[2];
+            acc_b[i + 1] = acc[3];
+            if (i & 2) {
+                w += quads * 8; /* a block of 4 rows: 8 words per group of 4 values */
+            }
+        }
+        cg_matvec_outputs(p, row0, n, acc_a, out_a);
+        cg_matvec_outputs(p, row0, n, acc_b, out_b);
+    }
+    cg_matvec_rest(p, w, xa, out_a);
+    cg_matvec_rest(p, w, xb, out_b);
+}
+
 static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
 {
     const int32_t *w = p->weights;
@@ -174,17 +263,7 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
         }
         cg_matvec_outputs(p, row0, n, acc, out);
     }
-    for (int32_t row = blocked_rows; row < p->rows; row++) {
-        int32_t acc = p->bias[row];
-        const int32_t *xq = x;
-        for (int32_t n = quads; n > 0; n--) {
-            int32_t x01, x23, w01, w23;
-            cg_load_two_words(&xq, &x01, &x23);
-            cg_load_two_words(&w, &w01, &w23);
-            acc = __smlad(w23, x23, __smlad(w01, x01, acc));
-        }
-        out[row] = cg_matvec_output(p, row, acc);
-    }
+    cg_matvec_rest(p, w, x, out);
 }
 #else
 /* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth) */
@@ -229,5 +308,13 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
         }
         out[row] = cg_matvec_output(p, row, acc);
     }
+}
+
+/* two columns: one after the other (the DSP build shares the weight loads) */
+CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *column_a, const int16_t *column_b,
+                                       int8_t *out_a, int8_t *out_b)
+{
+    cg_matvec(p, column_a, out_a);
+    cg_matvec(p, column_b, out_b);
 }
 #endif
