@@ -184,20 +184,32 @@ CG_MAYBE_UNUSED static inline void cg_pair_step(const int32_t **xa, const int32_
     acc[3] = __smlad(w23, b23, __smlad(w01, b01, acc[3]));
 }
 
-__attribute__((noinline)) static void cg_matvec_pair2(const int32_t *w, const int32_t *xa, const int32_t *xb,
-                                                      int32_t quads, int32_t acc_in[4])
+/* `pairs` pairs of rows (two per block of 4, blocks in order) against two columns; acc_a and acc_b receive the
+ * sums of column a and column b, starting from bias */
+__attribute__((noinline)) static void cg_matvec_pairs2(const int32_t *w, const int32_t *xa0, const int32_t *xb0,
+                                                       int32_t quads, int32_t pairs, const int32_t *bias,
+                                                       int32_t *acc_a, int32_t *acc_b)
 {
-    int32_t acc[4] = {acc_in[0], acc_in[1], acc_in[2], acc_in[3]};
-    for (int32_t fours = quads / 4; fours > 0; fours--) {
-        cg_pair_step(&xa, &xb, &w, acc);
-        cg_pair_step(&xa, &xb, &w, acc);
-        cg_pair_step(&xa, &xb, &w, acc);
-        cg_pair_step(&xa, &xb, &w, acc);
+    for (int32_t k = 0; k < pairs; k++) {
+        const int32_t *xa = xa0, *xb = xb0, *wp = w + (k & 1) * 4; /* the pair's offset in its block */
+        int32_t acc[4] = {bias[2 * k], bias[2 * k + 1], bias[2 * k], bias[2 * k + 1]};
+        for (int32_t fours = quads / 4; fours > 0; fours--) {
+            cg_pair_step(&xa, &xb, &wp, acc);
+            cg_pair_step(&xa, &xb, &wp, acc);
+            cg_pair_step(&xa, &xb, &wp, acc);
+            cg_pair_step(&xa, &xb, &wp, acc);
+        }
+        for (int32_t rest = quads & 3; rest > 0; rest--) {
+            cg_pair_step(&xa, &xb, &wp, acc);
+        }
+        acc_a[2 * k] = acc[0];
+        acc_a[2 * k + 1] = acc[1];
+        acc_b[2 * k] = acc[2];
+        acc_b[2 * k + 1] = acc[3];
+        if (k & 1) {
+            w += quads * 8; /* a block of 4 rows: 8 words per group of 4 values */
+        }
     }
-    for (int32_t rest = quads & 3; rest > 0; rest--) {
-        cg_pair_step(&xa, &xb, &w, acc);
-    }
-    memcpy(acc_in, acc, sizeof(acc));
 }
 
 /* the rows after the last block of 4, one by one, from weights w on */
@@ -229,18 +241,8 @@ CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t 
     int32_t acc_a[CG_ROW_CHUNK], acc_b[CG_ROW_CHUNK];
     for (int32_t row0 = 0; row0 < blocked_rows; row0 += CG_ROW_CHUNK) {
         const int32_t n = blocked_rows - row0 < CG_ROW_CHUNK ? blocked_rows - row0 : CG_ROW_CHUNK;
-        for (int32_t i = 0; i < n; i += 2) { /* pairs of rows: offset 0 or 4 words in their block */
-            const int32_t *bias = p->bias + row0 + i;
-            int32_t acc[4] = {bias[0], bias[1], bias[0], bias[1]};
-            cg_matvec_pair2(w + (i & 2) * 2, xa, xb, quads, acc);
-            acc_a[i] = acc[0];
-            acc_a[i + 1] = acc[1];
-            acc_b[i] = acc[2];
-            acc_b[i + 1] = acc[3];
-            if (i & 2) {
-                w += quads * 8; /* a block of 4 rows: 8 words per group of 4 values */
-            }
-        }
+        cg_matvec_pairs2(w, xa, xb, quads, n / 2, p->bias + row0, acc_a, acc_b);
+        w += n / 4 * quads * 8;
         cg_matvec_outputs(p, row0, n, acc_a, out_a);
         cg_matvec_outputs(p, row0, n, acc_b, out_b);
     }
