@@ -40,16 +40,31 @@ static void cg_conv_fill_column(const cg_conv_params *p, const int8_t *image, in
     cg_column_zero(column, k, p->matvec.depth - k);
 }
 
-/* one output row oy of one image: out_row receives out_w * out_c values */
+/* int16 columns in the scratch: two (two output pixels per weight pass) when a row has two pixels */
+CG_MAYBE_UNUSED static inline int32_t cg_conv_columns(const cg_conv_params *p)
+{
+    return p->out_w >= 2 ? 2 : 1;
+}
+
+/* one output row oy of one image: out_row receives out_w * out_c values; column: cg_conv_columns columns */
 static void cg_conv_row(const cg_conv_params *p, const int8_t *image, int32_t oy, int8_t *out_row, int16_t *column)
 {
-    for (int32_t ox = 0; ox < p->out_w; ox++) {
-        cg_conv_fill_column(p, image, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, column);
-        cg_matvec(&p->matvec, column, out_row + ox * p->matvec.rows);
+    const int32_t iy0 = oy * p->stride_h - p->pad_top, rows = p->matvec.rows;
+    int16_t *column_b = column + p->matvec.depth;
+    int32_t ox = 0;
+    for (int32_t pairs = p->out_w / 2; pairs > 0; pairs--, ox += 2) { /* counted: GCC 12 misjudges `ox + 2 <=` */
+        cg_conv_fill_column(p, image, iy0, ox * p->stride_w - p->pad_left, column);
+        cg_conv_fill_column(p, image, iy0, (ox + 1) * p->stride_w - p->pad_left, column_b);
+        cg_matvec2(&p->matvec, column, column_b, out_row + ox * rows, out_row + (ox + 1) * rows);
+    }
+    if (p->out_w & 1) {
+        cg_conv_fill_column(p, image, iy0, ox * p->stride_w - p->pad_left, column);
+        cg_matvec(&p->matvec, column, out_row + ox * rows);
     }
 }
 
-/* column: scratch of matvec.depth int16 values, 8-byte aligned; unused when every conv is fused with a pool */
+/* column: scratch of cg_conv_columns * matvec.depth int16 values, 8-byte aligned; unused when every conv is
+ * fused with a pool */
 CG_MAYBE_UNUSED static void cg_conv_2d(const cg_conv_params *p, const int8_t *in, int8_t *out, int16_t *column)
 {
     const int32_t out_row_bytes = p->out_w * p->matvec.rows;

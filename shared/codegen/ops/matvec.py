@@ -41,6 +41,13 @@ def weight_tables(ctx: LayerContext, weights: np.ndarray) -> str:
     return name
 
 
+def roundings(shifts: np.ndarray) -> np.ndarray:
+    """Per row, 2^30 + (r > 0 ? 2^(30 + r) : 0) for the right shift r = max(-shift, 0): both of TFLite's roundings
+    as one 64-bit addend (kernels/matvec.c, cg_requantize_rounded)."""
+    right = np.maximum(-np.asarray(shifts, dtype=np.int64), 0)
+    return (np.int64(1) << 30) + np.where(right > 0, np.int64(1) << (30 + right), 0)
+
+
 def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarray, bias: np.ndarray) -> dict:
     """Padded tables and the nested cg_matvec_params initializer for `weights_2d` (rows, depth)."""
     rows, depth = weights_2d.shape
@@ -56,4 +63,5 @@ def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarra
         "multipliers": ctx.table("multipliers", multipliers, "int32_t"),
         "left_shifts": ctx.table("left_shifts", np.maximum(shifts, 0), "int32_t"),
         "right_shifts": ctx.table("right_shifts", np.maximum(-shifts, 0), "int32_t"),
+        "roundings": ctx.table("roundings", roundings(shifts), "int64_t", per_line=8),
     }
