@@ -28,8 +28,9 @@ extern const app_info_t app_info;
  * On success sets *features to app_info.feature_count floats (app-owned, valid until the next call), returns 0. */
 int app_features(const uint8_t *raw, size_t raw_bytes, const float **features);
 
-/* features: what app_features produced. On success sets *scores to app_info.output_count int8 scores
- * (app-owned), returns 0. */
+/* features: what app_features produced (the model's float input). Provided by core/model_infer.c for every
+ * app: quantizes like the host and runs the generated model. On success sets *scores to app_info.output_count
+ * int8 scores (valid until the next call), returns 0. */
 int app_infer(const float *features, const int8_t **scores);
 
 #endif /* CORE_APP_H */

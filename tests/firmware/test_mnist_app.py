@@ -71,7 +71,8 @@ def test_app_matches_host_scaling_and_quantization(tmp_path, scale, zero_point):
     command = [
         gcc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Wconversion", "-Wdouble-promotion", "-Werror",
         "-ffp-contract=off", f"-I{FIRMWARE_DIR / 'core'}", f"-I{tmp_path}",
-        str(FIRMWARE_DIR / "apps" / "mnist" / "app.c"), str(tmp_path / "model.c"), str(tmp_path / "driver.c"),
+        str(FIRMWARE_DIR / "apps" / "mnist" / "app.c"), str(FIRMWARE_DIR / "core" / "model_infer.c"),
+        str(tmp_path / "model.c"), str(tmp_path / "driver.c"),
         "-lm", "-o", str(exe),
     ]  # fmt: skip
     subprocess.run(command, check=True)

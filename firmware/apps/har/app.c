@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "app.h"
-#include "quantize.h"
 #include "har_config.h"
 #include "har_features.h"
 #include "model.h"
@@ -30,8 +29,6 @@
 
 static float window[HAR_WINDOW_VALUES];
 static float model_floats[HAR_MODEL_INPUTS];
-static int8_t model_input[MODEL_INPUT_SIZE];
-static int8_t scores[MODEL_OUTPUT_SIZE];
 
 const app_info_t app_info = {
     .app_name = "har",
@@ -61,15 +58,5 @@ int app_features(const uint8_t *raw, size_t raw_bytes, const float **features)
     memcpy(model_floats, window, sizeof model_floats);
 #endif
     *features = model_floats;
-    return 0;
-}
-
-int app_infer(const float *features, const int8_t **out)
-{
-    quantize_int8_buffer(features, model_input, MODEL_INPUT_SIZE, MODEL_INPUT_SCALE, MODEL_INPUT_ZERO_POINT);
-    if (model_invoke(model_input, scores) != 0) {
-        return 1;
-    }
-    *out = scores;
     return 0;
 }

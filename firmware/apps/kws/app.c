@@ -12,7 +12,6 @@
 #include "kws_config.h"
 #include "mfcc.h"
 #include "model.h"
-#include "quantize.h"
 #include "window.h"
 
 #define KWS_PAYLOAD_BYTES (2u * (1u + (uint32_t)KWS_MAX_CLIP_SAMPLES))
@@ -30,8 +29,6 @@
 static int16_t clip[KWS_MAX_CLIP_SAMPLES];
 static int16_t window_pcm[KWS_WINDOW_SAMPLES];
 static float features_buffer[KWS_N_FEATURES];
-static int8_t model_input[MODEL_INPUT_SIZE];
-static int8_t scores[MODEL_OUTPUT_SIZE];
 static int mfcc_ready;
 
 const app_info_t app_info = {
@@ -71,15 +68,5 @@ int app_features(const uint8_t *raw, size_t raw_bytes, const float **features)
         return 1;
     }
     *features = features_buffer;
-    return 0;
-}
-
-int app_infer(const float *features, const int8_t **out)
-{
-    quantize_int8_buffer(features, model_input, MODEL_INPUT_SIZE, MODEL_INPUT_SCALE, MODEL_INPUT_ZERO_POINT);
-    if (model_invoke(model_input, scores) != 0) {
-        return 1;
-    }
-    *out = scores;
     return 0;
 }

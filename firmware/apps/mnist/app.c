@@ -1,12 +1,10 @@
 /* MNIST on the device: a received 28 x 28 image (uint8 pixels, row-major as the host sends it) -> float pixels
  * exactly as mnist/ computes them on the host -> int8 model input with the model's scale and zero point ->
  * the generated model -> 10 int8 scores. */
-#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "app.h"
-#include "quantize.h"
 #include "mnist_config.h"
 #include "model.h"
 
@@ -15,8 +13,6 @@
 #endif
 
 static float pixels[MODEL_INPUT_SIZE];
-static int8_t model_input[MODEL_INPUT_SIZE];
-static int8_t scores[MODEL_OUTPUT_SIZE];
 
 const app_info_t app_info = {
     .app_name = "mnist",
@@ -39,15 +35,5 @@ int app_features(const uint8_t *raw, size_t raw_bytes, const float **features)
         pixels[i] = (float)raw[i] / MNIST_PIXEL_DIVISOR;
     }
     *features = pixels;
-    return 0;
-}
-
-int app_infer(const float *features, const int8_t **out)
-{
-    quantize_int8_buffer(features, model_input, MODEL_INPUT_SIZE, MODEL_INPUT_SCALE, MODEL_INPUT_ZERO_POINT);
-    if (model_invoke(model_input, scores) != 0) {
-        return 1;
-    }
-    *out = scores;
     return 0;
 }
