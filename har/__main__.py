@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from har.config import DATA_SOURCES, FULL, MODELS, QUICK, HarConfig
-from shared.cli import UserError, add_run_arguments, main_guard, print_written, resolve_config
+from shared.cli import (
+    UserError,
+    add_device_arguments,
+    add_run_arguments,
+    main_guard,
+    print_written,
+    resolve_config,
+)
 from shared.config import apply_overrides, config_to_dict
 
 APP = "har"
@@ -32,11 +39,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add_run_arguments(run, APP, HarConfig)
     run.add_argument("--data", choices=DATA_SOURCES, help="data source (default: wisdm, the raw download)")
     run.add_argument("--model", choices=MODELS, help="model (default: mlp)")
-    run.add_argument("--no-device", action="store_true",
-                     help="skip the firmware build and emulator check (no arm-none-eabi-gcc / qemu-system-arm)")
-    device = steps.add_parser("device", help="the device checks again: emulator, or a real board with --port")
-    device.add_argument("--port", default=None, help="serial port of a flashed board, e.g. /dev/ttyACM0")
-    device.add_argument("--out", type=Path, default=Path("build") / APP, help="the output folder of `har run`")
+    add_device_arguments(steps, run, APP, needs_data=False)
     predict = steps.add_parser("predict", help="classify WISDM-format text files, one JSON line per window")
     predict.add_argument("--model", type=Path, required=True, help="a .tflite from build/har/models/")
     predict.add_argument("--preprocess", type=Path,
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from har.model import augment_windows, model_builder, uses_features
     from shared.data import data_dir
     from shared.pipeline import run_host_pipeline
-    from shared.report import update_metrics
+    from shared.report import device_not_run, update_metrics
 
     config = resolve_har_config(args)
     out_dir = args.out
@@ -72,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     metrics = run_host_pipeline(APP, out_dir, model_builder(config, n_inputs), prepared.dataset,
                                 train_settings(config), config_to_dict(config), augment=augment)
     if args.no_device:
-        device = update_metrics(out_dir, "device", {"status": "skipped by --no-device"})["device"]
+        device = update_metrics(out_dir, "device", device_not_run("skipped by --no-device"))["device"]
     else:
         device = device_step(out_dir)
     written = [*headers, preprocess, out_dir / "metrics.json", out_dir / "report.md", out_dir / "models"]

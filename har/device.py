@@ -60,11 +60,11 @@ def device_step(out_dir: Path, port: str | None = None, install_tools: bool = Fa
     from shared.board.client import DeviceError
     from shared.board.firmware import FirmwareError
     from shared.board.verify import check_device
-    from shared.report import update_metrics
+    from shared.report import device_not_run, update_metrics
 
     config, preprocess, test = load_run(out_dir)
     if test is None:
-        return update_metrics(out_dir, "device", {"status": NOT_DEPLOYABLE})["device"]
+        return update_metrics(out_dir, "device", device_not_run(NOT_DEPLOYABLE))["device"]
     references = host_references(config, preprocess, test["xyz"])
     try:
         device = check_device(
@@ -74,7 +74,7 @@ def device_step(out_dir: Path, port: str | None = None, install_tools: bool = Fa
             serial_samples=SERIAL_SAMPLES, install_tools=install_tools,
         )  # fmt: skip
     except (FirmwareError, DeviceError) as error:  # missing tools, a failed build, a silent board: say it, record it
-        update_metrics(out_dir, "device", {"status": f"FAILED: {str(error).splitlines()[0]}"})
+        update_metrics(out_dir, "device", device_not_run(f"FAILED: {str(error).splitlines()[0]}"))
         hint = "" if port else " (`python -m har run --no-device` runs the host side alone)"
         raise UserError(f"device step: {error}{hint}") from error
     device["status"] = "checked" if not device.get("problems") else "FAILED: " + "; ".join(device["problems"][:3])

@@ -19,12 +19,19 @@ from kws.model import build_model
 from kws.speakers import evaluate_speakers
 from kws.wav import read_any_as_pcm16
 from kws.window import extract_windows
-from shared.cli import UserError, add_run_arguments, main_guard, print_written, resolve_config
+from shared.cli import (
+    UserError,
+    add_device_arguments,
+    add_run_arguments,
+    main_guard,
+    print_written,
+    resolve_config,
+)
 from shared.config import apply_overrides, config_to_dict
 from shared.data import data_dir
 from shared.pipeline import VARIANTS, Dataset, run_host_pipeline
 from shared.predict import prediction_lines, read_model
-from shared.report import update_metrics
+from shared.report import device_not_run, update_metrics
 
 # TFMOT 0.8 neither prunes nor clusters DepthwiseConv2D kernels, and the shared checks (rightly) refuse the result.
 SEPARABLE_NOTE = ("pruned_int8 and clustered_int8 not built: the DS-CNN's depthwise kernels are neither pruned nor "
@@ -112,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     update_metrics(args.out, "speaker_split", speakers)
     metrics = update_metrics(args.out, "notes", metrics["notes"] + speakers["summary"])
     if args.no_device:
-        device = {**SKIPPED_DEVICE, "status": "skipped by --no-device"}
+        device = device_not_run("skipped by --no-device")
     else:
         device = device_step(fsdd, cfg, main_speaker, args.out, port=None)
     metrics = update_metrics(args.out, "device", device)
@@ -125,10 +132,6 @@ def run(args: argparse.Namespace) -> int:
         f"{100 * speakers['int8_mean']:.2f} % over {len(speakers['speakers'])} speaker(s); {device_summary(device)}",
     )
     return device_exit_status(device)
-
-
-SKIPPED_DEVICE = {"board": None, "samples": 0, "agree_with_host": None, "accuracy": None,
-                  "instructions_per_inference": None, "flash_bytes": None, "ram_bytes": None}
 
 
 def device_step(fsdd: Fsdd, cfg: kws_config.KwsConfig, test_speaker: str, out: Path, port: str | None) -> dict:
@@ -213,15 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                             help="official: takes 0-4 are test (default); speaker: leave --test-speaker out")
     run_parser.add_argument("--test-speaker", default=None, metavar="NAME",
                             help="speaker left out (default: every speaker in turn for the leave-one-out mean)")
-    run_parser.add_argument("--no-device", action="store_true",
-                            help="skip the device step (no arm-none-eabi-gcc/QEMU); metrics.json says it was skipped")
-    device_parser = steps.add_parser("device", help="the device checks for an existing build (emulator or --port)")
-    device_parser.add_argument("--port", default=None,
-                               help="serial port of a flashed STM32F746G-DISCO (default: the emulator)")
-    device_parser.add_argument("--out", type=Path, default=Path("build") / "kws",
-                               help="build folder (default build/kws)")
-    device_parser.add_argument("--data-dir", type=Path, default=None,
-                               help="local FSDD folder; default $TINYML_LABS_DATA or the cached download")
+    add_device_arguments(steps, run_parser, "kws")
     predict_parser = steps.add_parser("predict", help="classify WAV files (any rate/channels: made 8 kHz mono)")
     predict_parser.add_argument("--model", type=Path, required=True, help=".tflite model (any variant)")
     predict_parser.add_argument("--quick", action="store_true",

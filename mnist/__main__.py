@@ -15,12 +15,19 @@ from mnist.data import load_mnist
 from mnist.images import load_inputs
 from mnist.model import build_model, shift_augmenter
 from mnist.pixels import PIXEL_MAX, scale_pixels
-from shared.cli import UserError, add_run_arguments, main_guard, print_written, resolve_config
+from shared.cli import (
+    UserError,
+    add_device_arguments,
+    add_run_arguments,
+    main_guard,
+    print_written,
+    resolve_config,
+)
 from shared.config import config_to_dict
 from shared.data import data_dir
 from shared.pipeline import Dataset, run_host_pipeline
 from shared.predict import prediction_lines, read_model
-from shared.report import load_metrics, update_metrics
+from shared.report import device_not_run, load_metrics, update_metrics
 
 
 @dataclass
@@ -91,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     metrics = run_host_pipeline("mnist", args.out, lambda: build_model(cfg), splits.dataset, cfg,
                                 config_to_dict(cfg), augment=shift_augmenter(cfg.shift_pixels))
     if args.no_device:
-        metrics = update_metrics(args.out, "device", {**metrics["device"], "status": "skipped by --no-device"})
+        metrics = update_metrics(args.out, "device", device_not_run("skipped by --no-device"))
     else:
         device_step(args.out, splits, port=None)
         metrics = load_metrics(args.out)
@@ -127,12 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = steps.add_parser("run", help="the whole demo: data -> report",
                                   formatter_class=argparse.RawTextHelpFormatter)
     add_run_arguments(run_parser, "mnist", mnist_config.MnistConfig)
-    run_parser.add_argument("--no-device", action="store_true",
-                            help="skip the firmware/emulator step (no cross compiler or QEMU here)")
-    device_parser = steps.add_parser("device", help="check the device again: emulator, or a real board with --port")
-    device_parser.add_argument("--port", default=None, help="serial port of a real board, e.g. /dev/ttyACM0")
-    device_parser.add_argument("--data-dir", type=Path, default=None, help="local data folder")
-    device_parser.add_argument("--out", type=Path, default=Path("build") / "mnist", help="the demo's output folder")
+    add_device_arguments(steps, run_parser, "mnist")
     predict_parser = steps.add_parser("predict", help="classify PNG/JPEG/IDX files")
     predict_parser.add_argument("--model", type=Path, required=True, help=".tflite model (any variant)")
     predict_parser.add_argument("files", type=Path, nargs="+", help="PNG/JPEG (any size) or IDX image files")

@@ -83,7 +83,10 @@ def run_litert_raw(model_bytes: bytes, x: np.ndarray) -> np.ndarray:
 def run_litert(model_bytes: bytes, x_float: np.ndarray) -> np.ndarray:
     """Float scores for float inputs, whatever the model's I/O type (int8 models quantize/dequantize)."""
     input_quant, output_quant = io_quantization(model_bytes)
-    x = quantize_input(model_bytes, x_float) if input_quant.dtype == np.int8 else np.asarray(x_float, np.float32)
+    if input_quant.dtype == np.int8:
+        x = quantize(x_float, input_quant.scale, input_quant.zero_point)
+    else:
+        x = np.asarray(x_float, np.float32)
     raw = run_litert_raw(model_bytes, x)
     if output_quant.dtype == np.int8:
         return dequantize(raw, output_quant.scale, output_quant.zero_point)

@@ -77,12 +77,19 @@ def build_variants(model, dataset: Dataset, settings: TrainSettings, variants: t
     return blobs, checks
 
 
-def evaluate_variants(blobs: dict[str, bytes], dataset: Dataset) -> tuple[dict[str, dict[str, Any]], np.ndarray]:
-    """Accuracy (LiteRT) and sizes for every variant; TFLM agreement for the int8 ones.
+@dataclass
+class Evaluation:
+    """Per-variant metrics rows, plus the deployed variant's test-split outputs that later steps reuse."""
 
-    Also returns the TFLM outputs of the deployed variant on the test split (the oracle for generated C).
-    """
+    rows: dict[str, dict[str, Any]]
+    deployed_scores: np.ndarray  # (N, n_classes) float32, LiteRT
+    deployed_tflm: np.ndarray  # (N, n_classes) int8, the TFLM runtime: the oracle for generated C
+
+
+def evaluate_variants(blobs: dict[str, bytes], dataset: Dataset) -> Evaluation:
+    """Accuracy (LiteRT) and sizes for every variant; TFLM agreement for the int8 ones."""
     rows: dict[str, dict[str, Any]] = {}
+    deployed_scores = np.zeros((0,), np.float32)
     deployed_tflm = np.zeros((0,), np.int8)
     for name, blob in blobs.items():
         scores = evaluate.run_litert(blob, dataset.x_test)
@@ -100,8 +107,10 @@ def evaluate_variants(blobs: dict[str, bytes], dataset: Dataset) -> tuple[dict[s
             }
             if name == DEPLOY_VARIANT:
                 deployed_tflm = agreement.tflm_outputs
+        if name == DEPLOY_VARIANT:
+            deployed_scores = scores.reshape(len(scores), -1)
         rows[name] = row
-    return rows, deployed_tflm
+    return Evaluation(rows, deployed_scores, deployed_tflm)
 
 
 def save_models(blobs: dict[str, bytes], models_dir: Path) -> dict[str, Path]:
@@ -110,17 +119,16 @@ def save_models(blobs: dict[str, bytes], models_dir: Path) -> dict[str, Path]:
     return {name: atomic_write_bytes(models_dir / f"{name}.tflite", blob) for name, blob in blobs.items()}
 
 
-def _plots(out_dir: Path, history, blobs, rows, dataset: Dataset) -> list[str]:
+def _plots(out_dir: Path, history, evaluation: Evaluation, dataset: Dataset) -> list[str]:
     plots_dir = out_dir / "plots"
     plots_dir.mkdir(parents=True, exist_ok=True)
-    predictions = np.argmax(evaluate.run_litert(blobs[DEPLOY_VARIANT], dataset.x_test).reshape(
-        len(dataset.x_test), -1), axis=1)
+    predictions = np.argmax(evaluation.deployed_scores, axis=1)
     matrix = report.confusion_matrix(dataset.y_test, predictions, len(dataset.labels))
     paths = [
         report.plot_history(history, plots_dir / "training_curves.png"),
         report.plot_confusion(matrix, dataset.labels, f"{DEPLOY_VARIANT} (LiteRT), test split",
                               plots_dir / "confusion_matrix.png"),
-        report.plot_size_accuracy(rows, plots_dir / "size_vs_accuracy.png"),
+        report.plot_size_accuracy(evaluation.rows, plots_dir / "size_vs_accuracy.png"),
     ]
     return [str(p.relative_to(out_dir)) for p in paths]
 
@@ -143,17 +151,17 @@ def run_host_pipeline(app: str, out_dir: Path, build_model: Callable[[], Any], d
     model.save(out_dir / "train" / "float_model.h5")
     blobs, checks = build_variants(model, dataset, settings, variants)
     save_models(blobs, out_dir / "models")
-    rows, deployed_tflm = evaluate_variants(blobs, dataset)
+    evaluation = evaluate_variants(blobs, dataset)
     deployed = blobs[DEPLOY_VARIANT]
     exported = export_tflm(deployed, out_dir / "export" / "tflm", app, f"models/{DEPLOY_VARIANT}.tflite")
     generated = export_codegen(deployed, out_dir / "export" / "c", app, f"models/{DEPLOY_VARIANT}.tflite",
-                               evaluate.quantize_input(deployed, dataset.x_test), expected=deployed_tflm,
+                               evaluate.quantize_input(deployed, dataset.x_test), expected=evaluation.deployed_tflm,
                                relative_to=out_dir)
     metrics = {
         "app": app,
         "notes": list(dataset.notes),
         "data": dataset.summary(),
-        "variants": rows,
+        "variants": evaluation.rows,
         "optimization": checks,
         "deploy": {"variant": DEPLOY_VARIANT, "tflite": f"models/{DEPLOY_VARIANT}.tflite"},
         "export": {
@@ -163,10 +171,8 @@ def run_host_pipeline(app: str, out_dir: Path, build_model: Callable[[], Any], d
             "tflm_measured_allocation_bytes": exported.measured_allocation_bytes,
         },
         "codegen": generated,
-        "device": {"board": None, "samples": 0, "agree_with_host": None, "accuracy": None,
-                   "instructions_per_inference": None, "flash_bytes": None, "ram_bytes": None,
-                   "status": "device step not run yet"},
-        "plots": _plots(out_dir, history, blobs, rows, dataset),
+        "device": report.device_not_run("device step not run yet"),
+        "plots": _plots(out_dir, history, evaluation, dataset),
         "config": config,
     }
     report.save_metrics(out_dir, metrics)

@@ -40,6 +40,12 @@ def update_metrics(out_dir: Path, section: str, values: dict[str, Any]) -> dict[
     return metrics
 
 
+def device_not_run(status: str) -> dict[str, Any]:
+    """The metrics.json "device" section when no device answered: the contract's keys, empty, and why."""
+    return {"board": None, "samples": 0, "agree_with_host": None, "accuracy": None,
+            "instructions_per_inference": None, "flash_bytes": None, "ram_bytes": None, "status": status}
+
+
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.2f} %"
 

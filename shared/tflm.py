@@ -8,7 +8,6 @@ by trial in this process.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import subprocess
 import sys
@@ -35,9 +34,10 @@ interpreter.print_allocations()
 
 
 @functools.lru_cache(maxsize=64)
-def _measured_total(model_digest: str, model_bytes: bytes) -> int:
+def measured_allocation_bytes(model_bytes: bytes) -> int:
+    """Bytes the TFLM host runtime allocates in its arena for this model ("Arena allocation total")."""
     with tempfile.TemporaryDirectory() as tmp:
-        model_path = Path(tmp) / f"{model_digest[:12]}.tflite"
+        model_path = Path(tmp) / "model.tflite"
         model_path.write_bytes(model_bytes)
         result = subprocess.run(
             [sys.executable, "-c", _MEASURE_SCRIPT, str(model_path), str(MEASURE_ARENA_BYTES)],
@@ -51,11 +51,6 @@ def _measured_total(model_digest: str, model_bytes: bytes) -> int:
             f"TFLM runtime could not load the model (exit {result.returncode}): {result.stderr.strip()[-500:]}"
         )
     return int(match.group(1))
-
-
-def measured_allocation_bytes(model_bytes: bytes) -> int:
-    """Bytes the TFLM host runtime allocates in its arena for this model ("Arena allocation total")."""
-    return _measured_total(hashlib.sha256(model_bytes).hexdigest(), bytes(model_bytes))
 
 
 def measure_arena_bytes(model_bytes: bytes) -> int:
