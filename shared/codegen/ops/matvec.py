@@ -20,11 +20,12 @@ def padded_depth(depth: int) -> int:
 
 def dsp_layout(weights: np.ndarray) -> np.ndarray:
     """(rows, depth) int8 -> int32 words of int16 pairs in matvec.c's DSP order: each group of 4 values as
-    0, 2, 1, 3 (first of a pair in the low half); blocks of 4 rows interleaved by groups, then the other rows."""
+    0, 2, 1, 3 (first of a pair in the low half); blocks of 4 rows interleaved word by word (word j of rows 0..3,
+    then word j + 1), then the other rows."""
     rows, depth = weights.shape
     weights = weights.reshape(rows, depth // 4, 4)[:, :, [0, 2, 1, 3]].reshape(rows, depth)  # cg_column_slot
     blocked = rows // 4 * 4
-    head = weights[:blocked].reshape(-1, 4, depth // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
+    head = weights[:blocked].reshape(-1, 4, depth // 2, 2).transpose(0, 2, 1, 3).reshape(-1)
     values = np.concatenate([head, weights[blocked:].reshape(-1)]).astype(np.int64) & 0xFFFF
     return ((values[1::2] << 16) | values[0::2]).astype(np.uint32).view(np.int32)
 
