@@ -4,11 +4,11 @@
  *
  * Cortex-M with the DSP extension: the generator also writes the weights pre-widened to int16, each group of 4
  * in the order 0, 2, 1, 3 (the column's order there, see cg_column_slot) and, for each block of 4 rows,
- * interleaved group by group (4 values of row 0, of row 1, of row 2, of row 3, next group...), so one
- * pointer walks them with LDRD; each __smlad does two MACs and four rows share every column load: per 32 MACs,
- * 10 LDRD and 16 SMLAD. Rows beyond the last block of 4 follow, one after another. A convolution passes two
- * columns (two output pixels, cg_matvec2): each pair of rows of a block against both columns, so every weight
- * load feeds both, per 32 MACs 8 LDRD and 16 SMLAD.
+ * interleaved word by word (values 0, 2 of rows 0, 1, 2, 3, then values 1, 3 of rows 0..3, next group...), so one
+ * pointer walks them with LDRD; each __smlad does two MACs. One column (FULLY_CONNECTED, a lone pixel): four rows
+ * share every column load, per 32 MACs 10 LDRD and 16 SMLAD. A convolution passes two output pixels in one pair
+ * column (cg_matvec2, cg_block4x2): 4 rows x 2 pixels, every weight load feeds both pixels, per 32 MACs 6 LDRD and
+ * 16 SMLAD. Rows beyond the last block of 4 follow, one after another.
  * Elsewhere: plain int8 weights (row-major), the same 4-row blocking. */
 
 #if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP)
@@ -39,9 +39,12 @@ typedef struct {
     const cg_weight_t *weights; /* (rows, depth) int8, or int16 pairs in the DSP layout above */
     const int32_t *bias;        /* (rows,) */
     const int32_t *multipliers;  /* (rows,) */
-    const int32_t *left_shifts;  /* (rows,) max(shift, 0) of TFLite's per-channel shift, split ahead: no branch */
-    const int32_t *right_shifts; /* (rows,) max(-shift, 0) */
-    const int64_t *roundings;    /* (rows,) 2^30 + (right shift r > 0 ? 2^(30 + r) : 0), see cg_requantize_rounded */
+    const int32_t *right_shifts; /* (rows,) max(-shift, 0) of TFLite's per-channel shift */
+    /* either (cg_requantize_offset, when the generator proves it exact for every row) */
+    const int32_t *offsets; /* (rows,) 2^(r - 1) + out_zp * 2^r for the right shift r */
+    /* or (cg_requantize_rounded; offsets NULL) */
+    const int32_t *left_shifts; /* (rows,) max(shift, 0), split ahead: no branch */
+    const int64_t *roundings;   /* (rows,) 2^30 + (right shift r > 0 ? 2^(30 + r) : 0) */
 } cg_matvec_params;
 
 /* cg_requantize_split (TFLite MultiplyByQuantizedMultiplier) with both roundings in one 64-bit sum, for a
@@ -62,20 +65,73 @@ CG_MAYBE_UNUSED static inline int32_t cg_requantize_rounded(int32_t x, int32_t m
     return (int32_t)((sum - negative) >> 32) >> (right_shift - 1);
 }
 
+/* The same plus the output zero point, in fewer instructions, for a row whose TFLite shift is negative (right shift
+ * 1 <= r <= 21, no left shift) and whose accumulators satisfy |acc| < 2^30 (the generator checks |bias| + sum |w| *
+ * max |x - zp| < 2^30 for every row, or leaves offsets NULL). Then q = 2 acc is exact and TFLite's doubling high
+ * multiply is h = floor((q * m + 2^31) / 2^32), SMMULR's rounding; the rounding divide by 2^r is floor((h + 2^(r-1)
+ * - [h < 0]) / 2^r), where [h < 0] may be [q < 0] (they differ only where h = 0, and both give 0), and adding
+ * zp * 2^r before the floor adds zp after it. offset = 2^(r-1) + zp * 2^r: one SMMLAR, one add, one shift; no
+ * intermediate exceeds 2^31 for r <= 21. */
+CG_MAYBE_UNUSED static inline int32_t cg_requantize_offset(int32_t acc, int32_t multiplier, int32_t offset,
+                                                           int32_t right_shift)
+{
+    const int32_t q = cg_shift_left_wrap(acc, 1);
+#if CG_DSP
+    int32_t high;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(high) : "r"(q), "r"(multiplier), "r"(offset));
+#else
+    const int32_t high = (int32_t)(((int64_t)offset * ((int64_t)1 << 32) + (int64_t)q * multiplier +
+                                    ((int64_t)1 << 31)) >> 32);
+#endif
+    return (high - (q < 0)) >> right_shift;
+}
+
+/* x clamped to the int8 range: one SSAT on the DSP path */
+CG_MAYBE_UNUSED static inline int8_t cg_saturate_int8(int32_t x)
+{
+#if CG_DSP
+    int32_t saturated;
+    __asm__("ssat %0, #8, %1" : "=r"(saturated) : "r"(x));
+    return (int8_t)saturated;
+#else
+    return (int8_t)cg_clamp(x, -128, 127);
+#endif
+}
+
 CG_MAYBE_UNUSED static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
 {
-    acc = cg_requantize_rounded(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row],
-                                p->roundings[row]) + p->out_zp;
+    if (p->offsets != NULL) {
+        acc = cg_requantize_offset(acc, p->multipliers[row], p->offsets[row], p->right_shifts[row]);
+    } else {
+        acc = cg_requantize_rounded(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row],
+                                    p->roundings[row]) + p->out_zp;
+    }
     return (int8_t)cg_clamp(acc, p->act_min, p->act_max);
 }
 
 /* requantize and store rows row .. row + n - 1; out of line, so that the requantization does not compete for
- * registers with the caller's loop state (inlined, GCC spills inside the multiply loop) */
+ * registers with the caller's loop state (inlined, GCC spills inside the multiply loop). The offsets form gets
+ * its own loops (no per-row test), the full int8 range a single saturation. */
 __attribute__((noinline)) static void cg_matvec_outputs(const cg_matvec_params *p, int32_t row, int32_t n,
                                                         const int32_t *acc, int8_t *out)
 {
+    if (p->offsets == NULL) {
+        for (int32_t i = 0; i < n; i++) {
+            out[row + i] = cg_matvec_output(p, row + i, acc[i]);
+        }
+        return;
+    }
+    const int32_t *multipliers = p->multipliers + row, *offsets = p->offsets + row, *shifts = p->right_shifts + row;
+    out += row;
+    if (p->act_min == -128 && p->act_max == 127) {
+        for (int32_t i = 0; i < n; i++) {
+            out[i] = cg_saturate_int8(cg_requantize_offset(acc[i], multipliers[i], offsets[i], shifts[i]));
+        }
+        return;
+    }
     for (int32_t i = 0; i < n; i++) {
-        out[row + i] = cg_matvec_output(p, row + i, acc[i]);
+        const int32_t value = cg_requantize_offset(acc[i], multipliers[i], offsets[i], shifts[i]);
+        out[i] = (int8_t)cg_clamp(value, p->act_min, p->act_max);
     }
 }
 
