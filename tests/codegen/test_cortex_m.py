@@ -49,8 +49,17 @@ def strided(L, x):
     return L.Dense(4)(L.Flatten()(x))
 
 
+def pair_fill(L, x):
+    """filter rows of 12 and 24 values (whole groups of 4): both pixels' columns filled at once inside the image,
+    pixel by pixel at its left and right edges, padded filter rows zeroed for both; SAME stride 1, then stride 2"""
+    x = L.Conv2D(8, 3, padding="same", activation="relu")(x)
+    x = L.Conv2D(6, 3, strides=2, padding="same")(x)
+    return L.Dense(3)(L.Flatten()(x))
+
+
 MODELS = {"cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
+          "pair_fill": (pair_fill, (6, 9, 4)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"]}  # conv + max pool fused (ring of conv rows)
 
 

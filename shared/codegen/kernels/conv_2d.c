@@ -41,6 +41,33 @@ static void cg_conv_fill_column(const cg_conv_params *p, const int8_t *image, in
     cg_column_zero(column, k, p->matvec.depth - k, step);
 }
 
+/* the pair column of output pixels ix0 and ix0 + stride_w (input columns): both windows' filter rows as one widening
+ * when every filter row of both lies inside the image's columns and starts a group of 4 values, else pixel by pixel */
+static void cg_conv_fill_pair(const cg_conv_params *p, const int8_t *image, int32_t iy0, int32_t ix0, int16_t *pair,
+                              int16_t *column_b)
+{
+    const int32_t row_values = p->filter_w * p->in_c, ix1 = ix0 + p->stride_w;
+    if (p->dilation_w != 1 || (row_values & 3) != 0 || ix0 < 0 || ix1 + p->filter_w > p->in_w) {
+        cg_conv_fill_column(p, image, iy0, ix0, pair, CG_PAIR_STEP);
+        cg_conv_fill_column(p, image, iy0, ix1, column_b, CG_PAIR_STEP);
+        return;
+    }
+    const int32_t b_offset = p->stride_w * p->in_c;
+    int32_t k = 0;
+    for (int32_t fy = 0; fy < p->filter_h; fy++, k += row_values) {
+        const int32_t iy = iy0 + fy * p->dilation_h;
+        if (iy >= 0 && iy < p->in_h) {
+            const int8_t *row = image + (iy * p->in_w + ix0) * p->in_c;
+            cg_widen_pair(row, row + b_offset, row_values, p->in_zp, pair, column_b, k);
+        } else {
+            cg_column_zero(pair, k, row_values, CG_PAIR_STEP);
+            cg_column_zero(column_b, k, row_values, CG_PAIR_STEP);
+        }
+    }
+    cg_column_zero(pair, k, p->matvec.depth - k, CG_PAIR_STEP);
+    cg_column_zero(column_b, k, p->matvec.depth - k, CG_PAIR_STEP);
+}
+
 /* int16 columns in the scratch: two (a pair column: two output pixels per weight pass) when a row has two pixels */
 CG_MAYBE_UNUSED static inline int32_t cg_conv_columns(const cg_conv_params *p)
 {
@@ -54,8 +81,7 @@ static void cg_conv_row(const cg_conv_params *p, const int8_t *image, int32_t oy
     int16_t *column_b = column + CG_PAIR_OFFSET(p->matvec.depth);
     int32_t ox = 0;
     for (int32_t pairs = p->out_w / 2; pairs > 0; pairs--, ox += 2) { /* counted: GCC 12 misjudges `ox + 2 <=` */
-        cg_conv_fill_column(p, image, iy0, ox * p->stride_w - p->pad_left, column, CG_PAIR_STEP);
-        cg_conv_fill_column(p, image, iy0, (ox + 1) * p->stride_w - p->pad_left, column_b, CG_PAIR_STEP);
+        cg_conv_fill_pair(p, image, iy0, ox * p->stride_w - p->pad_left, column, column_b);
         cg_matvec2(&p->matvec, column, out_row + ox * rows, out_row + (ox + 1) * rows);
     }
     if (p->out_w & 1) {

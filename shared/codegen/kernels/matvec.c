@@ -221,25 +221,55 @@ static void cg_column_zero(int16_t *column, int32_t k0, int32_t n, int32_t step)
     }
 }
 
-/* column values k0 .. k0 + n - 1 = x[i] - zp: four at a time with SXTAB16 (bytes 0,2, then rotated 1,3) when
- * k0 starts a group, one by one otherwise */
+/* 4 bytes at x minus zp as int16 in the column's lane order: *even = values 0, 2 (SXTAB16), *odd = values 1, 3
+ * (SXTAB16 of the bytes rotated by 8, one instruction) */
+CG_MAYBE_UNUSED static inline void cg_widen_group(const int8_t *x, int32_t minus_zp, int32_t *even, int32_t *odd)
+{
+    int32_t bytes;
+    memcpy(&bytes, x, 4);
+    *even = __sxtab16(minus_zp, bytes);
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(*odd) : "r"(minus_zp), "r"(bytes));
+}
+
+/* -zp in both halves of a word, the SXTAB16 addend */
+CG_MAYBE_UNUSED static inline int32_t cg_minus_zp_pair(int32_t zp)
+{
+    return (int32_t)((uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
+}
+
+/* column values k0 .. k0 + n - 1 = x[i] - zp: four at a time when k0 starts a group, one by one otherwise */
 static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0, int32_t step)
 {
-    const int32_t minus_zp = (int32_t)((uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
+    const int32_t minus_zp = cg_minus_zp_pair(zp);
     int32_t i = 0;
     if ((k0 & 3) == 0) {
         int16_t *group = column + k0 * step;
         for (; i + 4 <= n; i += 4, group += 4 * step) {
-            uint32_t bytes;
-            memcpy(&bytes, x + i, 4);
-            const int32_t even = __sxtab16(minus_zp, (int32_t)bytes);
-            const int32_t odd = __sxtab16(minus_zp, (int32_t)((bytes >> 8) | (bytes << 24)));
+            int32_t even, odd;
+            cg_widen_group(x + i, minus_zp, &even, &odd);
             memcpy(group, &even, 4);
             memcpy(group + 2 * step, &odd, 4);
         }
     }
     for (int32_t tail = n - i; tail > 0; tail--, i++) { /* count-down: GCC 12 misjudges `i < n` here */
         column[cg_column_index(k0 + i, step)] = (int16_t)(x[i] - zp);
+    }
+}
+
+/* values k0 .. k0 + n - 1 (k0 and n multiples of 4) of both pixels of a pair column at once, from their bytes xa
+ * and xb: per 8 values 2 loads, 4 SXTAB16 and the 4 words stored together (column_b: unused here, pair + 2). Out of
+ * line: inlined into the layer's loops, GCC spills inside this one. */
+CG_MAYBE_UNUSED __attribute__((noinline)) static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n, int32_t zp, int16_t *pair,
+                          int16_t *column_b, int32_t k0)
+{
+    (void)column_b;
+    const int32_t minus_zp = cg_minus_zp_pair(zp);
+    int16_t *group = pair + 2 * k0;
+    for (int32_t i = 0; i + 4 <= n; i += 4, group += 8) {
+        int32_t words[4]; /* even a, even b, odd a, odd b */
+        cg_widen_group(xa + i, minus_zp, &words[0], &words[2]);
+        cg_widen_group(xb + i, minus_zp, &words[1], &words[3]);
+        memcpy(group, words, sizeof(words));
     }
 }
 
@@ -396,6 +426,14 @@ static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, in
     for (int32_t i = 0; i < n; i++) {
         column[(k0 + i) * step] = (int16_t)(x[i] - zp);
     }
+}
+
+/* values k0 .. k0 + n - 1 of two pixels' columns (pair: pixel a's, column_b: pixel b's), from their bytes */
+CG_MAYBE_UNUSED static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n, int32_t zp, int16_t *pair,
+                          int16_t *column_b, int32_t k0)
+{
+    cg_widen(xa, n, zp, pair, k0, 1);
+    cg_widen(xb, n, zp, column_b, k0, 1);
 }
 
 /* |w * (x - zp)| <= 128 * 255 < 2^15: int32 accumulators hold 2^16 terms */
