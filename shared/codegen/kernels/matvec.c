@@ -291,12 +291,13 @@ CG_MAYBE_UNUSED __attribute__((noinline)) static void cg_widen_pair(const int8_t
 /* a block of 4 rows against a pair column of `words` words per pixel (even), from bias; returns the advanced weight
  * pointer. Eight accumulators, four loaded values and the two pointers take all 14 registers, so the asm keeps its
  * two loop ends on the stack (pushed and dropped inside it): 8 steps per loop test (3 instructions), the last
- * words % 8 two at a time. Per 128 MACs: 24 LDRD, 64 SMLAD, 3 loop instructions. */
+ * words % 8 two at a time. Per 128 MACs: 24 LDRD, 64 SMLAD, 3 loop instructions. GCC -O1 and up; else C. */
 __attribute__((noinline)) static const int32_t *cg_block4x2(const int32_t *w, const int32_t *x, int32_t words,
                                                             const int32_t *bias, int32_t *acc_a, int32_t *acc_b)
 {
     int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
     int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+#if defined(__OPTIMIZE__) && !defined(__clang__)
     int32_t xa = (int32_t)(intptr_t)(x + words / 8 * 16); /* end of the 8-step loop */
     int32_t xb = (int32_t)(intptr_t)(x + words * 2);      /* end of the column */
     int32_t w0, w1;
@@ -324,6 +325,22 @@ __attribute__((noinline)) static const int32_t *cg_block4x2(const int32_t *w, co
               [w0] "=&r"(w0), [w1] "=&r"(w1)
             :
             : "cc", "memory");
+#else /* -O0 keeps a frame pointer and clang does not hand out all 14 registers: the same sums in C */
+    for (int32_t n = words; n > 0; n--) {
+        int32_t xa, xb, w0, w1;
+        cg_load_two_words(&x, &xa, &xb);
+        cg_load_two_words(&w, &w0, &w1);
+        a0 = __smlad(w0, xa, a0);
+        b0 = __smlad(w0, xb, b0);
+        a1 = __smlad(w1, xa, a1);
+        b1 = __smlad(w1, xb, b1);
+        cg_load_two_words(&w, &w0, &w1);
+        a2 = __smlad(w0, xa, a2);
+        b2 = __smlad(w0, xb, b2);
+        a3 = __smlad(w1, xa, a3);
+        b3 = __smlad(w1, xb, b3);
+    }
+#endif
     acc_a[0] = a0;
     acc_a[1] = a1;
     acc_a[2] = a2;
