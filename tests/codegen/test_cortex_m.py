@@ -9,8 +9,9 @@ import pytest
 from shared.codegen import generate
 from shared.codegen.bench.cortex_m import build_image, run_image
 from shared.codegen.bench.models import BENCH_MODELS
+from shared.codegen.ops import matvec
 from shared.tflm import run_tflm
-from tests.codegen.keras_models import build_case, test_inputs
+from tests.codegen.keras_models import assert_bit_exact, build_case, test_inputs
 from tests.conftest import require_tool
 
 pytestmark = [pytest.mark.firmware, pytest.mark.slow]
@@ -40,8 +41,25 @@ def odd_channels(L, x):
     return L.Dense(4)(L.GlobalAveragePooling2D()(x))
 
 
+def strided(L, x):
+    """stride 2 VALID over 7 channels (taps start mid-group in the pair column), 7 output pixels a row (the last one
+    alone), 10 filters (two rows after the blocks of 4); then depth 90 -> 92: 46 words, the 4x2 loop's 2-step tail"""
+    x = L.Conv2D(10, 3, strides=2, activation="relu")(x)
+    x = L.Conv2D(12, 3, padding="same")(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
+def pair_fill(L, x):
+    """filter rows of 12 and 24 values (whole groups of 4): both pixels' columns filled at once inside the image,
+    pixel by pixel at its left and right edges, padded filter rows zeroed for both; SAME stride 1, then stride 2"""
+    x = L.Conv2D(8, 3, padding="same", activation="relu")(x)
+    x = L.Conv2D(6, 3, strides=2, padding="same")(x)
+    return L.Dense(3)(L.Flatten()(x))
+
+
 MODELS = {"cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
-          "odd_channels": (odd_channels, (7, 9, 2)),
+          "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
+          "pair_fill": (pair_fill, (6, 9, 4)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"]}  # conv + max pool fused (ring of conv rows)
 
 
@@ -66,3 +84,26 @@ def test_portable_and_dsp_match_tflm_on_qemu(models, name, tmp_path):
         np.testing.assert_array_equal(run.outputs, expected, err_msg=f"{name} dsp={dsp} differs from TFLM")
         instructions[dsp] = float(np.median(run.instructions))
     assert instructions[True] < instructions[False], instructions
+
+
+def test_rounded_requantization_matches_tflm(models, monkeypatch, tmp_path):
+    """Layers the one-SMMLAR requantization may not take (a shift >= 0, a large right shift or accumulator; here all
+    of them, by allowing no right shift) keep the general 64-bit form: bit-exact on the host (ASan+UBSan) and on
+    QEMU with the DSP kernels."""
+    monkeypatch.setattr(matvec, "OFFSET_MAX_SHIFT", 0)
+    model_bytes = models["cnn"]
+    generated = generate(model_bytes, "cnn", "cnn.tflite")
+    assert ".roundings =" in generated.c_text and ".offsets =" not in generated.c_text
+    assert_bit_exact(model_bytes, "cnn", tmp_path / "host")
+    x = test_inputs(generated.input_size, seed=6, count=12)
+    run = run_image(build_image(model_bytes, "cnn", tmp_path / "dsp"), x, generated.output_size)
+    np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
+
+
+def test_dsp_kernels_unoptimized_match_tflm(models, tmp_path):
+    """-O0 keeps a frame pointer, so the 4x2 asm loop's 14 registers do not fit: its C form runs there, as exact."""
+    model_bytes = models["pair_fill"]
+    generated = generate(model_bytes, "pair_fill", "pair_fill.tflite")
+    x = test_inputs(generated.input_size, seed=7, count=4)
+    run = run_image(build_image(model_bytes, "pair_fill", tmp_path, optimize="-O0"), x, generated.output_size)
+    np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))

@@ -182,3 +182,18 @@ def test_compiles_with_clang_too(models, tmp_path):
     result = subprocess.run([compiler, *STRICT_WARNINGS, "-O2", "-c", str(tmp_path / "cnn.c"), "-o",
                              str(tmp_path / "cnn.o")], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_offsets_requantization_only_where_exact():
+    """cg_requantize_offset's table: 2^(r-1) + zp * 2^r per row, and None (the general form) as soon as one row has
+    a shift >= 0, a right shift above 21, or an accumulator bound |bias| + sum |w| * max |x - zp| of 2^30."""
+    from shared.codegen.ops.matvec import offsets
+
+    weights, bias = np.full((2, 3), -128, dtype=np.int8), np.array([5, -7])
+    np.testing.assert_array_equal(offsets(np.array([-1, -4]), -3, weights, bias, 0), [1 - 6, 8 - 48])
+    assert offsets(np.array([-1, 0]), 0, weights, bias, 0) is None
+    assert offsets(np.array([-1, 1]), 0, weights, bias, 0) is None
+    assert offsets(np.array([-21, -22]), 0, weights, bias, 0) is None
+    assert offsets(np.array([-21, -21]), 0, weights, bias, 0) is not None
+    assert offsets(np.array([-2, -2]), 0, weights, np.array([0, (1 << 30) - 3 * 128 * 128]), 0) is None  # zp 0: 128
+    assert offsets(np.array([-2, -2]), 0, weights, np.array([0, (1 << 30) - 3 * 128 * 128 - 1]), 0) is not None

@@ -10,8 +10,8 @@ typedef struct {
 static void cg_fully_connected(const cg_fully_connected_params *p, const int8_t *in, int8_t *out, int16_t *column)
 {
     for (int32_t b = 0; b < p->batches; b++) {
-        cg_widen(in + b * p->in_n, p->in_n, p->in_zp, column, 0);
-        cg_column_zero(column, p->in_n, p->matvec.depth - p->in_n);
+        cg_widen(in + b * p->in_n, p->in_n, p->in_zp, column, 0, 1);
+        cg_column_zero(column, p->in_n, p->matvec.depth - p->in_n, 1);
         cg_matvec(&p->matvec, column, out + b * p->matvec.rows);
     }
 }

@@ -4,11 +4,11 @@
  *
  * Cortex-M with the DSP extension: the generator also writes the weights pre-widened to int16, each group of 4
  * in the order 0, 2, 1, 3 (the column's order there, see cg_column_slot) and, for each block of 4 rows,
- * interleaved group by group (4 values of row 0, of row 1, of row 2, of row 3, next group...), so one
- * pointer walks them with LDRD; each __smlad does two MACs and four rows share every column load: per 32 MACs,
- * 10 LDRD and 16 SMLAD. Rows beyond the last block of 4 follow, one after another. A convolution passes two
- * columns (two output pixels, cg_matvec2): each pair of rows of a block against both columns, so every weight
- * load feeds both, per 32 MACs 8 LDRD and 16 SMLAD.
+ * interleaved word by word (values 0, 2 of rows 0, 1, 2, 3, then values 1, 3 of rows 0..3, next group...), so one
+ * pointer walks them with LDRD; each __smlad does two MACs. One column (FULLY_CONNECTED, a lone pixel): four rows
+ * share every column load, per 32 MACs 10 LDRD and 16 SMLAD. A convolution passes two output pixels in one pair
+ * column (cg_matvec2, cg_block4x2): 4 rows x 2 pixels, every weight load feeds both pixels, per 32 MACs 6 LDRD and
+ * 16 SMLAD. Rows beyond the last block of 4 follow, one after another.
  * Elsewhere: plain int8 weights (row-major), the same 4-row blocking. */
 
 #if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP)
@@ -39,9 +39,12 @@ typedef struct {
     const cg_weight_t *weights; /* (rows, depth) int8, or int16 pairs in the DSP layout above */
     const int32_t *bias;        /* (rows,) */
     const int32_t *multipliers;  /* (rows,) */
-    const int32_t *left_shifts;  /* (rows,) max(shift, 0) of TFLite's per-channel shift, split ahead: no branch */
-    const int32_t *right_shifts; /* (rows,) max(-shift, 0) */
-    const int64_t *roundings;    /* (rows,) 2^30 + (right shift r > 0 ? 2^(30 + r) : 0), see cg_requantize_rounded */
+    const int32_t *right_shifts; /* (rows,) max(-shift, 0) of TFLite's per-channel shift */
+    /* either (cg_requantize_offset, when the generator proves it exact for every row) */
+    const int32_t *offsets; /* (rows,) 2^(r - 1) + out_zp * 2^r for the right shift r */
+    /* or (cg_requantize_rounded; offsets NULL) */
+    const int32_t *left_shifts; /* (rows,) max(shift, 0), split ahead: no branch */
+    const int64_t *roundings;   /* (rows,) 2^30 + (right shift r > 0 ? 2^(30 + r) : 0) */
 } cg_matvec_params;
 
 /* cg_requantize_split (TFLite MultiplyByQuantizedMultiplier) with both roundings in one 64-bit sum, for a
@@ -62,44 +65,104 @@ CG_MAYBE_UNUSED static inline int32_t cg_requantize_rounded(int32_t x, int32_t m
     return (int32_t)((sum - negative) >> 32) >> (right_shift - 1);
 }
 
+/* The same plus the output zero point, in fewer instructions, for a row whose TFLite shift is negative (right shift
+ * 1 <= r <= 21, no left shift) and whose accumulators satisfy |acc| < 2^30 (the generator checks |bias| + sum |w| *
+ * max |x - zp| < 2^30 for every row, or leaves offsets NULL). Then q = 2 acc is exact and TFLite's doubling high
+ * multiply is h = floor((q * m + 2^31) / 2^32), SMMULR's rounding; the rounding divide by 2^r is floor((h + 2^(r-1)
+ * - [h < 0]) / 2^r), where [h < 0] may be [q < 0] (they differ only where h = 0, and both give 0), and adding
+ * zp * 2^r before the floor adds zp after it. offset = 2^(r-1) + zp * 2^r: one SMMLAR, one add, one shift; no
+ * intermediate exceeds 2^31 for r <= 21. */
+CG_MAYBE_UNUSED static inline int32_t cg_requantize_offset(int32_t acc, int32_t multiplier, int32_t offset,
+                                                           int32_t right_shift)
+{
+    const int32_t q = cg_shift_left_wrap(acc, 1);
+#if CG_DSP
+    int32_t high;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(high) : "r"(q), "r"(multiplier), "r"(offset));
+#else
+    const int32_t high = (int32_t)(((int64_t)offset * ((int64_t)1 << 32) + (int64_t)q * multiplier +
+                                    ((int64_t)1 << 31)) >> 32);
+#endif
+    return (high - (q < 0)) >> right_shift;
+}
+
+/* x clamped to the int8 range: one SSAT on the DSP path */
+CG_MAYBE_UNUSED static inline int8_t cg_saturate_int8(int32_t x)
+{
+#if CG_DSP
+    int32_t saturated;
+    __asm__("ssat %0, #8, %1" : "=r"(saturated) : "r"(x));
+    return (int8_t)saturated;
+#else
+    return (int8_t)cg_clamp(x, -128, 127);
+#endif
+}
+
 CG_MAYBE_UNUSED static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
 {
-    acc = cg_requantize_rounded(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row],
-                                p->roundings[row]) + p->out_zp;
+    if (p->offsets != NULL) {
+        acc = cg_requantize_offset(acc, p->multipliers[row], p->offsets[row], p->right_shifts[row]);
+    } else {
+        acc = cg_requantize_rounded(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row],
+                                    p->roundings[row]) + p->out_zp;
+    }
     return (int8_t)cg_clamp(acc, p->act_min, p->act_max);
 }
 
 /* requantize and store rows row .. row + n - 1; out of line, so that the requantization does not compete for
- * registers with the caller's loop state (inlined, GCC spills inside the multiply loop) */
+ * registers with the caller's loop state (inlined, GCC spills inside the multiply loop). The offsets form gets
+ * its own loops (no per-row test), the full int8 range a single saturation. */
 __attribute__((noinline)) static void cg_matvec_outputs(const cg_matvec_params *p, int32_t row, int32_t n,
                                                         const int32_t *acc, int8_t *out)
 {
+    if (p->offsets == NULL) {
+        for (int32_t i = 0; i < n; i++) {
+            out[row + i] = cg_matvec_output(p, row + i, acc[i]);
+        }
+        return;
+    }
+    const int32_t *multipliers = p->multipliers + row, *offsets = p->offsets + row, *shifts = p->right_shifts + row;
+    out += row;
+    if (p->act_min == -128 && p->act_max == 127) {
+        for (int32_t i = 0; i < n; i++) {
+            out[i] = cg_saturate_int8(cg_requantize_offset(acc[i], multipliers[i], offsets[i], shifts[i]));
+        }
+        return;
+    }
     for (int32_t i = 0; i < n; i++) {
-        out[row + i] = cg_matvec_output(p, row + i, acc[i]);
+        const int32_t value = cg_requantize_offset(acc[i], multipliers[i], offsets[i], shifts[i]);
+        out[i] = (int8_t)cg_clamp(value, p->act_min, p->act_max);
     }
 }
 
 #if CG_DSP
 #define CG_ROW_CHUNK 32 /* rows per requantization call: fewer calls, a 128-byte stack buffer */
 
-/* one row's next 4 weights against 4 column values (x01, x23): one LDRD, two SMLAD */
-CG_MAYBE_UNUSED static inline int32_t cg_row_step(const int32_t **w, int32_t x01, int32_t x23, int32_t acc)
-{
-    int32_t w01, w23;
-    cg_load_two_words(w, &w01, &w23);
-    return __smlad(w23, x23, __smlad(w01, x01, acc));
-}
+/* A pair column (two output pixels of a convolution) interleaves the two pixels' columns word by word: word j of
+ * pixel a, then word j of pixel b, so one LDRD brings the same two values of both pixels. Pixel b's values start
+ * one word in, and each pixel's words are 2 words apart. */
+#define CG_PAIR_STEP 2
+#define CG_PAIR_OFFSET(depth) 2
 
-/* the next 4 column values against the next 4 weights of each of 4 rows: 5 LDRD, 8 SMLAD */
+/* the next 4 column values (words x0, x1) against the next 4 weights of each of 4 rows: 5 LDRD, 8 SMLAD. The
+ * weights of a block go word by word: rows 0 and 1 of word j (one LDRD), rows 2 and 3 of word j, then word j + 1 */
 CG_MAYBE_UNUSED static inline void cg_quad_step(const int32_t **x, const int32_t **w, int32_t *acc0, int32_t *acc1,
                                                 int32_t *acc2, int32_t *acc3)
 {
-    int32_t x01, x23;
-    cg_load_two_words(x, &x01, &x23);
-    *acc0 = cg_row_step(w, x01, x23, *acc0);
-    *acc1 = cg_row_step(w, x01, x23, *acc1);
-    *acc2 = cg_row_step(w, x01, x23, *acc2);
-    *acc3 = cg_row_step(w, x01, x23, *acc3);
+    int32_t x0, x1, w0, w1;
+    cg_load_two_words(x, &x0, &x1);
+    cg_load_two_words(w, &w0, &w1);
+    *acc0 = __smlad(w0, x0, *acc0);
+    *acc1 = __smlad(w1, x0, *acc1);
+    cg_load_two_words(w, &w0, &w1);
+    *acc2 = __smlad(w0, x0, *acc2);
+    *acc3 = __smlad(w1, x0, *acc3);
+    cg_load_two_words(w, &w0, &w1);
+    *acc0 = __smlad(w0, x1, *acc0);
+    *acc1 = __smlad(w1, x1, *acc1);
+    cg_load_two_words(w, &w0, &w1);
+    *acc2 = __smlad(w0, x1, *acc2);
+    *acc3 = __smlad(w1, x1, *acc3);
 }
 
 /* four rows against the column, `quads` groups of 4 values; returns the advanced weight pointer. The int16
@@ -132,84 +195,161 @@ CG_MAYBE_UNUSED static inline int32_t cg_column_slot(int32_t k)
     return (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1);
 }
 
-/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth) */
-static void cg_column_zero(int16_t *column, int32_t k0, int32_t n)
+/* int16 index of column value k in a column whose words are `step` words apart (1: a plain column, CG_PAIR_STEP:
+ * one pixel of a pair column, from that pixel's first value) */
+CG_MAYBE_UNUSED static inline int32_t cg_column_index(int32_t k, int32_t step)
 {
-    const int32_t head = (4 - (k0 & 3)) & 3; /* values before the first whole group */
-    const int32_t groups = n > head ? (n - head) / 4 : 0;
-    for (int32_t i = 0; i < n; i++) { /* counted loops only: GCC 12 misjudges `k < end` forms here */
-        if (i == head && groups > 0) {
-            memset(column + k0 + i, 0, (size_t)groups * 4 * sizeof(int16_t)); /* whole groups: slots = places */
-            i += groups * 4 - 1;
-            continue;
-        }
-        column[cg_column_slot(k0 + i)] = 0;
-    }
+    const int32_t slot = cg_column_slot(k);
+    return (slot & ~1) * step + (slot & 1);
 }
 
-/* column values k0 .. k0 + n - 1 = x[i] - zp: four at a time with SXTAB16 (bytes 0,2, then rotated 1,3) when
- * k0 starts a group, one by one otherwise */
-static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0)
+/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth): whole groups a word at a time when k0
+ * starts a group (a group's two words are at k * step and (k + 2) * step), one by one otherwise */
+static void cg_column_zero(int16_t *column, int32_t k0, int32_t n, int32_t step)
 {
-    const int32_t minus_zp = (int32_t)((uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
+    const int32_t zero = 0;
     int32_t i = 0;
     if ((k0 & 3) == 0) {
-        for (; i + 4 <= n; i += 4) {
-            uint32_t bytes;
-            memcpy(&bytes, x + i, 4);
-            const int32_t even = __sxtab16(minus_zp, (int32_t)bytes);
-            const int32_t odd = __sxtab16(minus_zp, (int32_t)((bytes >> 8) | (bytes << 24)));
-            memcpy(column + k0 + i, &even, 4);
-            memcpy(column + k0 + i + 2, &odd, 4);
+        int16_t *group = column + k0 * step;
+        for (; i + 4 <= n; i += 4, group += 4 * step) {
+            memcpy(group, &zero, 4);
+            memcpy(group + 2 * step, &zero, 4);
         }
     }
     for (int32_t tail = n - i; tail > 0; tail--, i++) { /* count-down: GCC 12 misjudges `i < n` here */
-        column[cg_column_slot(k0 + i)] = (int16_t)(x[i] - zp);
+        column[cg_column_index(k0 + i, step)] = 0;
     }
 }
 
-/* two rows (the pair at word offset 0 or 4 of a block of 4) against two columns: per 16 MACs 4 LDRD, 8 SMLAD
- * (the weights are loaded once for both columns). acc: row 0 and row 1 of column a, then of column b. */
-CG_MAYBE_UNUSED static inline void cg_pair_step(const int32_t **xa, const int32_t **xb, const int32_t **w,
-                                                int32_t acc[4])
+/* 4 bytes at x minus zp as int16 in the column's lane order: *even = values 0, 2 (SXTAB16), *odd = values 1, 3
+ * (SXTAB16 of the bytes rotated by 8, one instruction) */
+CG_MAYBE_UNUSED static inline void cg_widen_group(const int8_t *x, int32_t minus_zp, int32_t *even, int32_t *odd)
 {
-    int32_t a01, a23, b01, b23, w01, w23;
-    cg_load_two_words(xa, &a01, &a23);
-    cg_load_two_words(xb, &b01, &b23);
-    cg_load_two_words(w, &w01, &w23);
-    acc[0] = __smlad(w23, a23, __smlad(w01, a01, acc[0]));
-    acc[2] = __smlad(w23, b23, __smlad(w01, b01, acc[2]));
-    cg_load_two_words_skip(w, &w01, &w23);
-    acc[1] = __smlad(w23, a23, __smlad(w01, a01, acc[1]));
-    acc[3] = __smlad(w23, b23, __smlad(w01, b01, acc[3]));
+    int32_t bytes;
+    memcpy(&bytes, x, 4);
+    *even = __sxtab16(minus_zp, bytes);
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(*odd) : "r"(minus_zp), "r"(bytes));
 }
 
-/* `pairs` pairs of rows (two per block of 4, blocks in order) against two columns; acc_a and acc_b receive the
- * sums of column a and column b, starting from bias */
-__attribute__((noinline)) static void cg_matvec_pairs2(const int32_t *w, const int32_t *xa0, const int32_t *xb0,
-                                                       int32_t quads, int32_t pairs, const int32_t *bias,
-                                                       int32_t *acc_a, int32_t *acc_b)
+/* -zp in both halves of a word, the SXTAB16 addend */
+CG_MAYBE_UNUSED static inline int32_t cg_minus_zp_pair(int32_t zp)
 {
-    for (int32_t k = 0; k < pairs; k++) {
-        const int32_t *xa = xa0, *xb = xb0, *wp = w + (k & 1) * 4; /* the pair's offset in its block */
-        int32_t acc[4] = {bias[2 * k], bias[2 * k + 1], bias[2 * k], bias[2 * k + 1]};
-        for (int32_t fours = quads / 4; fours > 0; fours--) {
-            cg_pair_step(&xa, &xb, &wp, acc);
-            cg_pair_step(&xa, &xb, &wp, acc);
-            cg_pair_step(&xa, &xb, &wp, acc);
-            cg_pair_step(&xa, &xb, &wp, acc);
-        }
-        for (int32_t rest = quads & 3; rest > 0; rest--) {
-            cg_pair_step(&xa, &xb, &wp, acc);
-        }
-        acc_a[2 * k] = acc[0];
-        acc_a[2 * k + 1] = acc[1];
-        acc_b[2 * k] = acc[2];
-        acc_b[2 * k + 1] = acc[3];
-        if (k & 1) {
-            w += quads * 8; /* a block of 4 rows: 8 words per group of 4 values */
+    return (int32_t)((uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
+}
+
+/* column values k0 .. k0 + n - 1 = x[i] - zp: four at a time when k0 starts a group, one by one otherwise */
+static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0, int32_t step)
+{
+    const int32_t minus_zp = cg_minus_zp_pair(zp);
+    int32_t i = 0;
+    if ((k0 & 3) == 0) {
+        int16_t *group = column + k0 * step;
+        for (; i + 4 <= n; i += 4, group += 4 * step) {
+            int32_t even, odd;
+            cg_widen_group(x + i, minus_zp, &even, &odd);
+            memcpy(group, &even, 4);
+            memcpy(group + 2 * step, &odd, 4);
         }
     }
+    for (int32_t tail = n - i; tail > 0; tail--, i++) { /* count-down: GCC 12 misjudges `i < n` here */
+        column[cg_column_index(k0 + i, step)] = (int16_t)(x[i] - zp);
+    }
+}
+
+/* values k0 .. k0 + n - 1 (k0 and n multiples of 4) of both pixels of a pair column at once, from their bytes xa
+ * and xb: per 8 values 2 loads, 4 SXTAB16 and the 4 words stored together (column_b: unused here, pair + 2). Out of
+ * line: inlined into the layer's loops, GCC spills inside this one. */
+CG_MAYBE_UNUSED __attribute__((noinline)) static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n, int32_t zp, int16_t *pair,
+                          int16_t *column_b, int32_t k0)
+{
+    (void)column_b;
+    const int32_t minus_zp = cg_minus_zp_pair(zp);
+    int16_t *group = pair + 2 * k0;
+    for (int32_t i = 0; i + 4 <= n; i += 4, group += 8) {
+        int32_t words[4]; /* even a, even b, odd a, odd b */
+        cg_widen_group(xa + i, minus_zp, &words[0], &words[2]);
+        cg_widen_group(xb + i, minus_zp, &words[1], &words[3]);
+        memcpy(group, words, sizeof(words));
+    }
+}
+
+/* one step of the 4x2 block: the same two values of both pixels (one LDRD of the pair column) against those of
+ * rows 0, 1 (one LDRD) and rows 2, 3 (one LDRD): 3 LDRD, 8 SMLAD, 16 MACs */
+#define CG_STEP_4X2                             \
+    "ldrd %[xa], %[xb], [%[x]], #8\n\t"         \
+    "ldrd %[w0], %[w1], [%[w]], #8\n\t"         \
+    "smlad %[a0], %[w0], %[xa], %[a0]\n\t"      \
+    "smlad %[b0], %[w0], %[xb], %[b0]\n\t"      \
+    "smlad %[a1], %[w1], %[xa], %[a1]\n\t"      \
+    "smlad %[b1], %[w1], %[xb], %[b1]\n\t"      \
+    "ldrd %[w0], %[w1], [%[w]], #8\n\t"         \
+    "smlad %[a2], %[w0], %[xa], %[a2]\n\t"      \
+    "smlad %[b2], %[w0], %[xb], %[b2]\n\t"      \
+    "smlad %[a3], %[w1], %[xa], %[a3]\n\t"      \
+    "smlad %[b3], %[w1], %[xb], %[b3]\n\t"
+
+/* a block of 4 rows against a pair column of `words` words per pixel (even), from bias; returns the advanced weight
+ * pointer. Eight accumulators, four loaded values and the two pointers take all 14 registers, so the asm keeps its
+ * two loop ends on the stack (pushed and dropped inside it): 8 steps per loop test (3 instructions), the last
+ * words % 8 two at a time. Per 128 MACs: 24 LDRD, 64 SMLAD, 3 loop instructions. GCC -O1 and up; else C. */
+__attribute__((noinline)) static const int32_t *cg_block4x2(const int32_t *w, const int32_t *x, int32_t words,
+                                                            const int32_t *bias, int32_t *acc_a, int32_t *acc_b)
+{
+    int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+    int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+#if defined(__OPTIMIZE__) && !defined(__clang__)
+    int32_t xa = (int32_t)(intptr_t)(x + words / 8 * 16); /* end of the 8-step loop */
+    int32_t xb = (int32_t)(intptr_t)(x + words * 2);      /* end of the column */
+    int32_t w0, w1;
+    __asm__("strd %[xa], %[xb], [sp, #-8]!\n\t"
+            "cmp %[x], %[xa]\n\t"
+            "beq 2f\n"
+            "1:\n\t"
+            CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2
+            "ldr %[xa], [sp]\n\t"
+            "cmp %[x], %[xa]\n\t"
+            "bne 1b\n"
+            "2:\n\t"
+            "ldr %[xb], [sp, #4]\n\t"
+            "cmp %[x], %[xb]\n\t"
+            "beq 4f\n"
+            "3:\n\t"
+            CG_STEP_4X2 CG_STEP_4X2
+            "ldr %[xb], [sp, #4]\n\t"
+            "cmp %[x], %[xb]\n\t"
+            "bne 3b\n"
+            "4:\n\t"
+            "add sp, sp, #8"
+            : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [b0] "+&r"(b0), [b1] "+&r"(b1),
+              [b2] "+&r"(b2), [b3] "+&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),
+              [w0] "=&r"(w0), [w1] "=&r"(w1)
+            :
+            : "cc", "memory");
+#else /* -O0 keeps a frame pointer and clang does not hand out all 14 registers: the same sums in C */
+    for (int32_t n = words; n > 0; n--) {
+        int32_t xa, xb, w0, w1;
+        cg_load_two_words(&x, &xa, &xb);
+        cg_load_two_words(&w, &w0, &w1);
+        a0 = __smlad(w0, xa, a0);
+        b0 = __smlad(w0, xb, b0);
+        a1 = __smlad(w1, xa, a1);
+        b1 = __smlad(w1, xb, b1);
+        cg_load_two_words(&w, &w0, &w1);
+        a2 = __smlad(w0, xa, a2);
+        b2 = __smlad(w0, xb, b2);
+        a3 = __smlad(w1, xa, a3);
+        b3 = __smlad(w1, xb, b3);
+    }
+#endif
+    acc_a[0] = a0;
+    acc_a[1] = a1;
+    acc_a[2] = a2;
+    acc_a[3] = a3;
+    acc_b[0] = b0;
+    acc_b[1] = b1;
+    acc_b[2] = b2;
+    acc_b[3] = b3;
+    return w;
 }
 
 /* the rows after the last block of 4, one by one, from weights w on */
@@ -229,25 +369,42 @@ static void cg_matvec_rest(const cg_matvec_params *p, const int32_t *w, const in
     }
 }
 
-/* two columns at once (two output pixels of a convolution): every block-of-4 weight is loaded once for both */
-CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *column_a, const int16_t *column_b,
-                                       int8_t *out_a, int8_t *out_b)
+/* the same against a pair column: each weight word feeds both pixels */
+static void cg_matvec_rest2(const cg_matvec_params *p, const int32_t *w, const int32_t *x, int8_t *out_a,
+                            int8_t *out_b)
+{
+    for (int32_t row = p->rows / 4 * 4; row < p->rows; row++) {
+        int32_t acc_a = p->bias[row], acc_b = acc_a;
+        const int32_t *xq = x;
+        for (int32_t n = p->depth / 2; n > 0; n--) {
+            int32_t xa, xb;
+            cg_load_two_words(&xq, &xa, &xb);
+            const int32_t wj = *w++;
+            acc_a = __smlad(wj, xa, acc_a);
+            acc_b = __smlad(wj, xb, acc_b);
+        }
+        out_a[row] = cg_matvec_output(p, row, acc_a);
+        out_b[row] = cg_matvec_output(p, row, acc_b);
+    }
+}
+
+/* two output pixels of a convolution from their pair column: every weight is loaded once for both */
+CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *pair, int8_t *out_a, int8_t *out_b)
 {
     const int32_t *w = p->weights;
-    const int32_t *xa = (const int32_t *)(const void *)column_a;
-    const int32_t *xb = (const int32_t *)(const void *)column_b;
-    const int32_t quads = p->depth / 4;
+    const int32_t *x = (const int32_t *)(const void *)pair;
+    const int32_t words = p->depth / 2;
     const int32_t blocked_rows = p->rows / 4 * 4;
     int32_t acc_a[CG_ROW_CHUNK], acc_b[CG_ROW_CHUNK];
     for (int32_t row0 = 0; row0 < blocked_rows; row0 += CG_ROW_CHUNK) {
         const int32_t n = blocked_rows - row0 < CG_ROW_CHUNK ? blocked_rows - row0 : CG_ROW_CHUNK;
-        cg_matvec_pairs2(w, xa, xb, quads, n / 2, p->bias + row0, acc_a, acc_b);
-        w += n / 4 * quads * 8;
+        for (int32_t i = 0; i < n; i += 4) {
+            w = cg_block4x2(w, x, words, p->bias + row0 + i, acc_a + i, acc_b + i);
+        }
         cg_matvec_outputs(p, row0, n, acc_a, out_a);
         cg_matvec_outputs(p, row0, n, acc_b, out_b);
     }
-    cg_matvec_rest(p, w, xa, out_a);
-    cg_matvec_rest(p, w, xb, out_b);
+    cg_matvec_rest2(p, w, x, out_a, out_b);
 }
 
 static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
@@ -268,20 +425,32 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
     cg_matvec_rest(p, w, x, out);
 }
 #else
-/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth) */
-static void cg_column_zero(int16_t *column, int32_t k0, int32_t n)
+/* a pair column here is two plain columns, one after the other */
+#define CG_PAIR_STEP 1
+#define CG_PAIR_OFFSET(depth) (depth)
+
+/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth); step: 1 (see the DSP path) */
+static void cg_column_zero(int16_t *column, int32_t k0, int32_t n, int32_t step)
 {
     for (int32_t i = 0; i < n; i++) {
-        column[k0 + i] = 0;
+        column[(k0 + i) * step] = 0;
     }
 }
 
-/* column values k0 .. k0 + n - 1 = x[i] - zp */
-static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0)
+/* column values k0 .. k0 + n - 1 = x[i] - zp; step: 1 (see the DSP path) */
+static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0, int32_t step)
 {
     for (int32_t i = 0; i < n; i++) {
-        column[k0 + i] = (int16_t)(x[i] - zp);
+        column[(k0 + i) * step] = (int16_t)(x[i] - zp);
     }
+}
+
+/* values k0 .. k0 + n - 1 of two pixels' columns (pair: pixel a's, column_b: pixel b's), from their bytes */
+CG_MAYBE_UNUSED static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n, int32_t zp, int16_t *pair,
+                          int16_t *column_b, int32_t k0)
+{
+    cg_widen(xa, n, zp, pair, k0, 1);
+    cg_widen(xb, n, zp, column_b, k0, 1);
 }
 
 /* |w * (x - zp)| <= 128 * 255 < 2^15: int32 accumulators hold 2^16 terms */
@@ -312,11 +481,10 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
     }
 }
 
-/* two columns: one after the other (the DSP build shares the weight loads) */
-CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *column_a, const int16_t *column_b,
-                                       int8_t *out_a, int8_t *out_b)
+/* two output pixels: one column after the other (the DSP build shares the weight loads) */
+CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *pair, int8_t *out_a, int8_t *out_b)
 {
-    cg_matvec(p, column_a, out_a);
-    cg_matvec(p, column_b, out_b);
+    cg_matvec(p, pair, out_a);
+    cg_matvec(p, pair + p->depth, out_b);
 }
 #endif

@@ -20,11 +20,12 @@ def padded_depth(depth: int) -> int:
 
 def dsp_layout(weights: np.ndarray) -> np.ndarray:
     """(rows, depth) int8 -> int32 words of int16 pairs in matvec.c's DSP order: each group of 4 values as
-    0, 2, 1, 3 (first of a pair in the low half); blocks of 4 rows interleaved by groups, then the other rows."""
+    0, 2, 1, 3 (first of a pair in the low half); blocks of 4 rows interleaved word by word (word j of rows 0..3,
+    then word j + 1), then the other rows."""
     rows, depth = weights.shape
     weights = weights.reshape(rows, depth // 4, 4)[:, :, [0, 2, 1, 3]].reshape(rows, depth)  # cg_column_slot
     blocked = rows // 4 * 4
-    head = weights[:blocked].reshape(-1, 4, depth // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
+    head = weights[:blocked].reshape(-1, 4, depth // 2, 2).transpose(0, 2, 1, 3).reshape(-1)
     values = np.concatenate([head, weights[blocked:].reshape(-1)]).astype(np.int64) & 0xFFFF
     return ((values[1::2] << 16) | values[0::2]).astype(np.uint32).view(np.int32)
 
@@ -48,6 +49,21 @@ def roundings(shifts: np.ndarray) -> np.ndarray:
     return (np.int64(1) << 30) + np.where(right > 0, np.int64(1) << (30 + right), 0)
 
 
+OFFSET_MAX_SHIFT = 21  # cg_requantize_offset: right shifts 1..21 keep every intermediate inside int32
+
+
+def offsets(shifts: np.ndarray, out_zp: int, weights_2d: np.ndarray, bias: np.ndarray, in_zp: int):
+    """Per row 2^(r-1) + out_zp * 2^r (kernels/matvec.c, cg_requantize_offset), or None when that form is not
+    exact for some row: a TFLite shift >= 0 or a right shift above OFFSET_MAX_SHIFT, or an accumulator that could
+    reach 2^30 (|bias| + sum |w| * max |x - zp|)."""
+    right = -np.asarray(shifts, dtype=np.int64)
+    x_span = max(abs(-128 - in_zp), abs(127 - in_zp))
+    bound = np.abs(bias.astype(np.int64)) + np.abs(weights_2d.astype(np.int64)).sum(axis=1) * x_span
+    if right.min() < 1 or right.max() > OFFSET_MAX_SHIFT or bound.max() >= 1 << 30:
+        return None
+    return (np.int64(1) << (right - 1)) + out_zp * (np.int64(1) << right)
+
+
 def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarray, bias: np.ndarray) -> dict:
     """Padded tables and the nested cg_matvec_params initializer for `weights_2d` (rows, depth)."""
     rows, depth = weights_2d.shape
@@ -56,12 +72,15 @@ def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarra
     padded[:, :depth] = weights_2d
     multipliers, shifts = per_channel_multipliers(x.scale, weights_tensor.scales, y.scale, rows)
     act_min, act_max = activation_range(ctx.fused_activation(), y.scale, y.zero_point)
-    return {
+    fields = {
         "rows": rows, "depth": depth4, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
         "weights": weight_tables(ctx, padded),
         "bias": ctx.table("bias", bias, "int32_t"),
         "multipliers": ctx.table("multipliers", multipliers, "int32_t"),
-        "left_shifts": ctx.table("left_shifts", np.maximum(shifts, 0), "int32_t"),
         "right_shifts": ctx.table("right_shifts", np.maximum(-shifts, 0), "int32_t"),
-        "roundings": ctx.table("roundings", roundings(shifts), "int64_t", per_line=8),
     }
+    row_offsets = offsets(shifts, y.zero_point, weights_2d, bias, x.zero_point)
+    if row_offsets is not None:
+        return {**fields, "offsets": ctx.table("offsets", row_offsets, "int32_t")}
+    return {**fields, "left_shifts": ctx.table("left_shifts", np.maximum(shifts, 0), "int32_t"),
+            "roundings": ctx.table("roundings", roundings(shifts), "int64_t", per_line=8)}
