@@ -193,3 +193,12 @@ def test_compute_mfcc_is_cmn_and_lifter_on_the_raw_mfcc(cfg, real_clips):
     if cfg.cmn:
         raw = mfcc.subtract_cepstral_mean(raw, np.any(mfcc.frame_windows(windows, cfg) != 0, axis=-1))
     np.testing.assert_array_equal(mfcc.compute_mfcc(windows, cfg), raw * mfcc.lifter_weights(cfg))
+
+
+def test_thread_count_does_not_change_compute_mfcc(real_clips):
+    clips = real_clips * 4  # 160 windows: several chunks
+    windows = extract_windows(clips, FULL)
+    one = mfcc.compute_mfcc(windows, FULL, threads=1)
+    for threads in (2, 3, None):
+        np.testing.assert_array_equal(mfcc.compute_mfcc(windows, FULL, threads=threads), one)
+    np.testing.assert_array_equal(mfcc.compute_mfcc(windows[37:], FULL, threads=2), one[37:])  # chunks shifted
