@@ -41,7 +41,7 @@ from shared.cli import UserError
 
 LOG_OFFSET = np.float32(1e-6)  # arm_mfcc_f32 adds 1.0e-6f before the log
 PCM_SCALE = np.float32(1.0 / 32768.0)  # int16 -> float32 in [-1, 1); a power of two, so exact in C too
-CHUNK_CLIPS = 24  # clips per step: 24 x 61 frames x 256 float32 = 1.5 MB of work buffers (measured: 16-32 best)
+CHUNK_CLIPS = 16  # clips per step: 16 x 61 frames x 256 float32 = 1 MB (12..64 measured: 16 best)
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ class _Workspace:
         self.cfg, self.tables = cfg, tables
         self.window = tables.window * PCM_SCALE  # int16 -> [-1, 1) and the window in one multiply (2^-15: exact)
         self.windowed = np.empty((CHUNK_CLIPS, cfg.n_frames, cfg.n_fft), dtype=np.float32)
-        self.magnitude = np.empty((CHUNK_CLIPS, cfg.n_frames, n_bins), dtype=np.float32)
+        self.magnitude = np.empty((CHUNK_CLIPS, cfg.n_frames, n_bins + 1), dtype=np.float32)  # + Nyquist
         self.mel = np.empty((CHUNK_CLIPS, cfg.n_frames, n_mels), dtype=np.float32)
         self.cepstra = np.empty((CHUNK_CLIPS, *cfg.input_shape), dtype=np.float32)
 
@@ -202,8 +202,8 @@ class _Workspace:
         windowed, magnitude = self.windowed[:n], self.magnitude[:n]
         np.multiply(_pcm_frames(windows_pcm, self.cfg), self.window, out=windowed)  # steps 1-2 (module doc)
         spectrum = scipy.fft.rfft(windowed, axis=-1, overwrite_x=True)  # step 3
-        np.abs(spectrum[..., : magnitude.shape[-1]], out=magnitude)  # the Nyquist bin is left out
-        features = _cepstra(magnitude, self.tables, self.mel[:n], self.cepstra[:n])
+        np.abs(spectrum, out=magnitude)  # all n_fft/2 + 1 bins: np.abs is ~2x faster on contiguous input
+        features = _cepstra(magnitude[..., :-1], self.tables, self.mel[:n], self.cepstra[:n])  # Nyquist left out
         if self.cfg.cmn:
             features = subtract_cepstral_mean(features, active_frames(windows_pcm, self.cfg))
         np.multiply(features, self.tables.lifter, out=out)
