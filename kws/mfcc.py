@@ -131,15 +131,19 @@ def frame_windows(windows_pcm: np.ndarray, cfg: KwsConfig) -> np.ndarray:
 
     A strided view of the scaled windows (frames overlap, nothing is copied): read it, do not write to it.
     """
-    return _pcm_frames(windows_pcm, cfg) * PCM_SCALE
+    return _frame_view(_checked_pcm(windows_pcm, cfg).astype(np.float32) * PCM_SCALE, cfg)
 
 
-def _pcm_frames(windows_pcm: np.ndarray, cfg: KwsConfig) -> np.ndarray:
-    """The int16 frames as a strided view (nothing copied): int16 (B, window_samples) -> int16 (B, n_frames, n_fft)."""
+def _checked_pcm(windows_pcm: np.ndarray, cfg: KwsConfig) -> np.ndarray:
     x = np.asarray(windows_pcm)
     if x.dtype != np.int16 or x.ndim != 2 or x.shape[1] != cfg.window_samples:
         raise ValueError(f"want int16 (clips, {cfg.window_samples}), got {x.dtype} {x.shape}")
-    frames = np.lib.stride_tricks.sliding_window_view(x, cfg.n_fft, axis=1)[:, :: cfg.hop_samples]
+    return x
+
+
+def _frame_view(windows: np.ndarray, cfg: KwsConfig) -> np.ndarray:
+    """(B, window_samples) -> a strided view (B, n_frames, n_fft) of the same samples, any dtype."""
+    frames = np.lib.stride_tricks.sliding_window_view(windows, cfg.n_fft, axis=1)[:, :: cfg.hop_samples]
     return frames[:, : cfg.n_frames]
 
 
@@ -149,7 +153,7 @@ def active_frames(windows_pcm: np.ndarray, cfg: KwsConfig) -> np.ndarray:
     Frames start every hop and span n_fft samples, so both are whole numbers of blocks of g = gcd(n_fft, hop)
     samples: one any-nonzero pass over the blocks, then an OR of the n_fft/g blocks of each frame.
     """
-    x = np.asarray(windows_pcm)
+    x = _checked_pcm(windows_pcm, cfg)
     block = math.gcd(cfg.n_fft, cfg.hop_samples)
     n_blocks, frame_blocks, hop_blocks = (cfg.window_samples // block, cfg.n_fft // block, cfg.hop_samples // block)
     if block % 4 == 0 and x.flags.c_contiguous and x.shape[1] % 4 == 0:
@@ -197,11 +201,11 @@ class _Workspace:
         self.cepstra = np.empty((CHUNK_CLIPS, *cfg.input_shape), dtype=np.float32)
 
     def run(self, frames_pcm: np.ndarray, active: np.ndarray | None, out: np.ndarray) -> None:
-        """compute_mfcc on one chunk: int16 frames (B, n_frames, n_fft) (a view: `_pcm_frames`), the active frames
+        """compute_mfcc on one chunk: int16 frames (B, n_frames, n_fft) (a view: `_frame_view`), the active frames
         (B, n_frames) if cfg.cmn -> float32 (B, n_frames, n_mfcc) written into `out`."""
         n = len(frames_pcm)
         windowed, magnitude = self.windowed[:n], self.magnitude[:n]
-        np.multiply(frames_pcm, self.window, out=windowed)  # steps 1-2 (module doc)
+        np.multiply(frames_pcm, self.window, out=windowed)  # step 2 with the int16 scaling (step 1: module doc)
         spectrum = scipy.fft.rfft(windowed, axis=-1, overwrite_x=True)  # step 3
         np.abs(spectrum, out=magnitude)  # all n_fft/2 + 1 bins: np.abs is ~2x faster on contiguous input
         features = _cepstra(magnitude[..., :-1], self.tables, self.mel[:n], self.cepstra[:n])  # Nyquist left out
@@ -235,7 +239,7 @@ def compute_mfcc(windows_pcm: np.ndarray, cfg: KwsConfig, tables: MfccTables | N
     for any thread count.
     """
     tables = tables or make_tables(cfg)
-    frames = _pcm_frames(windows_pcm, cfg)  # views and whole-batch steps here; per-chunk work in the threads
+    frames = _frame_view(_checked_pcm(windows_pcm, cfg), cfg)  # int16; the per-chunk work runs in threads
     active = active_frames(windows_pcm, cfg) if cfg.cmn else None
     out = np.empty((len(frames), *cfg.input_shape), dtype=np.float32)
     chunks = [slice(first, first + CHUNK_CLIPS) for first in range(0, len(frames), CHUNK_CLIPS)]
