@@ -156,7 +156,7 @@ ODD_CONFIGS = {
 @pytest.mark.parametrize("cfg", PROFILES + list(ODD_CONFIGS.values()), ids=["full", "textbook", "512-hann",
                                                                             *ODD_CONFIGS])
 def test_compute_mfcc_matches_cmsis_on_real_clips(cfg, real_clips):
-    """compute_mfcc's own path (int16 frames, no peak scaling) with CMN and lifter off is arm_mfcc_f32's output."""
+    """compute_mfcc's own path (int16 frames) with CMN and lifter off is arm_mfcc_f32's output."""
     windows = extract_windows(real_clips[::2], cfg)
     ours = mfcc.compute_mfcc(windows, dataclasses.replace(cfg, cmn=False, lifter=0))
     assert_close_to_range(ours, cmsis_mfcc(mfcc.frame_windows(windows, cfg), cfg), "compute_mfcc, real FSDD clips")
@@ -173,15 +173,23 @@ def test_compute_mfcc_matches_cmsis_on_edge_cases():
 
 @pytest.mark.parametrize("cfg", [FULL, TEXTBOOK, *ODD_CONFIGS.values(), dataclasses.replace(FULL, n_fft=64,
                                                                                             hop_samples=3)])
-def test_active_frames_are_the_frames_with_a_nonzero_sample(cfg):
+def test_frame_peaks_are_the_largest_magnitude_of_each_frame(cfg):
     rng = np.random.default_rng(4)
     windows = np.zeros((200, cfg.window_samples), dtype=np.int16)
     for clip in windows:  # a few isolated samples, so that frame edges matter
         count = rng.integers(0, 4)
-        clip[rng.integers(0, cfg.window_samples, count)] = rng.choice([-32768, -1, 1, 7], count)
-    expected = np.any(mfcc.frame_windows(windows, cfg) != 0, axis=-1)
-    np.testing.assert_array_equal(mfcc.active_frames(windows, cfg), expected)
-    np.testing.assert_array_equal(mfcc.active_frames(windows[:, ::-1][:, ::-1], cfg), expected)  # not contiguous
+        clip[rng.integers(0, cfg.window_samples, count)] = rng.choice([-32768, -1, 1, 7, 32767], count)
+    expected = np.max(np.abs(mfcc.frame_windows(windows, cfg).astype(np.float64)), axis=-1) * 32768
+    np.testing.assert_array_equal(mfcc.frame_peaks(windows, cfg), expected)
+
+
+@pytest.mark.parametrize("cfg", [FULL, TEXTBOOK, *ODD_CONFIGS.values()], ids=["full", "textbook", *ODD_CONFIGS])
+def test_compute_mfcc_gives_the_bits_of_the_float_path(cfg, real_clips):
+    """compute_mfcc (int16 frames, steps 1-2 as one factor per frame) == mfcc_frames on the scaled float frames."""
+    windows = np.concatenate([extract_windows(real_clips[::3], cfg),
+                              np.stack([w.astype(np.int16) for w in edge_case_windows(cfg).values()])])
+    raw = mfcc.compute_mfcc(windows, dataclasses.replace(cfg, cmn=False, lifter=0))
+    np.testing.assert_array_equal(raw, mfcc.mfcc_frames(mfcc.frame_windows(windows, cfg), mfcc.make_tables(cfg)))
 
 
 @pytest.mark.parametrize("cfg", [FULL, *ODD_CONFIGS.values()], ids=["full", *ODD_CONFIGS])
