@@ -150,18 +150,20 @@ def _frame_view(windows: np.ndarray, cfg: KwsConfig) -> np.ndarray:
     return frames[:, : cfg.n_frames]
 
 
-def frame_peaks(windows_pcm: np.ndarray, cfg: KwsConfig) -> np.ndarray:
-    """max |sample| of every frame, in int16 units: int16 (B, window_samples) -> int32 (B, n_frames).
+def frame_peaks(windows_pcm: np.ndarray, cfg: KwsConfig, scratch: np.ndarray | None = None) -> np.ndarray:
+    """max |sample| of every frame, in int16 units: int16 (B, window_samples) -> uint16 (B, n_frames).
 
     Frames start every hop and span n_fft samples, so both are whole numbers of blocks of g = gcd(n_fft, hop)
-    samples: one max and one min per block, then the largest of the n_fft/g blocks of each frame. A frame holds
-    sound (is active for the mean normalisation) iff its peak is not 0.
+    samples: one max per block, then the largest of the n_fft/g blocks of each frame. A frame holds sound (is active
+    for the mean normalisation) iff its peak is not 0. `scratch`: int16 (>= B, window_samples) for |samples|.
     """
     x = _checked_pcm(windows_pcm, cfg)
+    # |-32768| wraps to -32768 in int16, whose bits read as uint16 are 32768: exact for every sample
+    magnitude = np.abs(x, out=None if scratch is None else scratch[: len(x)]).view(np.uint16)
     block = math.gcd(cfg.n_fft, cfg.hop_samples)
     n_blocks, frame_blocks, hop_blocks = (cfg.window_samples // block, cfg.n_fft // block, cfg.hop_samples // block)
-    blocks = np.lib.stride_tricks.sliding_window_view(x, block, axis=1)[:, ::block][:, :n_blocks]
-    block_peak = np.maximum(blocks.max(axis=-1).astype(np.int32), -blocks.min(axis=-1).astype(np.int32))
+    blocks = np.lib.stride_tricks.sliding_window_view(magnitude, block, axis=1)[:, ::block][:, :n_blocks]
+    block_peak = blocks.max(axis=-1)
     frame_starts = slice(0, (cfg.n_frames - 1) * hop_blocks + 1, hop_blocks)  # in blocks
     peaks = block_peak[:, frame_starts].copy()
     for offset in range(1, frame_blocks):  # the largest block of each frame (2 blocks with the default config)
@@ -205,19 +207,20 @@ class _Workspace:
         n_bins, n_mels = tables.mel_dense.shape
         self.cfg, self.tables = cfg, tables
         self.factor = np.empty((CHUNK_CLIPS, cfg.n_frames, cfg.n_fft), dtype=np.float32)
+        self.pcm_abs = np.empty((CHUNK_CLIPS, cfg.window_samples), dtype=np.int16)
         self.windowed = np.empty((CHUNK_CLIPS, cfg.n_frames, cfg.n_fft), dtype=np.float32)
         self.magnitude = np.empty((CHUNK_CLIPS, cfg.n_frames, n_bins + 1), dtype=np.float32)  # + Nyquist
         self.mel = np.empty((CHUNK_CLIPS, cfg.n_frames, n_mels), dtype=np.float32)
         self.cepstra = np.empty((CHUNK_CLIPS, *cfg.input_shape), dtype=np.float32)
 
-    def run(self, frames_pcm: np.ndarray, peaks: np.ndarray, out: np.ndarray) -> None:
-        """compute_mfcc on one chunk: int16 frames (B, n_frames, n_fft) (a view: `_frame_view`) and their
-        `frame_peaks` (B, n_frames) -> float32 (B, n_frames, n_mfcc) written into `out`."""
-        n = len(frames_pcm)
+    def run(self, windows_pcm: np.ndarray, out: np.ndarray) -> None:
+        """compute_mfcc on one chunk: int16 (B, window_samples) -> float32 (B, n_frames, n_mfcc) written into `out`."""
+        n = len(windows_pcm)
+        peaks = frame_peaks(windows_pcm, self.cfg, self.pcm_abs)
         factor, windowed, magnitude = self.factor[:n], self.windowed[:n], self.magnitude[:n]
         peak = peaks.astype(np.float32)  # int16 units, exact
         np.multiply(np.float32(1) / np.maximum(peak, np.float32(1))[..., None], self.tables.window, out=factor)
-        np.multiply(frames_pcm, factor, out=windowed)  # steps 1-2 (module doc: the rounding)
+        np.multiply(_frame_view(windows_pcm, self.cfg), factor, out=windowed)  # steps 1-2 (module doc)
         spectrum = scipy.fft.rfft(windowed, axis=-1, overwrite_x=True)  # step 3
         np.abs(spectrum, out=magnitude)  # all n_fft/2 + 1 bins: np.abs is ~2x faster on contiguous input
         np.multiply(magnitude, (peak * PCM_SCALE)[..., None], out=magnitude)  # step 4 (a silent frame's |X| is 0)
@@ -252,16 +255,15 @@ def compute_mfcc(windows_pcm: np.ndarray, cfg: KwsConfig, tables: MfccTables | N
     for any thread count.
     """
     tables = tables or make_tables(cfg)
-    frames = _frame_view(_checked_pcm(windows_pcm, cfg), cfg)  # int16; the per-chunk work runs in threads
-    peaks = frame_peaks(windows_pcm, cfg)
-    out = np.empty((len(frames), *cfg.input_shape), dtype=np.float32)
-    chunks = [slice(first, first + CHUNK_CLIPS) for first in range(0, len(frames), CHUNK_CLIPS)]
+    windows_pcm = _checked_pcm(windows_pcm, cfg)
+    out = np.empty((len(windows_pcm), *cfg.input_shape), dtype=np.float32)
+    chunks = [slice(first, first + CHUNK_CLIPS) for first in range(0, len(windows_pcm), CHUNK_CLIPS)]
     local = threading.local()  # one workspace per thread
 
     def run(chunk: slice) -> None:
         if not hasattr(local, "workspace"):
             local.workspace = _Workspace(cfg, tables)
-        local.workspace.run(frames[chunk], peaks[chunk], out[chunk])
+        local.workspace.run(windows_pcm[chunk], out[chunk])
 
     threads = min(len(chunks), threads or available_cores())
     if threads <= 1:
