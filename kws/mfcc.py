@@ -146,8 +146,15 @@ def _checked_pcm(windows_pcm: np.ndarray, cfg: KwsConfig) -> np.ndarray:
 
 def _frame_view(windows: np.ndarray, cfg: KwsConfig) -> np.ndarray:
     """(B, window_samples) -> a strided view (B, n_frames, n_fft) of the same samples, any dtype."""
-    frames = np.lib.stride_tricks.sliding_window_view(windows, cfg.n_fft, axis=1)[:, :: cfg.hop_samples]
-    return frames[:, : cfg.n_frames]
+    return _strided(windows, cfg.n_fft, cfg.hop_samples, cfg.n_frames)
+
+
+def _strided(rows: np.ndarray, length: int, step: int, count: int) -> np.ndarray:
+    """A read-only view (B, count, length) of (B, N) with runs of `length` every `step` along each row; the caller
+    keeps (count - 1) * step + length <= N (as_strided: ~5 us less per call than sliding_window_view)."""
+    row_stride, item_stride = rows.strides
+    return np.lib.stride_tricks.as_strided(rows, (len(rows), count, length), (row_stride, item_stride * step,
+                                                                             item_stride), writeable=False)
 
 
 def frame_peaks(windows_pcm: np.ndarray, cfg: KwsConfig, scratch: np.ndarray | None = None) -> np.ndarray:
@@ -162,7 +169,7 @@ def frame_peaks(windows_pcm: np.ndarray, cfg: KwsConfig, scratch: np.ndarray | N
     magnitude = np.abs(x, out=None if scratch is None else scratch[: len(x)]).view(np.uint16)
     block = math.gcd(cfg.n_fft, cfg.hop_samples)
     n_blocks, frame_blocks, hop_blocks = (cfg.window_samples // block, cfg.n_fft // block, cfg.hop_samples // block)
-    blocks = np.lib.stride_tricks.sliding_window_view(magnitude, block, axis=1)[:, ::block][:, :n_blocks]
+    blocks = _strided(magnitude, block, block, n_blocks)
     block_peak = blocks.max(axis=-1)
     frame_starts = slice(0, (cfg.n_frames - 1) * hop_blocks + 1, hop_blocks)  # in blocks
     peaks = block_peak[:, frame_starts].copy()
