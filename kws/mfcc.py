@@ -17,8 +17,8 @@ int16 windows (m = max|pcm| 2^-15, exact), so steps 1-2 are one multiply of the 
 tests/kws/test_mfcc.py bounds both against the `cmsisdsp` package, which runs the real C code: max abs error
 <= 1e-5 x the feature range on real FSDD clips and on silence, full-scale clipping, a pure tone, one-LSB noise and
 a click.
-Leaving out steps 1 and 4 (they cancel in exact arithmetic, the FFT being linear) would save ~8 us per clip of the
-~40 and stays within that tolerance, but it moves the features' float32 rounding, and the device check compares the
+Leaving out steps 1 and 4 (they cancel in exact arithmetic, the FFT being linear) would save ~5 us per clip of the
+~36 and stays within that tolerance, but it moves the features' float32 rounding, and the device check compares the
 board's int8 scores byte for byte with TFLM's on these numpy features: one score of one of the 250 test clips moved
 by 1 (tests/kws/test_device.py). So the host keeps them.
 Everything is float32, vectorised over (clips, frames), in chunks of clips (on several threads: compute_mfcc).
