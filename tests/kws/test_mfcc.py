@@ -143,3 +143,70 @@ def test_generated_tables_are_deterministic(tmp_path):
         assert a.read_bytes() == b.read_bytes()
     c_text = first[0].read_text()
     assert "kws_mfcc_filter_coefs" in c_text and "Do not edit" in c_text
+
+
+ODD_CONFIGS = {
+    "512/160": dataclasses.replace(FULL, n_fft=512, hop_samples=160, n_mels=40, n_mfcc=20, fmax_hz=3900.0),
+    "cmn-off": dataclasses.replace(FULL, cmn=False),
+    "start": dataclasses.replace(FULL, window_rule="start"),
+    "hop-100": dataclasses.replace(FULL, hop_samples=100),
+}
+
+
+@pytest.mark.parametrize("cfg", PROFILES + list(ODD_CONFIGS.values()), ids=["full", "textbook", "512-hann",
+                                                                            *ODD_CONFIGS])
+def test_compute_mfcc_matches_cmsis_on_real_clips(cfg, real_clips):
+    """compute_mfcc's own path (int16 frames) with CMN and lifter off is arm_mfcc_f32's output."""
+    windows = extract_windows(real_clips[::2], cfg)
+    ours = mfcc.compute_mfcc(windows, dataclasses.replace(cfg, cmn=False, lifter=0))
+    assert_close_to_range(ours, cmsis_mfcc(mfcc.frame_windows(windows, cfg), cfg), "compute_mfcc, real FSDD clips")
+
+
+def test_compute_mfcc_matches_cmsis_on_edge_cases():
+    windows = np.stack([w.astype(np.int16) for w in edge_case_windows(FULL).values()])
+    ours = mfcc.compute_mfcc(windows, RAW_MFCC)
+    reference = cmsis_mfcc(mfcc.frame_windows(windows, FULL), FULL)
+    for clip, name in enumerate(edge_case_windows(FULL)):
+        assert np.isfinite(ours[clip]).all()
+        assert_close_to_range(ours[clip], reference[clip], f"compute_mfcc, {name}")
+
+
+@pytest.mark.parametrize("cfg", [FULL, TEXTBOOK, *ODD_CONFIGS.values(), dataclasses.replace(FULL, n_fft=64,
+                                                                                            hop_samples=3)])
+def test_frame_peaks_are_the_largest_magnitude_of_each_frame(cfg):
+    rng = np.random.default_rng(4)
+    windows = np.zeros((200, cfg.window_samples), dtype=np.int16)
+    for clip in windows:  # a few isolated samples, so that frame edges matter
+        count = rng.integers(0, 4)
+        clip[rng.integers(0, cfg.window_samples, count)] = rng.choice([-32768, -1, 1, 7, 32767], count)
+    expected = np.max(np.abs(mfcc.frame_windows(windows, cfg).astype(np.float64)), axis=-1) * 32768
+    np.testing.assert_array_equal(mfcc.frame_peaks(windows, cfg), expected)
+
+
+@pytest.mark.parametrize("cfg", [FULL, TEXTBOOK, *ODD_CONFIGS.values()], ids=["full", "textbook", *ODD_CONFIGS])
+def test_compute_mfcc_gives_the_bits_of_the_float_path(cfg, real_clips):
+    """compute_mfcc (int16 frames, steps 1-2 as one factor per frame) == mfcc_frames on the scaled float frames."""
+    windows = np.concatenate([extract_windows(real_clips[::3], cfg),
+                              np.stack([w.astype(np.int16) for w in edge_case_windows(cfg).values()])])
+    raw = mfcc.compute_mfcc(windows, dataclasses.replace(cfg, cmn=False, lifter=0))
+    np.testing.assert_array_equal(raw, mfcc.mfcc_frames(mfcc.frame_windows(windows, cfg), mfcc.make_tables(cfg)))
+
+
+@pytest.mark.parametrize("cfg", [FULL, *ODD_CONFIGS.values()], ids=["full", *ODD_CONFIGS])
+def test_compute_mfcc_is_cmn_and_lifter_on_the_raw_mfcc(cfg, real_clips):
+    windows = extract_windows(real_clips[:5], cfg)
+    windows[1] = 0
+    windows[2, : cfg.window_samples // 2] = 0
+    raw = mfcc.compute_mfcc(windows, dataclasses.replace(cfg, cmn=False, lifter=0))
+    if cfg.cmn:
+        raw = mfcc.subtract_cepstral_mean(raw, np.any(mfcc.frame_windows(windows, cfg) != 0, axis=-1))
+    np.testing.assert_array_equal(mfcc.compute_mfcc(windows, cfg), raw * mfcc.lifter_weights(cfg))
+
+
+def test_thread_count_does_not_change_compute_mfcc(real_clips):
+    clips = real_clips * 4  # 160 windows: several chunks
+    windows = extract_windows(clips, FULL)
+    one = mfcc.compute_mfcc(windows, FULL, threads=1)
+    for threads in (2, 3, None):
+        np.testing.assert_array_equal(mfcc.compute_mfcc(windows, FULL, threads=threads), one)
+    np.testing.assert_array_equal(mfcc.compute_mfcc(windows[37:], FULL, threads=2), one[37:])  # chunks shifted
