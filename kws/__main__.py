@@ -79,7 +79,11 @@ def make_dataset(fsdd: Fsdd, cfg: kws_config.KwsConfig, test_speaker: str) -> Da
         y_train = np.concatenate([y_train] * (1 + cfg.augment_copies))
         notes.append(f"augmentation: {cfg.augment_copies} copies of each training clip (speed +-{cfg.speed_max}, "
                      f"tilt +-{cfg.tilt_max}, gain +-{cfg.gain_db} dB, noise {cfg.noise_snr_db_min}-"
-                     f"{cfg.noise_snr_db_max} dB SNR, shift +-{cfg.shift_max_samples} samples)")
+                     f"{cfg.noise_snr_db_max} dB SNR coloured by a low-pass pole up to {cfg.noise_colour_max}, "
+                     f"shift +-{cfg.shift_max_samples} samples)")
+    if cfg.channel_colour or cfg.level_db or cfg.time_mask_frames:
+        notes.append(f"feature augmentation every epoch: microphone colour {cfg.channel_colour} x the spread of the "
+                     f"clips' mean cepstra, level +-{cfg.level_db} dB, time mask up to {cfg.time_mask_frames} frames")
     y_val = np.array([r.digit for r in val], dtype=np.int64)
     y_test = np.array([r.digit for r in test], dtype=np.int64)
     return Dataset(x_train, y_train, clip_features(val, cfg), y_val, clip_features(test, cfg), y_test,
@@ -113,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if variants_for(cfg) != VARIANTS:
         dataset.notes.append(SEPARABLE_NOTE)
     metrics = run_host_pipeline("kws", args.out, lambda: build_model(cfg), dataset, cfg, config_to_dict(cfg),
-                                augment=feature_augmenter(cfg), variants=variants_for(cfg))
+                                augment=feature_augmenter(cfg, dataset.x_train), variants=variants_for(cfg))
     speakers = evaluate_speakers(fsdd, cfg, args.out, metrics, main_speaker,
                                  lambda c, s: make_dataset(fsdd, c, s))
     update_metrics(args.out, "speaker_split", speakers)

@@ -40,16 +40,18 @@ class KwsConfig(TrainSettings):
     window_type: Literal["hamming", "hann"] = setting("hamming", "periodic analysis window, a table for arm_mfcc_f32")
     n_mels: int = setting(32, "HTK mel triangles in the filter bank")
     n_mfcc: int = setting(13, "DCT outputs kept per frame")
-    fmin_hz: float = setting(20.0, "Hz; lowest mel band edge")
+    fmin_hz: float = setting(150.0, "Hz; lowest mel band edge (two FSDD speakers' pauses hold strong rumble "
+                             "below 200 Hz)")
     fmax_hz: float = setting(4000.0, "Hz; highest mel band edge, at most sample_rate_hz / 2")
-    cmn: bool = setting(True, "cepstral mean normalisation: each coefficient minus its mean over the frames that hold "
-                        "sound (zero-padded frames become 0): cancels a microphone's fixed colouring")
+    cmn: bool = setting(False, "cepstral mean normalisation: each coefficient minus its mean over the frames that "
+                        "hold sound (zero-padded frames become 0): cancels a microphone's colouring, but on a single "
+                        "short word also much of the word (off: channel_colour teaches the model to ignore colour)")
     lifter: int = setting(22, "HTK sinusoidal lifter length L, weights 1 + L/2 sin(pi k/L) (0 = off): evens out "
                           "the coefficients' ranges for the int8 input")
     # model (kws/model.py)
     model: Literal["cnn", "mlp_textbook"] = setting("cnn", "cnn: small CNN; mlp_textbook: the 26-feature MLP")
     cnn_channels: int = setting(32, "channels of every CNN layer")
-    cnn_blocks: int = setting(2, "3x3 blocks after the first (strided) convolution")
+    cnn_blocks: int = setting(3, "3x3 blocks after the first (strided) convolution (each widens the view by 4 frames)")
     cnn_separable: bool = setting(False, "DS-CNN-style depthwise+pointwise blocks (no pruned/clustered variants)")
     dropout: float = setting(0.3, "dropout before the classifier (training only)")
     # augmentation of training clips in the waveform domain (kws/augment.py)
@@ -57,9 +59,19 @@ class KwsConfig(TrainSettings):
     shift_max_samples: int = setting(800, "samples; random shift of the clip inside the window, +- (800 = 0.1 s)")
     tilt_max: float = setting(0.9, "random first-order filter y[n] = x[n] - a x[n-1], a in +-tilt_max (0 = off)")
     gain_db: float = setting(6.0, "dB; random gain, +-")
-    noise_snr_db_min: float = setting(5.0, "dB; lowest SNR of the added white noise")
-    noise_snr_db_max: float = setting(30.0, "dB; highest SNR of the added white noise")
-    time_mask_frames: int = setting(0, "frames; longest run of MFCC frames zeroed per clip and epoch (0 = off)")
+    noise_snr_db_min: float = setting(5.0, "dB; lowest SNR of the added noise")
+    noise_snr_db_max: float = setting(30.0, "dB; highest SNR of the added noise")
+    noise_colour_max: float = setting(0.98, "largest pole of the low-pass colouring the added noise, drawn in "
+                                      "0..this per clip (0 = white noise only; 0.98 = low rumble)")
+    # augmentation of training features, fresh every epoch (kws/augment.py feature_augmenter)
+    channel_colour: float = setting(1.0, "random microphone colour per clip and epoch: a cepstral offset, sd = this x "
+                                    "the spread of the training clips' mean cepstra (0 = off)")
+    level_db: float = setting(15.0, "dB; random level per clip and epoch, +- (moves c0 exactly; 0 = off)")
+    dynamics_max: float = setting(0.0, "random spread of frame levels below the loudest frame per clip and epoch: "
+                                  "up to 1+this times wider or narrower (moves c0; 0 = off)")
+    tempo_max: float = setting(0.4, "random pace per clip and epoch: frames stretched by up to 1+this or squeezed by "
+                               "up to 1/(1+this), pitch kept (0 = off)")
+    time_mask_frames: int = setting(0, "frames; longest run of MFCC frames silenced per clip and epoch (0 = off)")
     speed_max: float = setting(0.1, "fraction; random speed change, +- (0.1 = 0.9x..1.1x by resampling; 0 = off)")
     # data split (kws/data.py)
     split: Literal["official", "speaker"] = setting(
@@ -122,7 +134,7 @@ QUICK = dataclasses.replace(
 
 TEXTBOOK = dataclasses.replace(
     FULL, model="mlp_textbook", window_rule="start", window_samples=2048, n_fft=1024, hop_samples=1024, n_mels=20,
-    cmn=False, lifter=0, augment_copies=0,
+    fmin_hz=20.0, cmn=False, lifter=0, augment_copies=0, channel_colour=0.0, level_db=0.0, tempo_max=0.0,
 )
 """The textbook baseline: first 2048 samples, two 1024-sample frames x 13 MFCC = 26 features, an MLP."""
 

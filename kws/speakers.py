@@ -27,7 +27,7 @@ from shared.train import train_float
 def evaluate_one(dataset: Dataset, cfg: KwsConfig, out_dir: Path, speaker: str) -> dict[str, Any]:
     """Train on the other speakers, evaluate float and int8 on `speaker`; the int8 model goes to out_dir."""
     model, history = train_float(lambda: build_model(cfg), dataset.x_train, dataset.y_train, dataset.x_val,
-                                 dataset.y_val, cfg, feature_augmenter(cfg))
+                                 dataset.y_val, cfg, feature_augmenter(cfg, dataset.x_train))
     float_scores = model.predict(dataset.x_test, verbose=0)
     blob = convert.to_int8(model, convert.representative_samples(dataset.x_train, seed=cfg.seed))
     atomic_write_bytes(out_dir / f"{speaker}_int8.tflite", blob)

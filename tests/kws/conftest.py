@@ -13,16 +13,20 @@ from kws import config
 from kws.twin import build_twin, run_twin
 from tests.conftest import require_tool
 
-__all__ = ["RAW_MFCC", "run_twin"]
+__all__ = ["CMN_MFCC", "RAW_MFCC", "run_twin"]
 
 RAW_MFCC = dataclasses.replace(config.FULL, cmn=False, lifter=0)
 """FULL without the steps after arm_mfcc_f32 (mean normalisation, lifter): its features are arm_mfcc_f32's output."""
 
 
+CMN_MFCC = dataclasses.replace(config.FULL, cmn=True)
+"""FULL with cepstral mean normalisation on (FULL leaves it off): every step after arm_mfcc_f32 runs."""
+
+
 @pytest.fixture(scope="session")
 def twin_exe(tmp_path_factory) -> Path:
-    """The C twin built for the FULL profile."""
-    return build_twin(config.FULL, tmp_path_factory.mktemp("kws_twin"), require_tool("gcc"))
+    """The C twin built for CMN_MFCC."""
+    return build_twin(CMN_MFCC, tmp_path_factory.mktemp("kws_twin"), require_tool("gcc"))
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from kws import mfcc
 from kws.config import FULL, TEXTBOOK
 from kws.window import extract_windows
 from shared.cli import UserError
-from tests.kws.conftest import RAW_MFCC, run_twin
+from tests.kws.conftest import CMN_MFCC, RAW_MFCC, run_twin
 
 cmsisdsp = pytest.importorskip("cmsisdsp")
 cmsis_datatype = pytest.importorskip("cmsisdsp.datatype")
@@ -106,7 +106,7 @@ def test_cepstral_mean_normalisation_and_lifter():
     raw = mfcc.compute_mfcc(windows, dataclasses.replace(FULL, cmn=False, lifter=0))
     frames = mfcc.frame_windows(windows, FULL)
     expected = mfcc.subtract_cepstral_mean(raw, np.any(frames != 0, axis=-1)) * mfcc.lifter_weights(FULL)
-    np.testing.assert_array_equal(mfcc.compute_mfcc(windows, FULL), expected)
+    np.testing.assert_array_equal(mfcc.compute_mfcc(windows, CMN_MFCC), expected)
     lifter = mfcc.lifter_weights(FULL)
     assert lifter[0] == 1.0 and abs(lifter[11] - 12.0) < 1e-6  # 1 + 11 sin(pi/2)
 
@@ -117,7 +117,7 @@ def test_c_twin_matches_cmsis_package_and_numpy(raw_twin_exe, twin_exe, real_cli
     Not bit-exact against the package: its setup.py builds the same C code with -O3 -ffast-math, which reorders
     float32 sums. Bit-exactness is claimed between this host build and the Cortex-M build (same flags, FACTS.md).
     1. arm_mfcc_f32 part (RAW_MFCC build): C vs the cmsisdsp package, real clips and edge cases.
-    2. the steps after it (FULL build): C vs numpy's mean normalisation and lifter applied to the C's own raw MFCC.
+    2. the steps after it (CMN_MFCC build): C vs numpy's mean normalisation and lifter applied to the C's own raw MFCC.
     3. end to end: C vs numpy on real clips. (Not on a steady tone: after the mean is removed its features are
        tiny differences of large numbers, so the round-off of two FFT libraries is no longer small beside them.)
     """
@@ -126,12 +126,12 @@ def test_c_twin_matches_cmsis_package_and_numpy(raw_twin_exe, twin_exe, real_cli
     reference = cmsis_mfcc(mfcc.frame_windows(windows, FULL), FULL)
     for clip in range(len(clips)):
         assert_close_to_range(c_raw[clip], reference[clip], f"C twin vs cmsisdsp, clip {clip}")
-    _, _, c_features = run_twin(twin_exe, clips, FULL)
+    _, _, c_features = run_twin(twin_exe, clips, CMN_MFCC)
     active = np.any(mfcc.frame_windows(windows, FULL) != 0, axis=-1)
-    post = mfcc.subtract_cepstral_mean(c_raw, active) * mfcc.lifter_weights(FULL)
+    post = mfcc.subtract_cepstral_mean(c_raw, active) * mfcc.lifter_weights(CMN_MFCC)
     np.testing.assert_allclose(c_features, post, rtol=0, atol=1e-5 * float(post.max() - post.min()),
                                err_msg="mean normalisation + lifter: C vs numpy on the same raw MFCC")
-    ours = mfcc.compute_mfcc(windows[: len(real_clips)], FULL)
+    ours = mfcc.compute_mfcc(windows[: len(real_clips)], CMN_MFCC)
     for clip in range(len(real_clips)):
         assert_close_to_range(ours[clip], c_features[clip], f"numpy vs C twin, clip {clip}")
 
@@ -147,7 +147,7 @@ def test_generated_tables_are_deterministic(tmp_path):
 
 ODD_CONFIGS = {
     "512/160": dataclasses.replace(FULL, n_fft=512, hop_samples=160, n_mels=40, n_mfcc=20, fmax_hz=3900.0),
-    "cmn-off": dataclasses.replace(FULL, cmn=False),
+    "cmn-on": dataclasses.replace(FULL, cmn=True),
     "start": dataclasses.replace(FULL, window_rule="start"),
     "hop-100": dataclasses.replace(FULL, hop_samples=100),
 }
