@@ -1,4 +1,4 @@
-"""kws/augment.py: waveform augmentation is seeded and keeps the window shape; the feature time mask."""
+"""kws/augment.py: waveform augmentation is seeded and keeps the window shape; the feature transforms."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from kws.augment import (
     change_speed,
     change_tempo,
     channel_spread,
+    expand_dynamics,
     feature_augmenter,
     shift_window,
     silent_frame,
@@ -104,3 +105,11 @@ def test_change_tempo_stretches_about_the_centre_and_fills_with_silence():
     np.testing.assert_allclose(slower, 4.5 + (np.arange(10) - 4.5) / 2)
     faster = change_tempo(frames, silent, np.log([0.5]))[0, :, 0]  # twice as fast: the rest is silence
     np.testing.assert_allclose(faster, [-1, -1, -1, 1.5, 3.5, 5.5, 7.5, -1, -1, -1])
+
+
+def test_expand_dynamics_spreads_levels_below_the_loudest_frame():
+    c0 = np.array([[-110.0, -20.0, -10.0, -40.0, -110.0]], dtype=np.float32)
+    sound = np.array([[False, True, True, True, False]])
+    out = expand_dynamics(c0, sound, np.log([2.0]))
+    np.testing.assert_allclose(out, [[-110.0, -30.0, -10.0, -70.0, -110.0]])  # top stays, silence stays
+    np.testing.assert_allclose(expand_dynamics(c0, sound, np.zeros(1)), c0)
