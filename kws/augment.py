@@ -1,8 +1,9 @@
-"""Augmentation: training clips (speed, tilt, gain, coloured noise, shift) and training features (colour, level).
+"""Augmentation of training clips (speed, tilt, reverb, gain, coloured noise, shift) and features (colour, level).
 
-Applied to the raw int16 clip before the window rule and the MFCC, so augmented features are computed exactly like
-real ones. Unseen speakers differ in pace, microphone colour, loudness, noise and where the loudest syllable sits; each
-transform imitates one of those. Seeded: the same config gives the same augmented set.
+The clip transforms work on the raw int16 clip before the window rule and the MFCC, so augmented features are computed
+exactly like real ones; the feature transforms (`feature_augmenter`) are exact or close stand-ins that are fresh
+every epoch. Unseen speakers differ in pace, microphone colour, room, loudness, noise and where the loudest syllable
+sits; each transform imitates one of those. Seeded: the same config gives the same augmented set.
 """
 
 from __future__ import annotations
@@ -40,6 +41,34 @@ def coloured_noise(n: int, pole: float, rng: np.random.Generator) -> np.ndarray:
     return noise / np.sqrt(np.mean(noise * noise))
 
 
+def soften_fricatives(x: np.ndarray, cut: float, block: int = 128) -> np.ndarray:
+    """x with its hiss-like stretches (s, f, the burst of t and k) turned down by up to `cut` (0..1) of their
+    amplitude, vowels and nasals kept: the gain of each block falls with the share of its energy in sample-to-sample
+    changes (near 0 for a vowel, near 1 or more for a fricative), and moves linearly from block centre to block centre.
+    Speakers differ in how loud these consonants are beside their vowels (jackson's ~10 dB quieter than the others')."""
+    n_blocks = -(-len(x) // block)
+    padded = np.zeros(n_blocks * block)
+    padded[: len(x)] = x
+    frames = padded.reshape(n_blocks, block)
+    change = np.diff(frames, axis=1, prepend=frames[:, :1])
+    ratio = (change * change).sum(axis=1) / np.maximum((frames * frames).sum(axis=1), 1e-9)
+    gain = 1.0 - cut * np.clip((ratio - 0.5) / 0.5, 0.0, 1.0)
+    centres = np.arange(n_blocks) * block + block / 2
+    return x * np.interp(np.arange(len(x)), centres, gain)
+
+
+def add_reverb(x: np.ndarray, rt60_s: float, sample_rate_hz: int, rng: np.random.Generator) -> np.ndarray:
+    """x in a room whose echoes fade by 60 dB in rt60_s: the direct sound plus exponentially decaying noise (a
+    synthetic impulse response), same length as x; the power of the result equals x's."""
+    if rt60_s <= 0:
+        return x
+    t = np.arange(1, max(2, int(rt60_s * sample_rate_hz))) / sample_rate_hz
+    tail = rng.normal(0.0, 1.0, len(t)) * 10.0 ** (-3.0 * t / rt60_s) * np.sqrt(1.0 / sample_rate_hz / rt60_s)
+    wet = scipy.signal.fftconvolve(x, np.concatenate([[1.0], tail]))[: len(x)]
+    power = float(np.mean(wet * wet))
+    return wet * np.sqrt(float(np.mean(x * x)) / power) if power > 0 else wet
+
+
 def augment_clip(pcm: np.ndarray, cfg: KwsConfig, rng: np.random.Generator) -> np.ndarray:
     """One augmented fixed window (int16 (window_samples,)) of the clip `pcm` (int16 (n,))."""
     x = pcm.astype(np.float64)
@@ -47,6 +76,10 @@ def augment_clip(pcm: np.ndarray, cfg: KwsConfig, rng: np.random.Generator) -> n
         x = change_speed(x, 1.0 + rng.uniform(-cfg.speed_max, cfg.speed_max))
     if cfg.tilt_max > 0 and len(x) > 1:  # y[n] = x[n] - a x[n-1]: a microphone's or room's spectral tilt
         x = x - rng.uniform(-cfg.tilt_max, cfg.tilt_max) * np.concatenate([[0.0], x[:-1]])
+    if cfg.fricative_cut_max > 0 and len(x) > 1:
+        x = soften_fricatives(x, rng.uniform(0.0, cfg.fricative_cut_max))
+    if cfg.reverb_rt60_max_s > 0 and len(x) > 1:
+        x = add_reverb(x, rng.uniform(0.0, cfg.reverb_rt60_max_s), cfg.sample_rate_hz, rng)
     x = x * 10.0 ** (rng.uniform(-cfg.gain_db, cfg.gain_db) / 20.0)
     signal_power = float(np.mean(x * x)) if len(x) else 0.0
     snr_db = rng.uniform(cfg.noise_snr_db_min, cfg.noise_snr_db_max)

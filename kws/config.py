@@ -58,6 +58,10 @@ class KwsConfig(TrainSettings):
     augment_copies: int = setting(5, "augmented copies of every training clip added to the originals (0 = none)")
     shift_max_samples: int = setting(800, "samples; random shift of the clip inside the window, +- (800 = 0.1 s)")
     tilt_max: float = setting(0.9, "random first-order filter y[n] = x[n] - a x[n-1], a in +-tilt_max (0 = off)")
+    fricative_cut_max: float = setting(0.0, "random softening of hiss-like stretches (s, f, bursts) per clip: their "
+                                       "amplitude times 1 - 0..this (0 = off)")
+    reverb_rt60_max_s: float = setting(0.0, "s; random room echo per clip, reverberation time drawn in 0..this "
+                                       "(0 = off)")
     gain_db: float = setting(6.0, "dB; random gain, +-")
     noise_snr_db_min: float = setting(5.0, "dB; lowest SNR of the added noise")
     noise_snr_db_max: float = setting(30.0, "dB; highest SNR of the added noise")
