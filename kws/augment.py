@@ -1,8 +1,8 @@
-"""Augmentation of training clips (speed, tilt, reverb, gain, coloured noise, shift) and features (colour, level).
+"""Augmentation of training clips (speed, tilt, gain, coloured noise, shift) and features (colour, level).
 
 The clip transforms work on the raw int16 clip before the window rule and the MFCC, so augmented features are computed
 exactly like real ones; the feature transforms (`feature_augmenter`) are exact or close stand-ins that are fresh
-every epoch. Unseen speakers differ in pace, microphone colour, room, loudness, noise and where the loudest syllable
+every epoch. Unseen speakers differ in pace, microphone colour, loudness, noise and where the loudest syllable
 sits; each transform imitates one of those. Seeded: the same config gives the same augmented set.
 """
 
@@ -41,34 +41,6 @@ def coloured_noise(n: int, pole: float, rng: np.random.Generator) -> np.ndarray:
     return noise / np.sqrt(np.mean(noise * noise))
 
 
-def soften_fricatives(x: np.ndarray, cut: float, block: int = 128) -> np.ndarray:
-    """x with its hiss-like stretches (s, f, the burst of t and k) turned down by up to `cut` (0..1) of their
-    amplitude, vowels and nasals kept: the gain of each block falls with the share of its energy in sample-to-sample
-    changes (near 0 for a vowel, near 1 or more for a fricative), and moves linearly from block centre to block centre.
-    Speakers differ in how loud these consonants are beside their vowels (jackson's ~10 dB quieter than the others')."""
-    n_blocks = -(-len(x) // block)
-    padded = np.zeros(n_blocks * block)
-    padded[: len(x)] = x
-    frames = padded.reshape(n_blocks, block)
-    change = np.diff(frames, axis=1, prepend=frames[:, :1])
-    ratio = (change * change).sum(axis=1) / np.maximum((frames * frames).sum(axis=1), 1e-9)
-    gain = 1.0 - cut * np.clip((ratio - 0.5) / 0.5, 0.0, 1.0)
-    centres = np.arange(n_blocks) * block + block / 2
-    return x * np.interp(np.arange(len(x)), centres, gain)
-
-
-def add_reverb(x: np.ndarray, rt60_s: float, sample_rate_hz: int, rng: np.random.Generator) -> np.ndarray:
-    """x in a room whose echoes fade by 60 dB in rt60_s: the direct sound plus exponentially decaying noise (a
-    synthetic impulse response), same length as x; the power of the result equals x's."""
-    if rt60_s <= 0:
-        return x
-    t = np.arange(1, max(2, int(rt60_s * sample_rate_hz))) / sample_rate_hz
-    tail = rng.normal(0.0, 1.0, len(t)) * 10.0 ** (-3.0 * t / rt60_s) * np.sqrt(1.0 / sample_rate_hz / rt60_s)
-    wet = scipy.signal.fftconvolve(x, np.concatenate([[1.0], tail]))[: len(x)]
-    power = float(np.mean(wet * wet))
-    return wet * np.sqrt(float(np.mean(x * x)) / power) if power > 0 else wet
-
-
 def augment_clip(pcm: np.ndarray, cfg: KwsConfig, rng: np.random.Generator) -> np.ndarray:
     """One augmented fixed window (int16 (window_samples,)) of the clip `pcm` (int16 (n,))."""
     x = pcm.astype(np.float64)
@@ -76,10 +48,6 @@ def augment_clip(pcm: np.ndarray, cfg: KwsConfig, rng: np.random.Generator) -> n
         x = change_speed(x, 1.0 + rng.uniform(-cfg.speed_max, cfg.speed_max))
     if cfg.tilt_max > 0 and len(x) > 1:  # y[n] = x[n] - a x[n-1]: a microphone's or room's spectral tilt
         x = x - rng.uniform(-cfg.tilt_max, cfg.tilt_max) * np.concatenate([[0.0], x[:-1]])
-    if cfg.fricative_cut_max > 0 and len(x) > 1:
-        x = soften_fricatives(x, rng.uniform(0.0, cfg.fricative_cut_max))
-    if cfg.reverb_rt60_max_s > 0 and len(x) > 1:
-        x = add_reverb(x, rng.uniform(0.0, cfg.reverb_rt60_max_s), cfg.sample_rate_hz, rng)
     x = x * 10.0 ** (rng.uniform(-cfg.gain_db, cfg.gain_db) / 20.0)
     signal_power = float(np.mean(x * x)) if len(x) else 0.0
     snr_db = rng.uniform(cfg.noise_snr_db_min, cfg.noise_snr_db_max)
@@ -140,16 +108,6 @@ def change_tempo(frames: np.ndarray, silent: np.ndarray, log_factor: np.ndarray)
     return (1 - weight) * padded[rows, low] + weight * padded[rows, high]
 
 
-def expand_dynamics(c0: np.ndarray, sound: np.ndarray, log_factor: np.ndarray) -> np.ndarray:
-    """Each clip's frame levels spread exp(log_factor) times wider (or narrower) below its loudest frame: c0 (B, T)
-    of the sound frames becomes top + factor (c0 - top); a level-dependent gain moves only c0. Speakers differ in
-    how loud their consonants are beside their vowels (jackson's "s" lies ~30 dB under his vowels, others' ~20 dB)."""
-    top = np.max(np.where(sound, c0, -np.inf), axis=1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    expanded = top + np.exp(log_factor)[:, None] * (c0 - top)
-    return np.where(sound, expanded, c0).astype(np.float32)
-
-
 def feature_augmenter(cfg: KwsConfig, train_features: np.ndarray | None = None):
     """Per-batch augmentation of MFCC features (fresh every epoch), or None if every feature transform is off.
 
@@ -160,14 +118,12 @@ def feature_augmenter(cfg: KwsConfig, train_features: np.ndarray | None = None):
       it too, and with it much of what tells a short word from another).
     - level (cfg.level_db > 0): a gain g moves c0 of every sound frame by sqrt(2 n_mels) ln g (times the lifter's
       first weight), exactly; uniform in +-level_db.
-    - dynamics (cfg.dynamics_max > 0): `expand_dynamics` by a factor drawn log-uniformly in 1/(1+dynamics_max)..
-      1+dynamics_max.
     - tempo (cfg.tempo_max > 0): `change_tempo` by a factor drawn log-uniformly in 1/(1+tempo_max)..1+tempo_max.
     - time mask (cfg.time_mask_frames > 0): one random run of up to that many frames per clip set to silence
       (SpecAugment's time mask): the model must not rely on any single syllable.
     """
     colour = cfg.channel_colour > 0 and train_features is not None
-    if not (colour or cfg.level_db > 0 or cfg.time_mask_frames > 0 or cfg.tempo_max > 0 or cfg.dynamics_max > 0):
+    if not (colour or cfg.level_db > 0 or cfg.time_mask_frames > 0 or cfg.tempo_max > 0):
         return None
     silent = silent_frame(cfg)
     sd = channel_spread(train_features, cfg) * np.float32(cfg.channel_colour) if colour else None
@@ -180,11 +136,7 @@ def feature_augmenter(cfg: KwsConfig, train_features: np.ndarray | None = None):
             offsets[:, 1:] = rng.normal(0.0, 1.0, size=(len(batch), cfg.n_mfcc - 1)) * sd[1:]
         if cfg.level_db > 0:
             offsets[:, 0] = rng.uniform(-cfg.level_db, cfg.level_db, size=len(batch)) * c0_per_db
-        sound = sound_frames(frames, silent)
-        if cfg.dynamics_max > 0:
-            frames[..., 0] = expand_dynamics(frames[..., 0], sound, rng.uniform(-1.0, 1.0, len(batch)) *
-                                             np.log1p(cfg.dynamics_max))
-        frames += np.where(sound[..., None], offsets[:, None, :], np.float32(0))
+        frames += np.where(sound_frames(frames, silent)[..., None], offsets[:, None, :], np.float32(0))
         if cfg.tempo_max > 0:
             frames[:] = change_tempo(frames, silent, rng.uniform(-1.0, 1.0, len(batch)) * np.log1p(cfg.tempo_max))
         if cfg.time_mask_frames > 0:

@@ -58,10 +58,6 @@ class KwsConfig(TrainSettings):
     augment_copies: int = setting(5, "augmented copies of every training clip added to the originals (0 = none)")
     shift_max_samples: int = setting(800, "samples; random shift of the clip inside the window, +- (800 = 0.1 s)")
     tilt_max: float = setting(0.9, "random first-order filter y[n] = x[n] - a x[n-1], a in +-tilt_max (0 = off)")
-    fricative_cut_max: float = setting(0.0, "random softening of hiss-like stretches (s, f, bursts) per clip: their "
-                                       "amplitude times 1 - 0..this (0 = off)")
-    reverb_rt60_max_s: float = setting(0.0, "s; random room echo per clip, reverberation time drawn in 0..this "
-                                       "(0 = off)")
     gain_db: float = setting(6.0, "dB; random gain, +-")
     noise_snr_db_min: float = setting(5.0, "dB; lowest SNR of the added noise")
     noise_snr_db_max: float = setting(30.0, "dB; highest SNR of the added noise")
@@ -71,8 +67,6 @@ class KwsConfig(TrainSettings):
     channel_colour: float = setting(1.0, "random microphone colour per clip and epoch: a cepstral offset, sd = this x "
                                     "the spread of the training clips' mean cepstra (0 = off)")
     level_db: float = setting(15.0, "dB; random level per clip and epoch, +- (moves c0 exactly; 0 = off)")
-    dynamics_max: float = setting(0.0, "random spread of frame levels below the loudest frame per clip and epoch: "
-                                  "up to 1+this times wider or narrower (moves c0; 0 = off)")
     tempo_max: float = setting(0.4, "random pace per clip and epoch: frames stretched by up to 1+this or squeezed by "
                                "up to 1/(1+this), pitch kept (0 = off)")
     time_mask_frames: int = setting(0, "frames; longest run of MFCC frames silenced per clip and epoch (0 = off)")

@@ -7,17 +7,14 @@ import dataclasses
 import numpy as np
 
 from kws.augment import (
-    add_reverb,
     augmented_windows,
     change_speed,
     change_tempo,
     channel_spread,
     coloured_noise,
-    expand_dynamics,
     feature_augmenter,
     shift_window,
     silent_frame,
-    soften_fricatives,
     sound_frames,
 )
 from kws.config import FULL, QUICK
@@ -110,36 +107,6 @@ def test_change_tempo_stretches_about_the_centre_and_fills_with_silence():
     np.testing.assert_allclose(faster, [-1, -1, -1, 1.5, 3.5, 5.5, 7.5, -1, -1, -1])
 
 
-def test_expand_dynamics_spreads_levels_below_the_loudest_frame():
-    c0 = np.array([[-110.0, -20.0, -10.0, -40.0, -110.0]], dtype=np.float32)
-    sound = np.array([[False, True, True, True, False]])
-    out = expand_dynamics(c0, sound, np.log([2.0]))
-    np.testing.assert_allclose(out, [[-110.0, -30.0, -10.0, -70.0, -110.0]])  # top stays, silence stays
-    np.testing.assert_allclose(expand_dynamics(c0, sound, np.zeros(1)), c0)
-
-
-def test_soften_fricatives_turns_down_hiss_and_keeps_vowels():
-    rng = np.random.default_rng(4)
-    t = np.arange(4096) / 8000
-    vowel = 3000 * np.sin(2 * np.pi * 200 * t)  # a low tone: sample-to-sample changes carry ~2.5 % of its energy
-    hiss = rng.normal(0, 1000, 4096)  # white noise: changes carry ~2x its energy
-    np.testing.assert_allclose(soften_fricatives(vowel, 0.8), vowel)
-    np.testing.assert_allclose(soften_fricatives(hiss, 0.8)[128:-128], 0.2 * hiss[128:-128])
-    np.testing.assert_array_equal(soften_fricatives(hiss, 0.0), hiss)
-
-
-def test_reverb_tail_fades_by_60_db_in_rt60_and_keeps_the_power():
-    impulse = np.zeros(8000)
-    impulse[0] = 1000.0
-    wet = add_reverb(impulse, 0.4, 8000, np.random.default_rng(5))
-    assert abs(np.mean(wet * wet) / np.mean(impulse * impulse) - 1) < 1e-9
-    tail = wet[1:3201] ** 2  # the first 0.4 s after the direct sound, in 10 slices of 40 ms
-    level_db = 10 * np.log10(tail.reshape(10, -1).mean(axis=1))
-    slope_db_per_s = np.polyfit(np.arange(10) * 0.04, level_db, 1)[0]
-    assert -180 < slope_db_per_s < -120  # -60 dB / 0.4 s = -150 dB/s
-    np.testing.assert_array_equal(add_reverb(impulse, 0.0, 8000, np.random.default_rng(5)), impulse)
-
-
 def test_coloured_noise_has_unit_power_and_its_pole_moves_energy_down():
     rng = np.random.default_rng(6)
     white, rumble = coloured_noise(16000, 0.0, rng), coloured_noise(16000, 0.98, rng)
@@ -148,5 +115,6 @@ def test_coloured_noise_has_unit_power_and_its_pole_moves_energy_down():
     def low_share(x):  # share of the power below 200 Hz at 8 kHz
         power = np.abs(np.fft.rfft(x)) ** 2
         return power[: len(power) * 200 // 4000].sum() / power.sum()
+
     assert low_share(white) < 0.1 < 0.5 < low_share(rumble)
     assert len(coloured_noise(0, 0.5, rng)) == 0
