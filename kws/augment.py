@@ -112,12 +112,13 @@ def feature_augmenter(cfg: KwsConfig, train_features: np.ndarray | None = None):
     """Per-batch augmentation of MFCC features (fresh every epoch), or None if every feature transform is off.
 
     - microphone colour (cfg.channel_colour > 0, needs `train_features`): a linear filter in front of the microphone
-      adds one constant to each cepstral coefficient of every frame with sound (log of a product = sum of logs). A
-      random offset per clip, Gaussian with cfg.channel_colour x the spread of the training clips' mean cepstra
-      (`channel_spread`), teaches the model to ignore the colour instead of removing it (mean normalisation removes
-      it too, and with it much of what tells a short word from another).
+      adds one constant to each cepstral coefficient of every frame with sound (log of a product = sum of logs;
+      exact where the filter is flat within each mel band). A random offset per clip, Gaussian with
+      cfg.channel_colour x the spread of the training clips' mean cepstra (`channel_spread`), teaches the model to
+      ignore the colour instead of removing it (mean normalisation removes it too, and with it part of what tells a
+      short word from another).
     - level (cfg.level_db > 0): a gain g moves c0 of every sound frame by sqrt(2 n_mels) ln g (times the lifter's
-      first weight), exactly; uniform in +-level_db.
+      first weight; exact up to the log's 1e-6 offset); uniform in +-level_db.
     - tempo (cfg.tempo_max > 0): `change_tempo` by a factor drawn log-uniformly in 1/(1+tempo_max)..1+tempo_max.
     - time mask (cfg.time_mask_frames > 0): one random run of up to that many frames per clip set to silence
       (SpecAugment's time mask): the model must not rely on any single syllable.

@@ -45,7 +45,7 @@ class KwsConfig(TrainSettings):
     fmax_hz: float = setting(4000.0, "Hz; highest mel band edge, at most sample_rate_hz / 2")
     cmn: bool = setting(False, "cepstral mean normalisation: each coefficient minus its mean over the frames that "
                         "hold sound (zero-padded frames become 0): cancels a microphone's colouring, but on a single "
-                        "short word also much of the word (off: channel_colour teaches the model to ignore colour)")
+                        "short word also part of the word (off: channel_colour teaches the model to ignore colour)")
     lifter: int = setting(22, "HTK sinusoidal lifter length L, weights 1 + L/2 sin(pi k/L) (0 = off): evens out "
                           "the coefficients' ranges for the int8 input")
     # model (kws/model.py)
