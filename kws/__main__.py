@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from kws import config as kws_config
-from kws.augment import augmented_windows, feature_augmenter
+from kws.augment import augmented_windows, feature_augmenter, feature_transforms_on
 from kws.data import Fsdd, Recording, load_fsdd, official_split, speaker_split, validation_split
 from kws.device import check_clips, require_device_tools
 from kws.mfcc import compute_mfcc, make_tables, write_tables_c
@@ -81,9 +81,10 @@ def make_dataset(fsdd: Fsdd, cfg: kws_config.KwsConfig, test_speaker: str) -> Da
                      f"tilt +-{cfg.tilt_max}, gain +-{cfg.gain_db} dB, noise {cfg.noise_snr_db_min}-"
                      f"{cfg.noise_snr_db_max} dB SNR coloured by a low-pass pole up to {cfg.noise_colour_max}, "
                      f"shift +-{cfg.shift_max_samples} samples)")
-    if cfg.channel_colour or cfg.level_db or cfg.time_mask_frames:
+    if feature_transforms_on(cfg):
         notes.append(f"feature augmentation every epoch: microphone colour {cfg.channel_colour} x the spread of the "
-                     f"clips' mean cepstra, level +-{cfg.level_db} dB, time mask up to {cfg.time_mask_frames} frames")
+                     f"clips' mean cepstra, level +-{cfg.level_db} dB, tempo up to {1 + cfg.tempo_max:g}x either "
+                     f"way, time mask up to {cfg.time_mask_frames} frames")
     y_val = np.array([r.digit for r in val], dtype=np.int64)
     y_test = np.array([r.digit for r in test], dtype=np.int64)
     return Dataset(x_train, y_train, clip_features(val, cfg), y_val, clip_features(test, cfg), y_test,

@@ -108,10 +108,15 @@ def change_tempo(frames: np.ndarray, silent: np.ndarray, log_factor: np.ndarray)
     return (1 - weight) * padded[rows, low] + weight * padded[rows, high]
 
 
-def feature_augmenter(cfg: KwsConfig, train_features: np.ndarray | None = None):
+def feature_transforms_on(cfg: KwsConfig) -> bool:
+    """Whether `feature_augmenter` has any transform to apply."""
+    return cfg.channel_colour > 0 or cfg.level_db > 0 or cfg.time_mask_frames > 0 or cfg.tempo_max > 0
+
+
+def feature_augmenter(cfg: KwsConfig, train_features: np.ndarray):
     """Per-batch augmentation of MFCC features (fresh every epoch), or None if every feature transform is off.
 
-    - microphone colour (cfg.channel_colour > 0, needs `train_features`): a linear filter in front of the microphone
+    - microphone colour (cfg.channel_colour > 0; sized on `train_features`): a linear filter in front of the microphone
       adds one constant to each cepstral coefficient of every frame with sound (log of a product = sum of logs;
       exact where the filter is flat within each mel band). A random offset per clip, Gaussian with
       cfg.channel_colour x the spread of the training clips' mean cepstra (`channel_spread`), teaches the model to
@@ -123,11 +128,10 @@ def feature_augmenter(cfg: KwsConfig, train_features: np.ndarray | None = None):
     - time mask (cfg.time_mask_frames > 0): one random run of up to that many frames per clip set to silence
       (SpecAugment's time mask): the model must not rely on any single syllable.
     """
-    colour = cfg.channel_colour > 0 and train_features is not None
-    if not (colour or cfg.level_db > 0 or cfg.time_mask_frames > 0 or cfg.tempo_max > 0):
+    if not feature_transforms_on(cfg):
         return None
     silent = silent_frame(cfg)
-    sd = channel_spread(train_features, cfg) * np.float32(cfg.channel_colour) if colour else None
+    sd = channel_spread(train_features, cfg) * np.float32(cfg.channel_colour) if cfg.channel_colour > 0 else None
     c0_per_db = np.float32(np.sqrt(2.0 * cfg.n_mels) * np.log(10.0) / 20.0 * lifter_weights(cfg)[0])
 
     def augment(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:  # (B, n_frames, n_mfcc, 1) float32

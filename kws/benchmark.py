@@ -69,15 +69,16 @@ def main(argv: list[str] | None = None) -> int:
     runs["librosa"] = lambda: [librosa_mfcc(w) for w in windows]
     seconds = best_seconds(runs)
     librosa_seconds = seconds.pop("librosa")
-    ours_seconds = seconds
+    ours_seconds = seconds  # threads -> seconds
     ours = compute_mfcc(windows, raw, make_tables(raw))
     theirs = np.stack([librosa_mfcc(w) for w in windows])
     n = len(windows)
     print(f"clips: {n} windows of {FULL.window_samples} samples -> {ours.shape[1]} x {ours.shape[2]} MFCC")
     print(f"cores: {cores}; 1-minute load average at the start: {load:.2f} (above 0 = other processes compete)")
+    steps = "incl. CMN + lifter" if FULL.cmn else "incl. the lifter"  # what FULL's feature step does after the MFCC
     for threads, seconds in ours_seconds.items():
         label = f"{threads} thread{'s' if threads > 1 else ''}" + (" (all cores)" if threads == cores > 1 else "")
-        print(f"{'kws.mfcc (numpy, vectorised, incl. CMN + lifter), ' + label + ':':72s} {n / seconds:>7,.0f} clips/s "
+        print(f"{'kws.mfcc (numpy, vectorised, ' + steps + '), ' + label + ':':72s} {n / seconds:>7,.0f} clips/s "
               f"({seconds:.3f} s)")
     print(f"{'librosa per-clip loop (MFCC only), 1 thread:':72s} {n / librosa_seconds:>7,.0f} clips/s "
           f"({librosa_seconds:.3f} s)")

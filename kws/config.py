@@ -66,7 +66,7 @@ class KwsConfig(TrainSettings):
     # augmentation of training features, fresh every epoch (kws/augment.py feature_augmenter)
     channel_colour: float = setting(1.0, "random microphone colour per clip and epoch: a cepstral offset, sd = this x "
                                     "the spread of the training clips' mean cepstra (0 = off)")
-    level_db: float = setting(15.0, "dB; random level per clip and epoch, +- (moves c0 exactly; 0 = off)")
+    level_db: float = setting(15.0, "dB; random level per clip and epoch, +- (a gain only moves c0; 0 = off)")
     tempo_max: float = setting(0.4, "random pace per clip and epoch: frames stretched by up to 1+this or squeezed by "
                                "up to 1/(1+this), pitch kept (0 = off)")
     time_mask_frames: int = setting(0, "frames; longest run of MFCC frames silenced per clip and epoch (0 = off)")

@@ -40,13 +40,13 @@ def test_shift_and_speed():
 
 def test_feature_time_mask_silences_frames():
     off = dataclasses.replace(FULL, time_mask_frames=0, channel_colour=0.0, level_db=0.0, tempo_max=0.0)
-    assert feature_augmenter(off) is None
+    assert feature_augmenter(off, np.ones((2, *off.input_shape, 1), dtype=np.float32)) is None
     for cmn in (True, False):
         cfg = dataclasses.replace(off, time_mask_frames=5, cmn=cmn)
         silent = silent_frame(cfg)
         assert (silent == 0).all() == cmn  # mean normalisation sets zero-padded frames to 0
         batch = np.ones((50, *cfg.input_shape, 1), dtype=np.float32)
-        out = feature_augmenter(cfg)(batch.copy(), np.random.default_rng(1))
+        out = feature_augmenter(cfg, batch)(batch.copy(), np.random.default_rng(1))
         masked = (out[..., 0] == silent).all(axis=2)  # (clips, frames)
         assert masked.sum(axis=1).max() <= 5 and masked.sum() > 0
         assert (out[..., 0][~masked] == 1).all()
