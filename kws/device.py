@@ -1,7 +1,9 @@
 """The device step: raw test clips go to the board (QEMU's Cortex-M7, or a real STM32F746G-DISCO on --port), which
 applies the window rule, computes the MFCC with CMSIS-DSP and runs the generated int8 model itself
 (firmware/apps/kws/app.c); `shared.board.verify.check_device` compares its features with the host-gcc C twin's
-(bit for bit) and numpy's (within 1e-5), and its int8 scores with the TFLM host runtime's (byte for byte).
+(bit for bit), and its int8 scores byte for byte with the TFLM host runtime's on those same C twin features (so
+the check does not hang on numpy's float32 round-off). numpy's features must be within 1e-5 x their range of the
+twin's (`numpy_mismatch`), and `numpy_agreement` records, as figures, how often TFLM gives the same class on them.
 
 Payload: the clip as received, not the host's window. The protocol carries at most 16384 bytes, so a payload is
 a uint16 sample count then MAX_CLIP_SAMPLES int16 words (the clip, zero after it). A clip longer than that is cut
@@ -95,9 +97,27 @@ def numpy_mismatch(twin_features: np.ndarray, numpy_features: np.ndarray) -> str
             f"{NUMPY_RELATIVE_TOLERANCE} x the feature range {feature_range:.3g}")
 
 
+def numpy_agreement(model_bytes: bytes, twin_features: np.ndarray, numpy_features: np.ndarray) -> dict:
+    """TFLM's int8 answers on numpy's features against those on the C twin's (= the device's): figures, not a check.
+
+    Features within 1e-5 of each other can still quantize to another int8 input now and then, so a score may move.
+    """
+    from shared.board.verify import tflm_expected_scores
+
+    twin_scores = tflm_expected_scores(model_bytes, twin_features[..., None]).astype(np.int32)
+    numpy_scores = tflm_expected_scores(model_bytes, numpy_features[..., None]).astype(np.int32)
+    same_class = np.argmax(numpy_scores, axis=1) == np.argmax(twin_scores, axis=1)
+    return {"numpy_same_class": float(same_class.mean()),
+            "numpy_same_scores": float(np.all(numpy_scores == twin_scores, axis=1).mean()),
+            "numpy_max_score_difference": int(np.abs(numpy_scores - twin_scores).max(initial=0))}
+
+
 def check_clips(clips: list[np.ndarray], labels: np.ndarray, cfg: kws_config.KwsConfig, tflite: Path,
                 firmware_dir: Path, port: str | None = None, serial_samples: int = 100) -> dict:
-    """Send `clips` (raw int16) to the board and compare with the host; the `device` section of metrics.json."""
+    """Send `clips` (raw int16) to the board and compare with the host; the `device` section of metrics.json.
+
+    The expected int8 scores are TFLM's on the C twin's features, which the device's must equal bit for bit.
+    """
     from shared.board.verify import check_device
 
     inputs = clip_payloads(clips, cfg)
@@ -110,12 +130,13 @@ def check_clips(clips: list[np.ndarray], labels: np.ndarray, cfg: kws_config.Kws
     _, _, twin_features = run_twin(twin, inputs.clips, cfg)
     n = len(clips)
     metrics = check_device(
-        "kws", Path(tflite), Path(firmware_dir), inputs.payloads, np.asarray(labels), numpy_features[..., None],
+        "kws", Path(tflite), Path(firmware_dir), inputs.payloads, np.asarray(labels), twin_features[..., None],
         config_values(cfg, Path(tflite).name), host_features=twin_features.reshape(n, -1), port=port,
         serial_samples=serial_samples, build_options=build_options(),
     )  # fmt: skip
     if (problem := numpy_mismatch(twin_features, numpy_features)) is not None:
         metrics["problems"] = [*metrics.get("problems", []), problem]
+    metrics.update(numpy_agreement(Path(tflite).read_bytes(), twin_features, numpy_features))
     metrics["input"] = (f"raw int16 clips (count word + up to {MAX_CLIP_SAMPLES} samples); {inputs.cut} of {n} "
                         f"longer clips sent as their {cfg.window_samples}-sample host window")
     return metrics

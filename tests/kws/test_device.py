@@ -1,6 +1,6 @@
 """kws/device.py + firmware/apps/kws/app.c on the emulated Cortex-M7 (QEMU mps2-an500): the board gets raw test clips,
 picks its own window, computes the MFCC with CMSIS-DSP and runs the generated int8 model; it must give the host's
-features (host-gcc C twin, bit for bit) and the TFLM host runtime's int8 scores on every clip sent.
+features (host-gcc C twin, bit for bit) and the TFLM host runtime's int8 scores on those features, on every clip sent.
 
 `python -m kws device` runs on the QUICK build of tests/kws/conftest.py (quick_run), official split of the shared
 FSDD folder (5 speakers: 250 test clips, all in bulk through semihosting, the first 100 also over the serial protocol).
@@ -17,6 +17,7 @@ from kws import config
 from kws.__main__ import clip_features, main
 from kws.data import load_fsdd, official_split
 from kws.device import MAX_CLIP_SAMPLES, clip_payloads
+from kws.twin import run_twin
 from kws.window import extract_windows
 from tests.conftest import require_tool
 
@@ -43,7 +44,8 @@ def test_device_gives_the_host_answers_on_every_clip(quick_run, shared_data, fsd
     out, _ = quick_run
     assert main(["device", "--out", str(out), "--data-dir", str(shared_data)]) == 0
     device = json.loads((out / "metrics.json").read_text())["device"]
-    # features == C twin bit for bit, C twin == numpy within 1e-5 x range, scores == TFLM: all in `problems`
+    # features == C twin bit for bit, C twin == numpy within 1e-5 x range, scores == TFLM on the twin's features:
+    # all in `problems`
     assert device["problems"] == [], "\n".join(device["problems"])
     assert device["status"] == "passed"
     assert device["serial_samples"] == 100
@@ -53,9 +55,16 @@ def test_device_gives_the_host_answers_on_every_clip(quick_run, shared_data, fsd
     assert device["feature_instructions_per_sample"] > 0 and device["instructions_per_inference"] > 0
     assert "equal to the host's int8 scores" in capsys.readouterr().out
 
-    # accuracy: the device's equals the TFLM host runtime's on the same clips (same scores, so same argmax)
+    # accuracy: the device's equals the TFLM host runtime's on the C twin's features of the same clips (same scores,
+    # so same argmax); the numpy figures (not checks) are TFLM's answers on numpy's features against those
     from shared.board.verify import tflm_expected_scores
 
     _, test = official_split(load_fsdd(fsdd_dir, config.QUICK.sample_rate_hz).recordings)
-    host = tflm_expected_scores((out / "models" / "int8.tflite").read_bytes(), clip_features(test, config.QUICK))
+    model = (out / "models" / "int8.tflite").read_bytes()
+    sent = clip_payloads([r.pcm for r in test], config.QUICK).clips
+    _, _, twin_features = run_twin(out / "firmware" / "twin" / "kws_twin", sent, config.QUICK)
+    host = tflm_expected_scores(model, twin_features[..., None])
     assert device["accuracy"] == float(np.mean(np.argmax(host, axis=1) == [r.digit for r in test]))
+    numpy_side = tflm_expected_scores(model, clip_features(test, config.QUICK))
+    assert device["numpy_same_class"] == float(np.mean(np.argmax(numpy_side, axis=1) == np.argmax(host, axis=1)))
+    assert device["numpy_max_score_difference"] == int(np.abs(numpy_side.astype(int) - host.astype(int)).max())
