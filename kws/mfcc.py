@@ -9,18 +9,15 @@ Per frame of n_fft samples (no centring, no padding), `Source/TransformFunctions
   5. mel_k = sum_j coefs_kj |X|_(pos_k + j)    (HTK mel triangles, sparse: position, length, coefficients)
   6. ln(mel + 1e-6)                            (arm_offset_f32 then arm_vlog_f32)
   7. DCT-II with sqrt(2/n_mels) on every row   (a dense n_mfcc x n_mels matrix, arm_mat_vec_mult_f32)
-The host does the same steps with the same tables and float32 throughout, with its own FFT (scipy's) and
-summation orders, and one rounding difference: steps 1-2 are one multiply of x by the float32 product
-(1/m) * window, where CMSIS multiplies by 1/m and then by the window. compute_mfcc takes m and the frames from the
-int16 windows (m = max|pcm| 2^-15, exact), so steps 1-2 are one multiply of the int16 samples by
-(1/max|pcm|) * window: the same bits as the float path (`mfcc_frames`), which the tests check.
+The host does steps 2, 3 and 5-7 with the same tables and float32 throughout, with its own FFT (scipy's) and
+summation orders. It leaves out steps 1 and 4: they cancel in exact arithmetic (the FFT is linear), so they only
+move the float32 rounding, and they cost ~6.5 us of a clip's ~31.5 (1 thread). compute_mfcc multiplies the int16
+samples by the window times 2^-15 (int16 -> [-1, 1) folded into the window: a power of two, so exact), which gives
+the same bits as the float path (`mfcc_frames`) on samples scaled first; the tests check that.
 tests/kws/test_mfcc.py bounds both against the `cmsisdsp` package, which runs the real C code: max abs error
 <= 1e-5 x the feature range on real FSDD clips and on silence, full-scale clipping, a pure tone, one-LSB noise and
-a click.
-Leaving out steps 1 and 4 (they cancel in exact arithmetic, the FFT being linear) would save ~5 us per clip of the
-~36 and stays within that tolerance, but it moves the features' float32 rounding, and the device check compares the
-board's int8 scores byte for byte with TFLM's on these numpy features: one score of one of the 250 test clips moved
-by 1 (tests/kws/test_device.py). So the host keeps them.
+a click. The device check does not depend on numpy's rounding: the board's features must equal the C twin's bit for
+bit, and its int8 scores TFLM's on the twin's features (kws/device.py).
 Everything is float32, vectorised over (clips, frames), in chunks of clips (on several threads: compute_mfcc).
 The tables are built with the same formulas as CMSIS-DSP's own generator (`cmsisdsp.mfcc`), and tests check them
 entry by entry.
@@ -181,15 +178,12 @@ def frame_peaks(windows_pcm: np.ndarray, cfg: KwsConfig, scratch: np.ndarray | N
 def mfcc_frames(frames: np.ndarray, tables: MfccTables) -> np.ndarray:
     """arm_mfcc_f32 on every frame: float32 (..., n_fft) -> float32 (..., n_mfcc).
 
-    Step by step on float frames; compute_mfcc gives the same bits from the int16 windows, faster.
+    Step by step on float frames, without steps 1 and 4 (module doc); compute_mfcc gives the same bits from the int16
+    windows, faster.
     """
-    frames = np.asarray(frames, dtype=np.float32)
-    peak = np.max(np.abs(frames), axis=-1, keepdims=True)  # step 1
-    nonzero = peak != 0
-    inverse = np.where(nonzero, np.float32(1.0) / np.where(nonzero, peak, np.float32(1.0)), np.float32(1.0))
-    scaled = frames * (inverse * tables.window)  # steps 1-2 in one pass (module doc: the rounding)
-    magnitude = np.abs(scipy.fft.rfft(scaled, axis=-1)[..., : tables.mel_dense.shape[0]])  # step 3
-    return _cepstra(magnitude * np.where(nonzero, peak, np.float32(1.0)), tables)  # step 4, then 5-7
+    windowed = np.asarray(frames, dtype=np.float32) * tables.window  # step 2 (1 and 4 left out: module doc)
+    magnitude = np.abs(scipy.fft.rfft(windowed, axis=-1)[..., : tables.mel_dense.shape[0]])  # step 3
+    return _cepstra(magnitude, tables)  # steps 5-7
 
 
 def _cepstra(magnitude: np.ndarray, tables: MfccTables, mel: np.ndarray | None = None,
@@ -213,7 +207,7 @@ class _Workspace:
     def __init__(self, cfg: KwsConfig, tables: MfccTables) -> None:
         n_bins, n_mels = tables.mel_dense.shape
         self.cfg, self.tables = cfg, tables
-        self.factor = np.empty((CHUNK_CLIPS, cfg.n_frames, cfg.n_fft), dtype=np.float32)
+        self.pcm_window = tables.window * PCM_SCALE  # (n_fft,) float32: int16 -> [-1, 1) and the window, exact
         self.pcm_abs = np.empty((CHUNK_CLIPS, cfg.window_samples), dtype=np.int16)
         self.windowed = np.empty((CHUNK_CLIPS, cfg.n_frames, cfg.n_fft), dtype=np.float32)
         self.magnitude = np.empty((CHUNK_CLIPS, cfg.n_frames, n_bins + 1), dtype=np.float32)  # + Nyquist
@@ -223,17 +217,13 @@ class _Workspace:
     def run(self, windows_pcm: np.ndarray, out: np.ndarray) -> None:
         """compute_mfcc on one chunk: int16 (B, window_samples) -> float32 (B, n_frames, n_mfcc) written into `out`."""
         n = len(windows_pcm)
-        peaks = frame_peaks(windows_pcm, self.cfg, self.pcm_abs)
-        factor, windowed, magnitude = self.factor[:n], self.windowed[:n], self.magnitude[:n]
-        peak = peaks.astype(np.float32)  # int16 units, exact
-        np.multiply(np.float32(1) / np.maximum(peak, np.float32(1))[..., None], self.tables.window, out=factor)
-        np.multiply(_frame_view(windows_pcm, self.cfg), factor, out=windowed)  # steps 1-2 (module doc)
+        windowed, magnitude = self.windowed[:n], self.magnitude[:n]
+        np.multiply(_frame_view(windows_pcm, self.cfg), self.pcm_window, out=windowed)  # step 2 (module doc)
         spectrum = scipy.fft.rfft(windowed, axis=-1, overwrite_x=True)  # step 3
         np.abs(spectrum, out=magnitude)  # all n_fft/2 + 1 bins: np.abs is ~2x faster on contiguous input
-        np.multiply(magnitude, (peak * PCM_SCALE)[..., None], out=magnitude)  # step 4 (a silent frame's |X| is 0)
         features = _cepstra(magnitude[..., :-1], self.tables, self.mel[:n], self.cepstra[:n])  # Nyquist left out
         if self.cfg.cmn:
-            features = subtract_cepstral_mean(features, peaks != 0)
+            features = subtract_cepstral_mean(features, frame_peaks(windows_pcm, self.cfg, self.pcm_abs) != 0)
         np.multiply(features, self.tables.lifter, out=out)
 
 

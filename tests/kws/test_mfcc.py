@@ -185,7 +185,7 @@ def test_frame_peaks_are_the_largest_magnitude_of_each_frame(cfg):
 
 @pytest.mark.parametrize("cfg", [FULL, TEXTBOOK, *ODD_CONFIGS.values()], ids=["full", "textbook", *ODD_CONFIGS])
 def test_compute_mfcc_gives_the_bits_of_the_float_path(cfg, real_clips):
-    """compute_mfcc (int16 frames, steps 1-2 as one factor per frame) == mfcc_frames on the scaled float frames."""
+    """compute_mfcc (int16 frames times the window scaled by 2^-15) == mfcc_frames on the scaled float frames."""
     windows = np.concatenate([extract_windows(real_clips[::3], cfg),
                               np.stack([w.astype(np.int16) for w in edge_case_windows(cfg).values()])])
     raw = mfcc.compute_mfcc(windows, dataclasses.replace(cfg, cmn=False, lifter=0))
