@@ -59,6 +59,18 @@ def test_tables_equal_cmsis_generator(cfg):
         assert np.count_nonzero(column) == lengths[k]
 
 
+@pytest.mark.parametrize("cfg", PROFILES, ids=["full", "textbook", "512-hann"])
+def test_mel_bands_hold_every_filter_weight(cfg):
+    """The banded mel product reads every nonzero weight of the dense matrix, each filter in exactly one band."""
+    tables = mfcc.make_tables(cfg)
+    rebuilt = np.zeros_like(tables.mel_dense)
+    for band in tables.mel_bands:
+        assert not rebuilt[:, band.filters].any(), "a filter in two bands"
+        rebuilt[band.bins, band.filters] = band.weights
+    np.testing.assert_array_equal(rebuilt, tables.mel_dense)
+    assert len(tables.mel_bands) == mfcc.MEL_GROUPS
+
+
 def test_impossible_filter_banks_are_refused():
     with pytest.raises(UserError, match="covers no FFT bin"):
         mfcc.make_tables(dataclasses.replace(FULL, n_mels=200, n_mfcc=13))
