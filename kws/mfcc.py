@@ -281,27 +281,35 @@ def compute_mfcc(windows_pcm: np.ndarray, cfg: KwsConfig, tables: MfccTables | N
 
     arm_mfcc_f32 on every frame, then (cfg.cmn) cepstral mean normalisation over the window, then the lifter.
     Chunks of CHUNK_CLIPS clips run on `threads` threads (None: one per available core); numpy, scipy.fft and BLAS
-    release the GIL. Each chunk is computed the same way whichever thread runs it, so the result is bit-identical
-    for any thread count.
+    release the GIL. Each thread takes the next chunk when done with one (a busy core does fewer); one task per
+    thread, not a future per chunk, whose Python work competed for the GIL (2 threads, 2500 clips: 13.3 against 15.0
+    us per clip). Each chunk is computed the same way whichever thread runs it, so the result is bit-identical for
+    any thread count.
     """
     tables = tables or make_tables(cfg)
     windows_pcm = _checked_pcm(windows_pcm, cfg)
     out = np.empty((len(windows_pcm), *cfg.input_shape), dtype=np.float32)
-    chunks = [slice(first, first + CHUNK_CLIPS) for first in range(0, len(windows_pcm), CHUNK_CLIPS)]
-    local = threading.local()  # one workspace per thread
+    firsts = range(0, len(windows_pcm), CHUNK_CLIPS)
+    next_first = iter(firsts)
+    lock = threading.Lock()
 
-    def run(chunk: slice) -> None:
-        if not hasattr(local, "workspace"):
-            local.workspace = _Workspace(cfg, tables)
-        local.workspace.run(windows_pcm[chunk], out[chunk])
+    def work() -> None:
+        workspace = _Workspace(cfg, tables)
+        while True:
+            with lock:
+                first = next(next_first, None)
+            if first is None:
+                return
+            chunk = slice(first, first + CHUNK_CLIPS)
+            workspace.run(windows_pcm[chunk], out[chunk])
 
-    threads = min(len(chunks), threads or available_cores())
+    threads = min(len(firsts), threads or available_cores())
     if threads <= 1:
-        for chunk in chunks:
-            run(chunk)
+        work()
     else:
         with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(run, chunks))
+            for task in [pool.submit(work) for _ in range(threads)]:
+                task.result()  # raises what the thread raised
     return out
 
 
