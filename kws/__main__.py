@@ -85,6 +85,9 @@ def make_dataset(fsdd: Fsdd, cfg: kws_config.KwsConfig, test_speaker: str) -> Da
         notes.append(f"feature augmentation every epoch: microphone colour {cfg.channel_colour} x the spread of the "
                      f"clips' mean cepstra, level +-{cfg.level_db} dB, tempo up to {1 + cfg.tempo_max:g}x either "
                      f"way, time mask up to {cfg.time_mask_frames} frames")
+    if cfg.mixup_alpha > 0:
+        notes.append(f"mixup while training the float model: each batch blended with a shuffled copy of itself, "
+                     f"labels alike, weights from Beta({cfg.mixup_alpha:g}, {cfg.mixup_alpha:g})")
     y_val = np.array([r.digit for r in val], dtype=np.int64)
     y_test = np.array([r.digit for r in test], dtype=np.int64)
     return Dataset(x_train, y_train, clip_features(val, cfg), y_val, clip_features(test, cfg), y_test,

@@ -35,6 +35,9 @@ class TrainSettings:
     clusters: int = field(default=16, metadata={"doc": "weight clusters per kernel"})
     cluster_epochs: int = field(default=2, metadata={"doc": "fine-tuning epochs while clustering"})
     qat_epochs: int = field(default=2, metadata={"doc": "quantization-aware training epochs"})
+    mixup_alpha: float = field(default=0.0, metadata={"doc": "float training only: every batch blended with a "
+                                                      "shuffled copy of itself, labels alike, weight of the own "
+                                                      "sample max(l, 1-l), l ~ Beta(a, a) (0 = off)"})
 
 
 def set_seeds(seed: int) -> None:
@@ -45,20 +48,42 @@ def set_seeds(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def compile_classifier(model, learning_rate: float):
-    """Compile for integer labels and softmax outputs (every demo's models end in softmax)."""
+def compile_classifier(model, learning_rate: float, soft_labels: bool = False):
+    """Compile for softmax outputs (every demo's models end in softmax) and integer labels, or (soft_labels) rows of
+    class probabilities, which mixup produces."""
     import tensorflow as tf
 
     model.compile(
         optimizer=tf.keras.optimizers.Adam(learning_rate),
-        loss="sparse_categorical_crossentropy",
+        loss="categorical_crossentropy" if soft_labels else "sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
     return model
 
 
-def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, augment: Augment, seed: int):
-    """A Keras Sequence that reshuffles and augments every epoch from one seeded generator."""
+def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Integer labels (N,) -> float32 rows of class probabilities (N, n_classes)."""
+    return np.eye(n_classes, dtype=np.float32)[np.asarray(labels)]
+
+
+def mix_batch(x: np.ndarray, y: np.ndarray, alpha: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Mixup: each sample blended with another of the batch (a random pairing), its label rows y alike.
+
+    The own sample keeps the larger weight max(l, 1 - l), l ~ Beta(alpha, alpha) per sample, so the blend still
+    mostly shows the sample it replaces. Returns new float32 arrays.
+    """
+    weight = rng.beta(alpha, alpha, size=len(x)).astype(np.float32)
+    weight = np.maximum(weight, 1 - weight)
+    partner = rng.permutation(len(x))
+    x_weight = weight.reshape(-1, *[1] * (x.ndim - 1))
+    return (x_weight * x + (1 - x_weight) * x[partner]).astype(np.float32), \
+        (weight[:, None] * y + (1 - weight[:, None]) * y[partner]).astype(np.float32)
+
+
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, augment: Augment | None, seed: int,
+             mixup_alpha: float = 0.0):
+    """A Keras Sequence that reshuffles, augments and (mixup_alpha > 0, y as label rows) mixes every epoch from one
+    seeded generator."""
     import tensorflow as tf
 
     class AugmentedBatches(tf.keras.utils.Sequence):
@@ -72,7 +97,10 @@ def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, augment: Augment, se
 
         def __getitem__(self, index: int):
             picks = self.order[index * batch_size : (index + 1) * batch_size]
-            return augment(x[picks].copy(), self.rng), y[picks]
+            batch = augment(x[picks].copy(), self.rng) if augment is not None else x[picks]
+            if mixup_alpha > 0:
+                return mix_batch(batch, y[picks], mixup_alpha, self.rng)
+            return batch, y[picks]
 
         def on_epoch_end(self) -> None:
             self.order = self.rng.permutation(len(x))
@@ -81,8 +109,11 @@ def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, augment: Augment, se
 
 
 def fit(model, x_train, y_train, x_val, y_val, settings: TrainSettings, epochs: int, augment: Augment | None = None,
-        early_stopping: bool = True, callbacks: list | None = None) -> dict[str, list[float]]:
-    """Train a compiled model; returns the Keras history (loss/accuracy per epoch, train and validation)."""
+        early_stopping: bool = True, callbacks: list | None = None, mixup_alpha: float = 0.0) -> dict[str, list[float]]:
+    """Train a compiled model; returns the Keras history (loss/accuracy per epoch, train and validation).
+
+    mixup_alpha > 0 needs labels as rows of class probabilities and a model compiled with soft_labels.
+    """
     import tensorflow as tf
 
     all_callbacks = list(callbacks or [])
@@ -91,11 +122,11 @@ def fit(model, x_train, y_train, x_val, y_val, settings: TrainSettings, epochs: 
             tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience, restore_best_weights=True),
             tf.keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=settings.reduce_lr_patience),
         ]
-    if augment is None:
+    if augment is None and mixup_alpha <= 0:
         history = model.fit(x_train, y_train, batch_size=settings.batch_size, epochs=epochs, verbose=2,
                             validation_data=(x_val, y_val), shuffle=True, callbacks=all_callbacks)
     else:
-        batches = _batches(x_train, y_train, settings.batch_size, augment, settings.seed)
+        batches = _batches(x_train, y_train, settings.batch_size, augment, settings.seed, mixup_alpha)
         history = model.fit(batches, epochs=epochs, verbose=2, validation_data=(x_val, y_val),
                             callbacks=all_callbacks)
     return {key: [float(v) for v in values] for key, values in history.history.items()}
@@ -103,10 +134,19 @@ def fit(model, x_train, y_train, x_val, y_val, settings: TrainSettings, epochs: 
 
 def train_float(build_model: Callable[[], object], x_train, y_train, x_val, y_val, settings: TrainSettings,
                 augment: Augment | None = None, history_path: Path | None = None):
-    """Build, compile and train the float model with early stopping; save the history as JSON if asked."""
+    """Build, compile and train the float model with early stopping; save the history as JSON if asked.
+
+    With settings.mixup_alpha > 0 the labels become rows of class probabilities for this training (the returned
+    model is compiled for them); the optimization variants fine-tune fresh copies on integer labels as before.
+    """
     set_seeds(settings.seed)
-    model = compile_classifier(build_model(), settings.learning_rate)
-    history = fit(model, x_train, y_train, x_val, y_val, settings, settings.epochs, augment)
+    soft = settings.mixup_alpha > 0
+    model = compile_classifier(build_model(), settings.learning_rate, soft_labels=soft)
+    if soft:
+        n_classes = int(model.output_shape[-1])
+        y_train, y_val = one_hot(y_train, n_classes), one_hot(y_val, n_classes)
+    history = fit(model, x_train, y_train, x_val, y_val, settings, settings.epochs, augment,
+                  mixup_alpha=settings.mixup_alpha)
     if history_path is not None:
         history_path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(history_path, json.dumps(history, indent=1))

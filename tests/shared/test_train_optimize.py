@@ -1,10 +1,12 @@
 """shared.train and shared.optimize: reproducible training, pruning sparsity and cluster counts measured."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from shared import optimize
-from shared.train import train_float
+from shared.train import mix_batch, one_hot, train_float
 from tests.shared.conftest import SETTINGS, build_mlp
 
 pytestmark = pytest.mark.slow
@@ -24,6 +26,28 @@ def test_same_seed_gives_same_model(blobs, trained, tmp_path):
     assert (tmp_path / "h.json").is_file()
     for first, second in zip(trained[0].get_weights(), again.get_weights(), strict=True):
         np.testing.assert_allclose(first, second, rtol=0, atol=1e-5, err_msg="same seed and data, same weights")
+
+
+def test_mixup_blends_samples_and_labels_alike():
+    n = 64
+    x = np.repeat(np.arange(n, dtype=np.float32)[:, None, None], 3, axis=1)  # sample i holds the value i everywhere
+    mixed_x, mixed_y = mix_batch(x, one_hot(np.arange(n), n), 0.4, np.random.default_rng(0))
+    np.testing.assert_allclose(mixed_y.sum(axis=1), 1.0, atol=1e-6)
+    assert np.all(np.diagonal(mixed_y) >= 0.5), "every sample keeps the larger weight"
+    assert np.count_nonzero(mixed_y > 0) > n, "some samples must be blended with another"
+    expected = mixed_y @ np.arange(n, dtype=np.float32)  # the label weights, applied to the samples' values
+    np.testing.assert_allclose(mixed_x[:, :, 0], np.repeat(expected[:, None], 3, axis=1), rtol=1e-5)
+    assert np.array_equal(x[:, 0, 0], np.arange(n)), "the input batch is left as it was"
+
+
+def test_training_with_mixup_learns(blobs):
+    (x, y), (xv, yv), (xt, yt) = blobs
+    model, history = train_float(build_mlp, x, y, xv, yv, dataclasses.replace(SETTINGS, mixup_alpha=0.4))
+    assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history)
+    accuracy = np.mean(np.argmax(model.predict(xt, verbose=0), axis=1) == yt)
+    assert accuracy > 0.85, f"separable blobs should be learned with mixup too, got {accuracy:.3f}"
+    pruned, _ = optimize.prune(model, x, y, xv, yv, SETTINGS)  # the variants fine-tune on integer labels
+    assert np.mean(np.argmax(pruned.predict(xt, verbose=0), axis=1) == yt) > 0.8
 
 
 def test_pruning_reaches_target_sparsity(trained, blobs):
