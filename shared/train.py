@@ -75,9 +75,10 @@ def mix_batch(x: np.ndarray, y: np.ndarray, alpha: float, rng: np.random.Generat
     weight = rng.beta(alpha, alpha, size=len(x)).astype(np.float32)
     weight = np.maximum(weight, 1 - weight)
     partner = rng.permutation(len(x))
-    x_weight = weight.reshape(-1, *[1] * (x.ndim - 1))
-    return (x_weight * x + (1 - x_weight) * x[partner]).astype(np.float32), \
-        (weight[:, None] * y + (1 - weight[:, None]) * y[partner]).astype(np.float32)
+    x_weight = weight.reshape(-1, *[1] * (x.ndim - 1))  # one weight per sample, broadcast over its features
+    mixed_x = x_weight * x + (1 - x_weight) * x[partner]
+    mixed_y = weight[:, None] * y + (1 - weight[:, None]) * y[partner]
+    return mixed_x.astype(np.float32), mixed_y.astype(np.float32)
 
 
 def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, augment: Augment | None, seed: int,
