@@ -10,9 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist.data import read_images
 from shared.cli import UserError
-from shared.data import DataError
 
 IDX_SUFFIXES = (".idx", "-ubyte", ".idx3", "-ubyte.gz", ".gz")
 DIGIT_BOX = 20
@@ -56,22 +54,3 @@ def load_picture(path: Path) -> np.ndarray:
         raise UserError(f"{path}: not a readable image ({error})") from None
     gray = _to_mnist_polarity(gray)
     return gray if gray.shape == (SIDE, SIDE) else _centre(gray)
-
-
-def load_inputs(paths: list[Path]) -> tuple[list[str], np.ndarray]:
-    """Names and (N, 28, 28) uint8 images for a mix of picture files and IDX image files."""
-    names, images = [], []
-    for path in map(Path, paths):
-        if not path.is_file():
-            raise UserError(f"{path}: no such file")
-        if path.name.endswith(IDX_SUFFIXES):
-            try:
-                batch = read_images(path)
-            except DataError as error:
-                raise UserError(str(error)) from None
-            names += [f"{path}[{i}]" for i in range(len(batch))]
-            images.extend(batch)
-        else:
-            names.append(str(path))
-            images.append(load_picture(path))
-    return names, np.stack(images) if images else np.zeros((0, SIDE, SIDE), np.uint8)

@@ -51,18 +51,16 @@ def add_run_arguments(parser, app: str, config_cls: type) -> None:
     parser.add_argument("--out", type=Path, default=Path("build") / app, help="output folder (default build/%(prog)s)")
 
 
-def add_device_arguments(steps, run_parser, app: str, needs_data: bool = True) -> None:
-    """`run --no-device`, and the `device` step (the device checks again, for an existing build/<app>)."""
+def add_device_arguments(steps, run_parser, app: str) -> None:
+    """`run --no-device`, and the `device` step (firmware, device check and report again, from build/<app>/export)."""
     run_parser.add_argument("--no-device", action="store_true",
-                            help="skip the firmware/emulator step (no arm-none-eabi-gcc or QEMU here); "
-                                 "metrics.json says it was skipped")
-    device = steps.add_parser("device", help="the device checks again: emulator, or a real board with --port")
+                            help="skip the firmware and device steps (no arm-none-eabi-gcc or QEMU here); "
+                                 "`device` runs them later from export/")
+    device = steps.add_parser("device", help="firmware, device check and report from export/: the emulator, or a "
+                                             "real board with --port")
     device.add_argument("--port", default=None, help="serial port of a flashed board, e.g. /dev/ttyACM0 "
                                                      "(default: the emulator)")
     device.add_argument("--out", type=Path, default=Path("build") / app, help=f"the output folder of `{app} run`")
-    if needs_data:
-        device.add_argument("--data-dir", type=Path, default=None,
-                            help="local data folder; default $TINYML_LABS_DATA or the cached download")
 
 
 def resolve_config(args, quick, full):

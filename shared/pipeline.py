@@ -1,7 +1,5 @@
-"""The host half of every demo: train → optimize → convert → evaluate → export → report.
-
-Each demo prepares a `Dataset` (its own data and features) and a model builder, then calls `run_host_pipeline`.
-Every step writes into its own folder under `build/<app>/` and never edits an earlier step's output.
+"""The host half of every demo, step by step: the float model's variants (conversion, fine-tuning) and their
+evaluation. `shared.chain` runs these steps in order and writes what they return.
 """
 
 from __future__ import annotations
@@ -14,11 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from shared import convert, evaluate, optimize, report
-from shared.codegen.parity import export_codegen
+from shared import convert, evaluate, optimize
 from shared.data import atomic_write_bytes
-from shared.export import export_tflm
-from shared.train import Augment, TrainSettings, train_float
+from shared.progress import bar
+from shared.train import TrainSettings
 
 VARIANTS = ("float32", "dynamic_range", "float16", "int8", "qat_int8", "pruned_int8", "clustered_int8")
 INT8_VARIANTS = ("int8", "qat_int8", "pruned_int8", "clustered_int8")
@@ -50,31 +47,44 @@ def gzip_size(blob: bytes) -> int:
     return len(gzip.compress(blob, compresslevel=9, mtime=0))
 
 
-def build_variants(model, dataset: Dataset, settings: TrainSettings, variants: tuple[str, ...]):
-    """TFLite flatbuffers for each requested variant, plus the optimization checks (sparsity, clusters)."""
-    representative = convert.representative_samples(dataset.x_train, seed=settings.seed)
-    split = (dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val, settings)
-    blobs: dict[str, bytes] = {}
-    checks: dict[str, Any] = {}
+def representative_set(dataset: Dataset, settings: TrainSettings) -> np.ndarray:
+    """The training samples every int8 conversion calibrates on (the same for every variant)."""
+    return convert.representative_samples(dataset.x_train, seed=settings.seed)
+
+
+def conversion_variants(variants: tuple[str, ...]) -> tuple[str, ...]:
+    """The variants made by conversion alone, without fine-tuning."""
+    return tuple(name for name in variants if name in ("float32", "dynamic_range", "float16", "int8"))
+
+
+def convert_plain(model, dataset: Dataset, settings: TrainSettings, names: tuple[str, ...]) -> dict[str, bytes]:
+    """float32, dynamic-range, float16 and int8 (post-training quantization) flatbuffers of the float model."""
     makers: dict[str, Callable[[], bytes]] = {
         "float32": lambda: convert.to_float32(model),
         "dynamic_range": lambda: convert.to_dynamic_range(model),
         "float16": lambda: convert.to_float16(model),
-        "int8": lambda: convert.to_int8(model, representative),
-        "qat_int8": lambda: convert.to_int8(optimize.quantization_aware(model, *split), representative),
+        "int8": lambda: convert.to_int8(model, representative_set(dataset, settings)),
     }
-    for name in variants:
-        if name == "pruned_int8":
-            pruned, sparsity = optimize.prune(model, *split)
-            checks["pruned_sparsity"] = round(sparsity.share, 4)
-            blobs[name] = convert.to_int8(pruned, representative)
-        elif name == "clustered_int8":
-            clustered, counts = optimize.cluster(model, *split)
-            checks["clustered_max_unique_values_per_kernel"] = max(counts)
-            blobs[name] = convert.to_int8(clustered, representative)
-        else:
-            blobs[name] = makers[name]()
-    return blobs, checks
+    return {name: makers[name]() for name in names}
+
+
+def fine_tuned_variant(name: str, model, dataset: Dataset, settings: TrainSettings) -> tuple[bytes, dict[str, Any]]:
+    """qat_int8, pruned_int8 or clustered_int8: fine-tune a fresh copy, convert to int8; with its checks."""
+    split = (dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val, settings)
+    representative = representative_set(dataset, settings)
+    if name == "qat_int8":
+        return convert.to_int8(optimize.quantization_aware(model, *split), representative), {}
+    if name == "pruned_int8":
+        pruned, sparsity = optimize.prune(model, *split)
+        return convert.to_int8(pruned, representative), {"pruned_sparsity": round(sparsity.share, 4)}
+    if name == "clustered_int8":
+        clustered, counts = optimize.cluster(model, *split)
+        return convert.to_int8(clustered, representative), {"clustered_max_unique_values_per_kernel": max(counts)}
+    raise ValueError(f"unknown fine-tuned variant {name!r}")
+
+
+FINE_TUNING_TITLES = {"qat_int8": "quantization-aware training", "pruned_int8": "pruning",
+                      "clustered_int8": "weight clustering"}
 
 
 @dataclass
@@ -91,7 +101,7 @@ def evaluate_variants(blobs: dict[str, bytes], dataset: Dataset) -> Evaluation:
     rows: dict[str, dict[str, Any]] = {}
     deployed_scores = np.zeros((0,), np.float32)
     deployed_tflm = np.zeros((0,), np.int8)
-    for name, blob in blobs.items():
+    for name, blob in bar(blobs.items(), "evaluating variants", total=len(blobs)):
         scores = evaluate.run_litert(blob, dataset.x_test)
         row: dict[str, Any] = {
             "accuracy": evaluate.accuracy(scores, dataset.y_test),
@@ -117,63 +127,3 @@ def save_models(blobs: dict[str, bytes], models_dir: Path) -> dict[str, Path]:
     """Write each variant to models/<name>.tflite."""
     models_dir.mkdir(parents=True, exist_ok=True)
     return {name: atomic_write_bytes(models_dir / f"{name}.tflite", blob) for name, blob in blobs.items()}
-
-
-def _plots(out_dir: Path, history, evaluation: Evaluation, dataset: Dataset) -> list[str]:
-    plots_dir = out_dir / "plots"
-    plots_dir.mkdir(parents=True, exist_ok=True)
-    predictions = np.argmax(evaluation.deployed_scores, axis=1)
-    matrix = report.confusion_matrix(dataset.y_test, predictions, len(dataset.labels))
-    paths = [
-        report.plot_history(history, plots_dir / "training_curves.png"),
-        report.plot_confusion(matrix, dataset.labels, f"{DEPLOY_VARIANT} (LiteRT), test split",
-                              plots_dir / "confusion_matrix.png"),
-        report.plot_size_accuracy(evaluation.rows, plots_dir / "size_vs_accuracy.png"),
-    ]
-    return [str(p.relative_to(out_dir)) for p in paths]
-
-
-def run_host_pipeline(app: str, out_dir: Path, build_model: Callable[[], Any], dataset: Dataset,
-                      settings: TrainSettings, config: dict[str, Any], augment: Augment | None = None,
-                      variants: tuple[str, ...] = VARIANTS) -> dict[str, Any]:
-    """Train, optimize, convert, evaluate and export one demo; writes models/, export/, plots/, metrics.json, report.md.
-
-    Export is done both ways: export/tflm/ (C array for the TFLM interpreter) and export/c/ (generated C99, checked
-    bit-exact against the TFLM runtime on the whole test split with a host gcc build).
-
-    Returns the metrics dict (as written to metrics.json). `variants` must include the deployed "int8".
-    """
-    if DEPLOY_VARIANT not in variants:
-        raise ValueError(f"variants must include {DEPLOY_VARIANT!r}, the deployed model")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model, history = train_float(build_model, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val,
-                                 settings, augment, history_path=out_dir / "train" / "history.json")
-    model.save(out_dir / "train" / "float_model.h5")
-    blobs, checks = build_variants(model, dataset, settings, variants)
-    save_models(blobs, out_dir / "models")
-    evaluation = evaluate_variants(blobs, dataset)
-    deployed = blobs[DEPLOY_VARIANT]
-    exported = export_tflm(deployed, out_dir / "export" / "tflm", app, f"models/{DEPLOY_VARIANT}.tflite")
-    generated = export_codegen(deployed, out_dir / "export" / "c", app, f"models/{DEPLOY_VARIANT}.tflite",
-                               evaluate.quantize_input(deployed, dataset.x_test), expected=evaluation.deployed_tflm,
-                               relative_to=out_dir)
-    metrics = {
-        "app": app,
-        "notes": list(dataset.notes),
-        "data": dataset.summary(),
-        "variants": evaluation.rows,
-        "optimization": checks,
-        "deploy": {"variant": DEPLOY_VARIANT, "tflite": f"models/{DEPLOY_VARIANT}.tflite"},
-        "export": {
-            "tflm_files": [str(p.relative_to(out_dir)) for p in exported.files],
-            "tflm_ops": list(exported.ops),
-            "tflm_arena_bytes": exported.arena_bytes,
-            "tflm_measured_allocation_bytes": exported.measured_allocation_bytes,
-        },
-        "codegen": generated,
-        "device": report.device_not_run("device step not run yet"),
-        "plots": _plots(out_dir, history, evaluation, dataset),
-        "config": config,
-    }
-    report.save_metrics(out_dir, metrics)
-    return metrics

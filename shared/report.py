@@ -1,7 +1,7 @@
 """The demo report: `metrics.json` (the contract other tools read), plots, and `report.md` rendered from them.
 
-`report.md` is a pure function of `metrics.json`, so a later step (codegen check, device verification) adds its
-section with `update_metrics` and the report is rendered again: nothing edits the report by hand.
+The report step (`assemble`) reads the other steps' own files and writes metrics.json and report.md once;
+`report.md` is a pure function of `metrics.json`.
 """
 
 from __future__ import annotations
@@ -19,31 +19,83 @@ REPORT_FILE = "report.md"
 
 
 def load_metrics(out_dir: Path) -> dict[str, Any]:
-    """The metrics written so far ({} if none)."""
+    """The metrics of a finished run ({} if none)."""
     path = out_dir / METRICS_FILE
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def save_metrics(out_dir: Path, metrics: dict[str, Any]) -> Path:
-    """Write metrics.json atomically and render report.md from it."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = atomic_write_text(out_dir / METRICS_FILE, json.dumps(metrics, indent=2, sort_keys=False) + "\n")
-    atomic_write_text(out_dir / REPORT_FILE, render_report(metrics))
-    return path
+# Folders of the chain's own steps; any other build/<app>/<name>/<name>.json is a demo's extra section.
+STEP_FOLDERS = {"data", "train", "models", "export", "firmware", "device", "plots", "inspect"}
 
 
-def update_metrics(out_dir: Path, section: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Replace one top-level section of metrics.json (e.g. "device") and re-render the report."""
-    metrics = load_metrics(out_dir)
-    metrics[section] = values
-    save_metrics(out_dir, metrics)
+def _read(out_dir: Path, relative: str) -> dict[str, Any]:
+    path = out_dir / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing; the step that writes it has not run")
+    return json.loads(path.read_text())
+
+
+def collect_metrics(out_dir: Path) -> dict[str, Any]:
+    """metrics.json's content from the steps' own files (data/run.json, models/evaluation.json, export/export.json,
+    the demo's extra sections, device/result.json): a pure function of them."""
+    run = _read(out_dir, "data/run.json")
+    evaluation = _read(out_dir, "models/evaluation.json")
+    exported = _read(out_dir, "export/export.json")
+    metrics: dict[str, Any] = {
+        "app": run["app"], "notes": run["notes"], "data": run["data"], "variants": evaluation["variants"],
+        "optimization": evaluation["optimization"], "deploy": evaluation["deploy"],
+        "export": {"files": exported["files"], "model_identity": exported["model_identity"],
+                   "tflm_ops": exported["tflm"]["ops"], "tflm_arena_bytes": exported["tflm"]["arena_bytes"],
+                   "tflm_measured_allocation_bytes": exported["tflm"]["measured_allocation_bytes"],
+                   "device_inputs": exported["device_inputs"]},
+        "codegen": exported["codegen"],
+    }  # fmt: skip
+    metrics.update(run.get("sections", {}))
+    for path in sorted(out_dir.glob("*/*.json")):
+        if path.parent.name not in STEP_FOLDERS and path.stem == path.parent.name:
+            metrics[path.stem] = json.loads(path.read_text())
+    metrics["device"] = _read(out_dir, "device/result.json")
+    metrics["config"] = run["config"]
     return metrics
 
 
-def device_not_run(status: str) -> dict[str, Any]:
-    """The metrics.json "device" section when no device answered: the contract's keys, empty, and why."""
-    return {"board": None, "samples": 0, "agree_with_host": None, "accuracy": None,
-            "instructions_per_inference": None, "flash_bytes": None, "ram_bytes": None, "status": status}
+def assemble(out_dir: Path) -> dict[str, Any]:
+    """The report step: plots, metrics.json and report.md, written once from the steps' files."""
+    metrics = collect_metrics(out_dir)
+    evaluation = _read(out_dir, "models/evaluation.json")
+    history = _read(out_dir, "train/history.json")
+    plots_dir = out_dir / "plots"
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    deployed = evaluation["deploy"]["variant"]
+    paths = [
+        plot_history(history, plots_dir / "training_curves.png"),
+        plot_confusion(np.array(evaluation["confusion"]), evaluation["labels"], f"{deployed} (LiteRT), test split",
+                       plots_dir / "confusion_matrix.png"),
+        plot_size_accuracy(metrics["variants"], plots_dir / "size_vs_accuracy.png"),
+    ]
+    metrics["plots"] = [str(p.relative_to(out_dir)) for p in paths]
+    if (out_dir / "inspect" / "inspect.md").is_file():
+        metrics["inspect"] = "inspect/inspect.md"
+    atomic_write_text(out_dir / METRICS_FILE, json.dumps(metrics, indent=2) + "\n")
+    atomic_write_text(out_dir / REPORT_FILE, render_report(metrics))
+    return metrics
+
+
+def summary_line(metrics: dict[str, Any], extra: str = "") -> str:
+    """The one line every `run` and `device` ends with: accuracy, size, parity, the device."""
+    from shared.board.verify import summary
+
+    deployed = metrics["variants"][metrics["deploy"]["variant"]]
+    codegen = metrics["codegen"]
+    parts = [
+        f"{metrics['app']}: float {100 * metrics['variants']['float32']['accuracy']:.2f} %, "
+        f"int8 {100 * deployed['accuracy']:.2f} % ({deployed['size_bytes']:,} B, TFLM arena "
+        f"{metrics['export']['tflm_arena_bytes']:,} B)",
+        f"generated C {'bit-exact' if codegen['bit_exact'] else 'DIFFERS'} on {codegen['samples']} samples",
+        *([extra] if extra else []),
+        summary(metrics["device"]),
+    ]
+    return "; ".join(parts)
 
 
 def _percent(value: float | None) -> str:
@@ -67,8 +119,11 @@ def _variant_table(variants: dict[str, dict[str, Any]]) -> list[str]:
 
 def _device_lines(device: dict[str, Any]) -> list[str]:
     if not device or device.get("board") is None:
-        return ["Not run in this build: " + str((device or {}).get("status", "no device step"))]
-    return [f"- {key}: {value}" for key, value in device.items()]
+        why = (device or {}).get("details", {}).get("why", "")
+        return [f"Not run in this build: {(device or {}).get('status', 'no device step')} ({why})"]
+    lines = [f"- {key}: {value}" for key, value in device.items() if key not in ("details", "problems")]
+    lines += [f"- problem: {problem}" for problem in device["problems"]] or ["- problems: none"]
+    return lines + [f"- {key}: {value}" for key, value in device["details"].items()]
 
 
 def _section(title: str, body: list[str]) -> list[str]:
@@ -98,7 +153,7 @@ def _generic_lines(values: Any) -> list[str]:
 
 
 _KNOWN_SECTIONS = {"app", "notes", "data", "variants", "optimization", "deploy", "export", "codegen", "device", "plots",
-                   "config"}
+                   "config", "inspect"}
 
 
 def render_report(metrics: dict[str, Any]) -> str:
@@ -130,6 +185,9 @@ def render_report(metrics: dict[str, Any]) -> str:
     for section, values in metrics.items():
         if section not in _KNOWN_SECTIONS:
             lines += _section(section.replace("_", " ").capitalize(), _generic_lines(values))
+    if "inspect" in metrics:
+        lines += _section("Per layer", [f"See [{metrics['inspect']}]({metrics['inspect']}): quantization error, "
+                                        "parity and instructions, layer by layer."])
     plots = metrics.get("plots", [])
     if plots:
         lines += _section("Plots", [f"![{Path(p).stem}]({p})" for p in plots])

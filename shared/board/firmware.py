@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.c_source import c_float, c_identifier, generated_header, include_guard
+from shared.data import atomic_write_text
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE_DIR = REPO_ROOT / "firmware"
@@ -177,8 +178,7 @@ def write_config_header(generated_dir: Path, prefix: str, values: dict[str, obje
     """Write generated_dir/<prefix>_config.h (see config_header_text)."""
     path = Path(generated_dir) / f"{prefix.lower()}_config.h"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(config_header_text(prefix, values, source))
-    return path
+    return atomic_write_text(path, config_header_text(prefix, values, source))
 
 
 def generate_model_code(tflite: Path, generated_dir: Path, name: str = "model") -> Path:

@@ -1,14 +1,17 @@
 """Device verification: the board computes its own features from raw input and must give the host's answers.
 
-Every demo calls one of two functions with what its host side computed (`HostReference`):
+The device step (`shared.chain`) calls one of two functions with built images and what the host computed
+(`HostReference`, from export/expected.npz):
 
-- `verify_on_emulator(app, generated_dir, build_dir, reference)`: builds the firmware, sends the first
-  `serial_samples` inputs through the serial protocol (INFER and FEATURES), and all inputs in bulk through a
-  semihosting image; compares device features with the host C twin's bit for bit (and with numpy within 1e-5) and
-  device int8 scores with the TFLM host outputs byte for byte.
-- `verify_on_port(port, reference)`: the same serial checks against a real board (`python -m <app> device --port`).
+- `verify_on_emulator(app, serial_elf, semihosting_elf, reference, image)`: sends the first `serial_samples` inputs
+  through the serial protocol (INFER and FEATURES) and all inputs in bulk through the semihosting image; compares
+  device features with the host C twin's bit for bit (and with numpy within 1e-5) and device int8 scores with the
+  TFLM host outputs byte for byte.
+- `verify_on_port(app, port, reference)`: the same serial checks against a real board (`python -m <app> device
+  --port`).
 
-Both return the `device` section of metrics.json; `problems` lists every failed check (empty when all hold).
+Both return the `device` section of metrics.json in one schema (`device_result`; `not_run` when no board answered):
+`problems` lists every failed check (empty when all hold), `status` is one of STATUSES.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ import numpy as np
 
 from shared.board.client import DeviceClient, DeviceInfo, InferResult, open_port
 from shared.board.emulator import Emulator, run_bulk
-from shared.board.firmware import STM32F746_MEMORY, FirmwareImage, build_firmware
+from shared.board.firmware import STM32F746_MEMORY
 
 NUMPY_FEATURE_TOLERANCE = 1e-5  # float32 features: host numpy vs device, different operation order
 THROUGHPUT_PAYLOAD_BYTES = 16000  # one second of 8 kHz int16 audio, the largest input any demo sends
 MAX_REPORTED_MISMATCHES = 5
+QEMU_BOARD = "mps2-an500"
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ def run_serial(device: DeviceClient, reference: HostReference, count: int) -> di
     }
 
 
-def _summary(scores: np.ndarray, reference: HostReference, rows: slice) -> dict:
+def _agreement(scores: np.ndarray, reference: HostReference, rows: slice) -> dict:
     expected = reference.expected_scores[rows]
     agree = np.all(scores == expected, axis=1)
     return {
@@ -140,24 +144,57 @@ def _summary(scores: np.ndarray, reference: HostReference, rows: slice) -> dict:
     }
 
 
-def _image_sizes(image: FirmwareImage, stm32_image: FirmwareImage | None) -> dict:
-    sizes = {"flash_bytes": image.flash_bytes, "ram_bytes": image.ram_bytes}
-    target = stm32_image or image
-    sizes["stm32f746g_disco"] = {
-        "flash_bytes": target.flash_bytes,
-        "ram_bytes": target.ram_bytes,
-        "fits": target.fits(STM32F746_MEMORY),
-        "memory": {"flash_bytes": STM32F746_MEMORY.flash_bytes, "ram_bytes": STM32F746_MEMORY.ram_bytes},
-    }
-    return sizes
+STATUSES = ("passed", "failed", "skipped", "not deployable")
 
 
-def _run_bulk(app, generated_dir, build_dir, reference, serial_scores, timeout_s, build_options):
+def device_result(board: str, problems: list[str], agreement: dict | None, unit: str, counts: dict | None,
+                  image: dict | None, details: dict) -> dict:
+    """The `device` section, the same keys on every path (emulator, real board): see DESIGN.md's contract."""
+    per_inference = features = None
+    if counts is not None:
+        per_inference = int(np.round(np.mean(counts["inference"])))
+        features = int(np.round(np.mean(counts["feature"])))
+    agreement = agreement or {"samples": 0, "agree_with_host": None, "accuracy": None}
+    return {
+        "board": board, "status": "failed" if problems else "passed", **agreement,
+        "counter": {"unit": unit, "per_inference": per_inference, "features_per_sample": features},
+        "flash_bytes": image["flash_bytes"] if image else None, "ram_bytes": image["ram_bytes"] if image else None,
+        "problems": problems[: MAX_REPORTED_MISMATCHES * 4], "details": details,
+    }  # fmt: skip
+
+
+def not_run(status: str, why: str) -> dict:
+    """The `device` section when no board answered: the contract's keys, empty, and why."""
+    if status not in STATUSES:
+        raise ValueError(f"device status {status!r} is not one of {STATUSES}")
+    return {
+        "board": None, "status": status, "samples": 0, "agree_with_host": None, "accuracy": None,
+        "counter": {"unit": None, "per_inference": None, "features_per_sample": None},
+        "flash_bytes": None, "ram_bytes": None, "problems": [], "details": {"why": why},
+    }  # fmt: skip
+
+
+def summary(device: dict) -> str:
+    """One phrase for every demo's summary line."""
+    if device.get("board") is None:
+        return f"device: {device['status']} ({device['details'].get('why', '')})"
+    counter = device["counter"]
+    text = (f"device ({device['board']}) {device['status']}: {100 * device['agree_with_host']:.1f} % of "
+            f"{device['samples']} samples equal to the host's int8 scores, accuracy {100 * device['accuracy']:.2f} %, "
+            f"{counter['features_per_sample']:,} {counter['unit']} features + {counter['per_inference']:,} inference")
+    return text + (f"; {len(device['problems'])} problem(s), see the report" if device["problems"] else "")
+
+
+def _stm32_fit(stm32_image: dict) -> dict:
+    return {"flash_bytes": stm32_image["flash_bytes"], "ram_bytes": stm32_image["ram_bytes"],
+            "fits": stm32_image["fits_stm32f746"],
+            "memory": {"flash_bytes": STM32F746_MEMORY.flash_bytes, "ram_bytes": STM32F746_MEMORY.ram_bytes}}
+
+
+def _run_bulk(elf: Path, reference: HostReference, serial_scores: np.ndarray, timeout_s: float | None):
     """Every sample through the semihosting image; its result and the problems found."""
-    out = build_dir / "mps2-an500-semihosting"
-    image = build_firmware(app, "mps2-an500", generated_dir, out, "semihosting", **build_options)
     timeout = timeout_s or 120.0 + 0.5 * len(reference.raw_inputs)
-    result = run_bulk(image.elf, reference.raw_inputs, build_dir / "bulk", timeout)
+    result = run_bulk(elf, reference.raw_inputs, elf.parent / "bulk", timeout)
     problems = []
     if (mismatch := _first_score_mismatch(result.scores, reference.expected_scores)) is not None:
         problems.append(f"bulk: {mismatch}")
@@ -167,67 +204,43 @@ def _run_bulk(app, generated_dir, build_dir, reference, serial_scores, timeout_s
     return result, problems
 
 
-def verify_on_emulator(
-    app: str,
-    generated_dir: Path,
-    build_dir: Path,
-    reference: HostReference,
-    serial_samples: int = 100,
-    bulk: bool = True,
-    bulk_timeout_s: float | None = None,
-    install_tools: bool = False,
-    build_options: dict | None = None,
-) -> dict:
-    """Build, run under QEMU (serial path for `serial_samples`, semihosting for all), compare with the host.
-    install_tools: as root on Debian/Ubuntu, apt-get the toolchain and QEMU if missing (saying so).
-    build_options: keyword arguments for every build_firmware call (e.g. library_sources for CMSIS-DSP)."""
+def verify_on_emulator(app: str, serial_elf: Path, semihosting_elf: Path | None, reference: HostReference,
+                       image: dict, stm32_image: dict | None = None, serial_samples: int = 100,
+                       bulk_timeout_s: float | None = None) -> dict:
+    """The serial protocol for the first `serial_samples` inputs and (semihosting_elf given) every input in bulk,
+    under QEMU; compared with the host. `image`/`stm32_image`: firmware/images.json entries (sizes)."""
     wall_start = time.monotonic()
-    build_dir = Path(build_dir)
-    options = dict(build_options or {})
-    serial_image = build_firmware(
-        app, "mps2-an500", generated_dir, build_dir / "mps2-an500-serial", install_tools=install_tools, **options
-    )
-    stm32_dir = build_dir / "stm32f746g-disco-serial"
-    stm32_image = build_firmware(app, "stm32f746g-disco", generated_dir, stm32_dir, **options)
     count = min(serial_samples, len(reference.raw_inputs))
-    with Emulator(serial_image.elf) as emulator:
+    with Emulator(Path(serial_elf)) as emulator:
         device = DeviceClient(emulator.serial)
         info = device.info()
         problems = _check_info(info, app, reference)
         serial = run_serial(device, reference, count) if not problems else None
         throughput = measure_throughput(device)
-        retries = device.retries
-    metrics: dict = {"board": "mps2-an500", "emulator": "qemu-system-arm -M mps2-an500 -icount shift=0"}
-    metrics["counter_unit"] = info.counter_unit
+    details: dict = {"emulator": "qemu-system-arm -M mps2-an500 -icount shift=0", "serial_samples": count,
+                     "serial_bytes_per_second": round(throughput), "request_retries": device.retries}
+    if stm32_image is not None:
+        details["stm32f746g_disco"] = _stm32_fit(stm32_image)
     if serial is None:
-        return {**metrics, "problems": problems, **_image_sizes(serial_image, stm32_image)}
+        return device_result(QEMU_BOARD, problems, None, info.counter_unit, None, image, details)
     problems += serial["problems"]
-    metrics["serial_samples"] = count
-    metrics["serial_agree_with_host"] = _summary(serial["scores"], reference, slice(0, count))["agree_with_host"]
-    metrics.update(_summary(serial["scores"], reference, slice(0, count)))
+    agreement = _agreement(serial["scores"], reference, slice(0, count))
+    details["serial_agree_with_host"] = agreement["agree_with_host"]
     counts = {"feature": serial["feature_counts"], "inference": serial["inference_counts"]}
-    if bulk:
-        result, bulk_problems = _run_bulk(
-            app, generated_dir, build_dir, reference, serial["scores"], bulk_timeout_s, options
-        )
+    if semihosting_elf is not None:
+        result, bulk_problems = _run_bulk(Path(semihosting_elf), reference, serial["scores"], bulk_timeout_s)
         problems += bulk_problems
-        metrics.update(_summary(result.scores, reference, slice(None)))
+        agreement = _agreement(result.scores, reference, slice(None))
         counts = {"feature": result.feature_counts, "inference": result.inference_counts}
-    metrics["instructions_per_inference"] = int(np.round(np.mean(counts["inference"])))
-    metrics["feature_instructions_per_sample"] = int(np.round(np.mean(counts["feature"])))
-    metrics["serial_bytes_per_second"] = round(throughput)
-    metrics["request_retries"] = retries
-    metrics["wall_seconds"] = round(time.monotonic() - wall_start, 1)
-    metrics.update(_image_sizes(serial_image, stm32_image))
-    metrics["problems"] = problems[: MAX_REPORTED_MISMATCHES * 4]
-    return metrics
+    details["wall_seconds"] = round(time.monotonic() - wall_start, 1)
+    return device_result(QEMU_BOARD, problems, agreement, info.counter_unit, counts, image, details)
 
 
-def verify_on_port(
-    app: str, port: str | None, reference: HostReference, samples: int = 200, expected_model: str | None = None
-) -> dict:
+def verify_on_port(app: str, port: str | None, reference: HostReference, expected_model: str | None = None,
+                   image: dict | None = None, samples: int = 200) -> dict:
     """The serial checks against a real board on `port` (None: auto-detect the ST-LINK virtual COM port).
-    expected_model: the model name the flashed firmware must report (catches a board still running an old model)."""
+    expected_model: the model name the flashed firmware must report (catches a board still running an old model);
+    image: the firmware/images.json entry of the image to flash (its sizes are reported)."""
     wall_start = time.monotonic()
     with open_port(port) as serial_port:
         serial_port.reset_input_buffer()
@@ -239,18 +252,17 @@ def verify_on_port(
         count = min(samples, len(reference.raw_inputs))
         serial = run_serial(device, reference, count) if not problems else None
         throughput = measure_throughput(device) if serial is not None else None
-    metrics: dict = {"board": info.board, "port": serial_port.name, "counter_unit": info.counter_unit}
+    details: dict = {"port": serial_port.name, "serial_samples": count, "request_retries": device.retries}
+    if image is not None:
+        details["image"] = image["elf"].removesuffix(".elf") + ".bin"
     if serial is None:
-        return {**metrics, "problems": problems}
-    metrics.update(_summary(serial["scores"], reference, slice(0, count)))
-    unit = "cycles" if info.counter_unit == "cycles" else "instructions"
-    metrics[f"{unit}_per_inference"] = int(np.round(np.mean(serial["inference_counts"])))
-    metrics[f"feature_{unit}_per_sample"] = int(np.round(np.mean(serial["feature_counts"])))
-    metrics["serial_bytes_per_second"] = round(throughput)
-    metrics["request_retries"] = device.retries
-    metrics["wall_seconds"] = round(time.monotonic() - wall_start, 1)
-    metrics["problems"] = problems + serial["problems"]
-    return metrics
+        return device_result(info.board, problems, None, info.counter_unit, None, image, details)
+    details["serial_bytes_per_second"] = round(throughput or 0)
+    details["wall_seconds"] = round(time.monotonic() - wall_start, 1)
+    counts = {"feature": serial["feature_counts"], "inference": serial["inference_counts"]}
+    agreement = _agreement(serial["scores"], reference, slice(0, count))
+    return device_result(info.board, problems + serial["problems"], agreement, info.counter_unit, counts, image,
+                         details)
 
 
 def raw_bytes(samples: np.ndarray) -> np.ndarray:
@@ -268,47 +280,3 @@ def tflm_expected_scores(model_bytes: bytes, model_inputs: np.ndarray) -> np.nda
 
     scores = run_tflm(model_bytes, quantize_input(model_bytes, model_inputs))
     return scores.reshape(len(scores), -1)
-
-
-def check_device(
-    app: str,
-    tflite: Path,
-    firmware_dir: Path,
-    raw_inputs: np.ndarray,  # (N, ...) raw samples in their own dtype (uint8 pixels, int16 PCM, float32 m/s^2)
-    labels: np.ndarray,
-    model_inputs: np.ndarray,  # (N, *model input shape) float32: what the host feeds the float model
-    config_values: dict[str, object],
-    host_features: np.ndarray | None = None,
-    numpy_features: np.ndarray | None = None,
-    port: str | None = None,
-    serial_samples: int = 100,
-    bulk: bool = True,
-    install_tools: bool = False,
-    build_options: dict | None = None,
-) -> dict:
-    """The whole device step of a demo: generated C for `tflite`, `<app>_config.h` from `config_values`, expected
-    scores from the TFLM runtime, then the emulator (port None) or the real board on `port` (its image is built
-    for flashing; a board reporting another model than config_values["model_name"] is a problem). Returns metrics."""
-    from shared.board.firmware import generate_model_code, write_config_header
-
-    model_bytes = Path(tflite).read_bytes()
-    reference = HostReference(
-        raw_bytes(raw_inputs),
-        tflm_expected_scores(model_bytes, model_inputs),
-        np.asarray(labels),
-        host_features,
-        numpy_features,
-    )
-    generated = Path(firmware_dir) / "generated"
-    generate_model_code(Path(tflite), generated)
-    write_config_header(generated, app, config_values, f"python -m {app} (config)")
-    if port is not None:  # a real board: build its image (to flash, see firmware/README.md), then check it
-        image = build_firmware(app, "stm32f746g-disco", generated, Path(firmware_dir) / "stm32f746g-disco-serial",
-                               install_tools=install_tools, **(build_options or {}))  # fmt: skip
-        model_name = config_values.get("model_name")
-        metrics = verify_on_port(app, port, reference, serial_samples, str(model_name) if model_name else None)
-        return {**metrics, **_image_sizes(image, image), "image": str(image.elf.with_suffix(".bin"))}
-    return verify_on_emulator(
-        app, generated, Path(firmware_dir), reference, serial_samples, bulk,
-        install_tools=install_tools, build_options=build_options,
-    )  # fmt: skip

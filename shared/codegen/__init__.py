@@ -17,13 +17,18 @@ from pathlib import Path
 from shared.codegen.emit_c import GeneratedModel, LayerInfo, generate
 from shared.codegen.graph import UnsupportedModelError
 
-__all__ = ["GeneratedModel", "LayerInfo", "UnsupportedModelError", "generate", "write_model"]
+__all__ = ["GeneratedModel", "LayerInfo", "UnsupportedModelError", "generate", "write_generated", "write_model"]
 
 
 def write_model(model_bytes: bytes, out_dir: Path, name: str, source_name: str) -> tuple[Path, Path]:
     """Generate and write out_dir/NAME.c and NAME.h: everything is generated first, each file goes to a temporary
     name then is renamed, so a refusal or a crash leaves no half-written file."""
-    model = generate(model_bytes, name, source_name)
+    return write_generated(generate(model_bytes, name, source_name), out_dir)
+
+
+def write_generated(model: GeneratedModel, out_dir: Path) -> tuple[Path, Path]:
+    """Write an already generated model as out_dir/NAME.c and NAME.h (each to a temporary name, then renamed)."""
+    name = model.name
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = (out_dir / f"{name}.c", out_dir / f"{name}.h")

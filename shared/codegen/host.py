@@ -79,20 +79,34 @@ class HostModel:
 
     def __init__(self, model_bytes: bytes, name: str, workdir: Path, *, sanitize: bool = False,
                  optimize: str = "-O3", strict: bool | None = None):
-        self.workdir = Path(workdir)
-        self.name = name
+        model = generate(model_bytes, name, f"{name}.tflite")
+        write_model(model_bytes, Path(workdir), name, f"{name}.tflite")
+        self._build(model, Path(workdir) / f"{name}.c", Path(workdir), sanitize, optimize, strict)
+
+    @classmethod
+    def from_sources(cls, model: GeneratedModel, c_dir: Path, workdir: Path, optimize: str = "-O3") -> HostModel:
+        """The C already written to c_dir (NAME.c, NAME.h), compiled as it is: what a demo exported."""
+        host = cls.__new__(cls)
+        host._build(model, Path(c_dir) / f"{model.name}.c", Path(workdir), False, optimize, None,
+                    [f"-I{Path(c_dir).resolve()}"])
+        return host
+
+    def _build(self, model: GeneratedModel, c_file: Path, workdir: Path, sanitize: bool, optimize: str,
+               strict: bool | None, include: list[str] | None = None) -> None:
+        self.workdir = workdir
+        self.name = name = model.name
         self.sanitize = sanitize
-        self.model: GeneratedModel = generate(model_bytes, name, f"{name}.tflite")
-        write_model(model_bytes, self.workdir, name, f"{name}.tflite")
+        self.model = model
         driver = self.workdir / f"{name}_driver.c"
         driver.write_text(DRIVER.format(name=name, upper=name.upper()))
-        sources = [self.workdir / f"{name}.c", driver]
+        sources = [c_file, driver]
+        include = include or []
         if sanitize:
             self.binary = self.workdir / f"{name}_driver"
-            compile_c(sources, self.binary, [*SANITIZERS, "-DCG_HOST_MAIN"], strict=strict is not False)
+            compile_c(sources, self.binary, [*SANITIZERS, "-DCG_HOST_MAIN", *include], strict=strict is not False)
         else:
             self.binary = self.workdir / f"lib{name}.so"
-            compile_c(sources, self.binary, [optimize, "-shared", "-fPIC"], strict=bool(strict))
+            compile_c(sources, self.binary, [optimize, "-shared", "-fPIC", *include], strict=bool(strict))
             self.library = ctypes.CDLL(str(self.binary))
             self.entry = getattr(self.library, f"{name}_invoke_batch")
             self.entry.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
