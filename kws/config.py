@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from shared.board.protocol import MAX_PAYLOAD_BYTES
 from shared.c_source import c_float, generated_header, include_guard
 from shared.cli import UserError
 from shared.data import atomic_write_text
@@ -18,6 +19,7 @@ from shared.train import TrainSettings
 
 LABELS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
 """Class names in output order: the spoken digit (FSDD file names start with it)."""
+MAX_CLIP_SAMPLES = MAX_PAYLOAD_BYTES // 2 - 1  # 8191: a uint16 count word + the clip fill the largest payload
 
 def setting(default, doc: str):
     """A dataclass field with its one-line doc (unit and why), shown by `--help`."""
@@ -170,6 +172,7 @@ def config_header_text(cfg: KwsConfig) -> str:
     defines = {f"KWS_{name}": value for name, value in header_values(cfg).items()}
     lines = [f"#define {name} {value}" for name, value in defines.items()]
     lines.append(f"#define KWS_PCM_SCALE {c_float(1.0 / 32768.0)} /* int16 PCM -> float32 in [-1, 1) */")
+    lines.append(f"#define KWS_MAX_CLIP_SAMPLES {MAX_CLIP_SAMPLES} /* a payload: count word + this many samples */")
     labels = ", ".join(f'"{label}"' for label in LABELS)
     lines.append(f"#define KWS_LABELS {{{labels}}} /* class names in model output order */")
     return (
@@ -194,3 +197,10 @@ def write_config_header(cfg: KwsConfig, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "kws_config.h"
     return atomic_write_text(path, config_header_text(cfg))
+
+
+def write_firmware_sources(cfg: KwsConfig, out_dir: Path) -> list[Path]:
+    """kws_config.h and kws_mfcc_tables.c/.h: what firmware/apps/kws and the host C twin compile with."""
+    from kws.mfcc import write_tables_c
+
+    return [write_config_header(cfg, out_dir), *write_tables_c(cfg, out_dir)]

@@ -39,22 +39,21 @@ def evaluate_one(dataset: Dataset, cfg: KwsConfig, out_dir: Path, speaker: str) 
     }
 
 
-def evaluate_speakers(fsdd: Fsdd, cfg: KwsConfig, out_dir: Path, metrics: dict[str, Any], main_speaker: str,
+def evaluate_speakers(fsdd: Fsdd, cfg: KwsConfig, out_dir: Path, main_row: dict[str, Any], main_speaker: str,
                       make_dataset: Callable[[KwsConfig, str], Dataset]) -> dict[str, Any]:
-    """Rows per held-out speaker (every speaker present, or only cfg.test_speaker), their means and summary lines.
+    """Rows per held-out speaker (every speaker present, or only cfg.test_speaker), their means and a summary line.
 
-    With `--split speaker --test-speaker NAME` the main pipeline already is that run: its figures are reused.
+    With `--split speaker --test-speaker NAME` the main pipeline already is that run: its figures (`main_row`) are
+    reused.
     """
     speakers = [cfg.test_speaker] if cfg.test_speaker else fsdd.speakers
     rows: dict[str, dict[str, Any]] = {}
     for speaker in speakers:
         if cfg.split == "speaker" and speaker == main_speaker:
-            variants = metrics["variants"]
-            rows[speaker] = {"test_clips": metrics["data"]["test_samples"], "float32": variants["float32"]["accuracy"],
-                             "int8": variants["int8"]["accuracy"], "source": "main pipeline"}
+            rows[speaker] = main_row
             continue
         dataset = make_dataset(dataclasses.replace(cfg, split="speaker"), speaker)
-        rows[speaker] = evaluate_one(dataset, cfg, out_dir / "speakers", speaker)
+        rows[speaker] = evaluate_one(dataset, cfg, out_dir / "speaker_split", speaker)
     float_mean = float(np.mean([row["float32"] for row in rows.values()]))
     int8_mean = float(np.mean([row["int8"] for row in rows.values()]))
     per_speaker = ", ".join(f"{name} {100 * row['int8']:.1f} %" for name, row in rows.items())

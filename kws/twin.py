@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kws import config, mfcc
+from kws import config
 from shared import cmsis_dsp
 
 APP_DIR = Path(__file__).resolve().parent.parent / "firmware" / "apps" / "kws"
@@ -42,13 +42,17 @@ def _compile(gcc: str, source: Path, obj: Path, includes: list[Path], strict: bo
         raise TwinError(f"{source.name} does not compile:\n{result.stderr[-4000:]}")
 
 
-def build_twin(cfg: config.KwsConfig, out_dir: Path, gcc: str = "gcc") -> Path:
-    """Host executable of the driver + C twins + generated tables + CMSIS-DSP for `cfg`, in `out_dir`."""
+def build_twin(cfg: config.KwsConfig, out_dir: Path, gcc: str = "gcc", sources_dir: Path | None = None) -> Path:
+    """Host executable of the driver + C twins + generated tables + CMSIS-DSP for `cfg`, in `out_dir`.
+
+    sources_dir: where kws_config.h and the tables already are (a run's export/c); without it they are written
+    into out_dir/generated."""
     if shutil.which(gcc) is None:
         raise TwinError(f"{gcc} not found: install a host C compiler (Debian: apt-get install gcc)")
-    generated = out_dir / "generated"
-    config.write_config_header(cfg, generated)
-    mfcc.write_tables_c(cfg, generated)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    generated = Path(sources_dir) if sources_dir is not None else out_dir / "generated"
+    if sources_dir is None:
+        config.write_firmware_sources(cfg, generated)
     ours = [DRIVER, APP_DIR / "window.c", APP_DIR / "mfcc.c", APP_DIR / "vlog.c", generated / "kws_mfcc_tables.c"]
     objects = []
     for index, source in enumerate(ours + cmsis_dsp.mfcc_sources()):

@@ -17,6 +17,10 @@ WAVE_FORMAT_PCM = 1
 WAVE_FORMAT_EXTENSIBLE = 0xFFFE
 
 
+class TruncatedWavError(DataError):
+    """A WAV whose header promises more bytes than the file holds (a copy or a recording cut short)."""
+
+
 def _chunks(blob: bytes, name: str) -> dict[bytes, bytes]:
     """RIFF/WAVE chunks by id (first of each); DataError for a bad header or a chunk running past the file's end."""
     if len(blob) < 12:
@@ -29,8 +33,8 @@ def _chunks(blob: bytes, name: str) -> dict[bytes, bytes]:
         chunk_id, size = struct.unpack_from("<4sI", blob, offset)
         body = blob[offset + 8 : offset + 8 + size]
         if len(body) < size:
-            raise DataError(f"{name}: truncated: chunk {chunk_id.decode(errors='replace')!r} declares {size} bytes, "
-                            f"file has {len(body)}")
+            chunk = chunk_id.decode(errors="replace")
+            raise TruncatedWavError(f"{name}: truncated: chunk {chunk!r} declares {size} bytes, file has {len(body)}")
         chunks.setdefault(chunk_id, body)
         offset += 8 + size + (size & 1)  # chunks are padded to an even length
     return chunks
@@ -72,13 +76,16 @@ def read_any_as_pcm16(path: Path, rate_hz: int) -> tuple[np.ndarray, str]:
     """Any WAV soundfile reads -> (int16 mono (n,) at `rate_hz`, what was done to it).
 
     16-bit mono files at `rate_hz` are read as they are (exactly what training saw); otherwise channels are averaged,
-    the signal is resampled with librosa (soxr, high quality) and rounded back to int16.
+    the signal is resampled with librosa (soxr, high quality) and rounded back to int16. A file cut short (its
+    header and its length disagree) is refused, never read as far as it goes.
     """
     path = Path(path)
     try:
         pcm, rate, channels = read_pcm16(path)
         if channels == 1 and rate == rate_hz:
             return pcm[:, 0], "as is"
+    except TruncatedWavError as error:
+        raise DataError(f"{path}: {str(error).split(': ', 1)[1]}") from None
     except DataError:
         pass
     import soundfile

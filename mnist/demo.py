@@ -73,9 +73,8 @@ class MnistDemo(Demo):
     def augment(self, cfg: Any, dataset: Dataset) -> Augment | None:
         return shift_augmenter(cfg.shift_pixels)
 
-    def write_sources(self, cfg: Any, prepared: Prepared, c_dir: Path, model_name: str) -> list[Path]:
-        values = {"image_rows": IMAGE_SIDE, "image_cols": IMAGE_SIDE, "pixel_divisor": float(PIXEL_MAX),
-                  "model_name": model_name}
+    def write_sources(self, cfg: Any, prepared: Prepared, c_dir: Path) -> list[Path]:
+        values = {"image_rows": IMAGE_SIDE, "image_cols": IMAGE_SIDE, "pixel_divisor": float(PIXEL_MAX)}
         return [write_config_header(c_dir, "mnist", values, "mnist/demo.py (MnistConfig)")]
 
     def predict_input(self, path: Path, cfg: Any, preprocess: dict[str, Any],

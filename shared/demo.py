@@ -112,8 +112,15 @@ class Demo(ABC):
         return []
 
     @abstractmethod
-    def write_sources(self, cfg: Any, prepared: Prepared, c_dir: Path, model_name: str) -> list[Path]:
-        """The firmware app's generated sources besides the model: `<name>_config.h` (one writer) and tables."""
+    def write_sources(self, cfg: Any, prepared: Prepared, c_dir: Path) -> list[Path]:
+        """The firmware app's generated sources besides the model, written once into export/c by the data step
+        (they depend on the config and the training data only): `<name>_config.h` and the feature tables."""
+
+    def twin_features(self, cfg: Any, prepared: Prepared, c_dir: Path) -> np.ndarray | None:
+        """The test split's features from the app's C twin built on the host from `c_dir`, (N, *input shape)
+        float32: they replace Dataset.x_test, so evaluation and the board's expected answers use the features the
+        board computes. None (the default) when x_test already is bit-exact with the board's features."""
+        return None
 
     def build_options(self) -> dict[str, Any]:
         """Extra keyword arguments for `shared.board.firmware.build_firmware` (third-party C such as CMSIS-DSP)."""

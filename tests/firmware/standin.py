@@ -10,6 +10,7 @@ import numpy as np
 
 from mnist.pixels import PIXEL_MAX, scale_pixels
 from shared.board.firmware import write_config_header
+from shared.chain import write_identity_header
 from shared.evaluate import quantize
 
 STANDIN_DIR = Path(__file__).with_name("standin_model")
@@ -18,12 +19,13 @@ INPUT_ZERO_POINT = -128
 
 
 def write_generated_dir(out: Path) -> Path:
-    """model.c/model.h (the stand-in) and mnist_config.h, as the host side writes them for a real model."""
+    """model.c/model.h (the stand-in), model_identity.h and mnist_config.h, as a run exports them for a real model."""
     out.mkdir(parents=True, exist_ok=True)
     for name in ("model.c", "model.h"):
         (out / name).write_text((STANDIN_DIR / name).read_text())
-    values = {"image_rows": 28, "image_cols": 28, "pixel_divisor": float(PIXEL_MAX), "model_name": "standin"}
+    values = {"image_rows": 28, "image_cols": 28, "pixel_divisor": float(PIXEL_MAX)}
     write_config_header(out, "mnist", values, "tests/firmware/standin.py")
+    write_identity_header(out, "standin")
     return out
 
 

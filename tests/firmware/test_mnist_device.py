@@ -5,13 +5,16 @@ mnist/pixels.py bit for bit."""
 
 import importlib.util
 
-import numpy as np
 import pytest
 
 import shared  # noqa: F401  (tf-keras before TensorFlow)
+from mnist import config as mnist_config
 from mnist.data import load_mnist
-from mnist.pixels import PIXEL_MAX, scale_pixels
-from shared.board.verify import check_device
+from mnist.demo import MnistDemo
+from mnist.pixels import scale_pixels
+from shared.board.verify import HostReference, raw_bytes, tflm_expected_scores, verify_on_emulator
+from shared.chain import firmware_step, write_identity_header
+from shared.codegen import write_model
 from shared.convert import representative_samples, to_int8
 from tests.conftest import missing, require_tool
 
@@ -53,16 +56,21 @@ def test_mnist_device_equals_tflm_host(tmp_path, shared_data):
 
     images, labels = data.test_images[:TEST_IMAGES], data.test_labels[:TEST_IMAGES]
     features = scale_pixels(images).reshape(len(images), -1)
-    config = {"image_rows": 28, "image_cols": 28, "pixel_divisor": float(PIXEL_MAX), "model_name": tflite.name}
-    metrics = check_device(
-        "mnist", tflite, tmp_path / "firmware", images, labels, scale_pixels(images), config,
-        host_features=features, numpy_features=features, serial_samples=100,
-    )  # fmt: skip
+    c_dir = tmp_path / "export" / "c"  # as the chain's export step lays it out
+    write_model(tflite.read_bytes(), c_dir, "model", tflite.name)
+    MnistDemo().write_sources(mnist_config.QUICK, None, c_dir)
+    write_identity_header(c_dir, "small")
+    images_built = firmware_step(MnistDemo(), tmp_path)
+    elf = {name: tmp_path / image["elf"] for name, image in images_built.items()}
+    reference = HostReference(raw_bytes(images), tflm_expected_scores(tflite.read_bytes(), scale_pixels(images)),
+                              labels, features, features)
+    metrics = verify_on_emulator("mnist", elf["mps2-an500-serial"], elf["mps2-an500-semihosting"], reference,
+                                 images_built["mps2-an500-serial"], images_built["stm32f746g-disco-serial"])
 
     print({k: v for k, v in metrics.items() if k != "problems"})
-    assert metrics["problems"] == []
+    assert metrics["problems"] == [] and metrics["status"] == "passed"
     assert metrics["agree_with_host"] == 1.0
-    assert metrics["samples"] == TEST_IMAGES and metrics["serial_samples"] == 100
+    assert metrics["samples"] == TEST_IMAGES and metrics["details"]["serial_samples"] == 100
     assert metrics["accuracy"] > 0.7
-    assert metrics["stm32f746g_disco"]["fits"]
-    assert np.isfinite(metrics["instructions_per_inference"])
+    assert metrics["details"]["stm32f746g_disco"]["fits"]
+    assert metrics["counter"]["per_inference"] > 0

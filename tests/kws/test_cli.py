@@ -10,8 +10,9 @@ import pytest
 import soundfile
 
 from kws import config
-from kws.__main__ import clip_features, main
+from kws.__main__ import main
 from kws.data import load_recording
+from kws.demo import clip_features
 from shared import evaluate
 from tests.kws.test_wav import wav_bytes
 
@@ -31,10 +32,13 @@ def test_quick_run_meets_the_contract(quick_run):
     assert 0.0 <= metrics["speaker_split"]["int8_mean"] <= 1.0
     report = (out / "report.md").read_text()
     assert "official split" in report and "leave-one-speaker-out" in report
-    generated = out / "firmware" / "generated"
-    assert {"kws_config.h", "kws_mfcc_tables.c", "kws_mfcc_tables.h"} <= {p.name for p in generated.iterdir()}
+    exported = {p.name for p in (out / "export" / "c").iterdir()}
+    assert {"kws_config.h", "kws_mfcc_tables.c", "kws_mfcc_tables.h", "model.c", "model.h"} <= exported
     assert metrics["config"]["epochs"] == config.QUICK.epochs
-    assert metrics["device"]["status"] == "skipped by --no-device" and metrics["device"]["samples"] == 0
+    assert metrics["device"]["status"] == "skipped" and metrics["device"]["samples"] == 0
+    parity = metrics["feature_parity"]
+    assert parity["within_tolerance"], parity["problem"]
+    assert 0 < parity["twin_vs_numpy_max_abs_error"] <= 1e-5 * parity["feature_range"]
 
 
 @pytest.mark.slow
@@ -62,3 +66,26 @@ def test_predict_on_written_wavs(quick_run, fsdd_dir, tmp_path, capsys):
 def test_predict_user_errors_are_one_line(tmp_path, capsys):
     assert main(["predict", "--model", str(tmp_path / "missing.tflite"), "x.wav"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_predict_reports_a_bad_file_and_classifies_the_others(quick_run, fsdd_dir, tmp_path, capsys):
+    """A WAV cut short (its header promises more than the file holds) is refused by name; the good files around it
+    are still classified, and the exit status says a file failed."""
+    out, _ = quick_run
+    clip = load_recording(fsdd_dir / "3_lucas_0.wav").pcm.astype("<i2")
+    good = tmp_path / "good.wav"
+    good.write_bytes(wav_bytes(clip))
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(wav_bytes(clip)[:-1000])
+    missing = tmp_path / "missing.wav"
+    capsys.readouterr()
+    status = main(["predict", "--model", str(out / "models" / "int8.tflite"), str(good), str(cut), str(missing),
+                   str(good)])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert [json.loads(line)["file"] for line in captured.out.splitlines()] == [str(good), str(good)]
+    errors = captured.err.splitlines()
+    assert len(errors) == 2, errors
+    assert errors[0].startswith(f"error: {cut}: truncated: chunk 'data' declares")
+    assert errors[1] == f"error: {missing}: no such file"

@@ -20,54 +20,94 @@ pytestmark = [pytest.mark.slow, pytest.mark.firmware]
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory, shared_data):
+    """`run --quick --no-device`, then `device` alone on what the run exported (the two halves of the chain)."""
     for tool in ("cmake", "arm-none-eabi-gcc", "qemu-system-arm"):
         require_tool(tool)
     out = tmp_path_factory.mktemp("mnist")
-    done = subprocess.run([sys.executable, "-m", "mnist", "run", "--quick", "--data-dir", str(shared_data),
-                           "--out", str(out)], cwd=REPO_ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return out, done.stdout
+    host = subprocess.run([sys.executable, "-m", "mnist", "run", "--quick", "--no-device", "--data-dir",
+                           str(shared_data), "--out", str(out)], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert host.returncode == 0, host.stderr[-3000:]
+    assert not (out / "firmware").exists(), "--no-device builds no firmware"
+    device = subprocess.run([sys.executable, "-m", "mnist", "device", "--out", str(out)], cwd=REPO_ROOT,
+                            capture_output=True, text=True)
+    assert device.returncode == 0, device.stderr[-3000:]
+    return out, host.stdout, device.stdout
 
 
 def test_quick_run_reaches_a_floor(quick_run):
-    out, stdout = quick_run
+    out, host_stdout, _ = quick_run
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["variants"]["int8"]["accuracy"] > 0.85, "4000 training images should give well above 10 % chance"
     assert metrics["variants"]["int8"]["tflm"]["same_class_share"] > 0.98
     assert metrics["codegen"]["bit_exact"] and metrics["codegen"]["samples"] == metrics["data"]["test_samples"]
-    assert (out / "export" / "c" / "mnist.c").is_file()
-    assert "mnist: float" in stdout.splitlines()[-1]
+    exported = {p.name for p in (out / "export" / "c").iterdir()}
+    assert {"model.c", "model.h", "model_identity.h", "mnist_config.h"} <= exported
+    assert "mnist: float" in host_stdout.splitlines()[-1]
+    assert "device: skipped (run with --no-device)" in host_stdout.splitlines()[-1]
+
+
+def test_every_step_says_what_it_does(quick_run):
+    _, host_stdout, device_stdout = quick_run
+    steps = [line for line in host_stdout.splitlines() if line.startswith("[")]
+    assert steps[0] == "[1/9] data and features …" and steps[1].startswith("[1/9] data and features: ")
+    assert steps[-1].startswith("[9/9] report: ")
+    assert len(steps) == 18, steps  # a start line and a time line for each of the 9 steps
+    assert [line.split(" …")[0] for line in device_stdout.splitlines() if line.endswith(" …")] == [
+        "[1/3] firmware build", "[2/3] device check", "[3/3] report"]
 
 
 def test_device_matches_host(quick_run):
     """The emulated board got raw images and answered with exactly the TFLM runtime's int8 scores."""
-    out, stdout = quick_run
+    out, _, device_stdout = quick_run
     device = json.loads((out / "metrics.json").read_text())["device"]
-    assert device["problems"] == []
+    assert device["problems"] == [] and device["status"] == "passed"
     assert device["board"] == "mps2-an500"
-    assert device["samples"] == 1000 and device["serial_samples"] == 100
+    assert device["samples"] == 1000 and device["details"]["serial_samples"] == 100
     assert device["agree_with_host"] == 1.0
-    assert device["stm32f746g_disco"]["fits"]
-    assert device["instructions_per_inference"] > 100_000
-    assert "device (mps2-an500) agrees on 100.0 %" in stdout
+    assert device["details"]["stm32f746g_disco"]["fits"]
+    assert device["counter"]["unit"] == "instructions" and device["counter"]["per_inference"] > 100_000
+    assert "device (mps2-an500) passed: 100.0 % of 1000 samples" in device_stdout.splitlines()[-1]
+
+
+def test_device_on_a_serial_port(quick_run, tmp_path):
+    """`device --port`, the real-board path, against the emulator's serial port: the same schema and summary."""
+    from shared.board.emulator import Emulator
+
+    out, _, _ = quick_run
+    before = json.loads((out / "metrics.json").read_text())["device"]
+    with Emulator(out / "firmware" / "mps2-an500-serial" / "mnist-mps2-an500-serial.elf") as emulator:
+        emulator.serial.close()  # QEMU's tcp server takes the next client: the command connects as to a board
+        done = subprocess.run([sys.executable, "-m", "mnist", "device", "--out", str(out), "--port", emulator.url],
+                              cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    device = json.loads((out / "metrics.json").read_text())["device"]
+    assert set(device) == set(before)
+    assert set(device["counter"]) == set(before["counter"])
+    assert (device["board"], device["status"], device["agree_with_host"]) == ("mps2-an500", "passed", 1.0)
+    assert device["samples"] == 200 and device["counter"]["unit"] == "instructions"
+    assert device["details"]["image"].endswith("stm32f746g-disco-serial.bin")
+    assert "device (mps2-an500) passed: 100.0 % of 200 samples" in done.stdout.splitlines()[-1]
 
 
 def test_device_step_needs_a_finished_run(tmp_path):
     done = subprocess.run([sys.executable, "-m", "mnist", "device", "--out", str(tmp_path)], cwd=REPO_ROOT,
                           capture_output=True, text=True)
-    assert done.returncode == 2 and "no finished run here" in done.stderr
+    assert done.returncode == 2 and "export.json: not found; run `python -m mnist run` first" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_metrics_contract(quick_run):
-    out, _ = quick_run
+    out, _, _ = quick_run
     metrics = json.loads((out / "metrics.json").read_text())
     for name in ("float32", "dynamic_range", "float16", "int8", "qat_int8", "pruned_int8", "clustered_int8"):
         row = metrics["variants"][name]
         assert {"accuracy", "size_bytes", "gzip_bytes"} <= set(row), name
         assert (out / "models" / f"{name}.tflite").stat().st_size == row["size_bytes"]
     assert (out / metrics["deploy"]["tflite"]).is_file()
-    assert {"board", "samples", "agree_with_host", "accuracy", "instructions_per_inference", "flash_bytes",
-            "ram_bytes"} <= set(metrics["device"])
+    assert {"board", "status", "samples", "agree_with_host", "accuracy", "counter", "flash_bytes", "ram_bytes",
+            "problems"} <= set(metrics["device"])
+    assert set(metrics["device"]["counter"]) == {"unit", "per_inference", "features_per_sample"}
     assert metrics["optimization"]["pruned_sparsity"] >= 0.78
     assert metrics["optimization"]["clustered_max_unique_values_per_kernel"] <= 16
     for plot in metrics["plots"]:
@@ -77,7 +117,7 @@ def test_metrics_contract(quick_run):
 
 
 def test_predict_on_user_pictures(quick_run, shared_data, tmp_path):
-    out, _ = quick_run
+    out, _, _ = quick_run
     model = out / "models" / "int8.tflite"
     images, labels = read_pair(shared_data / "mnist" / "train-images-idx3-ubyte.gz",
                                shared_data / "mnist" / "train-labels-idx1-ubyte.gz")
@@ -113,7 +153,7 @@ def test_picture_preprocessing_restores_mnist_form(shared_data, tmp_path):
 
 
 def test_predict_rejects_bad_input(quick_run, tmp_path):
-    out, _ = quick_run
+    out, _, _ = quick_run
     (tmp_path / "not_an_image.png").write_text("hello")
     done = subprocess.run([sys.executable, "-m", "mnist", "predict", "--model", str(out / "models" / "int8.tflite"),
                            str(tmp_path / "not_an_image.png")], cwd=REPO_ROOT, capture_output=True, text=True)
@@ -126,7 +166,7 @@ def test_predict_rejects_bad_input(quick_run, tmp_path):
 
 def test_lab_one_runs_on_the_demo_output(quick_run, shared_data, tmp_path):
     """docs/labs/01 is a script students run as is: it must work on a fresh build/mnist."""
-    out, _ = quick_run
+    out, _, _ = quick_run
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "mnist").symlink_to(out)
     lab = REPO_ROOT / "docs" / "labs" / "01_mnist_what_int8_costs.py"

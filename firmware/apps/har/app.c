@@ -11,6 +11,7 @@
 #include "har_config.h"
 #include "har_features.h"
 #include "model.h"
+#include "model_identity.h"
 
 #define HAR_WINDOW_VALUES (HAR_WINDOW_SAMPLES * HAR_N_AXES)
 
@@ -32,7 +33,7 @@ static float model_floats[HAR_MODEL_INPUTS];
 
 const app_info_t app_info = {
     .app_name = "har",
-    .model_name = HAR_MODEL_NAME,
+    .model_name = MODEL_IDENTITY,
     .input_bytes = HAR_WINDOW_VALUES * sizeof(float),
     .input_rank = 2,
     .input_shape = {HAR_WINDOW_SAMPLES, HAR_N_AXES, 0, 0},

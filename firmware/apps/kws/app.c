@@ -12,6 +12,7 @@
 #include "kws_config.h"
 #include "mfcc.h"
 #include "model.h"
+#include "model_identity.h"
 #include "window.h"
 
 #define KWS_PAYLOAD_BYTES (2u * (1u + (uint32_t)KWS_MAX_CLIP_SAMPLES))
@@ -33,7 +34,7 @@ static int mfcc_ready;
 
 const app_info_t app_info = {
     .app_name = "kws",
-    .model_name = KWS_MODEL_NAME,
+    .model_name = MODEL_IDENTITY,
     .input_bytes = KWS_PAYLOAD_BYTES,
     .input_rank = 1,
     .input_shape = {1u + KWS_MAX_CLIP_SAMPLES, 0, 0, 0},

@@ -7,6 +7,7 @@
 #include "app.h"
 #include "mnist_config.h"
 #include "model.h"
+#include "model_identity.h"
 
 #if MODEL_INPUT_SIZE != MNIST_IMAGE_ROWS * MNIST_IMAGE_COLS
 #error "the generated model's input is not one MNIST image (MNIST_IMAGE_ROWS x MNIST_IMAGE_COLS)"
@@ -16,7 +17,7 @@ static float pixels[MODEL_INPUT_SIZE];
 
 const app_info_t app_info = {
     .app_name = "mnist",
-    .model_name = MNIST_MODEL_NAME,
+    .model_name = MODEL_IDENTITY,
     .input_bytes = MODEL_INPUT_SIZE,
     .input_rank = 2,
     .input_shape = {MNIST_IMAGE_ROWS, MNIST_IMAGE_COLS, 0, 0},
