@@ -91,6 +91,10 @@ class HarDemo(Demo):
 
         return None if uses_features(cfg) else augment_windows
 
+    def summary_extra(self, metrics: dict[str, Any]) -> str:
+        data, model = metrics["config"]["data"], metrics["config"]["model"]
+        return f"{'GENERATED data' if data == 'synthetic' else f'{data} data'}, model {model}"
+
     def predict_input(self, path: Path, cfg: Any, preprocess: dict[str, Any],
                       args: argparse.Namespace) -> PredictInput:
         from har.data import read_raw_file

@@ -274,7 +274,7 @@ def check_board(demo: Demo, out_dir: Path, images: dict[str, Any], port: str | N
     stm32 = images["stm32f746g-disco-serial"]
     if port is None:
         return verify.verify_on_emulator(demo.name, elf["mps2-an500-serial"], elf["mps2-an500-semihosting"],
-                                         reference, stm32)
+                                         reference, images["mps2-an500-serial"], stm32)
     return verify.verify_on_port(demo.name, port, reference, exported["model_identity"], stm32)
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from shared.board.client import DeviceClient, DeviceInfo, InferResult, open_port
 from shared.board.emulator import Emulator, run_bulk
 from shared.board.firmware import STM32F746_MEMORY
+from shared.progress import bar
 
 NUMPY_FEATURE_TOLERANCE = 1e-5  # float32 features: host numpy vs device, different operation order
 THROUGHPUT_PAYLOAD_BYTES = 16000  # one second of 8 kHz int16 audio, the largest input any demo sends
@@ -115,7 +116,7 @@ def run_serial(device: DeviceClient, reference: HostReference, count: int) -> di
     """INFER and FEATURES for the first `count` samples over the serial protocol; device results and problems."""
     results: list[InferResult] = []
     features = []
-    for raw in reference.raw_inputs[:count]:
+    for raw in bar(reference.raw_inputs[:count], "serial check", total=count):
         features.append(device.features(raw.tobytes()))
         results.append(device.infer(raw.tobytes()))
     scores = np.stack([r.scores for r in results])

@@ -13,6 +13,7 @@ import pytest
 from mnist.pixels import scale_pixels
 from shared.board.firmware import FIRMWARE_DIR, write_config_header
 from shared.c_source import c_float
+from shared.chain import write_identity_header
 from shared.evaluate import quantize
 from tests.conftest import require_tool
 
@@ -65,8 +66,9 @@ def test_app_matches_host_scaling_and_quantization(tmp_path, scale, zero_point):
     (tmp_path / "model.h").write_text(header)
     (tmp_path / "model.c").write_text(source)
     (tmp_path / "driver.c").write_text(DRIVER)
-    config = {"image_rows": 28, "image_cols": 28, "pixel_divisor": 255.0, "model_name": "passthrough"}
+    config = {"image_rows": 28, "image_cols": 28, "pixel_divisor": 255.0}
     write_config_header(tmp_path, "mnist", config, "tests/firmware/test_mnist_app.py")
+    write_identity_header(tmp_path, "passthrough")
     exe = tmp_path / "app"
     command = [
         gcc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Wconversion", "-Wdouble-promotion", "-Werror",

@@ -15,6 +15,7 @@ from har.dataset import model_inputs
 from har.features import N_FEATURES, compute_features_float32, normalization_constants, write_feature_tables
 from har.synthetic import NO_QUIRKS, generate_text
 from har.windows import cut_windows
+from shared.chain import write_identity_header
 from shared.evaluate import quantize
 from tests.conftest import REPO_ROOT, missing, require_tool
 from tests.har.test_features import C_DIR, GCC_FLAGS
@@ -30,6 +31,7 @@ def build_app(tmp_path: Path, config, mean, inv_std, model_inputs_count: int) ->
         missing("firmware/core/app.h (the firmware core's app interface)")
     write_config_header(config, tmp_path / "har_config.h", N_FEATURES)
     write_feature_tables(config, tmp_path / "har_features_tables.h", mean, inv_std)
+    write_identity_header(tmp_path, "stub")
     sources = [C_DIR / "app.c", CORE_DIR / "model_infer.c", C_DIR / "features.c", STUB_DIR / "model.c",
                Path(__file__).with_name("app_host.c")]
     exe = tmp_path / "app_host"

@@ -75,3 +75,19 @@ def test_run_refuses_bad_settings(capsys):
 def test_device_needs_a_run_first(tmp_path, capsys):
     assert main(["device", "--out", str(tmp_path)]) == 2
     assert "python -m har run" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_arff_models_are_not_deployable(tmp_path, shared_data):
+    """--data wisdm-arff: the device steps say why they cannot run, without building or pretending."""
+    out = tmp_path / "arff"
+    command = [sys.executable, "-m", "har", "run", "--quick", "--data", "wisdm-arff", "--data-dir", str(shared_data),
+               "--set", "epochs=2", "--out", str(out)]
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "firmware build: skipped (not deployable)" in result.stdout
+    device = json.loads((out / "metrics.json").read_text())["device"]
+    assert (device["status"], device["board"], device["samples"]) == ("not deployable", None, 0)
+    assert "host-only" in device["details"]["why"]
+    assert not (out / "firmware").exists()
+    assert main(["device", "--out", str(out)]) == 0, "the device step on such a build says the same, no error"
