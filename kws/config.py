@@ -148,8 +148,7 @@ PROFILES = {"full": FULL, "quick": QUICK, "textbook": TEXTBOOK}
 
 
 def header_values(cfg: KwsConfig) -> dict[str, int]:
-    """The integer constants of `kws_config.h`, names without the KWS_ prefix (also what the device step passes to
-    `shared.board.verify.check_device`, which rewrites the header with the model's name added)."""
+    """The integer constants of `kws_config.h`, names without the KWS_ prefix."""
     return {
         "SAMPLE_RATE_HZ": cfg.sample_rate_hz,
         "WINDOW_SAMPLES": cfg.window_samples,

@@ -54,9 +54,9 @@ NUMPY_RELATIVE_TOLERANCE = 1e-5  # x the feature range: float32 FFT/DCT sums in 
 
 
 def numpy_mismatch(twin_features: np.ndarray, numpy_features: np.ndarray) -> str | None:
-    """The numpy check, on the host: device == C twin bit for bit (check_device), so twin vs numpy within 1e-5 x
-    the feature range is device vs numpy. (check_device's own numpy check is absolute, 1e-5: below one float32 ulp of
-    these liftered coefficients, which reach |x| > 10.)"""
+    """The numpy check, on the host: device == C twin bit for bit (the device check), so twin vs numpy within
+    1e-5 x the feature range is device vs numpy. (The device check's own numpy comparison is absolute, 1e-5: below
+    one float32 ulp of these liftered coefficients, which reach |x| > 10, so KWS checks numpy here instead.)"""
     feature_range = float(numpy_features.max() - numpy_features.min())
     error = np.abs(twin_features.astype(np.float64) - numpy_features.astype(np.float64))
     if error.max() <= NUMPY_RELATIVE_TOLERANCE * max(feature_range, 1.0):

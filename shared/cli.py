@@ -61,10 +61,3 @@ def add_device_arguments(steps, run_parser, app: str) -> None:
     device.add_argument("--port", default=None, help="serial port of a flashed board, e.g. /dev/ttyACM0 "
                                                      "(default: the emulator)")
     device.add_argument("--out", type=Path, default=Path("build") / app, help=f"the output folder of `{app} run`")
-
-
-def resolve_config(args, quick, full):
-    """The QUICK or FULL profile with the --set overrides applied."""
-    from shared.config import apply_overrides
-
-    return apply_overrides(quick if args.quick else full, args.overrides)

@@ -18,12 +18,6 @@ METRICS_FILE = "metrics.json"
 REPORT_FILE = "report.md"
 
 
-def load_metrics(out_dir: Path) -> dict[str, Any]:
-    """The metrics of a finished run ({} if none)."""
-    path = out_dir / METRICS_FILE
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
 # Folders of the chain's own steps; any other build/<app>/<name>/<name>.json is a demo's extra section.
 STEP_FOLDERS = {"data", "train", "models", "export", "firmware", "device", "plots", "inspect"}
 
