@@ -105,7 +105,7 @@ def summary_lines(doc: dict) -> list[str]:
         else:
             lines.append(f"- **Parity {a} vs {b}**: first difference at op {first['op']} ({first['kind']}), sample "
                          f"{first['sample']}, element {first['element']}: {a} {first['values'][0]}, {b} "
-                         f"{first['values'][1]} ({first['differing_values']} values differ in that layer).")
+                         f"{first['values'][1]} ({first['differing_values']} differing values in that layer).")
     if board.get("run"):
         lines.append(f"- **Profile**: sum of layers {board['sum_of_layers']:,} instructions vs "
                      f"{board['plain_instructions_per_inference']:,} measured per inference (plain build): "
