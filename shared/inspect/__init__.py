@@ -56,8 +56,9 @@ def inspect_build(build_dir: Path, samples: int = 100, inputs: Path | None = Non
     from shared.codegen.graph import read_graph
 
     graph = read_graph(model_bytes)
-    values = None
+    values, label = None, "the inputs given"
     if (build_dir / BUILD_INPUTS).is_file():
+        label = f"{BUILD_INPUTS} (model_inputs)"
         with np.load(build_dir / BUILD_INPUTS, allow_pickle=False) as archive:
             if "model_inputs" not in archive:
                 raise DataError(f"{build_dir / BUILD_INPUTS}: no key 'model_inputs'")
@@ -65,6 +66,7 @@ def inspect_build(build_dir: Path, samples: int = 100, inputs: Path | None = Non
 
             values = check_inputs(archive["model_inputs"], graph, str(build_dir / BUILD_INPUTS))
     elif inputs is not None:
-        values = load_inputs(inputs, graph)
+        values, label = load_inputs(inputs, graph), str(inputs)
     return inspect_model(model_bytes, build_dir / "inspect", build_keras_path(build_dir), values, samples,
-                         device=device, title=f"{build_dir.name} ({model_path.relative_to(build_dir)})")
+                         device=device, title=f"{build_dir.name} ({model_path.relative_to(build_dir)})",
+                         inputs_label=label)

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give a build folder, or --tflite M.tflite --out DIR")
     if args.samples < 1:
         parser.error("--samples must be at least 1")
-    from shared.inspect import inspect_build, inspect_model, load_inputs
+    from shared.inspect import build_model_path, inspect_build, inspect_model, load_inputs
 
     try:
         if args.build_dir is not None:
@@ -38,9 +38,12 @@ def main(argv: list[str] | None = None) -> int:
 
             values = None if args.inputs is None else load_inputs(args.inputs, read_graph(model_bytes))
             path = inspect_model(model_bytes, args.out, args.keras, values, args.samples, args.seed,
-                                 device=not args.no_device, title=args.tflite.name)
-    except (DataError, UnsupportedModelError) as error:
+                                 device=not args.no_device, title=args.tflite.name, inputs_label=str(args.inputs))
+    except DataError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except UnsupportedModelError as error:
+        print(f"error: {args.tflite or build_model_path(args.build_dir)}: {error}", file=sys.stderr)
         return 2
     print(f"wrote {path.parent / 'inspect.md'}")
     return 0

@@ -43,8 +43,8 @@ def check_inputs(values: np.ndarray, graph: Graph, source: str) -> np.ndarray:
     return values.reshape((len(values), *shape))
 
 
-def model_io(graph: Graph, inputs: np.ndarray | None, samples: int, seed: int) -> tuple[np.ndarray | None,
-                                                                                        np.ndarray, str]:
+def model_io(graph: Graph, inputs: np.ndarray | None, samples: int, seed: int,
+             label: str = "the inputs given") -> tuple[np.ndarray | None, np.ndarray, str]:
     """(float inputs or None, int8 inputs, where they came from). Without inputs: seeded uniform random int8."""
     tensor = graph.tensors[graph.inputs[0]]
     if inputs is None:
@@ -53,21 +53,23 @@ def model_io(graph: Graph, inputs: np.ndarray | None, samples: int, seed: int) -
         return None, x_int8, f"{samples} seeded random int8 inputs (seed {seed})"
     chosen = inputs[:samples]
     if chosen.dtype == np.int8:
-        return None, chosen, f"first {len(chosen)} int8 inputs given"
+        return None, chosen, f"first {len(chosen)} int8 inputs of {label}"
     x_float = np.asarray(chosen, dtype=np.float32)
-    return x_float, quantize(x_float, tensor.scale, tensor.zero_point), f"first {len(chosen)} float inputs given"
+    return (x_float, quantize(x_float, tensor.scale, tensor.zero_point),
+            f"first {len(chosen)} float inputs of {label}")
 
 
 def inspect_model(model_bytes: bytes, out_dir: Path, keras_path: Path | None = None,
                   inputs: np.ndarray | None = None, samples: int = 100, seed: int = 0, device: bool = True,
-                  title: str = "model", patch: Callable[[str], str] | None = None) -> Path:
+                  title: str = "model", patch: Callable[[str], str] | None = None,
+                  inputs_label: str = "the inputs given") -> Path:
     """Write out_dir/layers.json, inspect.md and layers.png for an int8 model; returns layers.json.
     `inputs`: float (quantized here) or int8 model inputs; `device`: also run the QEMU board (skipped, and said so,
     when the cross compiler or QEMU is missing); `patch`: rewrite the generated C before the host build (tests)."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
     graph = read_graph(model_bytes)
-    x_float, x_int8, source = model_io(graph, inputs, samples, seed)
+    x_float, x_int8, source = model_io(graph, inputs, samples, seed, inputs_label)
     tensors = [op.outputs[0] for op in graph.ops]
     rows = [layer_row(graph, op) for op in graph.ops]
     summary: dict = {"model": title, "samples": len(x_int8), "inputs": source}

@@ -12,7 +12,7 @@ import pytest
 import shared  # noqa: F401  (tf-keras before TensorFlow)
 from shared.codegen.graph import read_graph
 from shared.convert import to_int8
-from shared.inspect import inspect_model
+from shared.inspect import inspect_build, inspect_model
 from shared.inspect.__main__ import main as cli
 from tests.conftest import require_tool
 
@@ -149,6 +149,11 @@ def test_cli_random_inputs_and_bad_input_file(cnn_case, tmp_path, capsys):
     assert doc["parity"]["first_difference"]["c_vs_tflm"] is None
     assert (out / "inspect.md").is_file() and (out / "layers.png").stat().st_size > 1000
 
+    garbage = tmp_path / "garbage.tflite"
+    garbage.write_bytes(b"not a model")
+    assert cli(["--tflite", str(garbage), "--out", str(tmp_path / "g")]) == 2
+    assert f"{garbage}: not a TFLite flatbuffer" in capsys.readouterr().err
+
     bad = tmp_path / "bad.npy"
     np.save(bad, np.zeros((4, 7), np.float32))
     assert cli(["--tflite", str(folder / "cnn.tflite"), "--inputs", str(bad), "--out", str(tmp_path / "b")]) == 2
@@ -174,3 +179,21 @@ def test_board_parity_and_profile_on_qemu(cnn_case, tmp_path):
     weighted = [row for row in doc["layers"] if row["macs"] > 0]
     assert all(row["instructions"] > 0.3 * row["macs"] for row in weighted)
     assert "## Slowest layers first" in (tmp_path / "inspect.md").read_text()
+
+
+def test_inspect_build_reads_the_build_folder_contract(cnn_case, tmp_path):
+    folder, blob = cnn_case
+    build = tmp_path / "app"
+    (build / "models").mkdir(parents=True)
+    (build / "train").mkdir()
+    (build / "export").mkdir()
+    (build / "models" / "int8.tflite").write_bytes(blob)
+    (build / "train" / "float_model.keras").write_bytes((folder / "cnn.keras").read_bytes())
+    x = uniform(12, (10, 10, 1), 13)
+    np.savez(build / "export" / "expected.npz", model_inputs=x, labels=np.zeros(12, np.int64))
+    path = inspect_build(build, samples=10, device=False)
+    assert path == build / "inspect" / "layers.json"
+    doc = report(path)
+    assert doc["samples"] == 10 and doc["inputs"] == "first 10 float inputs of export/expected.npz (model_inputs)"
+    assert doc["quantization"]["keras"].endswith("float_model.keras") and doc["layers"][0]["quant"] is not None
+    assert (build / "inspect" / "inspect.md").is_file()
