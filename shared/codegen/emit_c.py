@@ -227,12 +227,37 @@ def arena_section(plan: MemoryPlan, name: str) -> str:
     return "\n".join(lines)
 
 
+def hook_section(name: str) -> str:
+    """The optional per-layer hook of debug builds (shared/inspect): compiled out unless NAME_LAYER_HOOK is defined
+    (e.g. -DNAME_LAYER_HOOK=my_hook), in which case NAME_invoke calls `void NAME_LAYER_HOOK(int op_index, const
+    int8_t *data, size_t bytes)` (declared in NAME.h) after each layer (views included) with the tensor it wrote."""
+    upper = name.upper()
+    return (f"#ifdef {upper}_LAYER_HOOK /* debug builds: called after each layer with its op index and output */\n"
+            f"#define {upper}_AFTER_LAYER(op_index, data, bytes) {upper}_LAYER_HOOK(op_index, data, bytes)\n"
+            f"#else\n#define {upper}_AFTER_LAYER(op_index, data, bytes) ((void)0)\n#endif\n")
+
+
+def hook_declaration(name: str) -> str:
+    upper = name.upper()
+    return (f"#ifdef {upper}_LAYER_HOOK /* debug builds only, e.g. -D{upper}_LAYER_HOOK=my_hook: {name}_invoke calls\n"
+            f" * it after each layer with the op index, the bytes that layer wrote and their count */\n"
+            f"void {upper}_LAYER_HOOK(int op_index, const int8_t *data, size_t bytes);\n#endif\n\n")
+
+
+def hook_call(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: str) -> str:
+    tensor = written(op, code)
+    return (f"    {name.upper()}_AFTER_LAYER({op.index}, {pointer(plan, tensor, name)}, "
+            f"{graph.tensors[tensor].size}u);")
+
+
 def invoke_function(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str) -> str:
     lines = []
     for op, code in zip(graph.ops, layers, strict=True):
         if code.view or code.absorbed:
             lines.append(f"    /* op {op.index} {op.kind}: {'view' if code.view else 'fused into the layer above'}, "
                          "no code */")
+            if code.view:
+                lines.append(hook_call(graph, plan, op, code, name))
             continue
         arguments = [pointer(plan, t, name) for t in code.inputs] + [pointer(plan, written(op, code), name)]
         if code.scratch_bytes:
@@ -242,6 +267,7 @@ def invoke_function(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], nam
         if len(call) > 116:
             call = f"    {function}(" + ",\n        ".join(arguments) + ");"
         lines.append(call)
+        lines.append(hook_call(graph, plan, op, code, name))
     uses_arena = any(b.place == "arena" for b in plan.buffers.values())
     keep = "" if uses_arena else f"    (void){name}_arena;\n"
     return (f"int {name}_invoke(const int8_t *input, int8_t *output)\n{{\n{keep}" + "\n".join(lines)
@@ -259,7 +285,7 @@ def c_source(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str,
             f"#define CG_MAYBE_UNUSED __attribute__((unused))\n#else\n#define CG_MAYBE_UNUSED\n#endif\n\n"
             f"/* ---- kernels (from shared/codegen/kernels), file-local ---- */\n\n{kernel_sources(layers)}\n"
             f"/* ---- memory ---- */\n\n{arena_section(plan, name)}\n"
-            f"/* ---- layers, in model order ---- */\n\n{functions}\n"
+            f"/* ---- layers, in model order ---- */\n\n{functions}\n{hook_section(name)}\n"
             f"/* ---- entry point ---- */\n\n{invoke_function(graph, plan, layers, name)}")
 
 
@@ -272,7 +298,7 @@ def h_source(graph: Graph, plan: MemoryPlan, name: str, header: str, macs: int) 
         return "x".join(str(d) for d in tensor.shape)
 
     return (
-        f"{header}\n{guard_open}\n#include <stdint.h>\n\n"
+        f"{header}\n{guard_open}\n#include <stddef.h>\n#include <stdint.h>\n\n"
         f"#define {upper}_INPUT_SIZE {tensor_in.size} /* bytes: int8 {shape(tensor_in)} */\n"
         f"#define {upper}_OUTPUT_SIZE {tensor_out.size} /* bytes: int8 {shape(tensor_out)} */\n"
         f"#define {upper}_ARENA_SIZE {plan.arena_bytes} /* bytes of static RAM for activations */\n"
@@ -284,5 +310,5 @@ def h_source(graph: Graph, plan: MemoryPlan, name: str, header: str, macs: int) 
         f"/* Runs the model once: input holds {upper}_INPUT_SIZE int8 values quantized as\n"
         f" * round(x / {upper}_INPUT_SCALE) + {upper}_INPUT_ZERO_POINT; output receives {upper}_OUTPUT_SIZE int8\n"
         f" * values. Returns 0. Not reentrant: all activations live in one static arena. */\n"
-        f"int {name}_invoke(const int8_t *input, int8_t *output);\n\n{guard_close}"
+        f"int {name}_invoke(const int8_t *input, int8_t *output);\n\n{hook_declaration(name)}{guard_close}"
     )
