@@ -60,6 +60,8 @@ IMAGES = {
 STEP_DATA, STEP_TRAIN, STEP_CONVERT = "data and features", "float training", "conversion to TFLite"
 STEP_EVALUATE, STEP_EXPORT = "evaluation (LiteRT, TFLM)", "export (TFLM array, generated C, expected outputs)"
 STEP_FIRMWARE, STEP_DEVICE, STEP_REPORT = "firmware build", "device check", "report"
+STEP_INSPECT = "per-layer inspection"
+INSPECT_SAMPLES = 100
 
 
 def write_json(path: Path, content: dict[str, Any]) -> Path:
@@ -81,7 +83,7 @@ def run_titles(demo: Demo, cfg: Any, device: bool) -> list[str]:
     tuned = [FINE_TUNING_TITLES[name] for name in demo.variants(cfg) if name in FINE_TUNING_TITLES]
     device_steps = [STEP_FIRMWARE, STEP_DEVICE] if device else []
     return [STEP_DATA, STEP_TRAIN, STEP_CONVERT, *tuned, STEP_EVALUATE, *demo.extra_steps(cfg), STEP_EXPORT,
-            *device_steps, STEP_REPORT]
+            *device_steps, STEP_INSPECT, STEP_REPORT]
 
 
 # ---- host steps ------------------------------------------------------------------------------------------------
@@ -306,8 +308,17 @@ def run_chain(demo: Demo, cfg: Any, out_dir: Path, data_dir: Path | None, device
         device_chain(demo, out_dir, None, steps)
     else:
         write_json(out_dir / RESULT_FILE, verify.not_run("skipped", "run with --no-device"))
+    with steps.step(STEP_INSPECT):
+        inspect_step(out_dir, board=device and not read_json(out_dir, EXPORT_FILE, "")["not_deployable"])
     with steps.step(STEP_REPORT):
         return report.assemble(out_dir)
+
+
+def inspect_step(out_dir: Path, board: bool) -> Path:
+    """inspect/: float vs int8 vs generated C vs the emulated board, layer by layer, on the first test samples."""
+    from shared.inspect import inspect_build
+
+    return inspect_build(out_dir, samples=INSPECT_SAMPLES, device=board)
 
 
 def device_command(demo: Demo, out_dir: Path, port: str | None) -> dict[str, Any]:

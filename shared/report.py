@@ -68,11 +68,22 @@ def assemble(out_dir: Path) -> dict[str, Any]:
         plot_size_accuracy(metrics["variants"], plots_dir / "size_vs_accuracy.png"),
     ]
     metrics["plots"] = [str(p.relative_to(out_dir)) for p in paths]
-    if (out_dir / "inspect" / "inspect.md").is_file():
-        metrics["inspect"] = "inspect/inspect.md"
+    if (out_dir / "inspect" / "layers.json").is_file():
+        metrics["inspect"] = inspect_summary(_read(out_dir, "inspect/layers.json"))
     atomic_write_text(out_dir / METRICS_FILE, json.dumps(metrics, indent=2) + "\n")
     atomic_write_text(out_dir / REPORT_FILE, render_report(metrics))
     return metrics
+
+
+def inspect_summary(layers: dict[str, Any]) -> dict[str, Any]:
+    """The per-layer table's columns a report shows (inspect/layers.json has every figure)."""
+    rows = []
+    for layer in layers["layers"]:
+        parity = layer.get("parity", {})
+        rows.append({"op": layer["op"], "kind": layer["kind"], "snr_db": layer.get("quant", {}).get("snr_db"),
+                     "c_vs_tflm": parity.get("c_vs_tflm"), "board_vs_tflm": parity.get("board_vs_tflm"),
+                     "instructions": layer.get("instructions"), "instr_per_mac": layer.get("instructions_per_mac")})
+    return {"report": "inspect/inspect.md", "samples": layers["samples"], "layers": rows}
 
 
 def summary_line(metrics: dict[str, Any], extra: str = "") -> str:
@@ -118,6 +129,19 @@ def _device_lines(device: dict[str, Any]) -> list[str]:
     lines = [f"- {key}: {value}" for key, value in device.items() if key not in ("details", "problems")]
     lines += [f"- problem: {problem}" for problem in device["problems"]] or ["- problems: none"]
     return lines + [f"- {key}: {value}" for key, value in device["details"].items()]
+
+
+def _inspect_lines(inspect: dict[str, Any]) -> list[str]:
+    lines = [f"The deployed model op by op on {inspect['samples']} test samples: float Keras vs int8 (SNR), generated "
+             f"C and the emulated board vs TFLM, instructions on the emulated Cortex-M7. Every figure: "
+             f"[{inspect['report']}]({inspect['report']}).", "",
+             "| op | kind | SNR dB | C = TFLM | board = TFLM | instructions | instr/MAC |",
+             "|---:|---|---:|---|---|---:|---:|"]
+    for row in inspect["layers"]:
+        cells = [row["op"], row["kind"], row["snr_db"], row["c_vs_tflm"], row["board_vs_tflm"],
+                 f"{row['instructions']:,}" if row["instructions"] is not None else None, row["instr_per_mac"]]
+        lines.append("| " + " | ".join("–" if c is None else str(c) for c in cells) + " |")
+    return lines
 
 
 def _section(title: str, body: list[str]) -> list[str]:
@@ -180,8 +204,7 @@ def render_report(metrics: dict[str, Any]) -> str:
         if section not in _KNOWN_SECTIONS:
             lines += _section(section.replace("_", " ").capitalize(), _generic_lines(values))
     if "inspect" in metrics:
-        lines += _section("Per layer", [f"See [{metrics['inspect']}]({metrics['inspect']}): quantization error, "
-                                        "parity and instructions, layer by layer."])
+        lines += _section("Per layer", _inspect_lines(metrics["inspect"]))
     plots = metrics.get("plots", [])
     if plots:
         lines += _section("Plots", [f"![{Path(p).stem}]({p})" for p in plots])
