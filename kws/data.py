@@ -6,7 +6,7 @@ some speakers), the cache, or the upstream GitHub archive of tag v1.0.10 (downlo
 Verification. GitHub makes tag archives on the fly and does not promise byte-stable archives, so no archive sha256
 is pinned. Instead each speaker's recordings are checked after unpacking against a pinned digest: the sha256 of the
 speaker's `sha256sum`-style manifest (one "<sha256>  <file name>" line per recording, sorted by name). Five speakers
-are pinned, measured from the project's verified copy of v1.0.10 (../shared/data/fsdd/SHA256SUMS). **Limitation:** the
+are pinned, measured from a copy of v1.0.10 verified file by file against its published sha256 sums. **Limitation:** the
 sixth speaker, theo, was not available to measure, so theo's 500 recordings are only checked as WAV files; the run
 notes say so. A mismatch for a pinned speaker stops the download with the speaker's name.
 

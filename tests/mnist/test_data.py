@@ -20,7 +20,7 @@ def test_real_training_files(shared_data):
     images, labels = read_pair(shared_data / "mnist" / "train-images-idx3-ubyte.gz",
                                shared_data / "mnist" / "train-labels-idx1-ubyte.gz")
     assert images.shape == (60000, 28, 28) and labels.shape == (60000,)
-    # Per-class counts as documented in ../shared/data/mnist/SOURCE.md
+    # Per-class counts of the 60,000 MNIST training images (as the data set's own documentation lists them)
     assert np.bincount(labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 
 
