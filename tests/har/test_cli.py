@@ -34,7 +34,7 @@ def test_run_trains_generated_data_above_floor(quick_run):
     assert metrics["variants"]["int8"]["accuracy"] >= GENERATED_FLOOR
     assert any("GENERATED DATA" in note for note in metrics["notes"])
     assert "GENERATED data" in stdout.splitlines()[-1]
-    # honest: not a pass, and still the contract's device keys (DESIGN.md), all empty
+    # honest: not a pass, and still the metrics.json device keys every path writes (shared/report.py), all empty
     assert metrics["device"]["status"] == "skipped by --no-device"
     assert metrics["device"]["board"] is None and metrics["device"]["samples"] == 0
     assert {"agree_with_host", "accuracy", "instructions_per_inference", "flash_bytes", "ram_bytes"} <= set(

@@ -95,6 +95,6 @@ def test_arff_models_are_not_deployable(tmp_path):
     save_metrics(tmp_path, {"app": "har"})
     device = device_step(tmp_path)
     assert device["status"] == NOT_DEPLOYABLE
-    assert device["board"] is None and device["samples"] == 0, "nothing ran, and the contract keys stay (DESIGN.md)"
+    assert device["board"] is None and device["samples"] == 0, "nothing ran, and the device keys stay"
     assert "Kwapisz features are host-only" in device["status"]
     assert json.loads((tmp_path / "metrics.json").read_text())["device"]["status"] == NOT_DEPLOYABLE
