@@ -103,8 +103,8 @@ def test_empty_input():
     assert len(records) == 0 and records.n_skipped == 0 and records.xyz.shape == (0, 3)
 
 
-def test_arff_rows_users_and_missing_values(shared_data):
-    path = shared_data / "wisdm_ar_v1.1" / data.ARFF_FILE_NAME
+def test_arff_rows_users_and_missing_values(wisdm_arff):
+    path = wisdm_arff
     table = data.read_arff(path)
     assert table.features.shape == (5418, 43) and table.features.dtype == np.float32
     assert sorted(set(table.user.tolist())) == list(range(1, 37))
