@@ -142,10 +142,6 @@ def unpack_fields(layout: Layout, data: bytes) -> dict[str, int | tuple[int, ...
             for name, _, count in layout}  # fmt: skip
 
 
-INFO_FORMAT = struct_format(INFO_FIELDS)
-INFER_FORMAT = struct_format(INFER_FIELDS)
-BULK_FORMAT = struct_format(BULK_FIELDS)
-
 _LAYOUTS: dict[str, Layout] = {"INFO": INFO_FIELDS, "INFER": INFER_FIELDS, "BULK": BULK_FIELDS}
 
 
