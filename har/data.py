@@ -9,8 +9,8 @@ raises on content.
 
 Integrity of the download: the WISDM lab publishes no checksum of the archive, so none is pinned here (pretending
 otherwise would be worse). What we check instead is what the authors do publish: the raw file's record count
-(1,098,207 in WISDM_ar_v1.1_raw_about.txt) and its first record (SOURCE.md). A mismatch is reported as a warning
-note in the report, not hidden.
+(1,098,207 in WISDM_ar_v1.1_raw_about.txt) and its first record (EXPECTED_FIRST_RECORD). A mismatch is reported as
+a warning note in the report, not hidden.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ RAW_FILE_NAME = "WISDM_ar_v1.1_raw.txt"
 ARFF_FILE_NAME = "WISDM_ar_v1.1_transformed.arff"
 ARCHIVE_NAME = "WISDM_ar_latest.tar.gz"
 ARCHIVE_URLS = ("https://www.cis.fordham.edu/wisdm/includes/datasets/latest/WISDM_ar_latest.tar.gz",)
-# The only integrity figures the authors publish (raw_about.txt; SOURCE.md quotes the first record).
+# The only integrity figures: the record count the authors publish (raw_about.txt) and the file's first record.
 EXPECTED_RECORDS = 1_098_207
 EXPECTED_FIRST_RECORD = (33, "Jogging", 49105962326000, -0.6946377, 12.680544, 0.50395286)
 

@@ -133,9 +133,8 @@ QUICK = dataclasses.replace(
     FULL, augment_copies=0, epochs=8, patience=3, learning_rate=5e-3, prune_epochs=1, cluster_epochs=1, qat_epochs=1,
     cnn_channels=16, mixup_alpha=0.0, channel_colour=0.0, level_db=0.0, tempo_max=0.0,
 )
-"""Seconds-to-a-minute profile for tests and labs: no augmentation, few epochs, a narrower CNN. (FULL's per-epoch
-feature transforms in 8 epochs left the official-split int8 accuracy anywhere in 60-84 % by seed; without them
-95.6-98.0 % for seeds 1-3.)"""
+"""Seconds-to-a-minute profile for tests and labs: no augmentation, few epochs, a narrower CNN. No per-epoch feature
+transforms either: in 8 epochs they make the accuracy swing widely from seed to seed (kws/README.md, measured)."""
 
 TEXTBOOK = dataclasses.replace(
     FULL, model="mlp_textbook", window_rule="start", window_samples=2048, n_fft=1024, hop_samples=1024, n_mels=20,

@@ -6,7 +6,7 @@ some speakers), the cache, or the upstream GitHub archive of tag v1.0.10 (downlo
 Verification. GitHub makes tag archives on the fly and does not promise byte-stable archives, so no archive sha256
 is pinned. Instead each speaker's recordings are checked after unpacking against a pinned digest: the sha256 of the
 speaker's `sha256sum`-style manifest (one "<sha256>  <file name>" line per recording, sorted by name). Five speakers
-are pinned, measured from the project's verified copy of v1.0.10 (../shared/data/fsdd/SHA256SUMS). **Limitation:** the
+are pinned, measured from a copy of v1.0.10 verified file by file against its published sha256 sums. **Limitation:** the
 sixth speaker, theo, was not available to measure, so theo's 500 recordings are only checked as WAV files; the run
 notes say so. A mismatch for a pinned speaker stops the download with the speaker's name.
 
@@ -32,6 +32,7 @@ from shared.data import DataError, RemoteFile, cache_dir, fetch
 
 ARCHIVE_URL = "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/v1.0.10.tar.gz"
 ARCHIVE = RemoteFile("free-spoken-digit-dataset-1.0.10.tar.gz", (ARCHIVE_URL,), sha256=None)
+CACHE_SUBDIR = "fsdd-v1.0.10"  # the cache holds the archive and the unpacked, verified recordings/ here
 SPEAKER_DIGESTS = {  # sha256 of each speaker's sorted "<sha256>  <name>" manifest (see module doc)
     "george": "7543fea03052e8492c445f376230a4b080e882d238532002bc974a6e69577f3d",
     "jackson": "422e32a8d1b20006e18ea0bcdcce21860ec13781d91f1786b18ba266c9d6de01",
@@ -139,11 +140,11 @@ def _unpack_recordings(archive: Path, into: Path) -> None:
 
 def download_fsdd() -> Path:
     """The cached `recordings/` folder, downloaded, unpacked and verified on first use (atomic rename)."""
-    root = cache_dir() / "fsdd-v1.0.10"
+    root = cache_dir() / CACHE_SUBDIR
     recordings = root / "recordings"
     if recordings.is_dir():
         return recordings
-    archive = fetch(ARCHIVE, "fsdd-v1.0.10")  # no archive hash (see the module doc): recordings verified below
+    archive = fetch(ARCHIVE, CACHE_SUBDIR)  # no archive hash (see the module doc): recordings verified below
     staging = Path(tempfile.mkdtemp(prefix="recordings-", dir=root))
     try:
         _unpack_recordings(archive, staging)
@@ -158,13 +159,17 @@ def download_fsdd() -> Path:
 
 
 def find_recordings(local_dir: Path | None) -> Path | None:
-    """The recordings folder inside a local data folder: D/fsdd/recordings, D/recordings or D itself."""
+    """The recordings folder inside a local data folder: D/fsdd/recordings, D/recordings, D itself, or
+    D/fsdd-v1.0.10/recordings (D is the download cache)."""
     if local_dir is None:
         return None
-    for candidate in (local_dir / "fsdd" / "recordings", local_dir / "recordings", local_dir):
+    candidates = (local_dir / "fsdd" / "recordings", local_dir / "recordings", local_dir,
+                  local_dir / CACHE_SUBDIR / "recordings")  # fmt: skip
+    for candidate in candidates:
         if candidate.is_dir() and any(candidate.glob("*.wav")):
             return candidate
-    raise DataError(f"{local_dir}: no FSDD .wav files in fsdd/recordings/, recordings/ or the folder itself")
+    raise DataError(f"{local_dir}: no FSDD .wav files in fsdd/recordings/, recordings/, the folder itself or "
+                    f"{CACHE_SUBDIR}/recordings/")
 
 
 def load_fsdd(local_dir: Path | None, sample_rate_hz: int = 8000) -> Fsdd:

@@ -7,7 +7,7 @@ CNN (defaults: 61 frames x 13 MFCC, C = 32 channels, B = 3 blocks), int8 sizes:
   mean over time and frequency -> dense 10 (softmax)
   => ~28 KB of int8 weights (+ int32 biases); the largest in+out activation pair ~14 KB (goal <= 32 KB / <= 24 KB).
 Each 3x3 block widens what one output sees by 4 frames (64 ms). A word needs most of its syllables in view before the
-global mean: one block of 48 channels gave 41 % on jackson left out, two blocks of 32 gave 66 % (mean normalisation on).
+global mean, hence three blocks (kws/README.md, "Measured here", has the figures with fewer).
 The plain blocks are the default because TFMOT 0.8 neither prunes nor clusters DepthwiseConv2D kernels, so the
 pruned and clustered variants of a DS-CNN are not what they claim (and the shared checks refuse them).
 Every convolution is followed by BatchNormalization and ReLU: the converter folds BN into the convolution, so the

@@ -21,14 +21,16 @@ from kws.model import build_model
 from shared import convert, evaluate
 from shared.data import atomic_write_bytes
 from shared.pipeline import Dataset
-from shared.train import train_float
+from shared.quiet import native_stderr_without
+from shared.train import TF_DATA_NOTICE, train_float
 
 
 def evaluate_one(dataset: Dataset, cfg: KwsConfig, out_dir: Path, speaker: str) -> dict[str, Any]:
     """Train on the other speakers, evaluate float and int8 on `speaker`; the int8 model goes to out_dir."""
     model, history = train_float(lambda: build_model(cfg), dataset.x_train, dataset.y_train, dataset.x_val,
                                  dataset.y_val, cfg, feature_augmenter(cfg, dataset.x_train))
-    float_scores = model.predict(dataset.x_test, verbose=0)
+    with native_stderr_without(TF_DATA_NOTICE):  # tf.data's meaningless C++ error line, as in every fit
+        float_scores = model.predict(dataset.x_test, verbose=0)
     blob = convert.to_int8(model, convert.representative_samples(dataset.x_train, seed=cfg.seed))
     atomic_write_bytes(out_dir / f"{speaker}_int8.tflite", blob)
     return {

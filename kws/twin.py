@@ -29,7 +29,7 @@ class TwinError(RuntimeError):
 
 
 def _compile(gcc: str, source: Path, obj: Path, includes: list[Path], strict: bool) -> None:
-    """One object file; our sources with STYLE.md's warnings as errors, CMSIS-DSP's own with none (-w).
+    """One object file; our sources with the project's warnings as errors, CMSIS-DSP's own with none (-w).
 
     CMSIS-DSP headers come in with -isystem: their own warnings are not ours to fix.
     """

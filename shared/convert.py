@@ -6,6 +6,7 @@ Full-integer int8 models have int8 input and output, so the same bytes run in Li
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +14,14 @@ import numpy as np
 
 import shared  # noqa: F401  (tf-keras before TensorFlow)
 from shared.data import DataError
+from shared.quiet import native_stderr_without
 
 REPRESENTATIVE_SAMPLES = 300
+# What the int8 converter says on every call, none of it about the user's model: a UserWarning that no input
+# statistics were given (they are not needed: the representative data calibrates the input), and its settings
+# printed from C++ ("fully_quantize: 0, inference_type: 6, ...").
+INT8_CONVERTER_WARNING = "Statistics for quantized inputs were expected"
+INT8_CONVERTER_STDERR = r"^fully_quantize: \d+, inference_type: "
 
 
 def load_keras_model(path: Path):
@@ -89,5 +96,7 @@ def to_int8(model, representative: np.ndarray) -> bytes:
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
-    return converter.convert()
+    with warnings.catch_warnings(), native_stderr_without(INT8_CONVERTER_STDERR):
+        warnings.filterwarnings("ignore", message=INT8_CONVERTER_WARNING, category=UserWarning)
+        return converter.convert()
 

@@ -11,8 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from shared import tflm
+from shared.quiet import native_stderr_without
 
 BATCH = 256
+# LiteRT announces its default CPU delegate once per process, from C++, when tensors are first allocated.
+XNNPACK_NOTICE = r"^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\."
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ def run_litert_raw(model_bytes: bytes, x: np.ndarray) -> np.ndarray:
     for start in range(0, len(x), BATCH):
         chunk = np.ascontiguousarray(x[start : start + BATCH], dtype=input_detail["dtype"])
         interpreter.resize_tensor_input(input_detail["index"], list(chunk.shape))
-        interpreter.allocate_tensors()
+        with native_stderr_without(XNNPACK_NOTICE):
+            interpreter.allocate_tensors()
         interpreter.set_tensor(input_detail["index"], chunk)
         interpreter.invoke()
         outputs.append(np.array(interpreter.get_tensor(output_index), copy=True))

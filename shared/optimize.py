@@ -73,8 +73,8 @@ def _steps_per_epoch(n_samples: int, settings: TrainSettings) -> int:
 def prune(model, x_train, y_train, x_val, y_val, settings: TrainSettings):
     """Magnitude pruning to `settings.prune_sparsity` with a polynomial-decay schedule, then strip_pruning.
 
-    The schedule updates every tenth of the run: TFMOT's default frequency=100 steps would leave short trainings
-    at 0 % sparsity (../shared/FACTS.md).
+    The schedule updates every tenth of the run: TFMOT's default frequency=100 steps would leave a training of fewer
+    than 100 steps at 0 % sparsity.
     """
     import tensorflow_model_optimization as tfmot
 

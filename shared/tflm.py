@@ -19,7 +19,7 @@ import numpy as np
 # The child gets a far larger arena than any demo model needs; the recording allocator reports what was used.
 MEASURE_ARENA_BYTES = 64 << 20
 # Measured total + 25 % + 1 KiB: the smallest arena that really works was seen to be ~18 % above the total
-# (3008 vs 2560 bytes for an MLP, ../shared/FACTS.md); the margin covers that and 32- vs 64-bit pointer sizes.
+# (3008 vs 2560 bytes for an MLP); the margin covers that and 32- vs 64-bit pointer sizes.
 ARENA_MARGIN_FRACTION = 0.25
 ARENA_MARGIN_BYTES = 1024
 

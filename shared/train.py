@@ -16,6 +16,11 @@ import numpy as np
 
 import shared  # noqa: F401  (tf-keras before TensorFlow)
 from shared.data import atomic_write_text
+from shared.quiet import native_stderr_without
+
+# tf.data in TF 2.21 logs an error line from C++ at every fit: a graph attribute its own op registry lacks, which
+# it then ignores ("This may be expected if your graph generating binary is newer than this binary").
+TF_DATA_NOTICE = r"NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition"
 
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
@@ -123,13 +128,14 @@ def fit(model, x_train, y_train, x_val, y_val, settings: TrainSettings, epochs: 
             tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience, restore_best_weights=True),
             tf.keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=settings.reduce_lr_patience),
         ]
-    if augment is None and mixup_alpha <= 0:
-        history = model.fit(x_train, y_train, batch_size=settings.batch_size, epochs=epochs, verbose=2,
-                            validation_data=(x_val, y_val), shuffle=True, callbacks=all_callbacks)
-    else:
-        batches = _batches(x_train, y_train, settings.batch_size, augment, settings.seed, mixup_alpha)
-        history = model.fit(batches, epochs=epochs, verbose=2, validation_data=(x_val, y_val),
-                            callbacks=all_callbacks)
+    with native_stderr_without(TF_DATA_NOTICE):
+        if augment is None and mixup_alpha <= 0:
+            history = model.fit(x_train, y_train, batch_size=settings.batch_size, epochs=epochs, verbose=2,
+                                validation_data=(x_val, y_val), shuffle=True, callbacks=all_callbacks)
+        else:
+            batches = _batches(x_train, y_train, settings.batch_size, augment, settings.seed, mixup_alpha)
+            history = model.fit(batches, epochs=epochs, verbose=2, validation_data=(x_val, y_val),
+                                callbacks=all_callbacks)
     return {key: [float(v) for v in values] for key, values in history.history.items()}
 
 

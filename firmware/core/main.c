@@ -19,8 +19,11 @@
 #ifndef IDLE_TIMEOUT_MS
 #define IDLE_TIMEOUT_MS 1000u
 #endif
-#define INFO_BYTES 256u
-#define INFER_HEAD_BYTES 12u
+#define INFO_CAPACITY_BYTES 256u /* the fixed part (INFO_FIXED_BYTES) and the four texts, cut to fit */
+
+#if INFO_INPUT_SHAPE_COUNT != APP_MAX_RANK
+#error "INFO's INPUT_SHAPE (shared/board/protocol.py) must hold APP_MAX_RANK dimensions (app.h)"
+#endif
 
 static protocol_parser_t parser;
 
@@ -61,28 +64,27 @@ static size_t append_text(uint8_t *out, size_t at, size_t capacity, const char *
     return at;
 }
 
-/* INFO reply: <BBBB4HIIII (version, counter unit, input type, rank, shape, input bytes, features, outputs, bytes
- * lost to a full receive ring), then NUL-terminated app, model, firmware version, board. Decoded by
- * shared/board/client.py. */
+/* INFO reply: the fields of INFO_FIELDS (shared/board/protocol.py), then NUL-terminated app, model, firmware
+ * version, board. */
 static void handle_info(uint8_t seq)
 {
-    static uint8_t info[INFO_BYTES];
-    info[0] = PROTOCOL_VERSION;
-    info[1] = timing_unit;
-    info[2] = app_info.input_type;
-    info[3] = app_info.input_rank;
-    for (size_t i = 0; i < APP_MAX_RANK; i++) {
-        put_u16(info + 4 + 2 * i, app_info.input_shape[i]);
+    static uint8_t info[INFO_CAPACITY_BYTES];
+    info[INFO_VERSION_OFFSET] = PROTOCOL_VERSION;
+    info[INFO_COUNTER_UNIT_OFFSET] = timing_unit;
+    info[INFO_INPUT_TYPE_OFFSET] = app_info.input_type;
+    info[INFO_INPUT_RANK_OFFSET] = app_info.input_rank;
+    for (size_t i = 0; i < INFO_INPUT_SHAPE_COUNT; i++) {
+        put_u16(info + INFO_INPUT_SHAPE_OFFSET + 2 * i, app_info.input_shape[i]);
     }
-    put_u32(info + 12, app_info.input_bytes);
-    put_u32(info + 16, app_info.feature_count);
-    put_u32(info + 20, app_info.output_count);
-    put_u32(info + 24, uart_rx_overflows());
-    size_t at = 28;
-    at = append_text(info, at, INFO_BYTES, app_info.app_name);
-    at = append_text(info, at, INFO_BYTES, app_info.model_name);
-    at = append_text(info, at, INFO_BYTES, TINYML_FIRMWARE_VERSION);
-    at = append_text(info, at, INFO_BYTES, board_name);
+    put_u32(info + INFO_INPUT_BYTES_OFFSET, app_info.input_bytes);
+    put_u32(info + INFO_FEATURE_COUNT_OFFSET, app_info.feature_count);
+    put_u32(info + INFO_OUTPUT_COUNT_OFFSET, app_info.output_count);
+    put_u32(info + INFO_RX_BYTES_LOST_OFFSET, uart_rx_overflows());
+    size_t at = INFO_FIXED_BYTES;
+    at = append_text(info, at, INFO_CAPACITY_BYTES, app_info.app_name);
+    at = append_text(info, at, INFO_CAPACITY_BYTES, app_info.model_name);
+    at = append_text(info, at, INFO_CAPACITY_BYTES, TINYML_FIRMWARE_VERSION);
+    at = append_text(info, at, INFO_CAPACITY_BYTES, board_name);
     reply(MSG_INFO, seq, info, at, NULL, 0);
 }
 
@@ -97,7 +99,8 @@ static size_t argmax(const int8_t *scores, size_t n)
     return best;
 }
 
-/* INFER reply: <HHII (class, score count, feature counter delta, inference counter delta), then int8 scores. */
+/* INFER reply: the fields of INFER_FIELDS (class, score count, feature and inference counter deltas), then the
+ * int8 scores. */
 static void handle_infer(const protocol_event_t *ev)
 {
     const float *features = NULL;
@@ -113,11 +116,11 @@ static void handle_infer(const protocol_event_t *ev)
         send_error(ev->seq, ev->type, ERR_APP_FAILED);
         return;
     }
-    uint8_t head[INFER_HEAD_BYTES];
-    put_u16(head, (uint32_t)argmax(scores, app_info.output_count));
-    put_u16(head + 2, app_info.output_count);
-    put_u32(head + 4, t1 - t0);
-    put_u32(head + 8, t2 - t1);
+    uint8_t head[INFER_FIXED_BYTES];
+    put_u16(head + INFER_LABEL_OFFSET, (uint32_t)argmax(scores, app_info.output_count));
+    put_u16(head + INFER_SCORE_COUNT_OFFSET, app_info.output_count);
+    put_u32(head + INFER_FEATURE_COUNTER_OFFSET, t1 - t0);
+    put_u32(head + INFER_INFERENCE_COUNTER_OFFSET, t2 - t1);
     reply(ev->type, ev->seq, head, sizeof head, (const uint8_t *)scores, app_info.output_count);
 }
 
@@ -201,11 +204,11 @@ int main(void)
     uart_init();
     timing_init();
     protocol_init(&parser);
-    uart_write_text("\r\ntinyml-labs " TINYML_FIRMWARE_VERSION " ready: app=");
+    uart_write_text(PROTOCOL_BANNER_START TINYML_FIRMWARE_VERSION PROTOCOL_BANNER_APP);
     uart_write_text(app_info.app_name);
-    uart_write_text(" board=");
+    uart_write_text(PROTOCOL_BANNER_BOARD);
     uart_write_text(board_name);
-    uart_write_text("\r\n");
+    uart_write_text(PROTOCOL_BANNER_END);
 
     uint8_t chunk[64];
     uint32_t last_byte_ms = timing_millis();

@@ -1,9 +1,11 @@
 /* The bulk-evaluation firmware: reads raw inputs from the host file inputs.bin (semihosting, ~15 MB/s under QEMU
- * against ~10 KB/s for the emulated UART), runs the same app code as main.c, writes outputs.bin, exits.
+ * against ~10 KB/s for the emulated UART), runs the same app code as main.c, writes outputs.bin, exits with one of
+ * the BULK_EXIT_* statuses.
  *
- * outputs.bin: a header of six uint32 (magic "TMLO", PROTOCOL_VERSION, output count, feature count, counter unit,
- * input bytes), then per input: int8 scores[output count], uint32 feature counter delta, uint32 inference counter
- * delta, float32 features[feature count]; little-endian. Read by shared/board/emulator.py. */
+ * outputs.bin: a header laid out as BULK_FIELDS (shared/board/protocol.py: magic, PROTOCOL_VERSION, output count,
+ * feature count, counter unit, input bytes), then per input: int8 scores[output count], uint32 feature counter
+ * delta, uint32 inference counter delta, float32 features[feature count]; little-endian. Read by
+ * shared/board/emulator.py. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,18 +15,37 @@
 #include "semihosting.h"
 #include "timing.h"
 
-enum { EXIT_OK = 0, EXIT_NO_INPUT = 2, EXIT_NO_OUTPUT = 3, EXIT_SHORT_INPUT = 4, EXIT_APP_FAILED = 5, EXIT_FAULT = 6 };
-
 /* A fault ends the run with a status the host can name, instead of spinning until its timeout. */
 void HardFault_Handler(void);
-void HardFault_Handler(void) { semihosting_exit(EXIT_FAULT); }
+void HardFault_Handler(void) { semihosting_exit(BULK_EXIT_FAULT); }
 
 static uint8_t raw[PROTOCOL_MAX_PAYLOAD_BYTES];
 
+static void put_u32(uint8_t *p, uint32_t value)
+{
+    p[0] = (uint8_t)value;
+    p[1] = (uint8_t)(value >> 8);
+    p[2] = (uint8_t)(value >> 16);
+    p[3] = (uint8_t)(value >> 24);
+}
+
 static void write_u32(int32_t handle, uint32_t value)
 {
-    uint8_t bytes[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16), (uint8_t)(value >> 24)};
+    uint8_t bytes[4];
+    put_u32(bytes, value);
     (void)semihosting_write(handle, bytes, sizeof bytes);
+}
+
+static void write_header(int32_t out)
+{
+    uint8_t header[BULK_FIXED_BYTES];
+    put_u32(header + BULK_MAGIC_OFFSET, BULK_MAGIC);
+    put_u32(header + BULK_VERSION_OFFSET, PROTOCOL_VERSION);
+    put_u32(header + BULK_OUTPUT_COUNT_OFFSET, app_info.output_count);
+    put_u32(header + BULK_FEATURE_COUNT_OFFSET, app_info.feature_count);
+    put_u32(header + BULK_COUNTER_UNIT_OFFSET, timing_unit);
+    put_u32(header + BULK_INPUT_BYTES_OFFSET, app_info.input_bytes);
+    (void)semihosting_write(out, header, sizeof header);
 }
 
 static uint32_t run_one(int32_t out)
@@ -39,13 +60,13 @@ static uint32_t run_one(int32_t out)
     }
     uint32_t t2 = timing_now();
     if (status != 0) {
-        return EXIT_APP_FAILED;
+        return BULK_EXIT_APP_FAILED;
     }
     (void)semihosting_write(out, (const uint8_t *)scores, app_info.output_count);
     write_u32(out, t1 - t0);
     write_u32(out, t2 - t1);
     (void)semihosting_write(out, (const uint8_t *)features, app_info.feature_count * sizeof(float));
-    return EXIT_OK;
+    return BULK_EXIT_OK;
 }
 
 int main(void)
@@ -53,34 +74,29 @@ int main(void)
     board_init();
     timing_init();
     if (app_info.input_bytes > sizeof raw) {
-        semihosting_exit(EXIT_SHORT_INPUT);
+        semihosting_exit(BULK_EXIT_SHORT_INPUT);
     }
     int32_t in = semihosting_open("inputs.bin", 0);
     if (in < 0) {
-        semihosting_exit(EXIT_NO_INPUT);
+        semihosting_exit(BULK_EXIT_NO_INPUT);
     }
     int32_t out = semihosting_open("outputs.bin", 1);
     if (out < 0) {
-        semihosting_exit(EXIT_NO_OUTPUT);
+        semihosting_exit(BULK_EXIT_NO_OUTPUT);
     }
-    write_u32(out, 0x4F4C4D54u); /* "TMLO" */
-    write_u32(out, PROTOCOL_VERSION);
-    write_u32(out, app_info.output_count);
-    write_u32(out, app_info.feature_count);
-    write_u32(out, timing_unit);
-    write_u32(out, app_info.input_bytes);
-    uint32_t status = EXIT_OK;
+    write_header(out);
+    uint32_t status = BULK_EXIT_OK;
     for (;;) {
         size_t got = semihosting_read(in, raw, app_info.input_bytes);
         if (got == 0) {
             break;
         }
         if (got != app_info.input_bytes) {
-            status = EXIT_SHORT_INPUT;
+            status = BULK_EXIT_SHORT_INPUT;
             break;
         }
         status = run_one(out);
-        if (status != EXIT_OK) {
+        if (status != BULK_EXIT_OK) {
             break;
         }
     }

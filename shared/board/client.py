@@ -10,7 +10,6 @@ Under QEMU, `Emulator(elf).serial` is the port (shared/board/emulator.py).
 
 from __future__ import annotations
 
-import struct
 import time
 from dataclasses import dataclass
 
@@ -20,6 +19,9 @@ from shared.board.firmware import FirmwareError
 from shared.board.protocol import (
     COUNTER_UNITS,
     ERROR_CODES,
+    INFER_FIELDS,
+    INFO_FIELDS,
+    INFO_TEXTS,
     MESSAGE_TYPES,
     REPLY_FLAG,
     Frame,
@@ -27,12 +29,12 @@ from shared.board.protocol import (
     Rejected,
     encode_frame,
     error_name,
+    field_offsets,
+    unpack_fields,
 )
 
 BAUD_RATE = 115200
 ST_LINK_VENDOR_ID = 0x0483  # STMicroelectronics: the ST-LINK/V2-1 on the DISCO board enumerates with it
-INFO_FORMAT = "<BBBB4HIIII"
-INFER_FORMAT = "<HHII"
 
 
 class DeviceError(RuntimeError):
@@ -147,27 +149,28 @@ class DeviceClient:
 
     def info(self) -> DeviceInfo:
         payload = self.request("INFO").payload
-        fixed = struct.calcsize(INFO_FORMAT)
-        version, unit, input_type, rank, *rest = struct.unpack_from(INFO_FORMAT, payload)
-        shape, (input_bytes, feature_count, output_count, rx_bytes_lost) = rest[:4], rest[4:]
-        texts = payload[fixed:].split(b"\0")
-        if len(texts) < 4:
+        texts = payload[field_offsets(INFO_FIELDS)["FIXED_BYTES"] :].split(b"\0")
+        if len(texts) < len(INFO_TEXTS):
             raise DeviceError(f"INFO reply too short: {payload!r}")
-        app, model, firmware_version, board = (t.decode(errors="replace") for t in texts[:4])
+        text = {name: piece.decode(errors="replace") for name, piece in zip(INFO_TEXTS, texts, strict=False)}
+        field = unpack_fields(INFO_FIELDS, payload)
+        unit = field["COUNTER_UNIT"]
         unit_name = {v: k.lower() for k, v in COUNTER_UNITS.items()}.get(unit, f"unit {unit}")
         return DeviceInfo(
-            version, unit_name, input_type, tuple(shape[:rank]), input_bytes, feature_count, output_count,
-            app, model, firmware_version, board, rx_bytes_lost,
+            field["VERSION"], unit_name, field["INPUT_TYPE"], field["INPUT_SHAPE"][: field["INPUT_RANK"]],
+            field["INPUT_BYTES"], field["FEATURE_COUNT"], field["OUTPUT_COUNT"],
+            text["app"], text["model"], text["firmware_version"], text["board"], field["RX_BYTES_LOST"],
         )  # fmt: skip
 
     def infer(self, raw: bytes) -> InferResult:
         payload = self.request("INFER", bytes(raw)).payload
-        fixed = struct.calcsize(INFER_FORMAT)
-        label, count, feature_count, inference_count = struct.unpack_from(INFER_FORMAT, payload)
+        fixed = field_offsets(INFER_FIELDS)["FIXED_BYTES"]
+        field = unpack_fields(INFER_FIELDS, payload)
+        count = field["SCORE_COUNT"]
         scores = np.frombuffer(payload[fixed : fixed + count], dtype=np.int8).copy()
         if scores.size != count:
             raise DeviceError(f"INFER reply holds {scores.size} scores, announces {count}")
-        return InferResult(label, scores, feature_count, inference_count)
+        return InferResult(field["LABEL"], scores, field["FEATURE_COUNTER"], field["INFERENCE_COUNTER"])
 
     def features(self, raw: bytes) -> np.ndarray:
         """(feature_count,) float32, exactly the bits the device computed."""

@@ -8,7 +8,6 @@ runs a semihosting image to completion on an input file (bulk evaluation).
 from __future__ import annotations
 
 import socket
-import struct
 import subprocess
 import time
 from dataclasses import dataclass
@@ -17,8 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from shared.board.firmware import FirmwareError, require_tools
+from shared.board.protocol import BANNER_TEXTS, BULK_EXIT_CODES, BULK_FIELDS, BULK_MAGIC, field_offsets, unpack_fields
 
-BANNER = b"ready: app="
+BANNER_APP = BANNER_TEXTS["APP"].encode()  # the banner is complete once this and then a line end have arrived
+BANNER_END = BANNER_TEXTS["END"].encode()
 QEMU_MACHINE = "mps2-an500"
 
 
@@ -113,7 +114,7 @@ class Emulator:
         raw_socket = getattr(self.serial, "_socket", None)
         if raw_socket is not None:  # small frames would wait ~40 ms for Nagle's algorithm otherwise
             raw_socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        while BANNER not in self.banner or not self.banner.endswith(b"\n"):
+        while BANNER_APP not in self.banner or not self.banner.endswith(BANNER_END):
             if time.monotonic() > deadline:
                 raise FirmwareError(f"no banner from {self.elf.name} within {self.start_timeout_s} s: {self.banner!r}")
             if self.process.poll() is not None:
@@ -140,8 +141,7 @@ def run_semihosting(elf: Path, work_dir: Path, timeout_s: float) -> None:
     except subprocess.TimeoutExpired:
         raise FirmwareError(f"{Path(elf).name} did not finish within {timeout_s:.0f} s under QEMU") from None
     if result.returncode != 0:
-        reasons = {2: "cannot open inputs.bin", 3: "cannot write outputs.bin", 4: "inputs.bin is not whole inputs",
-                   5: "the app's features or model failed", 6: "hard fault"}  # fmt: skip
+        reasons = dict(BULK_EXIT_CODES.values())
         why = reasons.get(result.returncode, result.stderr.decode(errors="replace").strip())
         raise FirmwareError(f"{Path(elf).name} exited with {result.returncode} under QEMU: {why}")
 
@@ -155,9 +155,6 @@ class BulkResult:
     counter_unit: int
 
 
-OUTPUTS_MAGIC = 0x4F4C4D54  # "TMLO", see firmware/core/main_semihosting.c
-
-
 def run_bulk(elf: Path, raw_inputs: np.ndarray, work_dir: Path, timeout_s: float) -> BulkResult:
     """All inputs (N, input_bytes) uint8 through a semihosting image in one QEMU run; its outputs, decoded."""
     work_dir = Path(work_dir)
@@ -168,12 +165,13 @@ def run_bulk(elf: Path, raw_inputs: np.ndarray, work_dir: Path, timeout_s: float
     outputs.unlink(missing_ok=True)
     run_semihosting(elf, work_dir, timeout_s)
     data = outputs.read_bytes()
-    magic, _version, n_out, n_features, unit, input_bytes = struct.unpack_from("<6I", data)
-    if magic != OUTPUTS_MAGIC or input_bytes != raw_inputs.shape[1]:
+    header = unpack_fields(BULK_FIELDS, data)
+    n_out, n_features = header["OUTPUT_COUNT"], header["FEATURE_COUNT"]
+    if header["MAGIC"] != BULK_MAGIC or header["INPUT_BYTES"] != raw_inputs.shape[1]:
         raise FirmwareError(f"{outputs}: not a bulk output for {raw_inputs.shape[1]}-byte inputs")
     record = np.dtype([("scores", "i1", (n_out,)), ("feature_count", "<u4"), ("inference_count", "<u4"),
                        ("features", "<f4", (n_features,))])  # fmt: skip
-    records = np.frombuffer(data, dtype=record, offset=24)
+    records = np.frombuffer(data, dtype=record, offset=field_offsets(BULK_FIELDS)["FIXED_BYTES"])
     if len(records) != len(raw_inputs):
         raise FirmwareError(f"{outputs}: {len(records)} results for {len(raw_inputs)} inputs")
     return BulkResult(
@@ -181,5 +179,5 @@ def run_bulk(elf: Path, raw_inputs: np.ndarray, work_dir: Path, timeout_s: float
         records["feature_count"].copy(),
         records["inference_count"].copy(),
         records["features"].reshape(len(records), n_features).copy(),
-        unit,
+        header["COUNTER_UNIT"],
     )

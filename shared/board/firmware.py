@@ -179,12 +179,3 @@ def write_config_header(generated_dir: Path, prefix: str, values: dict[str, obje
     path = Path(generated_dir) / f"{prefix.lower()}_config.h"
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write_text(path, config_header_text(prefix, values, source))
-
-
-def generate_model_code(tflite: Path, generated_dir: Path, name: str = "model") -> Path:
-    """Compile an int8 .tflite into generated_dir/NAME.c and NAME.h with shared.codegen (the DESIGN.md contract)."""
-    generated_dir = Path(generated_dir)
-    generated_dir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "shared.codegen", str(tflite), "--out", str(generated_dir), "--name", name]
-    _run(command, f"generating C for {Path(tflite).name}", cwd=REPO_ROOT)
-    return generated_dir / f"{name}.h"

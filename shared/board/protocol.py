@@ -1,8 +1,10 @@
 """The framed serial protocol between the host and the board: codes, encoding, and a resynchronising decoder.
 
-This module is the single definition of the message types and error codes; `write_codes_header` generates the C
-header `protocol_codes.h` that `firmware/core/protocol.c` is built with (tests/board/test_protocol.py compares the two
-entry by entry), and `FrameDecoder` is the Python twin of the C parser.
+This module is the single definition of everything both sides of the wire must agree on: message types, error codes,
+counter units, the layouts of the INFO and INFER replies and of the bulk firmware's outputs.bin, its magic number and
+exit codes, and the firmware's banner. `write_codes_header` generates the C header `protocol_codes.h` the firmware
+is built with (tests/board/test_protocol.py compares the two entry by entry), and `FrameDecoder` is the Python twin
+of the C parser.
 
 Frame layout (all integers little-endian, the byte order of both Cortex-M7 boards):
 
@@ -64,6 +66,94 @@ COUNTER_UNITS: dict[str, int] = {
     "CYCLES": 1,  # DWT CYCCNT on a real Cortex-M7
 }
 
+# Fixed-size parts of replies and files, as (NAME, struct code, count) in wire order; little-endian, no padding.
+# B uint8, H uint16, I uint32. The C header gets NAME's byte offset (and count, for an array) from these tables.
+Layout = tuple[tuple[str, str, int], ...]
+_FIELD_BYTES = {"B": 1, "H": 2, "I": 4}
+
+# INFO reply; four NUL-terminated texts follow: app, model, firmware version, board.
+INFO_FIELDS: Layout = (
+    ("VERSION", "B", 1),  # PROTOCOL_VERSION
+    ("COUNTER_UNIT", "B", 1),  # COUNTER_UNITS
+    ("INPUT_TYPE", "B", 1),  # element type of the raw input (firmware/core/app.h, APP_INPUT_*)
+    ("INPUT_RANK", "B", 1),  # dimensions used in INPUT_SHAPE
+    ("INPUT_SHAPE", "H", 4),  # raw input shape, unused dimensions 0
+    ("INPUT_BYTES", "I", 1),  # exact INFER/FEATURES payload size
+    ("FEATURE_COUNT", "I", 1),  # float32 features the app computes
+    ("OUTPUT_COUNT", "I", 1),  # int8 scores (one per class)
+    ("RX_BYTES_LOST", "I", 1),  # received bytes dropped because the receive ring was full (should stay 0)
+)
+INFO_TEXTS = ("app", "model", "firmware_version", "board")
+
+# INFER reply; SCORE_COUNT int8 scores follow.
+INFER_FIELDS: Layout = (
+    ("LABEL", "H", 1),  # argmax of the scores, computed on the device
+    ("SCORE_COUNT", "H", 1),
+    ("FEATURE_COUNTER", "I", 1),  # counter delta (COUNTER_UNIT) spent on the features
+    ("INFERENCE_COUNTER", "I", 1),  # ... and on the model
+)
+
+# outputs.bin of the semihosting (bulk) firmware; per input follow: int8 scores[OUTPUT_COUNT], uint32 feature
+# counter delta, uint32 inference counter delta, float32 features[FEATURE_COUNT].
+BULK_FIELDS: Layout = (
+    ("MAGIC", "I", 1),  # BULK_MAGIC
+    ("VERSION", "I", 1),  # PROTOCOL_VERSION
+    ("OUTPUT_COUNT", "I", 1),
+    ("FEATURE_COUNT", "I", 1),
+    ("COUNTER_UNIT", "I", 1),
+    ("INPUT_BYTES", "I", 1),
+)
+BULK_MAGIC = int.from_bytes(b"TMLO", "little")
+
+# Exit statuses of the bulk firmware (QEMU exits with them), and what each means.
+BULK_EXIT_CODES: dict[str, tuple[int, str]] = {
+    "OK": (0, "finished"),
+    "NO_INPUT": (2, "cannot open inputs.bin"),
+    "NO_OUTPUT": (3, "cannot write outputs.bin"),
+    "SHORT_INPUT": (4, "inputs.bin is not whole inputs"),
+    "APP_FAILED": (5, "the app's features or model failed"),
+    "FAULT": (6, "hard fault"),
+}
+
+# The serial firmware's first line: START, firmware version, APP, app name, BOARD, board name, END.
+BANNER_TEXTS: dict[str, str] = {"START": "\r\ntinyml-labs ", "APP": " ready: app=", "BOARD": " board=", "END": "\r\n"}
+
+
+def struct_format(layout: Layout) -> str:
+    """The `struct` format of a layout ("<BBBB4HIIII" for INFO_FIELDS)."""
+    return "<" + "".join(f"{count if count > 1 else ''}{code}" for _, code, count in layout)
+
+
+def field_offsets(layout: Layout) -> dict[str, int]:
+    """Byte offset of every field, and "FIXED_BYTES": the size of the whole fixed part."""
+    offsets: dict[str, int] = {}
+    at = 0
+    for name, code, count in layout:
+        offsets[name] = at
+        at += _FIELD_BYTES[code] * count
+    offsets["FIXED_BYTES"] = at
+    return offsets
+
+
+def unpack_fields(layout: Layout, data: bytes) -> dict[str, int | tuple[int, ...]]:
+    """The fixed part of `data` decoded by name (an array field gives a tuple); struct.error if `data` is short."""
+    values = iter(struct.unpack_from(struct_format(layout), data))
+    return {name: tuple(next(values) for _ in range(count)) if count > 1 else next(values)
+            for name, _, count in layout}  # fmt: skip
+
+
+_LAYOUTS: dict[str, Layout] = {"INFO": INFO_FIELDS, "INFER": INFER_FIELDS, "BULK": BULK_FIELDS}
+
+
+def _layout_constants() -> dict[str, int]:
+    names: dict[str, int] = {}
+    for prefix, layout in _LAYOUTS.items():
+        for name, offset in field_offsets(layout).items():
+            names[f"{prefix}_{name}" if name == "FIXED_BYTES" else f"{prefix}_{name}_OFFSET"] = offset
+        names.update({f"{prefix}_{name}_COUNT": count for name, _, count in layout if count > 1})
+    return names
+
+
 _C_CONSTANTS: dict[str, int] = {
     "PROTOCOL_SYNC0": SYNC[0],
     "PROTOCOL_SYNC1": SYNC[1],
@@ -81,7 +171,23 @@ def c_constants() -> dict[str, int]:
     names.update({f"MSG_{name}": code for name, code in MESSAGE_TYPES.items()})
     names.update({f"ERR_{name}": code for name, code in ERROR_CODES.items()})
     names.update({f"COUNTER_{name}": code for name, code in COUNTER_UNITS.items()})
+    names.update(_layout_constants())
+    names["BULK_MAGIC"] = BULK_MAGIC
+    names.update({f"BULK_EXIT_{name}": code for name, (code, _) in BULK_EXIT_CODES.items()})
     return names
+
+
+def c_texts() -> dict[str, str]:
+    """Every string constant of the C header, name -> text."""
+    return {f"PROTOCOL_BANNER_{name}": text for name, text in BANNER_TEXTS.items()}
+
+
+def _c_string(text: str) -> str:
+    """A C string literal of printable ASCII text with \\r, \\n escaped (all the banner needs)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n")
+    if not escaped.isascii() or not escaped.isprintable():
+        raise ValueError(f"{text!r}: only printable ASCII, CR and LF go into protocol_codes.h")
+    return f'"{escaped}"'
 
 
 def codes_header_text() -> str:
@@ -92,9 +198,11 @@ def codes_header_text() -> str:
         opening,
     ]
     lines += [f"#define {name} {value}u" for name, value in c_constants().items()]
+    lines += [f"#define {name} {_c_string(text)}" for name, text in c_texts().items()]
     names = " ".join(f"X({name})" for name in c_constants())
+    texts = " ".join(f"X({name})" for name in c_texts())
     lines += ["", "/* Every constant above, for code that walks them all (tests/board/fuzz_protocol.c). */"]
-    lines += [f"#define PROTOCOL_CODES_LIST(X) {names}", "", closing]
+    lines += [f"#define PROTOCOL_CODES_LIST(X) {names}", f"#define PROTOCOL_TEXTS_LIST(X) {texts}", "", closing]
     return "\n".join(lines)
 
 

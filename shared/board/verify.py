@@ -150,7 +150,7 @@ STATUSES = ("passed", "failed", "skipped", "not deployable")
 
 def device_result(board: str, problems: list[str], agreement: dict | None, unit: str, counts: dict | None,
                   image: dict | None, details: dict) -> dict:
-    """The `device` section, the same keys on every path (emulator, real board): see DESIGN.md's contract."""
+    """The `device` section, the same keys on every path (emulator, real board, `not_run`): README.md lists them."""
     per_inference = features = None
     if counts is not None:
         per_inference = int(np.round(np.mean(counts["inference"])))

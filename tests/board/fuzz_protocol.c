@@ -8,6 +8,7 @@
  *   fuzz_protocol replay             reads a byte stream on stdin, feeds it in 7-byte chunks, then expires until the
  *                                    buffer is empty; prints one line per event, to compare with the Python twin.
  *   fuzz_protocol constants          prints "NAME VALUE" for every protocol_codes.h constant.
+ *   fuzz_protocol texts              prints "NAME HEX" for every protocol_codes.h string (its bytes in hex).
  *   fuzz_protocol crc                reads stdin, prints its CRC-32 and CRC-16/CCITT-FALSE in hex. */
 #include <stdint.h>
 #include <stdio.h>
@@ -215,6 +216,15 @@ static int run_fuzz(uint64_t seed, unsigned long long frames)
     return 0;
 }
 
+static void print_hex(const char *name, const char *text)
+{
+    printf("%s ", name);
+    for (const char *c = text; *c != '\0'; c++) {
+        printf("%02x", (unsigned)(unsigned char)*c);
+    }
+    printf("\n");
+}
+
 static void print_events(void)
 {
     protocol_event_t ev;
@@ -288,6 +298,11 @@ int main(int argc, char **argv)
         PROTOCOL_CODES_LIST(SHOW)
         return 0;
     }
-    fprintf(stderr, "usage: %s fuzz SEED FRAMES | replay | crc | constants\n", argv[0]);
+    if (argc == 2 && strcmp(argv[1], "texts") == 0) {
+#define SHOW_TEXT(name) print_hex(#name, name);
+        PROTOCOL_TEXTS_LIST(SHOW_TEXT)
+        return 0;
+    }
+    fprintf(stderr, "usage: %s fuzz SEED FRAMES | replay | crc | constants | texts\n", argv[0]);
     return 2;
 }

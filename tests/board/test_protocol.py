@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 
 from shared.board.protocol import (
+    BULK_FIELDS,
     CRC_BYTES,
     ERROR_CODES,
     HEADER_BYTES,
+    INFER_FIELDS,
+    INFO_FIELDS,
     MAX_PAYLOAD_BYTES,
     MESSAGE_TYPES,
     SYNC,
@@ -24,8 +27,11 @@ from shared.board.protocol import (
     FrameDecoder,
     Rejected,
     c_constants,
+    c_texts,
     encode_frame,
     header_crc,
+    struct_format,
+    unpack_fields,
     write_codes_header,
 )
 from tests.conftest import REPO_ROOT, missing
@@ -143,6 +149,42 @@ def test_c_header_has_every_python_constant(fuzz_driver):
     assert list(printed) == list(expected)
     for name, value in expected.items():
         assert int(printed[name]) == value, f"{name}: C {printed[name]} != Python {value}"
+
+
+def test_c_header_has_every_python_text(fuzz_driver):
+    printed = dict(line.split() for line in _run(fuzz_driver, "texts").splitlines())
+    expected = c_texts()
+    assert list(printed) == list(expected)
+    for name, text in expected.items():
+        assert bytes.fromhex(printed[name]) == text.encode(), f"{name}: C {printed[name]} != Python {text!r}"
+
+
+# What the firmware and the host decoded before the layouts became tables; a change to the wire must be deliberate.
+WIRE_FORMATS = {"INFO": (INFO_FIELDS, "<BBBB4HIIII"), "INFER": (INFER_FIELDS, "<HHII"), "BULK": (BULK_FIELDS, "<6I")}
+
+
+@pytest.mark.parametrize("prefix", list(WIRE_FORMATS))
+def test_c_layout_offsets_are_where_struct_puts_each_field(fuzz_driver, prefix):
+    layout, historical = WIRE_FORMATS[prefix]
+    data = random.Random(prefix).randbytes(struct.calcsize(historical))
+    assert struct.unpack(struct_format(layout), data) == struct.unpack(historical, data)
+    lines = _run(fuzz_driver, "constants").splitlines()
+    printed = {name: int(value) for name, value in (line.split() for line in lines)}
+    for index, (name, _, count) in enumerate(layout):
+        # struct's own offset of field `index`: the size of every field before it (no padding under "<")
+        before = "<" + "".join(f"{n}{c}" for _, c, n in layout[:index])
+        assert printed[f"{prefix}_{name}_OFFSET"] == struct.calcsize(before), f"{prefix}_{name}_OFFSET"
+        if count > 1:
+            assert printed[f"{prefix}_{name}_COUNT"] == count
+    assert printed[f"{prefix}_FIXED_BYTES"] == struct.calcsize(historical)
+
+
+def test_unpack_fields_reads_the_historical_format():
+    values = (1, 0, 2, 2, 28, 28, 0, 0, 784, 784, 10, 3)
+    fields = unpack_fields(INFO_FIELDS, struct.pack("<BBBB4HIIII", *values) + b"mnist\0")
+    assert fields["INPUT_SHAPE"] == (28, 28, 0, 0)
+    named = (fields["VERSION"], fields["INPUT_BYTES"], fields["OUTPUT_COUNT"], fields["RX_BYTES_LOST"])
+    assert named == (1, 784, 10, 3)
 
 
 def test_c_checks_match_zlib_and_binascii(fuzz_driver):

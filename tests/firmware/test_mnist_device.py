@@ -38,14 +38,14 @@ def _small_cnn():
     ])  # fmt: skip
 
 
-def test_mnist_device_equals_tflm_host(tmp_path, shared_data):
+def test_mnist_device_equals_tflm_host(tmp_path, mnist_data):
     import tensorflow as tf
 
     for tool in ("cmake", "arm-none-eabi-gcc", "qemu-system-arm"):
         require_tool(tool)
     if importlib.util.find_spec("shared.codegen") is None:
         missing("shared.codegen (the generated-C compiler)")
-    data = load_mnist(shared_data, test_size=TEST_IMAGES, seed=0)
+    data = load_mnist(mnist_data, test_size=TEST_IMAGES, seed=0)
     x_train = scale_pixels(data.train_images[:TRAIN_IMAGES])
     tf.keras.utils.set_random_seed(0)
     model = _small_cnn()

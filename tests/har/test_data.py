@@ -103,13 +103,13 @@ def test_empty_input():
     assert len(records) == 0 and records.n_skipped == 0 and records.xyz.shape == (0, 3)
 
 
-def test_arff_rows_users_and_missing_values(shared_data):
-    path = shared_data / "wisdm_ar_v1.1" / data.ARFF_FILE_NAME
+def test_arff_rows_users_and_missing_values(wisdm_arff):
+    path = wisdm_arff
     table = data.read_arff(path)
     assert table.features.shape == (5418, 43) and table.features.dtype == np.float32
     assert sorted(set(table.user.tolist())) == list(range(1, 37))
     counts = dict(zip(*np.unique(table.activity, return_counts=True), strict=True))
-    # Per-class counts as SOURCE.md states (each one fewer than the about file says).
+    # Per-class counts of the transformed ARFF (each one fewer than its about file says).
     assert {ACTIVITIES[k]: int(v) for k, v in counts.items()} == {
         "Walking": 2081, "Jogging": 1625, "Upstairs": 632, "Downstairs": 528, "Sitting": 306, "Standing": 246}
     assert table.feature_names[:2] == ["X0", "X1"] and table.feature_names[-1] == "RESULTANT"

@@ -47,9 +47,9 @@ def test_preprocess_and_headers_written(synthetic_prepared, tmp_path):
         np.testing.assert_array_equal(saved["activity"], prepared.dataset.y_test)
 
 
-def test_arff_dataset(shared_data, tmp_path):
+def test_arff_dataset(wisdm_arff, tmp_path):
     config = dataclasses.replace(QUICK, data="wisdm-arff")
-    prepared = prepare_arff(config, shared_data)
+    prepared = prepare_arff(config, wisdm_arff.parent)
     dataset = prepared.dataset
     assert len(dataset.x_train) + len(dataset.x_val) + len(dataset.x_test) == 5418
     assert dataset.x_train.shape[1] == 43 and np.isfinite(dataset.x_train).all() and np.isfinite(dataset.x_test).all()
@@ -59,9 +59,9 @@ def test_arff_dataset(shared_data, tmp_path):
     assert len(header) == 1 and "#error" in header[0].read_text()
 
 
-def test_arff_refuses_the_cnn(shared_data):
+def test_arff_refuses_the_cnn(wisdm_arff):
     with pytest.raises(DataError, match="raw windows"):
-        prepare_arff(dataclasses.replace(QUICK, data="wisdm-arff", model="cnn1d"), shared_data)
+        prepare_arff(dataclasses.replace(QUICK, data="wisdm-arff", model="cnn1d"), wisdm_arff.parent)
 
 
 def test_wisdm_source_from_local_folder(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from har.config import ACTIVITIES, FULL
-from har.data import ARFF_FILE_NAME, parse_raw_text, read_arff
+from har.data import parse_raw_text, read_arff
 from har.features import FEATURE_NAMES, compute_features_numpy
 from har.synthetic import NO_QUIRKS, generate_text
 from har.windows import cut_windows
@@ -41,9 +41,9 @@ def test_gait_frequency_and_posture(generated_medians):
     assert median(("Standing", "y_mean")) > 8.5 and median(("Sitting", "z_mean")) > 7.0
 
 
-def test_levels_resemble_the_real_arff(generated_medians, shared_data):
+def test_levels_resemble_the_real_arff(generated_medians, wisdm_arff):
     """Per activity, mean |a| within 20 % and y-axis std within a factor 1.5 of the real data's medians."""
-    table = read_arff(shared_data / "wisdm_ar_v1.1" / ARFF_FILE_NAME)
+    table = read_arff(wisdm_arff)
     for i, activity in enumerate(ACTIVITIES):
         rows = table.features[table.activity == i]
         real_magnitude = np.nanmedian(rows[:, table.feature_names.index("RESULTANT")])

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kws import config
+from kws import config, data
 from kws.twin import build_twin, run_twin
-from tests.conftest import require_tool
+from tests.conftest import real_data_file, require_tool
 
 __all__ = ["CMN_MFCC", "RAW_MFCC", "run_twin"]
 
@@ -37,8 +37,8 @@ def raw_twin_exe(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def fsdd_dir(shared_data) -> Path:
-    """The shared FSDD recordings folder (5 speakers)."""
-    return shared_data / "fsdd" / "recordings"
+    """The real FSDD recordings folder (5 speakers): fsdd/recordings in a data folder, its own folder in the cache."""
+    return real_data_file("fsdd/recordings", f"{data.CACHE_SUBDIR}/recordings")
 
 
 @pytest.fixture(scope="session")

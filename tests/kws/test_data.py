@@ -50,7 +50,7 @@ def test_empty_folder_is_an_error(tmp_path):
 
 
 def test_real_folder_verifies_and_partial_copy_is_fine(fsdd_dir, tmp_path):
-    fsdd = data.load_fsdd(fsdd_dir.parent.parent)  # ../shared/data layout: fsdd/recordings
+    fsdd = data.load_fsdd(fsdd_dir.parent.parent)  # the data folder: fsdd/recordings (or the cache's layout)
     assert fsdd.speakers == ["george", "jackson", "lucas", "nicolas", "yweweler"]
     assert len(fsdd.recordings) == 2500 and not fsdd.skipped
     assert fsdd.notes[0].endswith("george, jackson, lucas, nicolas, yweweler")

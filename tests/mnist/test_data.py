@@ -16,11 +16,11 @@ def idx_bytes(array: np.ndarray, magic_dims: int | None = None) -> bytes:
     return header + array.astype(np.uint8).tobytes()
 
 
-def test_real_training_files(shared_data):
-    images, labels = read_pair(shared_data / "mnist" / "train-images-idx3-ubyte.gz",
-                               shared_data / "mnist" / "train-labels-idx1-ubyte.gz")
+def test_real_training_files(mnist_data):
+    images, labels = read_pair(mnist_data / "mnist" / "train-images-idx3-ubyte.gz",
+                               mnist_data / "mnist" / "train-labels-idx1-ubyte.gz")
     assert images.shape == (60000, 28, 28) and labels.shape == (60000,)
-    # Per-class counts as documented in ../shared/data/mnist/SOURCE.md
+    # Per-class counts of the 60,000 MNIST training images (as the data set's own documentation lists them)
     assert np.bincount(labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 
 
@@ -75,7 +75,7 @@ def test_stratified_split_is_deterministic_and_proportional():
     np.testing.assert_allclose(share_taken, share_all, atol=0.002)
 
 
-def test_partial_folder_carves_the_test_split(shared_data):
-    data = load_mnist(shared_data, test_size=10000, seed=1)
+def test_partial_folder_carves_the_test_split(mnist_data):
+    data = load_mnist(mnist_data, test_size=10000, seed=1)
     assert data.test_carved
     assert len(data.test_labels) == 10000 and len(data.train_labels) == 50000

@@ -19,13 +19,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.firmware]
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory, shared_data):
+def quick_run(tmp_path_factory, mnist_data):
     """`run --quick --no-device`, then `device` alone on what the run exported (the two halves of the chain)."""
     for tool in ("cmake", "arm-none-eabi-gcc", "qemu-system-arm"):
         require_tool(tool)
     out = tmp_path_factory.mktemp("mnist")
     host = subprocess.run([sys.executable, "-m", "mnist", "run", "--quick", "--no-device", "--data-dir",
-                           str(shared_data), "--out", str(out)], cwd=REPO_ROOT, capture_output=True, text=True)
+                           str(mnist_data), "--out", str(out)], cwd=REPO_ROOT, capture_output=True, text=True)
     assert host.returncode == 0, host.stderr[-3000:]
     assert not (out / "firmware").exists(), "--no-device builds no firmware"
     device = subprocess.run([sys.executable, "-m", "mnist", "device", "--out", str(out)], cwd=REPO_ROOT,
@@ -116,11 +116,11 @@ def test_metrics_contract(quick_run):
     assert "carved" in report and "| int8 |" in report
 
 
-def test_predict_on_user_pictures(quick_run, shared_data, tmp_path):
+def test_predict_on_user_pictures(quick_run, mnist_data, tmp_path):
     out, _, _ = quick_run
     model = out / "models" / "int8.tflite"
-    images, labels = read_pair(shared_data / "mnist" / "train-images-idx3-ubyte.gz",
-                               shared_data / "mnist" / "train-labels-idx1-ubyte.gz")
+    images, labels = read_pair(mnist_data / "mnist" / "train-images-idx3-ubyte.gz",
+                               mnist_data / "mnist" / "train-labels-idx1-ubyte.gz")
     picks = np.arange(59990, 60000)
     files = []
     for index in picks:
@@ -141,9 +141,9 @@ def test_predict_on_user_pictures(quick_run, shared_data, tmp_path):
     assert np.mean(np.array(predicted) == labels[picks]) >= 0.7
 
 
-def test_picture_preprocessing_restores_mnist_form(shared_data, tmp_path):
-    images, _ = read_pair(shared_data / "mnist" / "train-images-idx3-ubyte.gz",
-                          shared_data / "mnist" / "train-labels-idx1-ubyte.gz")
+def test_picture_preprocessing_restores_mnist_form(mnist_data, tmp_path):
+    images, _ = read_pair(mnist_data / "mnist" / "train-images-idx3-ubyte.gz",
+                          mnist_data / "mnist" / "train-labels-idx1-ubyte.gz")
     Image.fromarray(255 - images[7]).save(tmp_path / "same_size.png")
     np.testing.assert_array_equal(load_picture(tmp_path / "same_size.png"), images[7])
     Image.fromarray(255 - images[7]).resize((200, 200)).save(tmp_path / "big.png")
@@ -164,13 +164,13 @@ def test_predict_rejects_bad_input(quick_run, tmp_path):
     assert done.returncode == 2 and "not a TensorFlow Lite model" in done.stderr
 
 
-def test_lab_one_runs_on_the_demo_output(quick_run, shared_data, tmp_path):
+def test_lab_one_runs_on_the_demo_output(quick_run, mnist_data, tmp_path):
     """docs/labs/01 is a script students run as is: it must work on a fresh build/mnist."""
     out, _, _ = quick_run
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "mnist").symlink_to(out)
     lab = REPO_ROOT / "docs" / "labs" / "01_mnist_what_int8_costs.py"
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TINYML_LABS_DATA": str(shared_data)}
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TINYML_LABS_DATA": str(mnist_data)}
     done = subprocess.run([sys.executable, str(lab)], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "clustered_int8" in done.stdout and "largest difference:" in done.stdout

@@ -58,12 +58,12 @@ def _check_once(counts: Counter, out: Path, n_test: int) -> None:
         assert len(expected["tflm_scores"]) == n_test
 
 
-def test_mnist_run_computes_each_thing_once(tmp_path, shared_data):
+def test_mnist_run_computes_each_thing_once(tmp_path, mnist_data):
     import mnist.demo
     from mnist.__main__ import main
 
     out = tmp_path / "mnist"
-    argv = ["run", "--quick", "--no-device", "--data-dir", str(shared_data), "--out", str(out), "--set",
+    argv = ["run", "--quick", "--no-device", "--data-dir", str(mnist_data), "--out", str(out), "--set",
             "train_limit=1200", "--set", "test_limit=700", "--set", "epochs=1", "--set", "val_size=500"]
     counts = _run_counted(main, argv, lambda c: c.wrap(mnist.demo, "scale_pixels", lambda images: len(images)))
     _check_once(counts, out, 700)

@@ -1,5 +1,6 @@
-/* A hand-written stand-in for a generated model (tests only): the DESIGN.md contract of shared.codegen's
- * NAME.h with NAME = model, so the firmware can be tested before any real model exists.
+/* A hand-written stand-in for a generated model (tests only): what shared.codegen's NAME.h gives, with
+ * NAME = model (MODEL_INPUT_SIZE, MODEL_OUTPUT_SIZE, MODEL_ARENA_SIZE, the input and output scale and zero point,
+ * model_invoke), so the firmware can be tested before any real model exists.
  * Its Python twin is tests/firmware/standin.py. */
 #ifndef MODEL_H
 #define MODEL_H
