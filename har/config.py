@@ -18,9 +18,15 @@ from shared.data import atomic_write_text
 ACTIVITIES = ("Walking", "Jogging", "Upstairs", "Downstairs", "Sitting", "Standing")
 N_AXES = 3  # x, y, z acceleration in m/s^2 (WISDM: "10 = 1g")
 
-DATA_SOURCES = ("wisdm", "synthetic", "wisdm-arff")
+DATA_SOURCES = ("wisdm", "synthetic", "wisdm-arff", "motionsense")
 MODELS = ("mlp", "mlp_textbook", "cnn1d")
 SPLITS = ("subject", "loso")
+# Each source's documented default subject split (test, validation); the rest trains. WISDM: the textbook's split.
+# MotionSense (subjects 1-20 here, 24 upstream): every fifth subject is test, the one before it validation, so both
+# sets hold 2 women and 2 men (gender in data_subjects_info.csv) and 12 subjects (13 upstream: 21-24 too) train.
+WISDM_SPLIT = ((29, 30, 31, 32, 33, 34, 35, 36), (25, 26, 27, 28))
+SOURCE_SPLITS = {"wisdm": WISDM_SPLIT, "synthetic": WISDM_SPLIT, "wisdm-arff": WISDM_SPLIT,
+                 "motionsense": ((5, 10, 15, 20), (4, 9, 14, 19))}
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,8 @@ class HarConfig:
     data: str = field(
         default="wisdm",
         metadata={
-            "doc": "data source: wisdm (raw download) | synthetic (generated, raw format) | wisdm-arff (real features)"
+            "doc": "data source: wisdm (raw download) | motionsense (real raw, MotionSense CSVs) | synthetic "
+            "(generated, raw format) | wisdm-arff (real features)"
         },
     )
     model: str = field(
@@ -55,12 +62,19 @@ class HarConfig:
         default="subject", metadata={"doc": "subject: test_users held out | loso: leave-one-subject-out (holdout_user)"}
     )
     test_users: tuple[int, ...] = field(
-        default=(29, 30, 31, 32, 33, 34, 35, 36), metadata={"doc": "WISDM users held out for test (textbook split)"}
+        default=(), metadata={"doc": "users held out for test; empty = the source's default (SOURCE_SPLITS: WISDM "
+                                     "29-36, the textbook's; MotionSense 5,10,15,20)"}
     )
     val_users: tuple[int, ...] = field(
-        default=(25, 26, 27, 28), metadata={"doc": "users held out of training for early stopping"}
+        default=(), metadata={"doc": "users held out of training for early stopping and tuning; empty = the "
+                                     "source's default (WISDM 25-28; MotionSense 4,9,14,19)"}
     )
-    holdout_user: int = field(default=36, metadata={"doc": "the test user when split=loso"})
+    holdout_user: int = field(
+        default=0, metadata={"doc": "the test user when split=loso; 0 = the source's first default test user"}
+    )
+    subjects: tuple[int, ...] = field(
+        default=(), metadata={"doc": "MotionSense subjects to read; empty = every subject in the folder"}
+    )
     synthetic_users: int = field(default=36, metadata={"doc": "users in the generated data set"})
     synthetic_seconds: float = field(
         default=120.0, metadata={"doc": "seconds of generated signal per user and activity"}
@@ -105,6 +119,15 @@ class HarConfig:
     def hop_samples(self) -> int:
         """Samples between the starts of consecutive windows."""
         return self.window_samples * (100 - self.overlap_percent) // 100
+
+    def split_users(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(test users, validation users) with the source defaults filled in; for loso, test = the holdout alone."""
+        default_test, default_val = SOURCE_SPLITS[self.data]
+        test = self.test_users or default_test
+        val = self.val_users or default_val
+        if self.split == "loso":
+            test = (self.holdout_user or test[0],)
+        return test, tuple(user for user in val if user not in test)
 
     @property
     def labels(self) -> list[str]:

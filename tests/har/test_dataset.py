@@ -27,7 +27,7 @@ def test_synthetic_dataset_is_labelled_and_split_by_subject(synthetic_prepared):
     assert set(np.unique(dataset.y_test)) == set(range(6))
     # Standardised with training constants: training features have mean ~0 and std ~1.
     assert np.abs(dataset.x_train.mean(axis=0)).max() < 1e-3
-    assert prepared.sample_file.read_text().startswith(f"{config.test_users[0]},")
+    assert prepared.sample_file.read_text().startswith(f"{config.split_users()[0][0]},")
 
 
 def test_cnn_inputs_are_raw_windows(tmp_path):
