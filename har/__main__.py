@@ -1,9 +1,10 @@
 """python -m har run | device | predict: the HAR demo from WISDM data to a verified device, and classifying files.
 
-    python -m har run [--quick] [--data wisdm|synthetic|wisdm-arff] [--model mlp|mlp_textbook|cnn1d]
+    python -m har run [--quick] [--data wisdm|motionsense|synthetic|wisdm-arff] [--model mlp|mlp_textbook|cnn1d]
                       [--data-dir D] [--set field=value ...] [--out build/har] [--no-device]
     python -m har device [--port /dev/ttyACM0] [--out build/har]
-    python -m har predict --model build/har/models/int8.tflite FILE.txt [FILE ...]
+    python -m har loso [--quick] [--data motionsense] [--model M] [--subjects 1,2,...] [--set field=value ...]
+    python -m har predict --model build/har/models/int8.tflite FILE.csv|FILE.txt [FILE ...]
 """
 
 from __future__ import annotations
@@ -37,36 +38,56 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     run = steps.add_parser("run", help="data -> features -> train -> variants -> export -> report",
                            formatter_class=argparse.RawTextHelpFormatter)
     add_run_arguments(run, APP, HarConfig)
-    run.add_argument("--data", choices=DATA_SOURCES, help="data source (default: wisdm, the raw download)")
+    run.add_argument("--data", choices=DATA_SOURCES,
+                     help="data source (default: wisdm when its raw file is local or downloadable, else motionsense)")
     run.add_argument("--model", choices=MODELS, help="model (default: mlp)")
     add_device_arguments(steps, run, APP, needs_data=False)
-    predict = steps.add_parser("predict", help="classify WISDM-format text files, one JSON line per window")
+    loso = steps.add_parser("loso", help="leave-one-subject-out: one model per held-out subject, int8 mean",
+                            formatter_class=argparse.RawTextHelpFormatter)
+    add_run_arguments(loso, APP, HarConfig)
+    loso.add_argument("--data", choices=DATA_SOURCES, help="data source (default as for run)")
+    loso.add_argument("--model", choices=MODELS, help="model (default: mlp)")
+    loso.add_argument("--subjects", default=None, help="held-out subjects, comma-separated (default: every one)")
+    predict = steps.add_parser("predict", help="classify MotionSense CSVs or WISDM raw text, one JSON line per window")
     predict.add_argument("--model", type=Path, required=True, help="a .tflite from build/har/models/")
     predict.add_argument("--preprocess", type=Path,
                          help="har_preprocess.json (default: beside the model, or in its parent folder)")
-    predict.add_argument("files", type=Path, nargs="+", help="WISDM raw-format files (user,activity,time,x,y,z;)")
+    predict.add_argument("files", type=Path, nargs="+",
+                         help="MotionSense sub_<n>.csv (Core Motion, 50 Hz) or WISDM raw text (user,activity,t,x,y,z;)")
     return parser.parse_args(argv)
 
 
 def resolve_har_config(args: argparse.Namespace) -> HarConfig:
-    """QUICK or FULL, then --data/--model, then --set overrides."""
+    """QUICK or FULL, then --set overrides, then --data/--model; without a data choice, the default source (printed)."""
+    from har.dataset import choose_source
+    from shared.data import data_dir
+
     chosen = [f"{key}={value}" for key, value in (("data", args.data), ("model", args.model)) if value is not None]
-    return apply_overrides(resolve_config(args, QUICK, FULL), chosen)
+    config = apply_overrides(resolve_config(args, QUICK, FULL), chosen)
+    if args.data is None and not any(item.strip().startswith("data=") for item in args.overrides):
+        source, why = choose_source(data_dir(args.data_dir))
+        print(why)
+        config = dataclasses.replace(config, data=source)
+        args.data_choice = why
+    return config
 
 
 def run(args: argparse.Namespace) -> int:
-    from har.dataset import prepare_arff, prepare_raw, write_firmware_headers, write_preprocess, write_test_windows
+    from har.class_report import variant_class_reports
+    from har.dataset import prepare, write_firmware_headers, write_preprocess, write_test_windows
     from har.device import device_step
     from har.device import summary as device_summary
-    from har.model import augment_windows, model_builder, uses_features
+    from har.model import augment_windows, model_builder, train_settings, uses_features
     from shared.data import data_dir
     from shared.pipeline import run_host_pipeline
-    from shared.report import device_not_run, update_metrics
+    from shared.report import device_not_run, load_metrics, update_metrics
 
     config = resolve_har_config(args)
     out_dir = args.out
     local = data_dir(args.data_dir)
-    prepared = prepare_arff(config, local) if config.data == "wisdm-arff" else prepare_raw(config, local, out_dir)
+    prepared = prepare(config, local, out_dir)
+    if getattr(args, "data_choice", None):
+        prepared.dataset.notes.insert(0, args.data_choice)
     headers = write_firmware_headers(prepared, config, out_dir / "firmware" / "generated")
     preprocess = write_preprocess(prepared, config, out_dir / "models")
     test_windows = write_test_windows(prepared, out_dir / "data")
@@ -74,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
     augment = None if uses_features(config) else augment_windows
     metrics = run_host_pipeline(APP, out_dir, model_builder(config, n_inputs), prepared.dataset,
                                 train_settings(config), config_to_dict(config), augment=augment)
+    blobs = {name: (out_dir / "models" / f"{name}.tflite").read_bytes() for name in ("float32", "int8")}
+    dataset = prepared.dataset
+    splits = {"validation": (dataset.x_val, dataset.y_val), "test": (dataset.x_test, dataset.y_test)}
+    update_metrics(out_dir, "per_class", {"table": variant_class_reports(blobs, splits, config.labels)["table"]})
     if args.no_device:
         device = update_metrics(out_dir, "device", device_not_run("skipped by --no-device"))["device"]
     else:
@@ -83,8 +108,11 @@ def run(args: argparse.Namespace) -> int:
     int8 = metrics["variants"]["int8"]
     float32 = metrics["variants"]["float32"]
     label = "GENERATED data" if config.data == "synthetic" else config.data
+    int8_f1 = next(row["macro_f1"] for row in load_metrics(out_dir)["per_class"]["table"]
+                   if row["variant"] == "int8" and row["split"] == "test")
     print_written(written, f"{label}, {config.model}: int8 accuracy {int8['accuracy']:.3f} "
-                           f"(float32 {float32['accuracy']:.3f}), int8 size {int8['size_bytes']} B, "
+                           f"(float32 {float32['accuracy']:.3f}), int8 macro-F1 {int8_f1:.3f}, "
+                           f"int8 size {int8['size_bytes']} B, "
                            f"TFLM arena {metrics['export']['tflm_arena_bytes']} B; {device_summary(device)}")
     return 1 if device.get("problems") else 0
 
@@ -96,14 +124,6 @@ def device(args: argparse.Namespace) -> int:
     result = device_step(args.out, port=args.port)
     print_written([args.out / "metrics.json", args.out / "report.md"], summary(result))
     return 1 if result.get("problems") else 0
-
-
-def train_settings(config: HarConfig):
-    """shared TrainSettings from the HAR config's fields of the same name; the rest keep shared's defaults."""
-    from shared.train import TrainSettings
-
-    names = {f.name for f in dataclasses.fields(TrainSettings)}
-    return TrainSettings(**{key: value for key, value in dataclasses.asdict(config).items() if key in names})
 
 
 def load_preprocess(model_path: Path, explicit: Path | None) -> dict:
@@ -118,9 +138,10 @@ def load_preprocess(model_path: Path, explicit: Path | None) -> dict:
 
 
 def predict(args: argparse.Namespace) -> int:
-    from har.data import read_raw_file
+    """One JSON line per window of each file; a bad file gets one error line on stderr, the others still run."""
     from har.dataset import model_inputs
-    from har.windows import cut_windows
+    from har.recording import RecordingError, read_recording
+    from har.windows import Windows
     from shared.evaluate import run_litert
     from shared.predict import read_model
 
@@ -131,27 +152,40 @@ def predict(args: argparse.Namespace) -> int:
         raise UserError(f"{args.model}: trained on the ARFF's precomputed features; predict needs a raw-data model")
     mean = np.array(preprocess["mean"], np.float32) if preprocess["mean"] is not None else None
     inv_std = np.array(preprocess["inv_std"], np.float32) if preprocess["inv_std"] is not None else None
+    failed = 0
     for path in args.files:
-        if not path.is_file():
-            raise UserError(f"{path}: no such file")
-        records = read_raw_file(path, unknown_activity_ok=True)  # a user's own recording may say anything
-        windows = cut_windows(records, config)
-        print(f"{path}: {len(records)} records, {records.n_skipped} skipped {records.skipped}, "
-              f"{len(windows)} windows", file=sys.stderr)
-        if not len(windows):
+        try:
+            recording = read_recording(path, config)
+        except RecordingError as error:
+            print(f"error: {error}", file=sys.stderr)
+            failed += 1
             continue
-        scores = run_litert(blob, model_inputs(windows, config, mean, inv_std)).reshape(len(windows), -1)
-        for index, row in enumerate(scores):
-            line = {"file": str(path), "window": index, "start_record": int(windows.start[index]),
-                    "label": config.labels[int(np.argmax(row))], "scores": [round(float(v), 6) for v in row]}
-            print(json.dumps(line))
+        n = len(recording.xyz)
+        windows = Windows(recording.xyz, np.zeros(n, np.int16), np.zeros(n, np.int8), np.arange(n))
+        scores = run_litert(blob, model_inputs(windows, config, mean, inv_std)).reshape(n, -1)
+        for start_s, row in zip(recording.start_s, scores, strict=True):
+            print(json.dumps({"file": str(path), "start_s": round(float(start_s), 3),
+                              "label": config.labels[int(np.argmax(row))],
+                              "scores": [round(float(v), 6) for v in row]}))
+    return 2 if failed else 0
+
+
+def loso(args: argparse.Namespace) -> int:
+    """Leave-one-subject-out: the int8 accuracy per held-out subject and the mean (har/loso.py)."""
+    from har.loso import leave_one_subject_out
+    from shared.data import data_dir
+
+    config = resolve_har_config(args)
+    subjects = [int(s) for s in args.subjects.split(",")] if args.subjects else None
+    result = leave_one_subject_out(config, data_dir(args.data_dir), args.out, subjects)
+    print_written([args.out / "loso.json"], result["summary"])
     return 0
 
 
 @main_guard
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    return {"run": run, "device": device, "predict": predict}[args.command](args)
+    return {"run": run, "device": device, "predict": predict, "loso": loso}[args.command](args)
 
 
 if __name__ == "__main__":

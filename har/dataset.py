@@ -53,8 +53,9 @@ def load_records(config: HarConfig, data_dir: Path | None, out_dir: Path) -> tup
                                              config.sample_rate_hz)
         text, quirks = synthetic.render_records(records, config.synthetic_seed)
         sample = [r for r in records if r[0] == config.split_users()[0][0]]
+        # without format quirks: `predict` reads a user's file strictly, and this one is for trying it
         path = atomic_write_text(out_dir / "data" / "generated_wisdm_sample.txt",
-                                 synthetic.render_records(sample, config.synthetic_seed)[0])
+                                 synthetic.render_records(sample, config.synthetic_seed, synthetic.NO_QUIRKS)[0])
         parsed = data.parse_raw_text(text)
         notes = [
             "GENERATED DATA (--data synthetic): figures show the pipeline works, not real recognition accuracy",
@@ -235,6 +236,21 @@ def write_firmware_headers(prepared: Prepared, config: HarConfig, generated_dir:
         paths.append(generated_dir / "har_features_tables.h")
         write_feature_tables(config, paths[1], mean, inv_std)
     return paths
+
+
+def choose_source(data_dir: Path | None) -> tuple[str, str]:
+    """The default data source and why: WISDM raw when present or downloadable, otherwise MotionSense."""
+    try:
+        path = data.find_wisdm_file(data.RAW_FILE_NAME, data_dir)
+        return "wisdm", f"data: wisdm (WISDM v1.1 raw file at {path})"
+    except DataError as wisdm_error:
+        try:
+            source = motionsense.find_source(data_dir)
+        except DataError as motionsense_error:
+            raise DataError(f"no HAR data: {wisdm_error}; {motionsense_error}") from None
+        reason = str(wisdm_error).split("; or ")[0]
+        return "motionsense", (f"data: motionsense ({source}), because the WISDM raw file is neither local nor "
+                               f"downloadable here ({reason})")
 
 
 def prepare(config: HarConfig, data_dir: Path | None, out_dir: Path) -> Prepared:

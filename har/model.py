@@ -10,6 +10,7 @@ interleaved x/y/z window the device fills, so the board passes its buffer unchan
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -80,6 +81,14 @@ def model_builder(config: HarConfig, n_inputs: int) -> Callable[[], object]:
     if config.model == "mlp":
         return lambda: build_mlp(n_inputs, (32, 16), n_classes, "har_mlp")
     return lambda: build_cnn1d(config.window_samples, n_classes)
+
+
+def train_settings(config: HarConfig):
+    """shared TrainSettings from the HAR config's fields of the same name; the rest keep shared's defaults."""
+    from shared.train import TrainSettings
+
+    names = {f.name for f in dataclasses.fields(TrainSettings)}
+    return TrainSettings(**{key: value for key, value in dataclasses.asdict(config).items() if key in names})
 
 
 def uses_features(config: HarConfig) -> bool:
