@@ -16,7 +16,7 @@ import numpy as np
 
 from har.config import HarConfig, firmware_constants
 from har.dataset import PREPROCESS_FILE, TEST_WINDOWS_FILE
-from har.features import N_FEATURES, compute_features_float32, compute_features_numpy, normalize_float32
+from har.features import N_FEATURES, compute_features_float32, normalize_float32, numpy_reference
 from har.model import uses_features
 from shared.cli import UserError
 
@@ -42,8 +42,9 @@ def load_run(out_dir: Path) -> tuple[HarConfig, dict, dict[str, np.ndarray] | No
 
 def host_references(config: HarConfig, preprocess: dict, xyz: np.ndarray) -> dict[str, np.ndarray]:
     """Model inputs, the C-order float32 features (what the device's FEATURES reply must equal bit for bit) and
-    the numpy ones (within 1e-5). The device's "features" are the model's float inputs: standardised features
-    for the MLPs, the raw window for the CNN."""
+    the numpy ones (within 1e-5; features.numpy_reference: float64, rounding ties at thresholds excepted). The
+    device's "features" are the model's float inputs: standardised features for the MLPs, the raw window for the
+    CNN."""
     xyz = np.asarray(xyz, dtype=np.float32)
     if not uses_features(config):
         flat = xyz.reshape(len(xyz), -1)
@@ -51,7 +52,7 @@ def host_references(config: HarConfig, preprocess: dict, xyz: np.ndarray) -> dic
     mean = np.array(preprocess["mean"], np.float32)
     inv_std = np.array(preprocess["inv_std"], np.float32)
     inputs = normalize_float32(compute_features_float32(xyz, config), mean, inv_std)  # har.dataset.model_inputs
-    numpy_side = ((compute_features_numpy(xyz, config) - mean.astype(np.float64)) * inv_std).astype(np.float32)
+    numpy_side = ((numpy_reference(xyz, config) - mean.astype(np.float64)) * inv_std).astype(np.float32)
     return {"model_inputs": inputs, "host_features": inputs, "numpy_features": numpy_side}
 
 

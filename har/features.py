@@ -68,6 +68,48 @@ def compute_features_numpy(windows: np.ndarray, config: HarConfig) -> np.ndarray
     return np.concatenate([stacked.reshape(len(v), -1), np.stack(per_window, axis=1)], axis=1)
 
 
+# Where the float64 definition and the float32 path may decide a threshold differently by rounding alone: a sample
+# this close to its window mean (m/s^2; the float32 mean of 80-256 samples near 10 m/s^2 is off by < 1e-5).
+TIE_BAND = 1e-4
+# ... or two FFT bins whose magnitudes are this close (relative): either is "the" peak.
+PEAK_TIE = 1e-5
+
+
+def numpy_reference(windows: np.ndarray, config: HarConfig) -> np.ndarray:
+    """compute_features_numpy, except at the two thresholds rounding can flip: what the device is checked against.
+
+    positive_share counts samples above the window mean; on a phone at rest (sitting) several samples lie within
+    float32 rounding of the mean, and float32 and float64 then count one sample more or less (measured on
+    MotionSense: 4 of 2178 test windows, one sample each). fft_peak_hz is an argmax, and two bins of near-equal
+    magnitude can swap the same way. For such ties only, the float32 path's decision is taken; every other sample
+    and bin is decided by float64, so a real error in the C twin still shows.
+    """
+    reference = compute_features_numpy(windows, config)
+    float32 = compute_features_float32(windows, config)
+    v = np.asarray(windows, dtype=np.float64)
+    n, per_axis = v.shape[1], len(PER_AXIS)
+    for axis in range(N_AXES):
+        column = axis * per_axis
+        centred64 = v[:, :, axis] - v[:, :, axis].mean(axis=1, keepdims=True)
+        centred32 = np.asarray(windows, F32)[:, :, axis] - float32[:, column][:, None]  # float32 mean, C order
+        tie = np.abs(centred64) <= TIE_BAND
+        above = np.where(tie, centred32 > 0, centred64 > 0)
+        reference[:, column + 2] = above.sum(axis=1) / n
+        reference[:, column + 5] = _peak_hz_with_ties(centred64, float32[:, column + 5], config)
+    return reference
+
+
+def _peak_hz_with_ties(centred64: np.ndarray, peak_hz32: np.ndarray, config: HarConfig) -> np.ndarray:
+    """float64 peak frequency, or the float32 one where its bin's magnitude ties with the float64 maximum."""
+    half = config.fft_length // 2
+    spectrum = np.abs(np.fft.rfft(centred64, n=config.fft_length, axis=1))[:, 1 : half + 1]
+    peak64 = np.argmax(spectrum, axis=1)
+    bin32 = np.clip(np.rint(peak_hz32 * config.fft_length / config.sample_rate_hz).astype(int) - 1, 0, half - 1)
+    rows = np.arange(len(spectrum))
+    tie = spectrum[rows, bin32] >= spectrum[rows, peak64] * (1 - PEAK_TIE)
+    return (np.where(tie, bin32, peak64) + 1) * config.sample_rate_hz / config.fft_length
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # float32 reference path: the C twin's operation order
 

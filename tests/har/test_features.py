@@ -18,6 +18,7 @@ from har.features import (
     compute_features_numpy,
     normalization_constants,
     normalize_float32,
+    numpy_reference,
     write_feature_tables,
 )
 from har.synthetic import NO_QUIRKS, generate_text
@@ -87,6 +88,21 @@ def test_float32_path_matches_numpy(generated_windows):
     # A sample within float32 round-off of the mean, or two equal spectral peaks, may flip a discrete feature.
     same = np.isclose(float32_values[:, discrete], numpy_values[:, discrete], atol=1e-5)
     assert same.mean() > 0.99, f"discrete features agree on only {same.mean():.3%}"
+
+
+def test_numpy_reference_takes_float32_only_at_ties(generated_windows):
+    """A phone at rest: 78 samples equal (9.63362 m/s^2, a value from a MotionSense sitting window) and one pair
+    around them. float64 puts those 78 exactly at the mean; float32's sequential mean is off by round-off, so the two
+    definitions of positive_share disagree by 78 samples. The reference follows float32 on such ties only."""
+    rest = np.full((1, 80, 3), 9.63362, dtype=np.float32)
+    rest[0, 0, :], rest[0, 1, :] = np.float32(9.63362 + 0.5), np.float32(9.63362 - 0.5)
+    share = [FEATURE_NAMES.index(f"{axis}_positive_share") for axis in "xyz"]
+    float32_share = compute_features_float32(rest, FULL)[:, share]
+    assert not np.allclose(compute_features_numpy(rest, FULL)[:, share], float32_share)
+    np.testing.assert_allclose(numpy_reference(rest, FULL)[:, share], float32_share, rtol=1e-7)  # same count
+    # Off the ties (generated windows of moving users), the reference is the float64 definition itself.
+    np.testing.assert_array_equal(numpy_reference(generated_windows[:200], FULL)[:, share],
+                                  compute_features_numpy(generated_windows[:200], FULL)[:, share])
 
 
 def build_c_twin(tmp_path: Path, config, mean=None, inv_std=None) -> Path:
