@@ -21,6 +21,7 @@ N_AXES = 3  # x, y, z acceleration in m/s^2 (WISDM: "10 = 1g")
 DATA_SOURCES = ("wisdm", "synthetic", "wisdm-arff", "motionsense")
 MODELS = ("mlp", "mlp_textbook", "cnn1d")
 SPLITS = ("subject", "loso")
+FEATURE_SETS = ("axes", "orientation")
 # Each source's documented default subject split (test, validation); the rest trains. WISDM: the textbook's split.
 # MotionSense (subjects 1-20 here, 24 upstream): every fifth subject is test, the one before it validation, so both
 # sets hold 2 women and 2 men (gender in data_subjects_info.csv) and 12 subjects (13 upstream: 21-24 too) train.
@@ -57,6 +58,11 @@ class HarConfig:
     )
     fft_length: int = field(
         default=128, metadata={"doc": "FFT points (power of 2, >= window_samples; the window is zero-padded to it)"}
+    )
+    feature_set: str = field(
+        default="axes",
+        metadata={"doc": "MLP features: axes (27: x/y/z series + sma, |a|) | orientation (21: along/across "
+                         "gravity series, posture, |a|; the same whichever way the phone sits; har/features.py)"},
     )
     split: str = field(
         default="subject", metadata={"doc": "subject: test_users held out | loso: leave-one-subject-out (holdout_user)"}
@@ -101,6 +107,8 @@ class HarConfig:
             (self.data in DATA_SOURCES, f"data must be one of {', '.join(DATA_SOURCES)}, not {self.data!r}"),
             (self.model in MODELS, f"model must be one of {', '.join(MODELS)}, not {self.model!r}"),
             (self.split in SPLITS, f"split must be one of {', '.join(SPLITS)}, not {self.split!r}"),
+            (self.feature_set in FEATURE_SETS,
+             f"feature_set must be one of {', '.join(FEATURE_SETS)}, not {self.feature_set!r}"),
             (self.window_samples >= 8, f"window_samples must be >= 8, not {self.window_samples}"),
             (0 <= self.overlap_percent < 100, f"overlap_percent must be in [0, 100), not {self.overlap_percent}"),
             (self.hop_samples >= 1, f"overlap_percent {self.overlap_percent} leaves a hop of 0 samples"),
@@ -149,6 +157,7 @@ def firmware_constants(config: HarConfig, n_features: int) -> dict[str, object]:
     return {
         "model_name": f"har_{config.model}",
         "model_input_features": int(config.model != "cnn1d"),  # 1: standardised features, 0: the raw window
+        "feature_set_orientation": int(config.feature_set == "orientation"),  # features.c: which set
         "sample_rate_hz": config.sample_rate_hz,
         "window_samples": config.window_samples,  # samples per window
         "hop_samples": config.hop_samples,  # samples between window starts

@@ -17,9 +17,9 @@ from har import data, motionsense, synthetic
 from har.config import ACTIVITIES, HarConfig, write_config_header
 from har.conversion import resample
 from har.features import (
-    FEATURE_NAMES,
-    N_FEATURES,
     compute_features_float32,
+    feature_names,
+    n_features,
     normalization_constants,
     normalize_float32,
     write_feature_tables,
@@ -133,7 +133,7 @@ def prepare_windows(windows: Windows, config: HarConfig, notes: list[str], sampl
         train_features = compute_features_float32(windows.xyz[masks["train"]], config)
         mean, inv_std = normalization_constants(train_features)
     x = model_inputs(windows, config, mean, inv_std)
-    names = list(FEATURE_NAMES) if uses_features(config) else ["window"]
+    names = list(feature_names(config)) if uses_features(config) else ["window"]
     dataset = _dataset(x, windows.activity.astype(np.int64), masks, notes)
     return Prepared(dataset, names, mean, inv_std, sample_file, windows.subset(masks["test"]))
 
@@ -228,7 +228,7 @@ def write_test_windows(prepared: Prepared, data_dir: Path) -> Path | None:
 def write_firmware_headers(prepared: Prepared, config: HarConfig, generated_dir: Path) -> list[Path]:
     """har_config.h always; har_features_tables.h when the firmware computes our features (not for the ARFF)."""
     paths = [generated_dir / "har_config.h"]
-    n_inputs = len(prepared.feature_names) if uses_features(config) else N_FEATURES
+    n_inputs = len(prepared.feature_names) if uses_features(config) else n_features(config)
     write_config_header(config, paths[0], n_inputs)
     if config.data != "wisdm-arff":
         mean = prepared.mean if uses_features(config) else None

@@ -16,7 +16,7 @@ import numpy as np
 
 from har.config import HarConfig, firmware_constants
 from har.dataset import PREPROCESS_FILE, TEST_WINDOWS_FILE
-from har.features import N_FEATURES, compute_features_float32, normalize_float32, numpy_reference
+from har.features import compute_features_float32, n_features, normalize_float32, numpy_reference
 from har.model import uses_features
 from shared.cli import UserError
 
@@ -67,10 +67,11 @@ def device_step(out_dir: Path, port: str | None = None, install_tools: bool = Fa
     if test is None:
         return update_metrics(out_dir, "device", device_not_run(NOT_DEPLOYABLE))["device"]
     references = host_references(config, preprocess, test["xyz"])
+    constants = firmware_constants(config, n_features(config))
     try:
         device = check_device(
             "har", out_dir / "models" / "int8.tflite", out_dir / "firmware", test["xyz"].astype("<f4"),
-            test["activity"].astype(np.int64), references["model_inputs"], firmware_constants(config, N_FEATURES),
+            test["activity"].astype(np.int64), references["model_inputs"], constants,
             host_features=references["host_features"], numpy_features=references["numpy_features"], port=port,
             serial_samples=SERIAL_SAMPLES, install_tools=install_tools,
         )  # fmt: skip

@@ -1,6 +1,7 @@
 """HAR features of one window, defined once and computed three ways that agree.
 
-Input: a window of N = window_samples samples, x/y/z interleaved, m/s^2 (N, 3) float32. Output: 27 float32.
+Input: a window of N = window_samples samples, x/y/z interleaved, m/s^2 (N, 3) float32. Output: 27 float32
+(feature_set "axes") or 21 (feature_set "orientation", below).
 Per axis a in x, y, z (8 each, in this order), with v the axis samples and F = fft_length:
     mean            sum(v) / N
     std             sqrt(sum((v - mean)^2) / N)                 (ddof = 0: population standard deviation)
@@ -12,6 +13,14 @@ Per axis a in x, y, z (8 each, in this order), with v the axis samples and F = f
     X = DFT of (v - mean) zero-padded to F points (bin 0 is excluded: mean removal leaves ~0 there).
 Global (3): sma = sum(|x| + |y| + |z|) / N (signal magnitude area per sample), magnitude_mean and magnitude_std
 (ddof 0) of |a| = sqrt(x^2 + y^2 + z^2). Gravity is left in: it tells sitting from standing.
+
+feature_set "orientation" (21): the same 8 series features of two orientation-free series instead of x, y, z,
+then posture and |a|. With g = (mean x, mean y, mean z) the window's gravity estimate and u = g / |g| (u = 0 if
+|g| = 0): vertical = a . u (acceleration along gravity, whatever way the phone sits in the pocket) and
+horizontal = |a - vertical * u| (the rest). posture_x/y/z = |g_x| / |g|, |g_y| / |g|, |g_z| / |g| (which phone
+axis gravity lies along, sign dropped: a phone upside down in the pocket gives the same posture). Then
+magnitude_mean, magnitude_std as above. Why: in MotionSense 6 of 260 upright-activity trials have the phone upside
+down or sideways, and x/y/z features tie the model to one placement.
 
 Three implementations:
 - `compute_features_numpy`: float64 numpy (np.fft.rfft, np.std), the readable definition;
@@ -35,24 +44,35 @@ from shared.data import atomic_write_text
 AXES = ("x", "y", "z")
 PER_AXIS = ("mean", "std", "positive_share", "min", "max", "fft_peak_hz", "fft_peak_amp", "fft_mean_amp")
 GLOBAL = ("sma", "magnitude_mean", "magnitude_std")
-FEATURE_NAMES = tuple(f"{axis}_{name}" for axis in AXES for name in PER_AXIS) + GLOBAL
+FEATURE_NAMES = tuple(f"{axis}_{name}" for axis in AXES for name in PER_AXIS) + GLOBAL  # feature_set "axes"
 N_FEATURES = len(FEATURE_NAMES)
+CHANNELS = ("vertical", "horizontal")
+POSTURE = ("posture_x", "posture_y", "posture_z")
+ORIENTATION_NAMES = tuple(f"{channel}_{name}" for channel in CHANNELS for name in PER_AXIS) + POSTURE + GLOBAL[1:]
 F32 = np.float32
+
+
+def feature_names(config: HarConfig) -> tuple[str, ...]:
+    """The configured feature set's names, in output order."""
+    return ORIENTATION_NAMES if config.feature_set == "orientation" else FEATURE_NAMES
+
+
+def n_features(config: HarConfig) -> int:
+    return len(feature_names(config))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # float64 numpy definition
 
 
-def compute_features_numpy(windows: np.ndarray, config: HarConfig) -> np.ndarray:
-    """(B, N, 3) m/s^2 -> (B, 27) float64, straight from the formulas above."""
-    v = np.asarray(windows, dtype=np.float64)
+def _series_numpy(v: np.ndarray, config: HarConfig) -> np.ndarray:
+    """(B, N, C) series -> (B, C, 8) float64: the 8 series features of each channel, from the formulas above."""
     n, half = v.shape[1], config.fft_length // 2
-    mean = v.mean(axis=1)  # (B, 3)
+    mean = v.mean(axis=1)  # (B, C)
     centred = v - mean[:, None, :]
-    spectrum = np.abs(np.fft.rfft(centred, n=config.fft_length, axis=1))[:, 1 : half + 1, :]  # (B, F/2, 3)
-    peak = np.argmax(spectrum, axis=1)  # (B, 3), first maximum
-    per_axis = [
+    spectrum = np.abs(np.fft.rfft(centred, n=config.fft_length, axis=1))[:, 1 : half + 1, :]  # (B, F/2, C)
+    peak = np.argmax(spectrum, axis=1)  # (B, C), first maximum
+    per_series = [
         mean,
         v.std(axis=1, ddof=0),
         (centred > 0).sum(axis=1) / n,
@@ -62,10 +82,33 @@ def compute_features_numpy(windows: np.ndarray, config: HarConfig) -> np.ndarray
         np.take_along_axis(spectrum, peak[:, None, :], axis=1)[:, 0, :] * 2 / n,
         spectrum.mean(axis=1) * 2 / n,
     ]
+    return np.stack(per_series, axis=2)
+
+
+def orientation_series_numpy(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(B, N, 3) float64 -> (vertical and horizontal series (B, N, 2), posture (B, 3)), float64."""
+    gravity = v.mean(axis=1)  # (B, 3)
+    norm = np.linalg.norm(gravity, axis=1, keepdims=True)
+    safe = np.where(norm > 0, norm, 1.0)
+    unit = np.where(norm > 0, gravity / safe, 0.0)
+    vertical = (v * unit[:, None, :]).sum(axis=2)
+    horizontal = np.linalg.norm(v - vertical[:, :, None] * unit[:, None, :], axis=2)
+    posture = np.where(norm > 0, np.abs(gravity) / safe, 0.0)
+    return np.stack([vertical, horizontal], axis=2), posture
+
+
+def compute_features_numpy(windows: np.ndarray, config: HarConfig) -> np.ndarray:
+    """(B, N, 3) m/s^2 -> (B, n_features) float64, straight from the formulas above."""
+    v = np.asarray(windows, dtype=np.float64)
     magnitude = np.sqrt((v**2).sum(axis=2))
-    per_window = [np.abs(v).sum(axis=2).mean(axis=1), magnitude.mean(axis=1), magnitude.std(axis=1, ddof=0)]
-    stacked = np.stack(per_axis, axis=2)  # (B, 3 axes, 8)
-    return np.concatenate([stacked.reshape(len(v), -1), np.stack(per_window, axis=1)], axis=1)
+    magnitude_stats = [magnitude.mean(axis=1), magnitude.std(axis=1, ddof=0)]
+    if config.feature_set == "orientation":
+        series, posture = orientation_series_numpy(v)
+        per_series = _series_numpy(series, config).reshape(len(v), -1)
+        return np.concatenate([per_series, posture, np.stack(magnitude_stats, axis=1)], axis=1)
+    per_axis = _series_numpy(v, config).reshape(len(v), -1)  # (B, 3 axes x 8)
+    sma = np.abs(v).sum(axis=2).mean(axis=1)
+    return np.concatenate([per_axis, np.stack([sma, *magnitude_stats], axis=1)], axis=1)
 
 
 # Where the float64 definition and the float32 path may decide a threshold differently by rounding alone: a sample
@@ -86,12 +129,18 @@ def numpy_reference(windows: np.ndarray, config: HarConfig) -> np.ndarray:
     """
     reference = compute_features_numpy(windows, config)
     float32 = compute_features_float32(windows, config)
-    v = np.asarray(windows, dtype=np.float64)
-    n, per_axis = v.shape[1], len(PER_AXIS)
-    for axis in range(N_AXES):
-        column = axis * per_axis
-        centred64 = v[:, :, axis] - v[:, :, axis].mean(axis=1, keepdims=True)
-        centred32 = np.asarray(windows, F32)[:, :, axis] - float32[:, column][:, None]  # float32 mean, C order
+    v64 = np.asarray(windows, dtype=np.float64)
+    v32 = np.asarray(windows, dtype=F32)
+    if config.feature_set == "orientation":
+        series64 = orientation_series_numpy(v64)[0]
+        series32 = np.stack(_orientation_series_float32(v32)[:2], axis=2)
+    else:
+        series64, series32 = v64, v32
+    n, per_series = v64.shape[1], len(PER_AXIS)
+    for channel in range(series64.shape[2]):
+        column = channel * per_series
+        centred64 = series64[:, :, channel] - series64[:, :, channel].mean(axis=1, keepdims=True)
+        centred32 = series32[:, :, channel] - float32[:, column][:, None]  # float32 mean, C order
         tie = np.abs(centred64) <= TIE_BAND
         above = np.where(tie, centred32 > 0, centred64 > 0)
         reference[:, column + 2] = above.sum(axis=1) / n
@@ -160,7 +209,7 @@ def _sequential_sum(columns: np.ndarray) -> np.ndarray:
 
 
 def _axis_features_float32(v: np.ndarray, config: HarConfig) -> list[np.ndarray]:
-    """The 8 per-axis features of (B, N) float32 samples, in C order."""
+    """The 8 series features of (B, N) float32 samples (an axis, or an orientation series), in C order."""
     n = F32(v.shape[1])
     half = config.fft_length // 2
     mean = _sequential_sum(v) / n
@@ -177,20 +226,48 @@ def _axis_features_float32(v: np.ndarray, config: HarConfig) -> list[np.ndarray]
     return [mean, std, positive, v.min(axis=1), v.max(axis=1), peak_hz, peak_amp, mean_amp]
 
 
-def compute_features_float32(windows: np.ndarray, config: HarConfig) -> np.ndarray:
-    """(B, N, 3) -> (B, 27) float32, bit-identical to har_features_compute() in features.c."""
-    v = np.asarray(windows, dtype=F32)
+def _orientation_series_float32(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(B, N, 3) float32 -> vertical (B, N), horizontal (B, N), posture (B, 3): features.c's operation order."""
     n = F32(v.shape[1])
-    columns = []
-    for axis in range(N_AXES):
-        columns.extend(_axis_features_float32(v[:, :, axis], config))
+    gx, gy, gz = (_sequential_sum(v[:, :, axis]) / n for axis in range(N_AXES))
+    norm = np.sqrt((gx * gx + gy * gy) + gz * gz)
+    ok = norm > 0
+    safe = np.where(ok, norm, F32(1))
+    ux, uy, uz = (np.where(ok, g / safe, F32(0))[:, None] for g in (gx, gy, gz))
+    x, y, z = v[:, :, 0], v[:, :, 1], v[:, :, 2]
+    vertical = (x * ux + y * uy) + z * uz
+    dx, dy, dz = x - vertical * ux, y - vertical * uy, z - vertical * uz
+    horizontal = np.sqrt((dx * dx + dy * dy) + dz * dz)
+    posture = np.stack([np.where(ok, np.abs(g) / safe, F32(0)) for g in (gx, gy, gz)], axis=1)
+    return vertical, horizontal, posture
+
+
+def _magnitude_float32(v: np.ndarray) -> list[np.ndarray]:
+    """sma, magnitude mean and magnitude std (ddof 0) of (B, N, 3) float32, in C order."""
+    n = F32(v.shape[1])
     x, y, z = v[:, :, 0], v[:, :, 1], v[:, :, 2]
     sma = _sequential_sum((np.abs(x) + np.abs(y)) + np.abs(z)) / n
     magnitude = np.sqrt((x * x + y * y) + z * z)
     magnitude_mean = _sequential_sum(magnitude) / n
     deviation = magnitude - magnitude_mean[:, None]
     magnitude_std = np.sqrt(_sequential_sum(deviation * deviation) / n)
-    columns.extend([sma, magnitude_mean, magnitude_std])
+    return [sma, magnitude_mean, magnitude_std]
+
+
+def compute_features_float32(windows: np.ndarray, config: HarConfig) -> np.ndarray:
+    """(B, N, 3) -> (B, n_features) float32, bit-identical to har_features_compute() in features.c."""
+    v = np.asarray(windows, dtype=F32)
+    columns = []
+    if config.feature_set == "orientation":
+        vertical, horizontal, posture = _orientation_series_float32(v)
+        for series in (vertical, horizontal):
+            columns.extend(_axis_features_float32(series, config))
+        columns.extend(posture[:, axis] for axis in range(N_AXES))
+        columns.extend(_magnitude_float32(v)[1:])
+    else:
+        for axis in range(N_AXES):
+            columns.extend(_axis_features_float32(v[:, :, axis], config))
+        columns.extend(_magnitude_float32(v))
     return np.stack(columns, axis=1).astype(F32)
 
 
@@ -218,9 +295,9 @@ def write_feature_tables(config: HarConfig, path: Path, mean: np.ndarray | None,
     """
     twiddle_re, twiddle_im, bit_reverse = fft_tables(config.fft_length)
     if mean is None or inv_std is None:
-        mean, inv_std = np.zeros(N_FEATURES, F32), np.ones(N_FEATURES, F32)
+        mean, inv_std = np.zeros(n_features(config), F32), np.ones(n_features(config), F32)
     guard_open, guard_close = include_guard("har_features_tables")
-    names = "\n".join(f" *   {i:2d} {name}" for i, name in enumerate(FEATURE_NAMES))
+    names = "\n".join(f" *   {i:2d} {name}" for i, name in enumerate(feature_names(config)))
     parts = [
         generated_header("har/features.py", f"HarConfig fft_length={config.fft_length}", "python -m har run"),
         guard_open,

@@ -14,7 +14,11 @@
 #define HAR_PER_AXIS 8
 #define HAR_FFT_BINS (HAR_FFT_LENGTH / 2) /* bins 1..F/2 are used; bin 0 is the removed mean */
 
-#if HAR_N_FEATURES != 3 * HAR_PER_AXIS + 3
+#if HAR_FEATURE_SET_ORIENTATION
+#if HAR_N_FEATURES != 2 * HAR_PER_AXIS + 3 + 2
+#error "har_config.h HAR_N_FEATURES does not match features.c (21 orientation features)"
+#endif
+#elif HAR_N_FEATURES != 3 * HAR_PER_AXIS + 3
 #error "har_config.h HAR_N_FEATURES does not match features.c (27 features)"
 #endif
 
@@ -49,18 +53,16 @@ static void har_features_fft(float *re, float *im) {
     }
 }
 
-/* The 8 features of one axis (stride 3 through the interleaved window) into out[0..7]. */
-static void har_features_axis(const float *window, size_t axis, float *out) {
-    static float samples[HAR_WINDOW_SAMPLES];
+/* The 8 features of one series of HAR_WINDOW_SAMPLES samples (an axis, or an orientation series) into out[0..7]. */
+static void har_features_series(const float *samples, float *out) {
     static float centred[HAR_WINDOW_SAMPLES];
     static float re[HAR_FFT_LENGTH];
     static float im[HAR_FFT_LENGTH];
     static float magnitude[HAR_FFT_BINS];
     const float n = (float)HAR_WINDOW_SAMPLES;
-    float lowest = window[axis];
-    float highest = window[axis];
+    float lowest = samples[0];
+    float highest = samples[0];
     for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) {
-        samples[i] = window[i * HAR_N_AXES + axis];
         if (samples[i] < lowest) { lowest = samples[i]; }
         if (samples[i] > highest) { highest = samples[i]; }
     }
@@ -115,12 +117,58 @@ static void har_features_global(const float *window, float *out) {
     out[2] = sqrtf(squares / n);
 }
 
-int har_features_compute(const float *window, float *features) {
-    if (window == NULL || features == NULL) { return 1; }
+/* One axis (stride 3 through the interleaved window) as a contiguous series. */
+static void har_features_axis_series(const float *window, size_t axis, float *series) {
+    for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) { series[i] = window[i * HAR_N_AXES + axis]; }
+}
+
+#if HAR_FEATURE_SET_ORIENTATION
+/* vertical = a . u and horizontal = |a - vertical u| per sample, u = g / |g| with g the per-axis window mean (u = 0
+ * if |g| = 0); posture[axis] = |g_axis| / |g|. Operation order as har/features.py _orientation_series_float32. */
+static void har_features_orientation(const float *window, float *vertical, float *horizontal, float *posture) {
+    const float n = (float)HAR_WINDOW_SAMPLES;
+    float gravity[HAR_N_AXES];
+    float unit[HAR_N_AXES];
     for (size_t axis = 0; axis < HAR_N_AXES; axis++) {
-        har_features_axis(window, axis, &features[axis * HAR_PER_AXIS]);
+        har_features_axis_series(window, axis, vertical); /* scratch: the axis samples */
+        gravity[axis] = har_features_sum(vertical, HAR_WINDOW_SAMPLES) / n;
+    }
+    const float norm = sqrtf((gravity[0] * gravity[0] + gravity[1] * gravity[1]) + gravity[2] * gravity[2]);
+    for (size_t axis = 0; axis < HAR_N_AXES; axis++) {
+        unit[axis] = norm > 0.0f ? gravity[axis] / norm : 0.0f;
+        posture[axis] = norm > 0.0f ? fabsf(gravity[axis]) / norm : 0.0f;
+    }
+    for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) {
+        const float *a = &window[i * HAR_N_AXES];
+        const float along = (a[0] * unit[0] + a[1] * unit[1]) + a[2] * unit[2];
+        const float dx = a[0] - along * unit[0];
+        const float dy = a[1] - along * unit[1];
+        const float dz = a[2] - along * unit[2];
+        vertical[i] = along;
+        horizontal[i] = sqrtf((dx * dx + dy * dy) + dz * dz);
+    }
+}
+#endif
+
+int har_features_compute(const float *window, float *features) {
+    static float series[HAR_WINDOW_SAMPLES];
+    if (window == NULL || features == NULL) { return 1; }
+#if HAR_FEATURE_SET_ORIENTATION
+    static float horizontal[HAR_WINDOW_SAMPLES];
+    float global[3];
+    har_features_orientation(window, series, horizontal, &features[2 * HAR_PER_AXIS]);
+    har_features_series(series, &features[0]);
+    har_features_series(horizontal, &features[HAR_PER_AXIS]);
+    har_features_global(window, global);
+    features[2 * HAR_PER_AXIS + HAR_N_AXES] = global[1]; /* magnitude mean */
+    features[2 * HAR_PER_AXIS + HAR_N_AXES + 1] = global[2]; /* magnitude std */
+#else
+    for (size_t axis = 0; axis < HAR_N_AXES; axis++) {
+        har_features_axis_series(window, axis, series);
+        har_features_series(series, &features[axis * HAR_PER_AXIS]);
     }
     har_features_global(window, &features[HAR_N_AXES * HAR_PER_AXIS]);
+#endif
     return 0;
 }
 
