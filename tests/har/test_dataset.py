@@ -74,3 +74,28 @@ def test_wisdm_source_from_local_folder(tmp_path):
     notes = " ".join(prepared.dataset.notes)
     assert "GENERATED" not in notes and "no published sha256" in notes
     assert "the authors state 1098207" in notes and "differs from the documented" in notes
+
+
+def test_default_source_prefers_wisdm_raw_then_motionsense(tmp_path, monkeypatch):
+    """No WISDM raw file and no network (the download fails): MotionSense, and the reason names the failure."""
+    from har import data
+    from har.dataset import choose_source
+    from tests.har.motionsense_files import standing_csv, write_trial_zips
+
+    def offline(*args, **kwargs):
+        raise DataError("WISDM_ar_latest.tar.gz: could not download from any mirror (no network)")
+
+    import shared.data
+
+    monkeypatch.setattr(data, "download_archive", offline)
+    monkeypatch.setattr(shared.data, "_download", lambda url, target, sha256: offline())
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(DataError, match=r"no HAR data: .*could not download.*A_DeviceMotion_data\.zip.*motionsense/"):
+        choose_source(tmp_path)
+    write_trial_zips(tmp_path / "motionsense", {("std_6", 1): standing_csv(100)})
+    source, why = choose_source(tmp_path)
+    assert source == "motionsense"
+    assert why.startswith("data: motionsense (") and "could not download from any mirror (no network)" in why
+    (tmp_path / data.RAW_FILE_NAME).write_text("33,Jogging,49105962326000,-0.6946377,12.680544,0.50395286;\n")
+    source, why = choose_source(tmp_path)
+    assert source == "wisdm" and data.RAW_FILE_NAME in why
