@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from har.dataset import prepare, write_firmware_headers, write_preprocess, write_test_windows
     from har.device import device_step
     from har.device import summary as device_summary
-    from har.model import augment_windows, model_builder, train_settings, uses_features
+    from har.model import augment_windows, deploy_note, model_builder, train_settings, uses_features
     from shared.data import data_dir
     from shared.pipeline import run_host_pipeline
     from shared.report import device_not_run, load_metrics, update_metrics
@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
     prepared = prepare(config, local, out_dir)
     if getattr(args, "data_choice", None):
         prepared.dataset.notes.insert(0, args.data_choice)
+    prepared.dataset.notes.append(deploy_note(config))
     headers = write_firmware_headers(prepared, config, out_dir / "firmware" / "generated")
     preprocess = write_preprocess(prepared, config, out_dir / "models")
     test_windows = write_test_windows(prepared, out_dir / "data")

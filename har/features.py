@@ -54,7 +54,7 @@ F32 = np.float32
 
 def feature_names(config: HarConfig) -> tuple[str, ...]:
     """The configured feature set's names, in output order."""
-    return ORIENTATION_NAMES if config.feature_set == "orientation" else FEATURE_NAMES
+    return ORIENTATION_NAMES if config.orientation_features else FEATURE_NAMES
 
 
 def n_features(config: HarConfig) -> int:
@@ -102,7 +102,7 @@ def compute_features_numpy(windows: np.ndarray, config: HarConfig) -> np.ndarray
     v = np.asarray(windows, dtype=np.float64)
     magnitude = np.sqrt((v**2).sum(axis=2))
     magnitude_stats = [magnitude.mean(axis=1), magnitude.std(axis=1, ddof=0)]
-    if config.feature_set == "orientation":
+    if config.orientation_features:
         series, posture = orientation_series_numpy(v)
         per_series = _series_numpy(series, config).reshape(len(v), -1)
         return np.concatenate([per_series, posture, np.stack(magnitude_stats, axis=1)], axis=1)
@@ -131,7 +131,7 @@ def numpy_reference(windows: np.ndarray, config: HarConfig) -> np.ndarray:
     float32 = compute_features_float32(windows, config)
     v64 = np.asarray(windows, dtype=np.float64)
     v32 = np.asarray(windows, dtype=F32)
-    if config.feature_set == "orientation":
+    if config.orientation_features:
         series64 = orientation_series_numpy(v64)[0]
         series32 = np.stack(_orientation_series_float32(v32)[:2], axis=2)
     else:
@@ -258,7 +258,7 @@ def compute_features_float32(windows: np.ndarray, config: HarConfig) -> np.ndarr
     """(B, N, 3) -> (B, n_features) float32, bit-identical to har_features_compute() in features.c."""
     v = np.asarray(windows, dtype=F32)
     columns = []
-    if config.feature_set == "orientation":
+    if config.orientation_features:
         vertical, horizontal, posture = _orientation_series_float32(v)
         for series in (vertical, horizontal):
             columns.extend(_axis_features_float32(series, config))

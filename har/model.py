@@ -91,6 +91,17 @@ def train_settings(config: HarConfig):
     return TrainSettings(**{key: value for key, value in dataclasses.asdict(config).items() if key in names})
 
 
+def deploy_note(config: HarConfig) -> str:
+    """What models/int8.tflite is and why, for the report."""
+    if uses_features(config):
+        kind = f"{config.model} on the {'orientation' if config.orientation_features else 'axes'} feature set"
+    else:
+        kind = f"{config.model} on the raw window"
+    why = ("why: the --model/--set choice, default mlp with feature_set auto; on MotionSense mlp with orientation "
+           "features had the best leave-one-subject-out mean over the 16 non-test subjects (har/README.md)")
+    return f"deployed: models/int8.tflite, full-integer int8 {kind}; {why}"
+
+
 def uses_features(config: HarConfig) -> bool:
     """True for the feature MLPs, False for the CNN on raw windows."""
     return config.model != "cnn1d"
