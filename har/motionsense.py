@@ -91,7 +91,11 @@ class MotionSense:
     trials: list[Trial]
     source: str  # where it came from, for the report
     skipped: dict[str, int] = field(default_factory=dict)
-    rows: int = 0  # data rows read (good + dropped), header lines not counted
+    rows_by_subject: dict[int, int] = field(default_factory=dict)  # data rows read (good + dropped), no headers
+
+    @property
+    def rows(self) -> int:
+        return sum(self.rows_by_subject.values())
 
     @property
     def subjects(self) -> list[int]:
@@ -263,7 +267,7 @@ def load_motionsense(source: Path, subjects: tuple[int, ...] | None = None) -> M
     from shared.data import DataError
 
     entries, archives = _open_source(source)
-    trials, skipped, rows = [], {}, 0
+    trials, skipped, rows = [], {}, {}
     try:
         for trial, subject, read in entries:
             if trial.split("_")[0] not in ACTIVITY_CODES:
@@ -276,7 +280,8 @@ def load_motionsense(source: Path, subjects: tuple[int, ...] | None = None) -> M
             except (zipfile.BadZipFile, OSError, EOFError) as error:  # a damaged member: CRC or truncated archive
                 raise DataError(f"{source}: cannot read {ROOT}/{trial}/sub_{subject}.csv ({error})") from None
             parsed, table = read_trial(trial, subject, raw)
-            rows += len(table.values) + sum(n for reason, n in table.skipped.items() if reason != SKIP_HEADER)
+            dropped = sum(n for reason, n in table.skipped.items() if reason != SKIP_HEADER)
+            rows[subject] = rows.get(subject, 0) + len(table.values) + dropped
             for reason, count in table.skipped.items():
                 skipped[reason] = skipped.get(reason, 0) + count
             if parsed is not None:
@@ -297,9 +302,8 @@ def integrity_notes(data: MotionSense) -> list[str]:
     missing = [trial for trial in TRIALS if trial not in names]
     if missing:
         notes.append(f"MotionSense: trial folders missing: {missing}")
-    first_twenty = [t for t in data.trials if t.subject <= 20]
-    if {t.subject for t in first_twenty} == set(range(1, 21)) and not missing:
-        rows = sum(len(t.xyz) for t in first_twenty)
-        if rows + sum(data.skipped.values()) != EXPECTED_ROWS_SUBJECTS_1_20 and rows != EXPECTED_ROWS_SUBJECTS_1_20:
+    if set(range(1, 21)) <= set(data.rows_by_subject) and not missing:
+        rows = sum(data.rows_by_subject[subject] for subject in range(1, 21))
+        if rows != EXPECTED_ROWS_SUBJECTS_1_20:
             notes.append(f"MotionSense: subjects 1-20 have {rows:,} rows, expected {EXPECTED_ROWS_SUBJECTS_1_20:,}")
     return notes

@@ -7,7 +7,7 @@ import pytest
 
 from har.config import ACTIVITIES
 from har.conversion import STANDARD_GRAVITY, coremotion_to_wisdm, resample
-from har.motionsense import find_source, load_motionsense
+from har.motionsense import find_source, integrity_notes, load_motionsense
 
 G0 = 9.80665
 
@@ -33,8 +33,19 @@ def test_conversion_is_a_rotation_of_the_specific_force():
 
 
 @pytest.fixture(scope="module")
-def real_trials(shared_data):
-    return load_motionsense(find_source(shared_data, download=False)).trials
+def real_data(shared_data):
+    return load_motionsense(find_source(shared_data, download=False))
+
+
+@pytest.fixture(scope="module")
+def real_trials(real_data):
+    return real_data.trials
+
+
+def test_real_copy_has_the_documented_rows(real_data):
+    """SOURCE.md: 300 CSVs, 1,182,344 rows for subjects 1-20; nothing dropped; no integrity note beyond the first."""
+    assert len(real_data.trials) == 300 and real_data.rows == 1_182_344 and real_data.skipped == {}
+    assert integrity_notes(real_data) == integrity_notes(real_data)[:1]
 
 
 def _mean_xyz(trials, activity: str) -> np.ndarray:

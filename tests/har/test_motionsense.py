@@ -132,6 +132,12 @@ def test_download_goes_to_the_cache(tmp_path, monkeypatch):
     assert len(motionsense.load_motionsense(source).trials) == 3
 
 
+def test_integrity_notes_name_missing_trials(tmp_path):
+    notes = motionsense.integrity_notes(motionsense.load_motionsense(write_trial_zips(tmp_path, FILES)))
+    assert notes[0].startswith("MotionSense: the authors publish no checksum")
+    assert notes[1].startswith("MotionSense: trial folders missing: ['dws_1', 'dws_2'")
+
+
 def test_nothing_found_without_download(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(DataError, match="MotionSense not found"):
