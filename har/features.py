@@ -17,15 +17,17 @@ Global (3): sma = sum(|x| + |y| + |z|) / N (signal magnitude area per sample), m
 feature_set "orientation" (21): the same 8 series features of two orientation-free series instead of x, y, z,
 then posture and |a|. With g = (mean x, mean y, mean z) the window's gravity estimate and u = g / |g| (u = 0 if
 |g| = 0): vertical = a . u (acceleration along gravity, whatever way the phone sits in the pocket) and
-horizontal = |a - vertical * u| (the rest). posture_x/y/z = |g_x| / |g|, |g_y| / |g|, |g_z| / |g| (which phone
-axis gravity lies along, sign dropped: a phone upside down in the pocket gives the same posture). Then
+horizontal = |a - vertical * u| (the rest), computed as |d - (d . u) u| with d = a - g (the same vector).
+posture_x/y/z = |g_x| / |g|, |g_y| / |g|, |g_z| / |g| (which phone axis gravity lies along, sign dropped: a
+phone upside down in the pocket gives the same posture). Then
 magnitude_mean, magnitude_std as above. Why: in MotionSense 6 of 260 upright-activity trials have the phone upside
 down or sideways, and x/y/z features tie the model to one placement.
 
 Three implementations:
 - `compute_features_numpy`: float64 numpy (np.fft.rfft, np.std), the readable definition;
 - `compute_features_float32`: float32, every operation in the order `firmware/apps/har/features.c` performs it
-  (sequential sums, radix-2 FFT with the same twiddle table), vectorised over windows: bit-identical to the C;
+  (compensated sums for means, sequential sums elsewhere, radix-2 FFT with the same twiddle table), vectorised
+  over windows: bit-identical to the C;
 - the C twin itself. Tests compile it with host gcc -ffp-contract=off and compare.
 `normalize_float32` standardises features with training-set constants, (f - mean) * inv_std, in the same order as
 `har_features_normalize` in C.
@@ -90,9 +92,12 @@ def orientation_series_numpy(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     gravity = v.mean(axis=1)  # (B, 3)
     norm = np.linalg.norm(gravity, axis=1, keepdims=True)
     safe = np.where(norm > 0, norm, 1.0)
-    unit = np.where(norm > 0, gravity / safe, 0.0)
-    vertical = (v * unit[:, None, :]).sum(axis=2)
-    horizontal = np.linalg.norm(v - vertical[:, :, None] * unit[:, None, :], axis=2)
+    unit = np.where(norm > 0, gravity / safe, 0.0)[:, None, :]  # (B, 1, 3)
+    vertical = (v * unit).sum(axis=2)
+    # a - (a.u)u = d - (d.u)u with d = a - g (g is along u): the same vector, but float32 computes it from the
+    # small motion d instead of two ~9.8 m/s^2 numbers that cancel, so C and float64 agree within 1e-6 m/s^2.
+    motion = v - gravity[:, None, :]
+    horizontal = np.linalg.norm(motion - (motion * unit).sum(axis=2, keepdims=True) * unit, axis=2)
     posture = np.where(norm > 0, np.abs(gravity) / safe, 0.0)
     return np.stack([vertical, horizontal], axis=2), posture
 
@@ -200,6 +205,23 @@ def fft_magnitudes_float32(signal: np.ndarray, fft_length: int) -> np.ndarray:
     return np.sqrt(re[:, k] * re[:, k] + im[:, k] * im[:, k])
 
 
+def _compensated_sum(columns: np.ndarray) -> np.ndarray:
+    """sum over axis 1 of (B, n) float32 with Kahan's compensation, left to right: har_features_sum() in C.
+
+    Means of 80 samples near 9.8 m/s^2 summed plainly in float32 are off by up to ~5e-6 m/s^2, which is 2e-5 in
+    the standardised units of a feature that varies little between windows (|g|: std 0.24 m/s^2); compensated,
+    the error is about the last bit of the result.
+    """
+    total = np.zeros(len(columns), dtype=F32)
+    compensation = np.zeros(len(columns), dtype=F32)
+    for i in range(columns.shape[1]):
+        corrected = columns[:, i] - compensation
+        running = total + corrected
+        compensation = (running - total) - corrected
+        total = running
+    return total
+
+
 def _sequential_sum(columns: np.ndarray) -> np.ndarray:
     """sum over axis 1 of (B, n) float32, left to right like a C loop (np.sum would sum pairwise)."""
     total = np.zeros(len(columns), dtype=F32)
@@ -212,7 +234,7 @@ def _axis_features_float32(v: np.ndarray, config: HarConfig) -> list[np.ndarray]
     """The 8 series features of (B, N) float32 samples (an axis, or an orientation series), in C order."""
     n = F32(v.shape[1])
     half = config.fft_length // 2
-    mean = _sequential_sum(v) / n
+    mean = _compensated_sum(v) / n
     centred = v - mean[:, None]
     std = np.sqrt(_sequential_sum(centred * centred) / n)
     positive = _sequential_sum((centred > 0).astype(F32)) / n
@@ -222,21 +244,23 @@ def _axis_features_float32(v: np.ndarray, config: HarConfig) -> list[np.ndarray]
     amp_scale = F32(2.0 / v.shape[1])
     peak_hz = (peak + 1).astype(F32) * bin_hz
     peak_amp = magnitudes[np.arange(len(v)), peak] * amp_scale
-    mean_amp = _sequential_sum(magnitudes) / F32(half) * amp_scale
+    mean_amp = _compensated_sum(magnitudes) / F32(half) * amp_scale
     return [mean, std, positive, v.min(axis=1), v.max(axis=1), peak_hz, peak_amp, mean_amp]
 
 
 def _orientation_series_float32(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(B, N, 3) float32 -> vertical (B, N), horizontal (B, N), posture (B, 3): features.c's operation order."""
     n = F32(v.shape[1])
-    gx, gy, gz = (_sequential_sum(v[:, :, axis]) / n for axis in range(N_AXES))
+    gx, gy, gz = (_compensated_sum(v[:, :, axis]) / n for axis in range(N_AXES))
     norm = np.sqrt((gx * gx + gy * gy) + gz * gz)
     ok = norm > 0
     safe = np.where(ok, norm, F32(1))
     ux, uy, uz = (np.where(ok, g / safe, F32(0))[:, None] for g in (gx, gy, gz))
     x, y, z = v[:, :, 0], v[:, :, 1], v[:, :, 2]
     vertical = (x * ux + y * uy) + z * uz
-    dx, dy, dz = x - vertical * ux, y - vertical * uy, z - vertical * uz
+    mx, my, mz = x - gx[:, None], y - gy[:, None], z - gz[:, None]  # the motion d = a - g
+    along = (mx * ux + my * uy) + mz * uz
+    dx, dy, dz = mx - along * ux, my - along * uy, mz - along * uz
     horizontal = np.sqrt((dx * dx + dy * dy) + dz * dz)
     posture = np.stack([np.where(ok, np.abs(g) / safe, F32(0)) for g in (gx, gy, gz)], axis=1)
     return vertical, horizontal, posture
@@ -248,7 +272,7 @@ def _magnitude_float32(v: np.ndarray) -> list[np.ndarray]:
     x, y, z = v[:, :, 0], v[:, :, 1], v[:, :, 2]
     sma = _sequential_sum((np.abs(x) + np.abs(y)) + np.abs(z)) / n
     magnitude = np.sqrt((x * x + y * y) + z * z)
-    magnitude_mean = _sequential_sum(magnitude) / n
+    magnitude_mean = _compensated_sum(magnitude) / n
     deviation = magnitude - magnitude_mean[:, None]
     magnitude_std = np.sqrt(_sequential_sum(deviation * deviation) / n)
     return [sma, magnitude_mean, magnitude_std]

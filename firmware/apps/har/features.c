@@ -1,7 +1,8 @@
 /*
  * HAR window features, float32, in exactly the operation order of har/features.py compute_features_float32():
- * sequential sums, a radix-2 decimation-in-time FFT with the generated twiddle table, sqrtf. Compile with
- * -ffp-contract=off (a fused multiply-add rounds once instead of twice and breaks bit-identity with the host).
+ * compensated sums for means, sequential sums elsewhere, a radix-2 decimation-in-time FFT with the generated
+ * twiddle table, sqrtf. Compile with -ffp-contract=off (a fused multiply-add rounds once instead of twice and
+ * breaks bit-identity with the host).
  * The feature list and formulas are documented in har/features.py and in har_features_tables.h.
  */
 #include "har_features.h"
@@ -22,10 +23,18 @@
 #error "har_config.h HAR_N_FEATURES does not match features.c (27 features)"
 #endif
 
-/* Sum of n floats, left to right: the order the host reference mirrors. */
+/* Sum of n floats, left to right, with Kahan's compensation (har/features.py _compensated_sum mirrors it): a plain
+ * float32 sum of 80 values near 9.8 m/s^2 is off by up to ~5e-6, too much for low-variance features such as |g|.
+ * Needs strict IEEE evaluation (no -ffast-math, -ffp-contract=off), as the rest of this file. */
 static float har_features_sum(const float *values, size_t n) {
     float total = 0.0f;
-    for (size_t i = 0; i < n; i++) { total += values[i]; }
+    float compensation = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        const float corrected = values[i] - compensation;
+        const float running = total + corrected;
+        compensation = (running - total) - corrected;
+        total = running;
+    }
     return total;
 }
 
@@ -140,11 +149,15 @@ static void har_features_orientation(const float *window, float *vertical, float
     }
     for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) {
         const float *a = &window[i * HAR_N_AXES];
-        const float along = (a[0] * unit[0] + a[1] * unit[1]) + a[2] * unit[2];
-        const float dx = a[0] - along * unit[0];
-        const float dy = a[1] - along * unit[1];
-        const float dz = a[2] - along * unit[2];
-        vertical[i] = along;
+        vertical[i] = (a[0] * unit[0] + a[1] * unit[1]) + a[2] * unit[2];
+        /* |a - (a.u)u| as |d - (d.u)u| with the motion d = a - g: no cancellation of two ~9.8 m/s^2 numbers */
+        const float mx = a[0] - gravity[0];
+        const float my = a[1] - gravity[1];
+        const float mz = a[2] - gravity[2];
+        const float along = (mx * unit[0] + my * unit[1]) + mz * unit[2];
+        const float dx = mx - along * unit[0];
+        const float dy = my - along * unit[1];
+        const float dz = mz - along * unit[2];
         horizontal[i] = sqrtf((dx * dx + dy * dy) + dz * dz);
     }
 }
