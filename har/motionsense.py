@@ -11,9 +11,9 @@ Three ways to hold it, tried in this order (`find_source`):
 3. the upstream single `A_DeviceMotion_data.zip` (local, cached, or downloaded into the cache).
 
 Strict parsing: every row must have the 13 fields, numbers only, all finite, and the row index must count up from 0
-by 1. A row that fails is dropped and counted under its reason; it also ends the run of good rows, so a window
-never spans a dropped sample (`Trial.segments`). A file whose header is not the Core Motion header is skipped
-whole and counted. Nothing is guessed or filled in.
+by 1 (blank lines hold no sample and are passed over). A row that fails is dropped and counted under its reason;
+it also ends the run of good rows, so a window never spans a dropped sample (`Trial.segments`). A file whose
+header is not the Core Motion header is skipped whole and counted. Nothing is guessed or filled in.
 
 Integrity: the authors publish no checksum of the zip. What is checked instead: the layout (15 trial folders, the
 six activities, `sub_<n>.csv` names) and, for subjects 1-20, the total row count of this project's reference copy
@@ -133,7 +133,7 @@ def _slow_parse(lines: list[str], unterminated: bool) -> tuple[np.ndarray, list[
 def _fast_parse(body: str, n_lines: int) -> np.ndarray | None:
     """numpy's C parser for the common case of a clean file; None if anything is off (the slow path then says what)."""
     try:
-        values = np.loadtxt(io.StringIO(body), delimiter=",", dtype=np.float64, ndmin=2)
+        values = np.loadtxt(io.StringIO(body), delimiter=",", dtype=np.float64, ndmin=2, comments=None)
     except ValueError:
         return None
     if values.shape != (n_lines, N_FIELDS) or not np.isfinite(values).all():
@@ -158,9 +158,9 @@ def parse_csv_text(text: str) -> CsvTable:
         return CsvTable(np.zeros((0, N_FIELDS)), np.zeros((0, 2), np.int64), {SKIP_HEADER: 1}, 1, SKIP_HEADER)
     body = text[len(HEADER) + 1 :]
     unterminated = bool(body) and not body.endswith("\n")
-    lines = body.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    # Blank lines hold no sample: passed over (they neither count nor shift the row index check).
+    numbered = [(number, line) for number, line in enumerate(body.split("\n"), start=2) if line.strip()]
+    lines = [line for _, line in numbered]
     values = None if unterminated else _fast_parse(body, len(lines))
     problems: list[str | None] = [None] * len(lines)
     if values is None:
@@ -175,7 +175,7 @@ def parse_csv_text(text: str) -> CsvTable:
     good = np.array([problem is None for problem in problems], dtype=bool)
     first_bad = int(np.argmin(good)) if not good.all() else None
     return CsvTable(values[good], _runs(good), skipped,
-                    None if first_bad is None else first_bad + 2,  # 1-based file line, after the header
+                    None if first_bad is None else numbered[first_bad][0],  # 1-based file line (header = 1)
                     None if first_bad is None else problems[first_bad])
 
 

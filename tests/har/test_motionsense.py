@@ -70,6 +70,17 @@ def test_truncated_file():
     assert table.first_bad_row == HEADER_LINES + 20
 
 
+def test_blank_lines_hold_no_sample():
+    lines = _lines(GOOD)
+    lines.insert(5, "")
+    table = motionsense.parse_csv_text("\n".join(lines) + "\n")
+    np.testing.assert_array_equal(table.values, motionsense.parse_csv_text(GOOD).values)
+    assert table.skipped == {} and table.segments.tolist() == [[0, 20]]
+    lines[9] = lines[9].rsplit(",", 1)[0]  # after the blank line: file line 10 is data row 7
+    table = motionsense.parse_csv_text("\n".join(lines))
+    assert table.first_bad_row == 10 and table.skipped == {motionsense.SKIP_FIELDS: 1}
+
+
 def test_wrong_header_skips_the_file():
     table = motionsense.parse_csv_text(GOOD.replace("gravity.x", "grav.x", 1))
     assert table.skipped == {motionsense.SKIP_HEADER: 1} and len(table.values) == 0
