@@ -65,9 +65,9 @@ class HarConfig:
     )
     feature_set: str = field(
         default="auto",
-        metadata={"doc": "MLP features: axes (27: x/y/z series + sma, |a|) | orientation (21: along/across "
-                         "gravity series, posture, |a|; the same whichever way the phone sits; har/features.py) | "
-                         "auto (the source's choice: orientation for motionsense, axes otherwise)"},
+        metadata={"doc": "MLP features: axes (27: x/y/z series + sma, |a|) | orientation (27: along/across "
+                         "gravity series and their shape, posture, |a|; the same whichever way the phone sits; "
+                         "har/features.py) | auto (the source's choice: orientation for motionsense, axes otherwise)"},
     )
     split: str = field(
         default="subject", metadata={"doc": "subject: test_users held out | loso: leave-one-subject-out (holdout_user)"}

@@ -1,7 +1,7 @@
 """HAR features of one window, defined once and computed three ways that agree.
 
 Input: a window of N = window_samples samples, x/y/z interleaved, m/s^2 (N, 3) float32. Output: 27 float32
-(feature_set "axes") or 21 (feature_set "orientation", below).
+(feature_set "axes", or "orientation", below).
 Per axis a in x, y, z (8 each, in this order), with v the axis samples and F = fft_length:
     mean            sum(v) / N
     std             sqrt(sum((v - mean)^2) / N)                 (ddof = 0: population standard deviation)
@@ -14,14 +14,18 @@ Per axis a in x, y, z (8 each, in this order), with v the axis samples and F = f
 Global (3): sma = sum(|x| + |y| + |z|) / N (signal magnitude area per sample), magnitude_mean and magnitude_std
 (ddof 0) of |a| = sqrt(x^2 + y^2 + z^2). Gravity is left in: it tells sitting from standing.
 
-feature_set "orientation" (21): the same 8 series features of two orientation-free series instead of x, y, z,
-then posture and |a|. With g = (mean x, mean y, mean z) the window's gravity estimate and u = g / |g| (u = 0 if
-|g| = 0): vertical = a . u (acceleration along gravity, whatever way the phone sits in the pocket) and
-horizontal = |a - vertical * u| (the rest), computed as |d - (d . u) u| with d = a - g (the same vector).
-posture_x/y/z = |g_x| / |g|, |g_y| / |g|, |g_z| / |g| (which phone axis gravity lies along, sign dropped: a
-phone upside down in the pocket gives the same posture). Then
-magnitude_mean, magnitude_std as above. Why: in MotionSense 6 of 260 upright-activity trials have the phone upside
-down or sideways, and x/y/z features tie the model to one placement.
+feature_set "orientation" (27): the same 8 series features of two orientation-free series instead of x, y, z,
+then posture, |a| and the series' shape. With g = (mean x, mean y, mean z) the window's gravity estimate and
+u = g / |g| (u = 0 if |g| = 0): vertical = a . u (acceleration along gravity, whatever way the phone sits in the
+pocket) and horizontal = |a - vertical * u| (the rest), computed as |d - (d . u) u| with d = a - g (the same
+vector). posture_x/y/z = |g_x| / |g|, |g_y| / |g|, |g_z| / |g| (which phone axis gravity lies along, sign
+dropped: a phone upside down in the pocket gives the same posture). Then magnitude_mean, magnitude_std as above.
+Then per series (vertical, then horizontal) its shape: skewness m3 / (var + 0.0025)^1.5, kurtosis
+m4 / (var + 0.0025)^2 (m_k = sum((s - mean)^k) / N, var = m2; regularised so that a phone at rest reads ~0
+instead of round-off), and jerk_std, the std (ddof 0) of the N - 1 differences (s[i+1] - s[i]) * sample_rate
+(m/s^3): how the stairs differ from walking (push-off and landing). Why: in MotionSense 6 of 260
+upright-activity trials have the phone upside down or sideways, and x/y/z features tie the model to one
+placement.
 
 Three implementations:
 - `compute_features_numpy`: float64 numpy (np.fft.rfft, np.std), the readable definition;
@@ -50,7 +54,13 @@ FEATURE_NAMES = tuple(f"{axis}_{name}" for axis in AXES for name in PER_AXIS) + 
 N_FEATURES = len(FEATURE_NAMES)
 CHANNELS = ("vertical", "horizontal")
 POSTURE = ("posture_x", "posture_y", "posture_z")
-ORIENTATION_NAMES = tuple(f"{channel}_{name}" for channel in CHANNELS for name in PER_AXIS) + POSTURE + GLOBAL[1:]
+SHAPE = ("skewness", "kurtosis", "jerk_std")
+ORIENTATION_NAMES = (tuple(f"{channel}_{name}" for channel in CHANNELS for name in PER_AXIS) + POSTURE + GLOBAL[1:]
+                     + tuple(f"{channel}_{name}" for channel in CHANNELS for name in SHAPE))
+# Skewness and kurtosis divide by std^3 and std^4; a phone at rest has std ~0.005 m/s^2, where float32 round-off
+# would dominate. Regularised: m3 / (var + SHAPE_VAR)^1.5 and m4 / (var + SHAPE_VAR)^2, SHAPE_VAR in (m/s^2)^2:
+# quiet windows read ~0, walking (std > 1 m/s^2) is changed by < 0.4 %.
+SHAPE_VAR = 0.0025
 F32 = np.float32
 
 
@@ -87,6 +97,16 @@ def _series_numpy(v: np.ndarray, config: HarConfig) -> np.ndarray:
     return np.stack(per_series, axis=2)
 
 
+def _shape_numpy(series: np.ndarray, config: HarConfig) -> np.ndarray:
+    """(B, N, C) -> (B, C, 3) float64: skewness, kurtosis, jerk_std of each series (definitions above)."""
+    centred = series - series.mean(axis=1, keepdims=True)
+    var = (centred**2).mean(axis=1)
+    skewness = (centred**3).mean(axis=1) / (var + SHAPE_VAR) ** 1.5
+    kurtosis = (centred**4).mean(axis=1) / (var + SHAPE_VAR) ** 2
+    jerk_std = (np.diff(series, axis=1) * config.sample_rate_hz).std(axis=1, ddof=0)
+    return np.stack([skewness, kurtosis, jerk_std], axis=2)
+
+
 def orientation_series_numpy(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(B, N, 3) float64 -> (vertical and horizontal series (B, N, 2), posture (B, 3)), float64."""
     gravity = v.mean(axis=1)  # (B, 3)
@@ -110,7 +130,8 @@ def compute_features_numpy(windows: np.ndarray, config: HarConfig) -> np.ndarray
     if config.orientation_features:
         series, posture = orientation_series_numpy(v)
         per_series = _series_numpy(series, config).reshape(len(v), -1)
-        return np.concatenate([per_series, posture, np.stack(magnitude_stats, axis=1)], axis=1)
+        shape = _shape_numpy(series, config).reshape(len(v), -1)
+        return np.concatenate([per_series, posture, np.stack(magnitude_stats, axis=1), shape], axis=1)
     per_axis = _series_numpy(v, config).reshape(len(v), -1)  # (B, 3 axes x 8)
     sma = np.abs(v).sum(axis=2).mean(axis=1)
     return np.concatenate([per_axis, np.stack([sma, *magnitude_stats], axis=1)], axis=1)
@@ -248,8 +269,26 @@ def _axis_features_float32(v: np.ndarray, config: HarConfig) -> list[np.ndarray]
     return [mean, std, positive, v.min(axis=1), v.max(axis=1), peak_hz, peak_amp, mean_amp]
 
 
-def _orientation_series_float32(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(B, N, 3) float32 -> vertical (B, N), horizontal (B, N), posture (B, 3): features.c's operation order."""
+def _shape_float32(series: np.ndarray, config: HarConfig) -> list[np.ndarray]:
+    """skewness, kurtosis, jerk_std of (B, N) float32 samples: features.c order. For the vertical series it is given
+    the motion along gravity (vertical - |g|, from a - g): the same shape, without the round-off of ~9.8 m/s^2."""
+    n = F32(series.shape[1])
+    mean = _compensated_sum(series) / n
+    centred = series - mean[:, None]
+    square = centred * centred
+    var = _sequential_sum(square) / n + F32(SHAPE_VAR)
+    skewness = (_sequential_sum(square * centred) / n) / (var * np.sqrt(var))
+    kurtosis = (_sequential_sum(square * square) / n) / (var * var)
+    jerk = (series[:, 1:] - series[:, :-1]) * F32(config.sample_rate_hz)
+    jerk_mean = _compensated_sum(jerk) / F32(jerk.shape[1])
+    deviation = jerk - jerk_mean[:, None]
+    jerk_std = np.sqrt(_sequential_sum(deviation * deviation) / F32(jerk.shape[1]))
+    return [skewness, kurtosis, jerk_std]
+
+
+def _orientation_series_float32(v: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(B, N, 3) float32 -> vertical (B, N), horizontal (B, N), posture (B, 3) and the motion along gravity (B, N):
+    features.c's operation order."""
     n = F32(v.shape[1])
     gx, gy, gz = (_compensated_sum(v[:, :, axis]) / n for axis in range(N_AXES))
     norm = np.sqrt((gx * gx + gy * gy) + gz * gz)
@@ -263,7 +302,7 @@ def _orientation_series_float32(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     dx, dy, dz = mx - along * ux, my - along * uy, mz - along * uz
     horizontal = np.sqrt((dx * dx + dy * dy) + dz * dz)
     posture = np.stack([np.where(ok, np.abs(g) / safe, F32(0)) for g in (gx, gy, gz)], axis=1)
-    return vertical, horizontal, posture
+    return vertical, horizontal, posture, along
 
 
 def _magnitude_float32(v: np.ndarray) -> list[np.ndarray]:
@@ -283,11 +322,12 @@ def compute_features_float32(windows: np.ndarray, config: HarConfig) -> np.ndarr
     v = np.asarray(windows, dtype=F32)
     columns = []
     if config.orientation_features:
-        vertical, horizontal, posture = _orientation_series_float32(v)
+        vertical, horizontal, posture, along = _orientation_series_float32(v)
         for series in (vertical, horizontal):
             columns.extend(_axis_features_float32(series, config))
         columns.extend(posture[:, axis] for axis in range(N_AXES))
         columns.extend(_magnitude_float32(v)[1:])
+        columns.extend(_shape_float32(along, config) + _shape_float32(horizontal, config))
     else:
         for axis in range(N_AXES):
             columns.extend(_axis_features_float32(v[:, :, axis], config))
@@ -328,7 +368,8 @@ def write_feature_tables(config: HarConfig, path: Path, mean: np.ndarray | None,
         "#include <stdint.h>\n",
         f"/* Features, in output order:\n{names}\n */",
         f"#define HAR_FFT_BIN_HZ {c_float(config.sample_rate_hz / config.fft_length)}  /* sample_rate / F */",
-        f"#define HAR_FFT_AMP_SCALE {c_float(2.0 / config.window_samples)}  /* 2 / N: |X_k| -> amplitude */\n",
+        f"#define HAR_FFT_AMP_SCALE {c_float(2.0 / config.window_samples)}  /* 2 / N: |X_k| -> amplitude */",
+        f"#define HAR_SHAPE_VAR {c_float(SHAPE_VAR)}  /* (m/s^2)^2 regularising skewness and kurtosis */\n",
         "/* cos(2 pi k / F) and -sin(2 pi k / F), k < F/2, rounded from double */",
         c_array("har_twiddle_re", twiddle_re, "float", static=True),
         c_array("har_twiddle_im", twiddle_im, "float", static=True),

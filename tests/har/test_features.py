@@ -133,6 +133,12 @@ def test_orientation_features_by_hand():
     assert (row["posture_x"], row["posture_y"], row["posture_z"]) == pytest.approx((0.0, 1.0, 0.0), abs=1e-3)
     turned_row = dict(zip(names, values[2], strict=True))
     assert turned_row["posture_z"] == pytest.approx(np.sin(angle), abs=1e-3)
+    # shape of the 2 Hz, 2 m/s^2 bounce (8 whole periods): symmetric; kurtosis of a sine 1.5, regularised by
+    # (var / (var + 0.0025))^2 with var = 2; jerk: the 79 differences of the bounce times 20 Hz
+    assert row["vertical_skewness"] == pytest.approx(0.0, abs=1e-9)
+    assert row["vertical_kurtosis"] == pytest.approx(1.5 * (2 / 2.0025) ** 2)
+    assert row["vertical_jerk_std"] == pytest.approx(np.std(np.diff(bounce) * 20))
+    assert 17.0 < row["vertical_jerk_std"] < 17.5  # ~ 2 A r sin(pi f / r) / sqrt(2) = 17.48 over whole periods
 
 
 def build_c_twin(tmp_path: Path, config, mean=None, inv_std=None) -> Path:

@@ -15,9 +15,11 @@
 #define HAR_PER_AXIS 8
 #define HAR_FFT_BINS (HAR_FFT_LENGTH / 2) /* bins 1..F/2 are used; bin 0 is the removed mean */
 
+#define HAR_PER_SHAPE 3 /* skewness, kurtosis, jerk std */
+
 #if HAR_FEATURE_SET_ORIENTATION
-#if HAR_N_FEATURES != 2 * HAR_PER_AXIS + 3 + 2
-#error "har_config.h HAR_N_FEATURES does not match features.c (21 orientation features)"
+#if HAR_N_FEATURES != 2 * HAR_PER_AXIS + 3 + 2 + 2 * HAR_PER_SHAPE
+#error "har_config.h HAR_N_FEATURES does not match features.c (27 orientation features)"
 #endif
 #elif HAR_N_FEATURES != 3 * HAR_PER_AXIS + 3
 #error "har_config.h HAR_N_FEATURES does not match features.c (27 features)"
@@ -132,9 +134,42 @@ static void har_features_axis_series(const float *window, size_t axis, float *se
 }
 
 #if HAR_FEATURE_SET_ORIENTATION
+/* Skewness m3 / (var + HAR_SHAPE_VAR)^1.5, kurtosis m4 / (var + HAR_SHAPE_VAR)^2 and the std of the differences
+ * (s[i+1] - s[i]) * rate of one series (for the vertical one: the motion along gravity, the same shape). */
+static void har_features_shape(const float *samples, float *out) {
+    static float jerk[HAR_WINDOW_SAMPLES - 1];
+    const float n = (float)HAR_WINDOW_SAMPLES;
+    const float n_jerk = (float)(HAR_WINDOW_SAMPLES - 1);
+    const float mean = har_features_sum(samples, HAR_WINDOW_SAMPLES) / n;
+    float squares = 0.0f;
+    float cubes = 0.0f;
+    float fourths = 0.0f;
+    for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) {
+        const float centred = samples[i] - mean;
+        const float square = centred * centred;
+        squares += square;
+        cubes += square * centred;
+        fourths += square * square;
+    }
+    const float var = squares / n + HAR_SHAPE_VAR;
+    out[0] = (cubes / n) / (var * sqrtf(var));
+    out[1] = (fourths / n) / (var * var);
+    for (size_t i = 0; i + 1 < HAR_WINDOW_SAMPLES; i++) {
+        jerk[i] = (samples[i + 1] - samples[i]) * (float)HAR_SAMPLE_RATE_HZ;
+    }
+    const float jerk_mean = har_features_sum(jerk, HAR_WINDOW_SAMPLES - 1) / n_jerk;
+    float jerk_squares = 0.0f;
+    for (size_t i = 0; i + 1 < HAR_WINDOW_SAMPLES; i++) {
+        const float deviation = jerk[i] - jerk_mean;
+        jerk_squares += deviation * deviation;
+    }
+    out[2] = sqrtf(jerk_squares / n_jerk);
+}
+
 /* vertical = a . u and horizontal = |a - vertical u| per sample, u = g / |g| with g the per-axis window mean (u = 0
  * if |g| = 0); posture[axis] = |g_axis| / |g|. Operation order as har/features.py _orientation_series_float32. */
-static void har_features_orientation(const float *window, float *vertical, float *horizontal, float *posture) {
+static void har_features_orientation(const float *window, float *vertical, float *horizontal, float *along_gravity,
+                                     float *posture) {
     const float n = (float)HAR_WINDOW_SAMPLES;
     float gravity[HAR_N_AXES];
     float unit[HAR_N_AXES];
@@ -155,6 +190,7 @@ static void har_features_orientation(const float *window, float *vertical, float
         const float my = a[1] - gravity[1];
         const float mz = a[2] - gravity[2];
         const float along = (mx * unit[0] + my * unit[1]) + mz * unit[2];
+        along_gravity[i] = along;
         const float dx = mx - along * unit[0];
         const float dy = my - along * unit[1];
         const float dz = mz - along * unit[2];
@@ -168,13 +204,17 @@ int har_features_compute(const float *window, float *features) {
     if (window == NULL || features == NULL) { return 1; }
 #if HAR_FEATURE_SET_ORIENTATION
     static float horizontal[HAR_WINDOW_SAMPLES];
+    static float along_gravity[HAR_WINDOW_SAMPLES];
     float global[3];
-    har_features_orientation(window, series, horizontal, &features[2 * HAR_PER_AXIS]);
+    har_features_orientation(window, series, horizontal, along_gravity, &features[2 * HAR_PER_AXIS]);
     har_features_series(series, &features[0]);
     har_features_series(horizontal, &features[HAR_PER_AXIS]);
     har_features_global(window, global);
     features[2 * HAR_PER_AXIS + HAR_N_AXES] = global[1]; /* magnitude mean */
     features[2 * HAR_PER_AXIS + HAR_N_AXES + 1] = global[2]; /* magnitude std */
+    float *shape = &features[2 * HAR_PER_AXIS + HAR_N_AXES + 2];
+    har_features_shape(along_gravity, shape);
+    har_features_shape(horizontal, &shape[HAR_PER_SHAPE]);
 #else
     for (size_t axis = 0; axis < HAR_N_AXES; axis++) {
         har_features_axis_series(window, axis, series);
