@@ -23,7 +23,7 @@ MODELS = ("mlp", "mlp_textbook", "cnn1d")
 SPLITS = ("subject", "loso")
 FEATURE_SETS = ("auto", "axes", "orientation")
 # feature_set "auto": each source's choice. MotionSense: orientation, the better leave-one-subject-out mean over
-# the 16 non-test subjects (int8 89.9 % vs 88.7 % for axes, mlp; har/README.md). WISDM: axes (its raw file could
+# the 16 non-test subjects (int8 90.1 % vs 88.7 % for axes, mlp; har/README.md). WISDM: axes (its raw file could
 # not be tried here).
 SOURCE_FEATURE_SETS = {"motionsense": "orientation"}
 # Each source's documented default subject split (test, validation); the rest trains. WISDM: the textbook's split.
