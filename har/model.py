@@ -99,7 +99,7 @@ def deploy_note(config: HarConfig) -> str:
         kind = f"{config.model} on the raw window"
     why = ("why: the --model/--set choice (default: mlp, feature_set auto). On MotionSense, leave-one-subject-out "
            "over the 16 non-test subjects gave int8 91.3 % (cnn1d), 90.1 % (mlp, orientation features), 88.7 % "
-           "(mlp, axes): mlp and cnn1d are within the subject-to-subject spread, and mlp needs 1/7 of the "
+           "(mlp, axes): mlp and cnn1d are within the subject-to-subject spread, and mlp needs 1/6 of the "
            "instructions per window, so mlp with orientation features is the default (har/README.md)")
     return f"deployed: models/int8.tflite, full-integer int8 {kind}; {why}"
 
