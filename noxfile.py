@@ -40,7 +40,8 @@ def kws(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def har(session: nox.Session) -> None:
-    """Human activity recognition (WISDM) end to end; -- --data synthetic or --data wisdm-arff work offline."""
+    """Human activity recognition end to end: WISDM raw if local or downloadable, else MotionSense (says which);
+    -- --data motionsense|synthetic|wisdm-arff choose."""
     _demo(session, "har")
 
 

@@ -18,9 +18,20 @@ from shared.data import atomic_write_text
 ACTIVITIES = ("Walking", "Jogging", "Upstairs", "Downstairs", "Sitting", "Standing")
 N_AXES = 3  # x, y, z acceleration in m/s^2 (WISDM: "10 = 1g")
 
-DATA_SOURCES = ("wisdm", "synthetic", "wisdm-arff")
+DATA_SOURCES = ("wisdm", "synthetic", "wisdm-arff", "motionsense")
 MODELS = ("mlp", "mlp_textbook", "cnn1d")
 SPLITS = ("subject", "loso")
+FEATURE_SETS = ("auto", "axes", "orientation")
+# feature_set "auto": each source's choice. MotionSense: orientation, the better leave-one-subject-out mean over
+# the 16 non-test subjects (int8 90.1 % vs 88.7 % for axes, mlp; har/README.md). WISDM: axes (its raw file could
+# not be tried here).
+SOURCE_FEATURE_SETS = {"motionsense": "orientation"}
+# Each source's documented default subject split (test, validation); the rest trains. WISDM: the textbook's split.
+# MotionSense (subjects 1-20 here, 24 upstream): every fifth subject is test, the one before it validation, so both
+# sets hold 2 women and 2 men (gender in data_subjects_info.csv) and 12 subjects (13 upstream: 21-24 too) train.
+WISDM_SPLIT = ((29, 30, 31, 32, 33, 34, 35, 36), (25, 26, 27, 28))
+SOURCE_SPLITS = {"wisdm": WISDM_SPLIT, "synthetic": WISDM_SPLIT, "wisdm-arff": WISDM_SPLIT,
+                 "motionsense": ((5, 10, 15, 20), (4, 9, 14, 19))}
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,8 @@ class HarConfig:
     data: str = field(
         default="wisdm",
         metadata={
-            "doc": "data source: wisdm (raw download) | synthetic (generated, raw format) | wisdm-arff (real features)"
+            "doc": "data source: wisdm (raw download) | motionsense (real raw, MotionSense CSVs) | synthetic "
+            "(generated, raw format) | wisdm-arff (real features)"
         },
     )
     model: str = field(
@@ -51,16 +63,29 @@ class HarConfig:
     fft_length: int = field(
         default=128, metadata={"doc": "FFT points (power of 2, >= window_samples; the window is zero-padded to it)"}
     )
+    feature_set: str = field(
+        default="auto",
+        metadata={"doc": "MLP features: axes (27: x/y/z series + sma, |a|) | orientation (27: along/across "
+                         "gravity series and their shape, posture, |a|; the same whichever way the phone sits; "
+                         "har/features.py) | auto (the source's choice: orientation for motionsense, axes otherwise)"},
+    )
     split: str = field(
         default="subject", metadata={"doc": "subject: test_users held out | loso: leave-one-subject-out (holdout_user)"}
     )
     test_users: tuple[int, ...] = field(
-        default=(29, 30, 31, 32, 33, 34, 35, 36), metadata={"doc": "WISDM users held out for test (textbook split)"}
+        default=(), metadata={"doc": "users held out for test; empty = the source's default (SOURCE_SPLITS: WISDM "
+                                     "29-36, the textbook's; MotionSense 5,10,15,20)"}
     )
     val_users: tuple[int, ...] = field(
-        default=(25, 26, 27, 28), metadata={"doc": "users held out of training for early stopping"}
+        default=(), metadata={"doc": "users held out of training for early stopping and tuning; empty = the "
+                                     "source's default (WISDM 25-28; MotionSense 4,9,14,19)"}
     )
-    holdout_user: int = field(default=36, metadata={"doc": "the test user when split=loso"})
+    holdout_user: int = field(
+        default=0, metadata={"doc": "the test user when split=loso; 0 = the source's first default test user"}
+    )
+    subjects: tuple[int, ...] = field(
+        default=(), metadata={"doc": "MotionSense subjects to read; empty = every subject in the folder"}
+    )
     synthetic_users: int = field(default=36, metadata={"doc": "users in the generated data set"})
     synthetic_seconds: float = field(
         default=120.0, metadata={"doc": "seconds of generated signal per user and activity"}
@@ -87,6 +112,8 @@ class HarConfig:
             (self.data in DATA_SOURCES, f"data must be one of {', '.join(DATA_SOURCES)}, not {self.data!r}"),
             (self.model in MODELS, f"model must be one of {', '.join(MODELS)}, not {self.model!r}"),
             (self.split in SPLITS, f"split must be one of {', '.join(SPLITS)}, not {self.split!r}"),
+            (self.feature_set in FEATURE_SETS,
+             f"feature_set must be one of {', '.join(FEATURE_SETS)}, not {self.feature_set!r}"),
             (self.window_samples >= 8, f"window_samples must be >= 8, not {self.window_samples}"),
             (0 <= self.overlap_percent < 100, f"overlap_percent must be in [0, 100), not {self.overlap_percent}"),
             (self.hop_samples >= 1, f"overlap_percent {self.overlap_percent} leaves a hop of 0 samples"),
@@ -105,6 +132,21 @@ class HarConfig:
     def hop_samples(self) -> int:
         """Samples between the starts of consecutive windows."""
         return self.window_samples * (100 - self.overlap_percent) // 100
+
+    def split_users(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(test users, validation users) with the source defaults filled in; for loso, test = the holdout alone."""
+        default_test, default_val = SOURCE_SPLITS[self.data]
+        test = self.test_users or default_test
+        val = self.val_users or default_val
+        if self.split == "loso":
+            test = (self.holdout_user or test[0],)
+        return test, tuple(user for user in val if user not in test)
+
+    @property
+    def orientation_features(self) -> bool:
+        """True if the MLP features are the orientation set (feature_set, or the source's choice for "auto")."""
+        chosen = SOURCE_FEATURE_SETS.get(self.data, "axes") if self.feature_set == "auto" else self.feature_set
+        return chosen == "orientation"
 
     @property
     def labels(self) -> list[str]:
@@ -126,6 +168,7 @@ def firmware_constants(config: HarConfig, n_features: int) -> dict[str, object]:
     return {
         "model_name": f"har_{config.model}",
         "model_input_features": int(config.model != "cnn1d"),  # 1: standardised features, 0: the raw window
+        "feature_set_orientation": int(config.orientation_features),  # features.c: which feature set
         "sample_rate_hz": config.sample_rate_hz,
         "window_samples": config.window_samples,  # samples per window
         "hop_samples": config.hop_samples,  # samples between window starts

@@ -1,36 +1,31 @@
 """From a data source to the pipeline's `Dataset`: records -> windows -> (features) -> subject-wise splits.
 
-Also writes what the device and `predict` need to preprocess exactly as in training: the firmware headers
-(`har_config.h`, `har_features_tables.h`) and `har_preprocess.json` beside the models.
+Also writes the firmware headers the board needs to preprocess exactly as in training (`har_config.h`,
+`har_features_tables.h`); the standardisation constants `predict` needs go to data/run.json (har/demo.py).
 """
 
 from __future__ import annotations
 
-import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from har import data, synthetic
+from har import data, motionsense, synthetic
 from har.config import ACTIVITIES, HarConfig, write_config_header
+from har.conversion import resample
 from har.features import (
-    FEATURE_NAMES,
-    N_FEATURES,
     compute_features_float32,
+    feature_names,
+    n_features,
     normalization_constants,
     normalize_float32,
     write_feature_tables,
 )
 from har.model import uses_features
-from har.windows import Windows, cut_windows, split_users
-from shared.config import config_to_dict
-from shared.data import DataError, atomic_write_bytes, atomic_write_text
+from har.windows import Windows, cut_windows, split_users, windows_in_segments
+from shared.data import DataError, atomic_write_text
 from shared.pipeline import Dataset
-
-PREPROCESS_FILE = "har_preprocess.json"
-TEST_WINDOWS_FILE = "test_windows.npz"
 
 
 @dataclass
@@ -51,9 +46,10 @@ def load_records(config: HarConfig, data_dir: Path | None, out_dir: Path) -> tup
         records = synthetic.generate_records(config.synthetic_seed, config.synthetic_users, config.synthetic_seconds,
                                              config.sample_rate_hz)
         text, quirks = synthetic.render_records(records, config.synthetic_seed)
-        sample = [r for r in records if r[0] == config.test_users[0]] if config.test_users else records
+        sample = [r for r in records if r[0] == config.split_users()[0][0]]
+        # without format quirks: `predict` reads a user's file strictly, and this one is for trying it
         path = atomic_write_text(out_dir / "data" / "generated_wisdm_sample.txt",
-                                 synthetic.render_records(sample, config.synthetic_seed)[0])
+                                 synthetic.render_records(sample, config.synthetic_seed, synthetic.NO_QUIRKS)[0])
         parsed = data.parse_raw_text(text)
         notes = [
             "GENERATED DATA (--data synthetic): figures show the pipeline works, not real recognition accuracy",
@@ -95,18 +91,68 @@ def prepare_raw(config: HarConfig, data_dir: Path | None, out_dir: Path) -> Prep
     windows = cut_windows(records, config)
     if not len(windows):
         raise DataError(f"{path}: no complete {config.window_samples}-sample window in {len(records)} records")
+    return prepare_windows(windows, config, notes, path if config.data == "synthetic" else None)
+
+
+def motionsense_stream(data: motionsense.MotionSense, config: HarConfig) -> tuple[np.ndarray, ...]:
+    """Every unbroken run of every trial, resampled to config.sample_rate_hz and concatenated.
+
+    Returns xyz (n, 3) float32 m/s^2, user (n,) int16, activity (n,) int8 per sample, and bounds (k, 2) int64: one
+    [begin, end) per run, so that windows (windows_in_segments) never span two trials or a dropped row.
+    """
+    pieces, users, activities, bounds = [], [], [], []
+    begin = 0
+    for trial in data.trials:
+        for start, end in trial.segments:
+            run = resample(trial.xyz[start:end], motionsense.NATIVE_RATE_HZ, config.sample_rate_hz)
+            pieces.append(run.astype(np.float32))
+            users.append(np.full(len(run), trial.subject, np.int16))
+            activities.append(np.full(len(run), trial.activity, np.int8))
+            bounds.append((begin, begin + len(run)))
+            begin += len(run)
+    return (np.concatenate(pieces), np.concatenate(users), np.concatenate(activities),
+            np.array(bounds, dtype=np.int64).reshape(-1, 2))
+
+
+def prepare_windows(windows: Windows, config: HarConfig, notes: list[str], sample_file: Path | None = None
+                    ) -> Prepared:
+    """Split windows by subject, featurise them for the MLPs (standardised with training constants) or keep them
+    raw for the CNN; the raw test windows ride along for the device."""
     masks = split_users(windows.user, config)
     notes += _split_notes(config, windows.user, masks)
-    notes.append(f"{len(windows)} windows of {config.window_samples} samples, hop {config.hop_samples}")
+    notes.append(f"{len(windows)} windows of {config.window_samples} samples at {config.sample_rate_hz} Hz, "
+                 f"hop {config.hop_samples}")
     mean = inv_std = None
     if uses_features(config):
         train_features = compute_features_float32(windows.xyz[masks["train"]], config)
         mean, inv_std = normalization_constants(train_features)
     x = model_inputs(windows, config, mean, inv_std)
-    sample = path if config.data == "synthetic" else None
-    names = list(FEATURE_NAMES) if uses_features(config) else ["window"]
+    names = list(feature_names(config)) if uses_features(config) else ["window"]
     dataset = _dataset(x, windows.activity.astype(np.int64), masks, notes)
-    return Prepared(dataset, names, mean, inv_std, sample, windows.subset(masks["test"]))
+    return Prepared(dataset, names, mean, inv_std, sample_file, windows.subset(masks["test"]))
+
+
+def load_motionsense_windows(config: HarConfig, data_dir: Path | None) -> tuple[Windows, list[str]]:
+    """MotionSense read strictly, converted to WISDM's convention, resampled and cut into windows; report notes."""
+    source = motionsense.find_source(data_dir)
+    data = motionsense.load_motionsense(source, config.subjects or None)
+    notes = [f"MotionSense (Malekzadeh et al. 2019, MIT licence) from {source}: {len(data.trials)} trial "
+             f"recordings of subjects {data.subjects}, {data.rows:,} rows at {motionsense.NATIVE_RATE_HZ} Hz; "
+             "gravity + userAcceleration turned into WISDM's convention (m/s^2, Android sign, phone top up; "
+             f"har/conversion.py) and resampled to {config.sample_rate_hz} Hz with an anti-aliasing filter",
+             *motionsense.integrity_notes(data)]
+    if data.skipped:
+        notes.append(f"MotionSense rows skipped, by reason: {data.skipped}")
+    xyz, user, activity, bounds = motionsense_stream(data, config)
+    return windows_in_segments(xyz, user, activity, bounds, config), notes
+
+
+def prepare_motionsense(config: HarConfig, data_dir: Path | None) -> Prepared:
+    """The MotionSense path end to end: the Prepared dataset, the raw test windows and standardisation constants."""
+    windows, notes = load_motionsense_windows(config, data_dir)
+    if not len(windows):
+        raise DataError(f"MotionSense: no complete {config.window_samples}-sample window")
+    return prepare_windows(windows, config, notes)
 
 
 def _arff_artifact_notes(table: data.ArffTable) -> list[str]:
@@ -146,37 +192,10 @@ def prepare_arff(config: HarConfig, data_dir: Path | None) -> Prepared:
     return Prepared(_dataset(x, table.activity.astype(np.int64), masks, notes), table.feature_names, mean, inv_std)
 
 
-def write_preprocess(prepared: Prepared, config: HarConfig, models_dir: Path) -> Path:
-    """har_preprocess.json: the config and standardisation constants `predict` needs (float32 round-trips)."""
-    floats = (lambda a: [float(v) for v in a]) if prepared.mean is not None else (lambda a: None)
-    payload = {
-        "config": config_to_dict(config),
-        "inputs": "features" if uses_features(config) else "window",
-        "feature_names": prepared.feature_names,
-        "mean": floats(prepared.mean),
-        "inv_std": floats(prepared.inv_std),
-    }
-    models_dir.mkdir(parents=True, exist_ok=True)
-    return atomic_write_text(models_dir / PREPROCESS_FILE, json.dumps(payload, indent=1))
-
-
-def write_test_windows(prepared: Prepared, data_dir: Path) -> Path | None:
-    """data/test_windows.npz: the raw test windows, in Dataset.x_test order, for checks on a board.
-
-    xyz (n, T, 3) float32 m/s^2 (what the device receives), activity (n,) int8, user (n,) int16.
-    """
-    windows = prepared.test_windows
-    if windows is None:
-        return None
-    buffer = io.BytesIO()
-    np.savez(buffer, xyz=windows.xyz, activity=windows.activity, user=windows.user)
-    return atomic_write_bytes(data_dir / TEST_WINDOWS_FILE, buffer.getvalue())
-
-
 def write_firmware_headers(prepared: Prepared, config: HarConfig, generated_dir: Path) -> list[Path]:
     """har_config.h always; har_features_tables.h when the firmware computes our features (not for the ARFF)."""
     paths = [generated_dir / "har_config.h"]
-    n_inputs = len(prepared.feature_names) if uses_features(config) else N_FEATURES
+    n_inputs = len(prepared.feature_names) if uses_features(config) else n_features(config)
     write_config_header(config, paths[0], n_inputs)
     if config.data != "wisdm-arff":
         mean = prepared.mean if uses_features(config) else None
@@ -184,3 +203,27 @@ def write_firmware_headers(prepared: Prepared, config: HarConfig, generated_dir:
         paths.append(generated_dir / "har_features_tables.h")
         write_feature_tables(config, paths[1], mean, inv_std)
     return paths
+
+
+def choose_source(data_dir: Path | None) -> tuple[str, str]:
+    """The default data source and why: WISDM raw when present or downloadable, otherwise MotionSense."""
+    try:
+        path = data.find_wisdm_file(data.RAW_FILE_NAME, data_dir)
+        return "wisdm", f"data: wisdm (WISDM v1.1 raw file at {path})"
+    except DataError as wisdm_error:
+        try:
+            source = motionsense.find_source(data_dir)
+        except DataError as motionsense_error:
+            raise DataError(f"no HAR data: {wisdm_error}; {motionsense_error}") from None
+        reason = str(wisdm_error).split("; or ")[0]
+        return "motionsense", (f"data: motionsense ({source}), because the WISDM raw file is neither local nor "
+                               f"downloadable here ({reason})")
+
+
+def prepare(config: HarConfig, data_dir: Path | None, out_dir: Path) -> Prepared:
+    """The configured source's Prepared dataset (one entry point for the CLI and drivers)."""
+    if config.data == "wisdm-arff":
+        return prepare_arff(config, data_dir)
+    if config.data == "motionsense":
+        return prepare_motionsense(config, data_dir)
+    return prepare_raw(config, data_dir, out_dir)

@@ -1,15 +1,15 @@
-"""The HAR demo for the shared driver: raw accelerometer windows -> features the board computes the same way
-(har/features.py, firmware/apps/har/features.c) -> a small model; the board gets raw float32 windows.
+"""The HAR demo for the shared driver: raw accelerometer windows (MotionSense, WISDM raw or generated) -> features
+the board computes the same way (har/features.py, firmware/apps/har/features.c) -> a small model; the board gets raw
+float32 windows.
 
 For the feature MLPs the test split's model inputs are the float32, C-order twin of the firmware's features
-(standardised): bit for bit what the board computes. numpy's float64 features must be within 1e-5 of them (checked
+(standardised): bit for bit what the board computes. numpy's float64 reference must be within 1e-5 of them (checked
 on the device path). Models trained on the ARFF (Kwapisz's features) are host-only: not deployable.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,26 +17,35 @@ from typing import Any
 import numpy as np
 
 from har.config import DATA_SOURCES, FULL, MODELS, QUICK, HarConfig
-from shared.cli import UserError
+from shared.cli import add_run_arguments, print_written
 from shared.config import apply_overrides
+from shared.data import data_dir
 from shared.demo import Demo, DeviceData, PredictInput, Prepared
 from shared.pipeline import Dataset
 from shared.train import Augment, TrainSettings
 
 NOT_DEPLOYABLE = "Kwapisz's ARFF features are host-only: the board computes har/features.py's set (--data wisdm-arff)"
+PER_CLASS_STEP = "per-class recall and macro-F1"
 
 
 def numpy_inputs(config: HarConfig, preprocess: dict[str, Any], xyz: np.ndarray) -> np.ndarray:
     """The numpy (float64) reference of the device's features, as float32 (N, F): standardised features for the
     MLPs, the raw window for the CNN."""
-    from har.features import compute_features_numpy
+    from har.features import numpy_reference
     from har.model import uses_features
 
     if not uses_features(config):
         return np.asarray(xyz, np.float32).reshape(len(xyz), -1)
     mean = np.array(preprocess["mean"], np.float64)
     inv_std = np.array(preprocess["inv_std"], np.float64)
-    return ((compute_features_numpy(xyz, config) - mean) * inv_std).astype(np.float32)
+    return ((numpy_reference(xyz, config) - mean) * inv_std).astype(np.float32)
+
+
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", choices=DATA_SOURCES,
+                        help="data source (default: wisdm when its raw file is local or downloadable, "
+                             "else motionsense)")
+    parser.add_argument("--model", choices=MODELS, help="model (default: the profile's)")
 
 
 class HarDemo(Demo):
@@ -45,21 +54,34 @@ class HarDemo(Demo):
     config_type = HarConfig
     quick = QUICK
     full = FULL
-    predict_files = "WISDM raw-format text files (user,activity,time,x,y,z;)"
+    predict_files = "MotionSense sub_<n>.csv (Core Motion, 50 Hz) or WISDM raw text (user,activity,t,x,y,z;)"
+
+    def __init__(self) -> None:
+        self.data_choice: str | None = None  # why the default source was taken, for the report
 
     def add_run_options(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--data", choices=DATA_SOURCES, help="data source (default: the profile's)")
-        parser.add_argument("--model", choices=MODELS, help="model (default: the profile's)")
+        _data_options(parser)
 
     def resolve_config(self, args: argparse.Namespace) -> Any:
-        """QUICK or FULL, then --data/--model, then --set overrides."""
+        """QUICK or FULL, then --set overrides, then --data/--model; without a data choice, the default source
+        (WISDM raw if local or downloadable, else MotionSense), said on stdout and in the report."""
+        from har.dataset import choose_source
+
         chosen = [f"{key}={value}" for key, value in (("data", args.data), ("model", args.model)) if value]
-        return apply_overrides(apply_overrides(self.quick if args.quick else self.full, chosen), args.overrides)
+        config = apply_overrides(apply_overrides(self.quick if args.quick else self.full, args.overrides), chosen)
+        if args.data is None and not any(item.strip().startswith("data=") for item in args.overrides):
+            source, self.data_choice = choose_source(data_dir(args.data_dir))
+            print(self.data_choice)
+            config = apply_overrides(config, [f"data={source}"])
+        return config
 
     def prepare(self, cfg: Any, data_dir: Path | None, out_dir: Path) -> Prepared:
-        from har.dataset import prepare_arff, prepare_raw
+        from har.dataset import prepare
+        from har.model import deploy_note
 
-        har = prepare_arff(cfg, data_dir) if cfg.data == "wisdm-arff" else prepare_raw(cfg, data_dir, out_dir)
+        har = prepare(cfg, data_dir, out_dir)
+        har.dataset.notes[:0] = [self.data_choice] if self.data_choice else []
+        har.dataset.notes.append(deploy_note(cfg))
         floats = (lambda a: [float(v) for v in a]) if har.mean is not None else (lambda a: None)
         preprocess = {"feature_names": har.feature_names, "mean": floats(har.mean), "inv_std": floats(har.inv_std)}
         if har.sample_file is not None:
@@ -82,35 +104,67 @@ class HarDemo(Demo):
         return model_builder(cfg, dataset.x_train.shape[1])
 
     def train_settings(self, cfg: Any) -> TrainSettings:
-        """shared TrainSettings from the HAR config's fields of the same name; the rest keep shared's defaults."""
-        names = {f.name for f in dataclasses.fields(TrainSettings)}
-        return TrainSettings(**{key: value for key, value in dataclasses.asdict(cfg).items() if key in names})
+        from har.model import train_settings
+
+        return train_settings(cfg)
 
     def augment(self, cfg: Any, dataset: Dataset) -> Augment | None:
         from har.model import augment_windows, uses_features
 
         return None if uses_features(cfg) else augment_windows
 
+    def extra_steps(self, cfg: Any) -> list[str]:
+        return [PER_CLASS_STEP]
+
+    def run_extra_step(self, title: str, cfg: Any, prepared: Prepared, out_dir: Path,
+                       evaluation: dict[str, Any], data_dir: Path | None) -> tuple[str, dict[str, Any]]:
+        """Recall per class and macro-F1 of float32 and int8 on the validation and test splits (LiteRT)."""
+        from har.class_report import variant_class_reports
+
+        blobs = {name: (out_dir / "models" / f"{name}.tflite").read_bytes() for name in ("float32", "int8")}
+        dataset = prepared.dataset
+        splits = {"validation": (dataset.x_val, dataset.y_val), "test": (dataset.x_test, dataset.y_test)}
+        return "per_class", {"table": variant_class_reports(blobs, splits, cfg.labels)["table"]}
+
     def summary_extra(self, metrics: dict[str, Any]) -> str:
         data, model = metrics["config"]["data"], metrics["config"]["model"]
-        return f"{'GENERATED data' if data == 'synthetic' else f'{data} data'}, model {model}"
+        rows = metrics.get("per_class", {}).get("table", [])
+        f1 = next((row["macro_f1"] for row in rows if row["variant"] == "int8" and row["split"] == "test"), None)
+        source = "GENERATED data" if data == "synthetic" else f"{data} data"
+        return f"{source}, model {model}" + (f", int8 macro-F1 {f1:.3f}" if f1 is not None else "")
+
+    def add_commands(self, steps: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
+        loso = steps.add_parser("loso", help="leave-one-subject-out: one model per held-out subject, int8 mean",
+                                formatter_class=argparse.RawTextHelpFormatter)
+        add_run_arguments(loso, self.name, HarConfig)
+        _data_options(loso)
+        loso.add_argument("--subjects", default=None, help="held-out subjects, comma-separated (default: every one)")
+        return {"loso": self.leave_one_subject_out}
+
+    def leave_one_subject_out(self, args: argparse.Namespace) -> int:
+        """python -m har loso: the int8 accuracy per held-out subject and the mean (har/loso.py)."""
+        from har.loso import leave_one_subject_out
+
+        config = self.resolve_config(args)
+        subjects = [int(s) for s in args.subjects.split(",")] if args.subjects else None
+        result = leave_one_subject_out(config, data_dir(args.data_dir), args.out, subjects)
+        print_written([args.out / "loso.json"], result["summary"])
+        return 0
 
     def predict_input(self, path: Path, cfg: Any, preprocess: dict[str, Any],
                       args: argparse.Namespace) -> PredictInput:
-        from har.data import read_raw_file
+        """Every window of a MotionSense CSV or WISDM text file, converted and resampled as in training."""
         from har.dataset import model_inputs
-        from har.windows import cut_windows
+        from har.recording import RecordingError, read_recording
+        from har.windows import Windows
 
         if cfg.data == "wisdm-arff":
-            raise UserError(f"{args.model}: trained on the ARFF's precomputed features; predict needs a raw-data model")
-        if not path.is_file():
-            raise UserError(f"{path}: no such file")
-        records = read_raw_file(path, unknown_activity_ok=True)  # a user's own recording may say anything
-        windows = cut_windows(records, cfg)
-        if not len(windows):
-            raise UserError(f"{path}: {len(records)} records, shorter than one {cfg.window_samples}-sample window")
+            raise RecordingError(f"{args.model}: trained on the ARFF's precomputed features; predict needs a "
+                                 "raw-data model")
+        recording = read_recording(path, cfg)
+        n = len(recording.xyz)
+        windows = Windows(recording.xyz, np.zeros(n, np.int16), np.zeros(n, np.int8), np.arange(n))
         mean = np.array(preprocess["mean"], np.float32) if preprocess.get("mean") is not None else None
         inv_std = np.array(preprocess["inv_std"], np.float32) if preprocess.get("inv_std") is not None else None
-        rows = [{"start_s": round(float(start) / cfg.sample_rate_hz, 3)} for start in windows.start]
-        note = f"{records.n_skipped} records skipped {records.skipped}" if records.n_skipped else None
-        return PredictInput(model_inputs(windows, cfg, mean, inv_std), rows, note)
+        rows = [{"start_s": round(float(start), 3)} for start in recording.start_s]
+        return PredictInput(model_inputs(windows, cfg, mean, inv_std), rows)

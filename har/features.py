@@ -1,6 +1,7 @@
 """HAR features of one window, defined once and computed three ways that agree.
 
-Input: a window of N = window_samples samples, x/y/z interleaved, m/s^2 (N, 3) float32. Output: 27 float32.
+Input: a window of N = window_samples samples, x/y/z interleaved, m/s^2 (N, 3) float32. Output: 27 float32
+(feature_set "axes", or "orientation", below).
 Per axis a in x, y, z (8 each, in this order), with v the axis samples and F = fft_length:
     mean            sum(v) / N
     std             sqrt(sum((v - mean)^2) / N)                 (ddof = 0: population standard deviation)
@@ -13,10 +14,24 @@ Per axis a in x, y, z (8 each, in this order), with v the axis samples and F = f
 Global (3): sma = sum(|x| + |y| + |z|) / N (signal magnitude area per sample), magnitude_mean and magnitude_std
 (ddof 0) of |a| = sqrt(x^2 + y^2 + z^2). Gravity is left in: it tells sitting from standing.
 
+feature_set "orientation" (27): the same 8 series features of two orientation-free series instead of x, y, z,
+then posture, |a| and the series' shape. With g = (mean x, mean y, mean z) the window's gravity estimate and
+u = g / |g| (u = 0 if |g| = 0): vertical = a . u (acceleration along gravity, whatever way the phone sits in the
+pocket) and horizontal = |a - vertical * u| (the rest), computed as |d - (d . u) u| with d = a - g (the same
+vector). posture_x/y/z = |g_x| / |g|, |g_y| / |g|, |g_z| / |g| (which phone axis gravity lies along, sign
+dropped: a phone upside down in the pocket gives the same posture). Then magnitude_mean, magnitude_std as above.
+Then per series (vertical, then horizontal) its shape: skewness m3 / (var + 0.0025)^1.5, kurtosis
+m4 / (var + 0.0025)^2 (m_k = sum((s - mean)^k) / N, var = m2; regularised so that a phone at rest reads ~0
+instead of round-off), and jerk_std, the std (ddof 0) of the N - 1 differences (s[i+1] - s[i]) * sample_rate
+(m/s^3): how the stairs differ from walking (push-off and landing). Why: in MotionSense 6 of 260
+upright-activity trials have the phone upside down or sideways, and x/y/z features tie the model to one
+placement.
+
 Three implementations:
 - `compute_features_numpy`: float64 numpy (np.fft.rfft, np.std), the readable definition;
 - `compute_features_float32`: float32, every operation in the order `firmware/apps/har/features.c` performs it
-  (sequential sums, radix-2 FFT with the same twiddle table), vectorised over windows: bit-identical to the C;
+  (compensated sums for means, sequential sums elsewhere, radix-2 FFT with the same twiddle table), vectorised
+  over windows: bit-identical to the C;
 - the C twin itself. Tests compile it with host gcc -ffp-contract=off and compare.
 `normalize_float32` standardises features with training-set constants, (f - mean) * inv_std, in the same order as
 `har_features_normalize` in C.
@@ -35,24 +50,41 @@ from shared.data import atomic_write_text
 AXES = ("x", "y", "z")
 PER_AXIS = ("mean", "std", "positive_share", "min", "max", "fft_peak_hz", "fft_peak_amp", "fft_mean_amp")
 GLOBAL = ("sma", "magnitude_mean", "magnitude_std")
-FEATURE_NAMES = tuple(f"{axis}_{name}" for axis in AXES for name in PER_AXIS) + GLOBAL
+FEATURE_NAMES = tuple(f"{axis}_{name}" for axis in AXES for name in PER_AXIS) + GLOBAL  # feature_set "axes"
 N_FEATURES = len(FEATURE_NAMES)
+CHANNELS = ("vertical", "horizontal")
+POSTURE = ("posture_x", "posture_y", "posture_z")
+SHAPE = ("skewness", "kurtosis", "jerk_std")
+ORIENTATION_NAMES = (tuple(f"{channel}_{name}" for channel in CHANNELS for name in PER_AXIS) + POSTURE + GLOBAL[1:]
+                     + tuple(f"{channel}_{name}" for channel in CHANNELS for name in SHAPE))
+# Skewness and kurtosis divide by std^3 and std^4; a phone at rest has std ~0.005 m/s^2, where float32 round-off
+# would dominate. Regularised: m3 / (var + SHAPE_VAR)^1.5 and m4 / (var + SHAPE_VAR)^2, SHAPE_VAR in (m/s^2)^2:
+# quiet windows read ~0, walking (std > 1 m/s^2) is changed by < 0.4 %.
+SHAPE_VAR = 0.0025
 F32 = np.float32
+
+
+def feature_names(config: HarConfig) -> tuple[str, ...]:
+    """The configured feature set's names, in output order."""
+    return ORIENTATION_NAMES if config.orientation_features else FEATURE_NAMES
+
+
+def n_features(config: HarConfig) -> int:
+    return len(feature_names(config))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # float64 numpy definition
 
 
-def compute_features_numpy(windows: np.ndarray, config: HarConfig) -> np.ndarray:
-    """(B, N, 3) m/s^2 -> (B, 27) float64, straight from the formulas above."""
-    v = np.asarray(windows, dtype=np.float64)
+def _series_numpy(v: np.ndarray, config: HarConfig) -> np.ndarray:
+    """(B, N, C) series -> (B, C, 8) float64: the 8 series features of each channel, from the formulas above."""
     n, half = v.shape[1], config.fft_length // 2
-    mean = v.mean(axis=1)  # (B, 3)
+    mean = v.mean(axis=1)  # (B, C)
     centred = v - mean[:, None, :]
-    spectrum = np.abs(np.fft.rfft(centred, n=config.fft_length, axis=1))[:, 1 : half + 1, :]  # (B, F/2, 3)
-    peak = np.argmax(spectrum, axis=1)  # (B, 3), first maximum
-    per_axis = [
+    spectrum = np.abs(np.fft.rfft(centred, n=config.fft_length, axis=1))[:, 1 : half + 1, :]  # (B, F/2, C)
+    peak = np.argmax(spectrum, axis=1)  # (B, C), first maximum
+    per_series = [
         mean,
         v.std(axis=1, ddof=0),
         (centred > 0).sum(axis=1) / n,
@@ -62,10 +94,95 @@ def compute_features_numpy(windows: np.ndarray, config: HarConfig) -> np.ndarray
         np.take_along_axis(spectrum, peak[:, None, :], axis=1)[:, 0, :] * 2 / n,
         spectrum.mean(axis=1) * 2 / n,
     ]
+    return np.stack(per_series, axis=2)
+
+
+def _shape_numpy(series: np.ndarray, config: HarConfig) -> np.ndarray:
+    """(B, N, C) -> (B, C, 3) float64: skewness, kurtosis, jerk_std of each series (definitions above)."""
+    centred = series - series.mean(axis=1, keepdims=True)
+    var = (centred**2).mean(axis=1)
+    skewness = (centred**3).mean(axis=1) / (var + SHAPE_VAR) ** 1.5
+    kurtosis = (centred**4).mean(axis=1) / (var + SHAPE_VAR) ** 2
+    jerk_std = (np.diff(series, axis=1) * config.sample_rate_hz).std(axis=1, ddof=0)
+    return np.stack([skewness, kurtosis, jerk_std], axis=2)
+
+
+def orientation_series_numpy(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(B, N, 3) float64 -> (vertical and horizontal series (B, N, 2), posture (B, 3)), float64."""
+    gravity = v.mean(axis=1)  # (B, 3)
+    norm = np.linalg.norm(gravity, axis=1, keepdims=True)
+    safe = np.where(norm > 0, norm, 1.0)
+    unit = np.where(norm > 0, gravity / safe, 0.0)[:, None, :]  # (B, 1, 3)
+    vertical = (v * unit).sum(axis=2)
+    # a - (a.u)u = d - (d.u)u with d = a - g (g is along u): the same vector, but float32 computes it from the
+    # small motion d instead of two ~9.8 m/s^2 numbers that cancel, so C and float64 agree within 1e-6 m/s^2.
+    motion = v - gravity[:, None, :]
+    horizontal = np.linalg.norm(motion - (motion * unit).sum(axis=2, keepdims=True) * unit, axis=2)
+    posture = np.where(norm > 0, np.abs(gravity) / safe, 0.0)
+    return np.stack([vertical, horizontal], axis=2), posture
+
+
+def compute_features_numpy(windows: np.ndarray, config: HarConfig) -> np.ndarray:
+    """(B, N, 3) m/s^2 -> (B, n_features) float64, straight from the formulas above."""
+    v = np.asarray(windows, dtype=np.float64)
     magnitude = np.sqrt((v**2).sum(axis=2))
-    per_window = [np.abs(v).sum(axis=2).mean(axis=1), magnitude.mean(axis=1), magnitude.std(axis=1, ddof=0)]
-    stacked = np.stack(per_axis, axis=2)  # (B, 3 axes, 8)
-    return np.concatenate([stacked.reshape(len(v), -1), np.stack(per_window, axis=1)], axis=1)
+    magnitude_stats = [magnitude.mean(axis=1), magnitude.std(axis=1, ddof=0)]
+    if config.orientation_features:
+        series, posture = orientation_series_numpy(v)
+        per_series = _series_numpy(series, config).reshape(len(v), -1)
+        shape = _shape_numpy(series, config).reshape(len(v), -1)
+        return np.concatenate([per_series, posture, np.stack(magnitude_stats, axis=1), shape], axis=1)
+    per_axis = _series_numpy(v, config).reshape(len(v), -1)  # (B, 3 axes x 8)
+    sma = np.abs(v).sum(axis=2).mean(axis=1)
+    return np.concatenate([per_axis, np.stack([sma, *magnitude_stats], axis=1)], axis=1)
+
+
+# Where the float64 definition and the float32 path may decide a threshold differently by rounding alone: a sample
+# this close to its window mean (m/s^2; the float32 mean of 80-256 samples near 10 m/s^2 is off by < 1e-5).
+TIE_BAND = 1e-4
+# ... or two FFT bins whose magnitudes are this close (relative): either is "the" peak.
+PEAK_TIE = 1e-5
+
+
+def numpy_reference(windows: np.ndarray, config: HarConfig) -> np.ndarray:
+    """compute_features_numpy, except at the two thresholds rounding can flip: what the device is checked against.
+
+    positive_share counts samples above the window mean; on a phone at rest (sitting) several samples lie within
+    float32 rounding of the mean, and float32 and float64 then count one sample more or less (measured on
+    MotionSense: 4 of 2178 test windows, one sample each). fft_peak_hz is an argmax, and two bins of near-equal
+    magnitude can swap the same way. For such ties only, the float32 path's decision is taken; every other sample
+    and bin is decided by float64, so a real error in the C twin still shows.
+    """
+    reference = compute_features_numpy(windows, config)
+    float32 = compute_features_float32(windows, config)
+    v64 = np.asarray(windows, dtype=np.float64)
+    v32 = np.asarray(windows, dtype=F32)
+    if config.orientation_features:
+        series64 = orientation_series_numpy(v64)[0]
+        series32 = np.stack(_orientation_series_float32(v32)[:2], axis=2)
+    else:
+        series64, series32 = v64, v32
+    n, per_series = v64.shape[1], len(PER_AXIS)
+    for channel in range(series64.shape[2]):
+        column = channel * per_series
+        centred64 = series64[:, :, channel] - series64[:, :, channel].mean(axis=1, keepdims=True)
+        centred32 = series32[:, :, channel] - float32[:, column][:, None]  # float32 mean, C order
+        tie = np.abs(centred64) <= TIE_BAND
+        above = np.where(tie, centred32 > 0, centred64 > 0)
+        reference[:, column + 2] = above.sum(axis=1) / n
+        reference[:, column + 5] = _peak_hz_with_ties(centred64, float32[:, column + 5], config)
+    return reference
+
+
+def _peak_hz_with_ties(centred64: np.ndarray, peak_hz32: np.ndarray, config: HarConfig) -> np.ndarray:
+    """float64 peak frequency, or the float32 one where its bin's magnitude ties with the float64 maximum."""
+    half = config.fft_length // 2
+    spectrum = np.abs(np.fft.rfft(centred64, n=config.fft_length, axis=1))[:, 1 : half + 1]
+    peak64 = np.argmax(spectrum, axis=1)
+    bin32 = np.clip(np.rint(peak_hz32 * config.fft_length / config.sample_rate_hz).astype(int) - 1, 0, half - 1)
+    rows = np.arange(len(spectrum))
+    tie = spectrum[rows, bin32] >= spectrum[rows, peak64] * (1 - PEAK_TIE)
+    return (np.where(tie, bin32, peak64) + 1) * config.sample_rate_hz / config.fft_length
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -109,6 +226,23 @@ def fft_magnitudes_float32(signal: np.ndarray, fft_length: int) -> np.ndarray:
     return np.sqrt(re[:, k] * re[:, k] + im[:, k] * im[:, k])
 
 
+def _compensated_sum(columns: np.ndarray) -> np.ndarray:
+    """sum over axis 1 of (B, n) float32 with Kahan's compensation, left to right: har_features_sum() in C.
+
+    Means of 80 samples near 9.8 m/s^2 summed plainly in float32 are off by up to ~5e-6 m/s^2, which is 2e-5 in
+    the standardised units of a feature that varies little between windows (|g|: std 0.24 m/s^2); compensated,
+    the error is about the last bit of the result.
+    """
+    total = np.zeros(len(columns), dtype=F32)
+    compensation = np.zeros(len(columns), dtype=F32)
+    for i in range(columns.shape[1]):
+        corrected = columns[:, i] - compensation
+        running = total + corrected
+        compensation = (running - total) - corrected
+        total = running
+    return total
+
+
 def _sequential_sum(columns: np.ndarray) -> np.ndarray:
     """sum over axis 1 of (B, n) float32, left to right like a C loop (np.sum would sum pairwise)."""
     total = np.zeros(len(columns), dtype=F32)
@@ -118,10 +252,10 @@ def _sequential_sum(columns: np.ndarray) -> np.ndarray:
 
 
 def _axis_features_float32(v: np.ndarray, config: HarConfig) -> list[np.ndarray]:
-    """The 8 per-axis features of (B, N) float32 samples, in C order."""
+    """The 8 series features of (B, N) float32 samples (an axis, or an orientation series), in C order."""
     n = F32(v.shape[1])
     half = config.fft_length // 2
-    mean = _sequential_sum(v) / n
+    mean = _compensated_sum(v) / n
     centred = v - mean[:, None]
     std = np.sqrt(_sequential_sum(centred * centred) / n)
     positive = _sequential_sum((centred > 0).astype(F32)) / n
@@ -131,24 +265,73 @@ def _axis_features_float32(v: np.ndarray, config: HarConfig) -> list[np.ndarray]
     amp_scale = F32(2.0 / v.shape[1])
     peak_hz = (peak + 1).astype(F32) * bin_hz
     peak_amp = magnitudes[np.arange(len(v)), peak] * amp_scale
-    mean_amp = _sequential_sum(magnitudes) / F32(half) * amp_scale
+    mean_amp = _compensated_sum(magnitudes) / F32(half) * amp_scale
     return [mean, std, positive, v.min(axis=1), v.max(axis=1), peak_hz, peak_amp, mean_amp]
 
 
-def compute_features_float32(windows: np.ndarray, config: HarConfig) -> np.ndarray:
-    """(B, N, 3) -> (B, 27) float32, bit-identical to har_features_compute() in features.c."""
-    v = np.asarray(windows, dtype=F32)
+def _shape_float32(series: np.ndarray, config: HarConfig) -> list[np.ndarray]:
+    """skewness, kurtosis, jerk_std of (B, N) float32 samples: features.c order. For the vertical series it is given
+    the motion along gravity (vertical - |g|, from a - g): the same shape, without the round-off of ~9.8 m/s^2."""
+    n = F32(series.shape[1])
+    mean = _compensated_sum(series) / n
+    centred = series - mean[:, None]
+    square = centred * centred
+    var = _sequential_sum(square) / n + F32(SHAPE_VAR)
+    skewness = (_sequential_sum(square * centred) / n) / (var * np.sqrt(var))
+    kurtosis = (_sequential_sum(square * square) / n) / (var * var)
+    jerk = (series[:, 1:] - series[:, :-1]) * F32(config.sample_rate_hz)
+    jerk_mean = _compensated_sum(jerk) / F32(jerk.shape[1])
+    deviation = jerk - jerk_mean[:, None]
+    jerk_std = np.sqrt(_sequential_sum(deviation * deviation) / F32(jerk.shape[1]))
+    return [skewness, kurtosis, jerk_std]
+
+
+def _orientation_series_float32(v: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(B, N, 3) float32 -> vertical (B, N), horizontal (B, N), posture (B, 3) and the motion along gravity (B, N):
+    features.c's operation order."""
     n = F32(v.shape[1])
-    columns = []
-    for axis in range(N_AXES):
-        columns.extend(_axis_features_float32(v[:, :, axis], config))
+    gx, gy, gz = (_compensated_sum(v[:, :, axis]) / n for axis in range(N_AXES))
+    norm = np.sqrt((gx * gx + gy * gy) + gz * gz)
+    ok = norm > 0
+    safe = np.where(ok, norm, F32(1))
+    ux, uy, uz = (np.where(ok, g / safe, F32(0))[:, None] for g in (gx, gy, gz))
+    x, y, z = v[:, :, 0], v[:, :, 1], v[:, :, 2]
+    vertical = (x * ux + y * uy) + z * uz
+    mx, my, mz = x - gx[:, None], y - gy[:, None], z - gz[:, None]  # the motion d = a - g
+    along = (mx * ux + my * uy) + mz * uz
+    dx, dy, dz = mx - along * ux, my - along * uy, mz - along * uz
+    horizontal = np.sqrt((dx * dx + dy * dy) + dz * dz)
+    posture = np.stack([np.where(ok, np.abs(g) / safe, F32(0)) for g in (gx, gy, gz)], axis=1)
+    return vertical, horizontal, posture, along
+
+
+def _magnitude_float32(v: np.ndarray) -> list[np.ndarray]:
+    """sma, magnitude mean and magnitude std (ddof 0) of (B, N, 3) float32, in C order."""
+    n = F32(v.shape[1])
     x, y, z = v[:, :, 0], v[:, :, 1], v[:, :, 2]
     sma = _sequential_sum((np.abs(x) + np.abs(y)) + np.abs(z)) / n
     magnitude = np.sqrt((x * x + y * y) + z * z)
-    magnitude_mean = _sequential_sum(magnitude) / n
+    magnitude_mean = _compensated_sum(magnitude) / n
     deviation = magnitude - magnitude_mean[:, None]
     magnitude_std = np.sqrt(_sequential_sum(deviation * deviation) / n)
-    columns.extend([sma, magnitude_mean, magnitude_std])
+    return [sma, magnitude_mean, magnitude_std]
+
+
+def compute_features_float32(windows: np.ndarray, config: HarConfig) -> np.ndarray:
+    """(B, N, 3) -> (B, n_features) float32, bit-identical to har_features_compute() in features.c."""
+    v = np.asarray(windows, dtype=F32)
+    columns = []
+    if config.orientation_features:
+        vertical, horizontal, posture, along = _orientation_series_float32(v)
+        for series in (vertical, horizontal):
+            columns.extend(_axis_features_float32(series, config))
+        columns.extend(posture[:, axis] for axis in range(N_AXES))
+        columns.extend(_magnitude_float32(v)[1:])
+        columns.extend(_shape_float32(along, config) + _shape_float32(horizontal, config))
+    else:
+        for axis in range(N_AXES):
+            columns.extend(_axis_features_float32(v[:, :, axis], config))
+        columns.extend(_magnitude_float32(v))
     return np.stack(columns, axis=1).astype(F32)
 
 
@@ -176,16 +359,17 @@ def write_feature_tables(config: HarConfig, path: Path, mean: np.ndarray | None,
     """
     twiddle_re, twiddle_im, bit_reverse = fft_tables(config.fft_length)
     if mean is None or inv_std is None:
-        mean, inv_std = np.zeros(N_FEATURES, F32), np.ones(N_FEATURES, F32)
+        mean, inv_std = np.zeros(n_features(config), F32), np.ones(n_features(config), F32)
     guard_open, guard_close = include_guard("har_features_tables")
-    names = "\n".join(f" *   {i:2d} {name}" for i, name in enumerate(FEATURE_NAMES))
+    names = "\n".join(f" *   {i:2d} {name}" for i, name in enumerate(feature_names(config)))
     parts = [
         generated_header("har/features.py", f"HarConfig fft_length={config.fft_length}", "python -m har run"),
         guard_open,
         "#include <stdint.h>\n",
         f"/* Features, in output order:\n{names}\n */",
         f"#define HAR_FFT_BIN_HZ {c_float(config.sample_rate_hz / config.fft_length)}  /* sample_rate / F */",
-        f"#define HAR_FFT_AMP_SCALE {c_float(2.0 / config.window_samples)}  /* 2 / N: |X_k| -> amplitude */\n",
+        f"#define HAR_FFT_AMP_SCALE {c_float(2.0 / config.window_samples)}  /* 2 / N: |X_k| -> amplitude */",
+        f"#define HAR_SHAPE_VAR {c_float(SHAPE_VAR)}  /* (m/s^2)^2 regularising skewness and kurtosis */\n",
         "/* cos(2 pi k / F) and -sin(2 pi k / F), k < F/2, rounded from double */",
         c_array("har_twiddle_re", twiddle_re, "float", static=True),
         c_array("har_twiddle_im", twiddle_im, "float", static=True),

@@ -54,18 +54,22 @@ def segment_bounds(records: RawRecords, max_gap_ms: float) -> np.ndarray:
 
 def cut_windows(records: RawRecords, config: HarConfig) -> Windows:
     """Every window of `config.window_samples` records, `config.hop_samples` apart, inside one segment."""
+    return windows_in_segments(records.xyz, records.user, records.activity,
+                               segment_bounds(records, config.max_gap_ms), config)
+
+
+def windows_in_segments(xyz: np.ndarray, user: np.ndarray, activity: np.ndarray, bounds: np.ndarray,
+                        config: HarConfig) -> Windows:
+    """Windows of a sample stream (n, 3) with per-sample user and activity, each inside one [begin, end) of
+    `bounds` (k, 2): a segment is one unbroken recording (WISDM: a time-contiguous run; MotionSense: a trial)."""
     length, hop = config.window_samples, config.hop_samples
-    starts = [
-        np.arange(begin, end - length + 1, hop, dtype=np.int64)
-        for begin, end in segment_bounds(records, config.max_gap_ms)
-        if end - begin >= length
-    ]
+    starts = [np.arange(begin, end - length + 1, hop, dtype=np.int64) for begin, end in bounds if end - begin >= length]
     start = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
     index = start[:, None] + np.arange(length)[None, :]  # (n, length)
     return Windows(
-        xyz=records.xyz[index] if len(start) else np.zeros((0, length, 3), dtype=np.float32),
-        user=records.user[start],
-        activity=records.activity[start],
+        xyz=xyz[index].astype(np.float32) if len(start) else np.zeros((0, length, 3), dtype=np.float32),
+        user=user[start],
+        activity=activity[start],
         start=start,
     )
 
@@ -75,9 +79,9 @@ def split_users(users: np.ndarray, config: HarConfig) -> dict[str, np.ndarray]:
 
     subject: test = config.test_users, val = config.val_users, train = the rest.
     loso: test = config.holdout_user alone, val = config.val_users minus it, train = the rest.
+    (Empty tuples and holdout 0 mean the data source's default: HarConfig.split_users.)
     """
-    test_users = {config.holdout_user} if config.split == "loso" else set(config.test_users)
-    val_users = set(config.val_users) - test_users
+    test_users, val_users = config.split_users()
     test = np.isin(users, list(test_users))
     val = np.isin(users, list(val_users))
     train = ~test & ~val

@@ -139,6 +139,11 @@ class Demo(ABC):
         """A phrase added to the summary line (e.g. the leave-one-speaker-out mean), or ""."""
         return ""
 
+    def add_commands(self, steps: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
+        """Commands of this demo beyond run, device and predict (e.g. HAR's loso): add their parsers to the
+        argparse sub-parsers `steps` and return name -> handler (none by default)."""
+        return {}
+
     def add_predict_options(self, parser: argparse.ArgumentParser) -> None:
         """Options of `predict` beyond --model, --quick, --set and the files (none by default)."""
         return None

@@ -42,6 +42,7 @@ def build_parser(demo: Demo) -> argparse.ArgumentParser:
                          help="preprocessing settings; default: the config of the model's build folder")
     demo.add_predict_options(predict)
     predict.add_argument("files", type=Path, nargs="+", help=demo.predict_files)
+    parser.set_defaults(commands=demo.add_commands(steps))
     return parser
 
 
@@ -132,6 +133,8 @@ def main(demo: Demo, argv: list[str] | None = None) -> int:
     @main_guard
     def guarded(arguments: list[str] | None) -> int:
         args = build_parser(demo).parse_args(arguments)
+        if args.step in args.commands:
+            return args.commands[args.step](args)
         return {"run": run, "device": device, "predict": predict}[args.step](demo, args)
 
     return guarded(argv)

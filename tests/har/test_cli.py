@@ -51,7 +51,7 @@ def test_predict_prints_one_json_line_per_window(quick_run, capsys):
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert lines and all(list(line) == ["file", "start_s", "label", "scores"] for line in lines)
     assert all(len(line["scores"]) == 6 for line in lines)
-    assert "skipped" in captured.err
+    assert captured.err == ""
     # The sample is test user 29's generated data: most windows must be recognised (activity order is shuffled,
     # so check the spread of labels rather than one label).
     assert len({line["label"] for line in lines}) >= 4

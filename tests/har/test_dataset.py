@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from har.config import QUICK
-from har.dataset import prepare_arff, prepare_raw, write_firmware_headers, write_preprocess, write_test_windows
+from har.dataset import prepare_arff, prepare_raw, write_firmware_headers
 from shared.data import DataError
 
 
@@ -27,7 +27,7 @@ def test_synthetic_dataset_is_labelled_and_split_by_subject(synthetic_prepared):
     assert set(np.unique(dataset.y_test)) == set(range(6))
     # Standardised with training constants: training features have mean ~0 and std ~1.
     assert np.abs(dataset.x_train.mean(axis=0)).max() < 1e-3
-    assert prepared.sample_file.read_text().startswith(f"{config.test_users[0]},")
+    assert prepared.sample_file.read_text().startswith(f"{config.split_users()[0][0]},")
 
 
 def test_cnn_inputs_are_raw_windows(tmp_path):
@@ -37,14 +37,17 @@ def test_cnn_inputs_are_raw_windows(tmp_path):
 
 
 def test_preprocess_and_headers_written(synthetic_prepared, tmp_path):
-    config, prepared = synthetic_prepared
-    saved = json.loads(write_preprocess(prepared, config, tmp_path).read_text())
-    np.testing.assert_array_equal(np.float32(saved["mean"]), prepared.mean)  # float32 round-trips through JSON
-    paths = write_firmware_headers(prepared, config, tmp_path / "generated")
+    """What predict reloads (data/run.json "preprocess", via HarDemo) round-trips float32 exactly; the headers."""
+    from har.demo import HarDemo
+
+    config, har_prepared = synthetic_prepared
+    prepared = HarDemo().prepare(config, None, tmp_path)
+    saved = json.loads(json.dumps(prepared.preprocess))
+    np.testing.assert_array_equal(np.float32(saved["mean"]), har_prepared.mean)  # float32 round-trips through JSON
+    paths = write_firmware_headers(har_prepared, config, tmp_path / "generated")
     assert [p.name for p in paths] == ["har_config.h", "har_features_tables.h"]
-    with np.load(write_test_windows(prepared, tmp_path)) as saved:
-        assert saved["xyz"].shape == (len(prepared.dataset.x_test), 80, 3)
-        np.testing.assert_array_equal(saved["activity"], prepared.dataset.y_test)
+    assert prepared.device.raw_inputs.shape == (len(prepared.dataset.x_test), 80, 3)
+    np.testing.assert_array_equal(har_prepared.test_windows.activity, prepared.dataset.y_test)
 
 
 def test_arff_dataset(wisdm_arff, tmp_path):
@@ -74,3 +77,28 @@ def test_wisdm_source_from_local_folder(tmp_path):
     notes = " ".join(prepared.dataset.notes)
     assert "GENERATED" not in notes and "no published sha256" in notes
     assert "the authors state 1098207" in notes and "differs from the documented" in notes
+
+
+def test_default_source_prefers_wisdm_raw_then_motionsense(tmp_path, monkeypatch):
+    """No WISDM raw file and no network (the download fails): MotionSense, and the reason names the failure."""
+    from har import data
+    from har.dataset import choose_source
+    from tests.har.motionsense_files import standing_csv, write_trial_zips
+
+    def offline(*args, **kwargs):
+        raise DataError("WISDM_ar_latest.tar.gz: could not download from any mirror (no network)")
+
+    import shared.data
+
+    monkeypatch.setattr(data, "download_archive", offline)
+    monkeypatch.setattr(shared.data, "_download", lambda url, target, sha256: offline())
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(DataError, match=r"no HAR data: .*could not download.*A_DeviceMotion_data\.zip.*motionsense/"):
+        choose_source(tmp_path)
+    write_trial_zips(tmp_path / "motionsense", {("std_6", 1): standing_csv(100)})
+    source, why = choose_source(tmp_path)
+    assert source == "motionsense"
+    assert why.startswith("data: motionsense (") and "could not download from any mirror (no network)" in why
+    (tmp_path / data.RAW_FILE_NAME).write_text("33,Jogging,49105962326000,-0.6946377,12.680544,0.50395286;\n")
+    source, why = choose_source(tmp_path)
+    assert source == "wisdm" and data.RAW_FILE_NAME in why

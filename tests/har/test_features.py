@@ -13,11 +13,13 @@ from har.config import FULL, write_config_header
 from har.data import parse_raw_text
 from har.features import (
     FEATURE_NAMES,
-    N_FEATURES,
     compute_features_float32,
     compute_features_numpy,
+    feature_names,
+    n_features,
     normalization_constants,
     normalize_float32,
+    numpy_reference,
     write_feature_tables,
 )
 from har.synthetic import NO_QUIRKS, generate_text
@@ -27,6 +29,9 @@ from tests.conftest import REPO_ROOT, require_tool
 C_DIR = REPO_ROOT / "firmware" / "apps" / "har"
 GCC_FLAGS = ["-std=c99", "-O2", "-ffp-contract=off", "-Wall", "-Wextra", "-Wconversion", "-Wdouble-promotion",
              "-Werror"]
+
+
+ORIENTATION = dataclasses.replace(FULL, feature_set="orientation")
 
 
 def feature(values: np.ndarray, name: str) -> np.ndarray:
@@ -76,12 +81,14 @@ def test_pure_sine_on_a_bin_by_hand():
         assert feature(values, "x_fft_mean_amp")[0] == pytest.approx(2.0 / 32, abs=1e-5)
 
 
-def test_float32_path_matches_numpy(generated_windows):
-    numpy_values = compute_features_numpy(generated_windows, FULL)
-    float32_values = compute_features_float32(generated_windows, FULL)
-    assert float32_values.dtype == np.float32 and float32_values.shape == (len(generated_windows), N_FEATURES)
-    discrete = [FEATURE_NAMES.index(n) for n in FEATURE_NAMES if n.endswith(("positive_share", "peak_hz"))]
-    continuous = [i for i in range(N_FEATURES) if i not in discrete]
+@pytest.mark.parametrize("config", [FULL, ORIENTATION], ids=["axes", "orientation"])
+def test_float32_path_matches_numpy(generated_windows, config):
+    numpy_values = compute_features_numpy(generated_windows, config)
+    float32_values = compute_features_float32(generated_windows, config)
+    names = feature_names(config)
+    assert float32_values.dtype == np.float32 and float32_values.shape == (len(generated_windows), len(names))
+    discrete = [names.index(n) for n in names if n.endswith(("positive_share", "peak_hz"))]
+    continuous = [i for i in range(len(names)) if i not in discrete]
     np.testing.assert_allclose(float32_values[:, continuous], numpy_values[:, continuous], rtol=1e-5, atol=1e-5,
                                err_msg="float32 sums of 80 values vs float64: round-off only")
     # A sample within float32 round-off of the mean, or two equal spectral peaks, may flip a discrete feature.
@@ -89,9 +96,54 @@ def test_float32_path_matches_numpy(generated_windows):
     assert same.mean() > 0.99, f"discrete features agree on only {same.mean():.3%}"
 
 
+def test_numpy_reference_takes_float32_only_at_ties(generated_windows):
+    """A phone at rest: samples within a few float32 steps of 9.63362 m/s^2 (a value of a MotionSense sitting
+    window). Whether a sample lies above the window mean then depends on rounding, and the float64 definition of
+    positive_share disagrees with the float32 path on some windows. The reference follows float32 on such ties."""
+    rest = (9.63362 + np.random.default_rng(0).normal(0, 2e-6, (50, 80, 3))).astype(np.float32)
+    share = [FEATURE_NAMES.index(f"{axis}_positive_share") for axis in "xyz"]
+    float32_share = compute_features_float32(rest, FULL)[:, share]
+    assert not np.isclose(compute_features_numpy(rest, FULL)[:, share], float32_share).all()
+    np.testing.assert_allclose(numpy_reference(rest, FULL)[:, share], float32_share, rtol=1e-7)  # same counts
+    # Off the ties (generated windows of moving users), the reference is the float64 definition itself.
+    np.testing.assert_array_equal(numpy_reference(generated_windows[:200], FULL)[:, share],
+                                  compute_features_numpy(generated_windows[:200], FULL)[:, share])
+
+
+def test_orientation_features_by_hand():
+    """Upside down in the pocket: the same 21 features. Turned any way: the same along/across-gravity series features
+    (posture then says which phone axis gravity lies along)."""
+    t = np.arange(80) / 20
+    bounce = 2.0 * np.sin(2 * np.pi * 2.0 * t)  # 2 Hz along gravity
+    sway = 0.5 * np.cos(2 * np.pi * 1.0 * t)  # 1 Hz across gravity
+    upright = np.stack([sway, 9.8 + bounce, np.zeros(80)], axis=1)  # (80, 3): gravity along +y
+    upside_down = upright * [-1.0, -1.0, 1.0]  # 180 degrees about z
+    angle = 0.7
+    turn = np.array([[1, 0, 0], [0, np.cos(angle), -np.sin(angle)], [0, np.sin(angle), np.cos(angle)]])
+    turned = upright @ turn.T  # tilted 40 degrees about x
+    values = compute_features_numpy(np.stack([upright, upside_down, turned]), ORIENTATION)
+    names = feature_names(ORIENTATION)
+    np.testing.assert_allclose(values[1], values[0], atol=1e-9)
+    series = [i for i, name in enumerate(names) if name.startswith(("vertical", "horizontal", "magnitude"))]
+    np.testing.assert_allclose(values[2, series], values[0, series], atol=1e-9)
+    row = dict(zip(names, values[0], strict=True))
+    assert row["vertical_mean"] == pytest.approx(9.8 + bounce.mean())
+    assert row["vertical_fft_peak_hz"] == pytest.approx(2.0, abs=20 / 128)
+    assert row["horizontal_max"] == pytest.approx(np.abs(sway).max(), abs=1e-3)
+    assert (row["posture_x"], row["posture_y"], row["posture_z"]) == pytest.approx((0.0, 1.0, 0.0), abs=1e-3)
+    turned_row = dict(zip(names, values[2], strict=True))
+    assert turned_row["posture_z"] == pytest.approx(np.sin(angle), abs=1e-3)
+    # shape of the 2 Hz, 2 m/s^2 bounce (8 whole periods): symmetric; kurtosis of a sine 1.5, regularised by
+    # (var / (var + 0.0025))^2 with var = 2; jerk: the 79 differences of the bounce times 20 Hz
+    assert row["vertical_skewness"] == pytest.approx(0.0, abs=1e-9)
+    assert row["vertical_kurtosis"] == pytest.approx(1.5 * (2 / 2.0025) ** 2)
+    assert row["vertical_jerk_std"] == pytest.approx(np.std(np.diff(bounce) * 20))
+    assert 17.0 < row["vertical_jerk_std"] < 17.5  # ~ 2 A r sin(pi f / r) / sqrt(2) = 17.48 over whole periods
+
+
 def build_c_twin(tmp_path: Path, config, mean=None, inv_std=None) -> Path:
     gcc = require_tool("gcc")
-    write_config_header(config, tmp_path / "har_config.h", N_FEATURES)
+    write_config_header(config, tmp_path / "har_config.h", n_features(config))
     write_feature_tables(config, tmp_path / "har_features_tables.h", mean, inv_std)
     exe = tmp_path / "features_host"
     sources = [C_DIR / "features.c", REPO_ROOT / "tests" / "har" / "features_host.c"]
@@ -101,11 +153,12 @@ def build_c_twin(tmp_path: Path, config, mean=None, inv_std=None) -> Path:
     return exe
 
 
-# The default, and a longer window with a longer FFT and no overlap: the C follows the generated headers.
-TWIN_CONFIGS = [FULL, dataclasses.replace(FULL, window_samples=100, fft_length=256, overlap_percent=0)]
+# The default, a longer window with a longer FFT and no overlap, and the orientation feature set: the C follows
+# the generated headers.
+TWIN_CONFIGS = [FULL, dataclasses.replace(FULL, window_samples=100, fft_length=256, overlap_percent=0), ORIENTATION]
 
 
-@pytest.mark.parametrize("config", TWIN_CONFIGS, ids=["default", "window100_fft256"])
+@pytest.mark.parametrize("config", TWIN_CONFIGS, ids=["default", "window100_fft256", "orientation"])
 def test_c_twin_is_bit_identical(tmp_path, generated_records, config):
     generated_windows = cut_windows(generated_records, config).xyz
     reference = compute_features_float32(generated_windows, config)
@@ -113,13 +166,13 @@ def test_c_twin_is_bit_identical(tmp_path, generated_records, config):
     exe = build_c_twin(tmp_path, config, mean, inv_std)
     (tmp_path / "in.bin").write_bytes(generated_windows.astype("<f4").tobytes())
     subprocess.run([str(exe), str(tmp_path / "in.bin"), str(tmp_path / "out.bin")], check=True)
-    out = np.fromfile(tmp_path / "out.bin", dtype="<f4").reshape(len(generated_windows), 2, N_FEATURES)
+    out = np.fromfile(tmp_path / "out.bin", dtype="<f4").reshape(len(generated_windows), 2, n_features(config))
     for got, want, what in ((out[:, 0], reference, "raw"),
                             (out[:, 1], normalize_float32(reference, mean, inv_std), "normalised")):
         differs = np.flatnonzero(got.view(np.uint32).ravel() != want.view(np.uint32).ravel())
         if differs.size:
             first = differs[0]
-            window, index = divmod(int(first), N_FEATURES)
-            pytest.fail(f"{what}: first difference window {window} feature {FEATURE_NAMES[index]}: "
+            window, index = divmod(int(first), n_features(config))
+            pytest.fail(f"{what}: first difference window {window} feature {feature_names(config)[index]}: "
                         f"C {got.ravel()[first]!r} vs float32 reference {want.ravel()[first]!r} "
                         f"(numpy {compute_features_numpy(generated_windows[window:window + 1], config)[0, index]!r})")

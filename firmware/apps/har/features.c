@@ -1,7 +1,8 @@
 /*
  * HAR window features, float32, in exactly the operation order of har/features.py compute_features_float32():
- * sequential sums, a radix-2 decimation-in-time FFT with the generated twiddle table, sqrtf. Compile with
- * -ffp-contract=off (a fused multiply-add rounds once instead of twice and breaks bit-identity with the host).
+ * compensated sums for means, sequential sums elsewhere, a radix-2 decimation-in-time FFT with the generated
+ * twiddle table, sqrtf. Compile with -ffp-contract=off (a fused multiply-add rounds once instead of twice and
+ * breaks bit-identity with the host).
  * The feature list and formulas are documented in har/features.py and in har_features_tables.h.
  */
 #include "har_features.h"
@@ -14,14 +15,28 @@
 #define HAR_PER_AXIS 8
 #define HAR_FFT_BINS (HAR_FFT_LENGTH / 2) /* bins 1..F/2 are used; bin 0 is the removed mean */
 
-#if HAR_N_FEATURES != 3 * HAR_PER_AXIS + 3
+#define HAR_PER_SHAPE 3 /* skewness, kurtosis, jerk std */
+
+#if HAR_FEATURE_SET_ORIENTATION
+#if HAR_N_FEATURES != 2 * HAR_PER_AXIS + 3 + 2 + 2 * HAR_PER_SHAPE
+#error "har_config.h HAR_N_FEATURES does not match features.c (27 orientation features)"
+#endif
+#elif HAR_N_FEATURES != 3 * HAR_PER_AXIS + 3
 #error "har_config.h HAR_N_FEATURES does not match features.c (27 features)"
 #endif
 
-/* Sum of n floats, left to right: the order the host reference mirrors. */
+/* Sum of n floats, left to right, with Kahan's compensation (har/features.py _compensated_sum mirrors it): a plain
+ * float32 sum of 80 values near 9.8 m/s^2 is off by up to ~5e-6, too much for low-variance features such as |g|.
+ * Needs strict IEEE evaluation (no -ffast-math, -ffp-contract=off), as the rest of this file. */
 static float har_features_sum(const float *values, size_t n) {
     float total = 0.0f;
-    for (size_t i = 0; i < n; i++) { total += values[i]; }
+    float compensation = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        const float corrected = values[i] - compensation;
+        const float running = total + corrected;
+        compensation = (running - total) - corrected;
+        total = running;
+    }
     return total;
 }
 
@@ -49,18 +64,16 @@ static void har_features_fft(float *re, float *im) {
     }
 }
 
-/* The 8 features of one axis (stride 3 through the interleaved window) into out[0..7]. */
-static void har_features_axis(const float *window, size_t axis, float *out) {
-    static float samples[HAR_WINDOW_SAMPLES];
+/* The 8 features of one series of HAR_WINDOW_SAMPLES samples (an axis, or an orientation series) into out[0..7]. */
+static void har_features_series(const float *samples, float *out) {
     static float centred[HAR_WINDOW_SAMPLES];
     static float re[HAR_FFT_LENGTH];
     static float im[HAR_FFT_LENGTH];
     static float magnitude[HAR_FFT_BINS];
     const float n = (float)HAR_WINDOW_SAMPLES;
-    float lowest = window[axis];
-    float highest = window[axis];
+    float lowest = samples[0];
+    float highest = samples[0];
     for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) {
-        samples[i] = window[i * HAR_N_AXES + axis];
         if (samples[i] < lowest) { lowest = samples[i]; }
         if (samples[i] > highest) { highest = samples[i]; }
     }
@@ -115,12 +128,100 @@ static void har_features_global(const float *window, float *out) {
     out[2] = sqrtf(squares / n);
 }
 
-int har_features_compute(const float *window, float *features) {
-    if (window == NULL || features == NULL) { return 1; }
+/* One axis (stride 3 through the interleaved window) as a contiguous series. */
+static void har_features_axis_series(const float *window, size_t axis, float *series) {
+    for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) { series[i] = window[i * HAR_N_AXES + axis]; }
+}
+
+#if HAR_FEATURE_SET_ORIENTATION
+/* Skewness m3 / (var + HAR_SHAPE_VAR)^1.5, kurtosis m4 / (var + HAR_SHAPE_VAR)^2 and the std of the differences
+ * (s[i+1] - s[i]) * rate of one series (for the vertical one: the motion along gravity, the same shape). */
+static void har_features_shape(const float *samples, float *out) {
+    static float jerk[HAR_WINDOW_SAMPLES - 1];
+    const float n = (float)HAR_WINDOW_SAMPLES;
+    const float n_jerk = (float)(HAR_WINDOW_SAMPLES - 1);
+    const float mean = har_features_sum(samples, HAR_WINDOW_SAMPLES) / n;
+    float squares = 0.0f;
+    float cubes = 0.0f;
+    float fourths = 0.0f;
+    for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) {
+        const float centred = samples[i] - mean;
+        const float square = centred * centred;
+        squares += square;
+        cubes += square * centred;
+        fourths += square * square;
+    }
+    const float var = squares / n + HAR_SHAPE_VAR;
+    out[0] = (cubes / n) / (var * sqrtf(var));
+    out[1] = (fourths / n) / (var * var);
+    for (size_t i = 0; i + 1 < HAR_WINDOW_SAMPLES; i++) {
+        jerk[i] = (samples[i + 1] - samples[i]) * (float)HAR_SAMPLE_RATE_HZ;
+    }
+    const float jerk_mean = har_features_sum(jerk, HAR_WINDOW_SAMPLES - 1) / n_jerk;
+    float jerk_squares = 0.0f;
+    for (size_t i = 0; i + 1 < HAR_WINDOW_SAMPLES; i++) {
+        const float deviation = jerk[i] - jerk_mean;
+        jerk_squares += deviation * deviation;
+    }
+    out[2] = sqrtf(jerk_squares / n_jerk);
+}
+
+/* vertical = a . u and horizontal = |a - vertical u| per sample, u = g / |g| with g the per-axis window mean (u = 0
+ * if |g| = 0); posture[axis] = |g_axis| / |g|. Operation order as har/features.py _orientation_series_float32. */
+static void har_features_orientation(const float *window, float *vertical, float *horizontal, float *along_gravity,
+                                     float *posture) {
+    const float n = (float)HAR_WINDOW_SAMPLES;
+    float gravity[HAR_N_AXES];
+    float unit[HAR_N_AXES];
     for (size_t axis = 0; axis < HAR_N_AXES; axis++) {
-        har_features_axis(window, axis, &features[axis * HAR_PER_AXIS]);
+        har_features_axis_series(window, axis, vertical); /* scratch: the axis samples */
+        gravity[axis] = har_features_sum(vertical, HAR_WINDOW_SAMPLES) / n;
+    }
+    const float norm = sqrtf((gravity[0] * gravity[0] + gravity[1] * gravity[1]) + gravity[2] * gravity[2]);
+    for (size_t axis = 0; axis < HAR_N_AXES; axis++) {
+        unit[axis] = norm > 0.0f ? gravity[axis] / norm : 0.0f;
+        posture[axis] = norm > 0.0f ? fabsf(gravity[axis]) / norm : 0.0f;
+    }
+    for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) {
+        const float *a = &window[i * HAR_N_AXES];
+        vertical[i] = (a[0] * unit[0] + a[1] * unit[1]) + a[2] * unit[2];
+        /* |a - (a.u)u| as |d - (d.u)u| with the motion d = a - g: no cancellation of two ~9.8 m/s^2 numbers */
+        const float mx = a[0] - gravity[0];
+        const float my = a[1] - gravity[1];
+        const float mz = a[2] - gravity[2];
+        const float along = (mx * unit[0] + my * unit[1]) + mz * unit[2];
+        along_gravity[i] = along;
+        const float dx = mx - along * unit[0];
+        const float dy = my - along * unit[1];
+        const float dz = mz - along * unit[2];
+        horizontal[i] = sqrtf((dx * dx + dy * dy) + dz * dz);
+    }
+}
+#endif
+
+int har_features_compute(const float *window, float *features) {
+    static float series[HAR_WINDOW_SAMPLES];
+    if (window == NULL || features == NULL) { return 1; }
+#if HAR_FEATURE_SET_ORIENTATION
+    static float horizontal[HAR_WINDOW_SAMPLES];
+    static float along_gravity[HAR_WINDOW_SAMPLES];
+    float global[3];
+    har_features_orientation(window, series, horizontal, along_gravity, &features[2 * HAR_PER_AXIS]);
+    har_features_series(series, &features[0]);
+    har_features_series(horizontal, &features[HAR_PER_AXIS]);
+    har_features_global(window, global);
+    features[2 * HAR_PER_AXIS + HAR_N_AXES] = global[1]; /* magnitude mean */
+    features[2 * HAR_PER_AXIS + HAR_N_AXES + 1] = global[2]; /* magnitude std */
+    float *shape = &features[2 * HAR_PER_AXIS + HAR_N_AXES + 2];
+    har_features_shape(along_gravity, shape);
+    har_features_shape(horizontal, &shape[HAR_PER_SHAPE]);
+#else
+    for (size_t axis = 0; axis < HAR_N_AXES; axis++) {
+        har_features_axis_series(window, axis, series);
+        har_features_series(series, &features[axis * HAR_PER_AXIS]);
     }
     har_features_global(window, &features[HAR_N_AXES * HAR_PER_AXIS]);
+#endif
     return 0;
 }
 
