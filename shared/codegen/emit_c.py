@@ -241,7 +241,7 @@ def invoke_function(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], nam
         call = f"    {function}({', '.join(arguments)});"
         if len(call) > 116:
             call = f"    {function}(" + ",\n        ".join(arguments) + ");"
-        lines.append(call)
+        lines.append(f"{call}\n    CG_LAYER_DONE({op.index});")
     uses_arena = any(b.place == "arena" for b in plan.buffers.values())
     keep = "" if uses_arena else f"    (void){name}_arena;\n"
     return (f"int {name}_invoke(const int8_t *input, int8_t *output)\n{{\n{keep}" + "\n".join(lines)
@@ -255,6 +255,8 @@ def c_source(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str,
             f"#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP) /* -DCG_NO_DSP: portable kernels only */\n"
             f"#include <arm_acle.h>\n#endif\n\n"
             f"#include \"{name}.h\"\n\n"
+            f"#ifndef CG_LAYER_DONE /* -DCG_LAYER_DONE=f: f(op index) after each layer, e.g. to profile layers */\n"
+            f"#define CG_LAYER_DONE(op_index) ((void)0)\n#endif\n\n"
             f"#if defined(__GNUC__) /* kernels a model may not call (e.g. cg_pool_2d when every pool is fused) */\n"
             f"#define CG_MAYBE_UNUSED __attribute__((unused))\n#else\n#define CG_MAYBE_UNUSED\n#endif\n\n"
             f"/* ---- kernels (from shared/codegen/kernels), file-local ---- */\n\n{kernel_sources(layers)}\n"

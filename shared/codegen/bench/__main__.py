@@ -21,7 +21,7 @@ import numpy as np
 
 from shared.codegen import generate
 from shared.codegen.bench.cortex_m import build_image, object_sizes, run_image
-from shared.codegen.bench.models import BENCH_MODELS, build_int8
+from shared.codegen.bench.models import BENCH_MODELS, DEEP_MODELS, build_int8
 from shared.codegen.host import HostModel
 from shared.tflm import make_interpreter, measured_allocation_bytes, run_tflm
 
@@ -66,16 +66,33 @@ def device_row(name: str, model_bytes: bytes, workdir: Path, samples: int) -> di
     model = generate(model_bytes, name, f"{name}.tflite")
     x = np.random.default_rng(1).integers(-128, 128, size=(samples, model.input_size), dtype=np.int8)
     expected = run_tflm(model_bytes, x).reshape(samples, -1)
-    row = {"name": name, "macs": model.macs}
+    row = {"name": name, "macs": model.macs, "model": model}
     for dsp in (False, True):
-        run = run_image(build_image(model_bytes, name, workdir / f"{name}_m7", dsp=dsp), x, model.output_size)
+        run = run_image(build_image(model_bytes, name, workdir / f"{name}_m7", dsp=dsp, profile=True), x,
+                        model.output_size)
         label = "dsp" if dsp else "portable"
         row[label] = float(np.median(run.instructions)) / model.macs
         row[f"{label}_instructions"] = float(np.median(run.instructions))
+        row[f"{label}_layers"] = run.layer_instructions
         row[f"{label}_exact"] = np.array_equal(run.outputs, expected)
         row[f"{label}_flash"], row["ram"] = object_sizes(workdir / f"{name}_m7", name, dsp)
     row["weights"] = model.weight_bytes
     return row
+
+
+def print_layers(row: dict) -> None:
+    """Per-layer instructions (profiled image: CG_LAYER_DONE after each layer) of the portable and DSP builds."""
+    print(f"\n{row['name']}: per layer, instructions (instr/MAC) on QEMU, portable | DSP")
+    for layer in row["model"].layers:
+        if layer.op_index not in row["dsp_layers"]:
+            continue
+        cells = []
+        for label in ("portable", "dsp"):
+            count = row[f"{label}_layers"].get(layer.op_index, 0.0)
+            ratio = f"({count / layer.macs:5.2f})" if layer.macs else " " * 7
+            cells.append(f"{count:>10.0f} {ratio}")
+        print(f"  op {layer.op_index:>3} {layer.kind:<18} {layer.macs:>9} MACs {' | '.join(cells)}  "
+              f"{layer.summary.splitlines()[0][:60]}")
 
 
 def model_name(path: Path) -> str:
@@ -90,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tflite", type=Path, nargs="*", default=[], help="extra int8 models to include")
     parser.add_argument("--samples", type=int, default=200, help="host batch size (inferences timed)")
     parser.add_argument("--device-samples", type=int, default=4, help="inferences per QEMU run")
+    parser.add_argument("--layers", action="store_true", help="per-layer table of every model, not only the deep ones")
     args = parser.parse_args(argv)
     models = {name: build_int8(build, shape, seed=i) for i, (name, (build, shape)) in enumerate(BENCH_MODELS.items())}
+    models.update({name: build_int8(build, shape, seed=100 + i, deep=True)
+                   for i, (name, (build, shape)) in enumerate(DEEP_MODELS.items())})
     models.update({model_name(path): path.read_bytes() for path in args.tflite})
     workdir = Path(tempfile.mkdtemp(prefix="codegen_bench_"))
     try:
@@ -106,11 +126,16 @@ def main(argv: list[str] | None = None) -> int:
                   "inference;\nNAME.o alone (-O2): flash = code + const tables, RAM = arena; weights = int8 bytes")
             print("model           MACs  instr/MAC portable  DSP   instructions DSP  exact    flash portable/DSP"
                   "  weights    RAM")
+            rows = []
             for name in models:
                 r = device_row(name, models[name], workdir, args.device_samples)
+                rows.append(r)
                 print(f"{r['name'][:13]:<13} {r['macs']:>8} {r['portable']:>12.2f} {r['dsp']:>6.2f} "
                       f"{r['dsp_instructions']:>16.0f}  {r['portable_exact']}/{r['dsp_exact']} "
                       f"{r['portable_flash']:>8}/{r['dsp_flash']:<8} {r['weights']:>7} {r['ram']:>6}")
+            for r in rows:
+                if args.layers or r["name"] in DEEP_MODELS:
+                    print_layers(r)
         else:
             print("\n(qemu-system-arm or arm-none-eabi-gcc missing: no Cortex-M figures)")
     finally:

@@ -29,12 +29,15 @@ QEMU = ["qemu-system-arm", "-M", "mps2-an500", "-display", "none", "-monitor", "
 class DeviceRun:
     outputs: np.ndarray  # (n, output_size) int8
     instructions: np.ndarray  # (n,) instructions per inference
+    layer_instructions: dict[int, float]  # op index -> median instructions of that layer (profiled images)
     text_bytes: int  # code + constants (flash)
     bss_bytes: int  # static RAM (arena + harness buffers)
 
 
-def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, optimize: str = "-O2") -> Path:
-    """Generate NAME.c and link it with the harness; dsp=False builds the portable kernels (-DCG_NO_DSP)."""
+def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, optimize: str = "-O2",
+                profile: bool = False) -> Path:
+    """Generate NAME.c and link it with the harness; dsp=False builds the portable kernels (-DCG_NO_DSP);
+    profile=True counts each layer (CG_LAYER_DONE; about 30 instructions per layer added to the whole figure)."""
     workdir = Path(workdir)
     write_model(model_bytes, workdir, name, f"{name}.tflite")
     image = workdir / f"{name}_{'dsp' if dsp else 'portable'}.elf"
@@ -43,6 +46,8 @@ def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, 
                str(HERE / "startup.c"), str(HERE / "main.c"), str(workdir / f"{name}.c"), "-o", str(image)]
     if not dsp:
         command.insert(1, "-DCG_NO_DSP")
+    if profile:
+        command[1:1] = ["-DCG_LAYER_DONE=bench_layer_done", "-include", str(HERE / "profile.h")]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr}")
@@ -78,6 +83,10 @@ def run_image(image: Path, x_int8: np.ndarray, output_size: int, timeout_s: floa
     calibration = re.search(r"calibration (\d+) instructions (\d+) ticks", result.stdout)
     instructions_per_tick = int(calibration.group(1)) / int(calibration.group(2))
     ticks = np.array([int(t) for t in re.findall(r"invoke (\d+) ticks", result.stdout)], dtype=np.float64)
+    per_layer: dict[int, list[int]] = {}
+    for op_index, layer_ticks in re.findall(r"layer (\d+) (\d+) ticks", result.stdout):
+        per_layer.setdefault(int(op_index), []).append(int(layer_ticks))
+    layers = {op: float(np.median(values)) * instructions_per_tick for op, values in per_layer.items()}
     outputs = np.frombuffer((workdir / "batch_out.bin").read_bytes(), dtype=np.int8).reshape(-1, output_size)
     flash, bss = section_sizes(image)
-    return DeviceRun(outputs, ticks * instructions_per_tick, flash, bss)
+    return DeviceRun(outputs, ticks * instructions_per_tick, layers, flash, bss)

@@ -18,6 +18,20 @@ extern uint64_t bench_ticks(void);
 
 static int8_t input[INPUT_SIZE], output[OUTPUT_SIZE];
 
+/* per-layer ticks of one inference: NAME.c calls CG_LAYER_DONE(op index) = bench_layer_done after each layer */
+#define MAX_OPS 512
+static uint32_t layer_ticks[MAX_OPS];
+static uint64_t layer_mark;
+
+void bench_layer_done(int op_index)
+{
+    const uint64_t now = bench_ticks();
+    if (op_index >= 0 && op_index < MAX_OPS) {
+        layer_ticks[op_index] += (uint32_t)(now - layer_mark);
+    }
+    layer_mark = bench_ticks();
+}
+
 /* 2 instructions per iteration (subs, bne) */
 static uint64_t calibration_ticks(uint32_t iterations)
 {
@@ -37,9 +51,18 @@ int main(void)
         return 2;
     }
     while (fread(input, 1, INPUT_SIZE, in_file) == INPUT_SIZE) {
+        for (int i = 0; i < MAX_OPS; i++) {
+            layer_ticks[i] = 0u;
+        }
         uint64_t start = bench_ticks();
+        layer_mark = start;
         int status = CAT(MODEL, _invoke)(input, output);
         uint64_t ticks = bench_ticks() - start;
+        for (int i = 0; i < MAX_OPS; i++) {
+            if (layer_ticks[i] != 0u) {
+                printf("layer %d %lu ticks\n", i, (unsigned long)layer_ticks[i]);
+            }
+        }
         if (status != 0 || fwrite(output, 1, OUTPUT_SIZE, out_file) != OUTPUT_SIZE) {
             return 3;
         }
