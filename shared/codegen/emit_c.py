@@ -198,11 +198,14 @@ def layer_function(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: st
     if code.view:
         return comment
     params = [f"const int8_t *in{i}" for i in range(len(code.inputs))] + ["int8_t *out"]
-    if code.scratch_bytes:
-        params.append("int16_t *scratch")
+    with_scratch = [*params, "int16_t *scratch"] if code.scratch_bytes else params
     body = "".join(code.tables)
-    return (f"{comment}{body}static void {function_name(name, op, code, graph)}({', '.join(params)})\n"
-            f"{{\n    {code.call}\n}}\n")
+    function = function_name(name, op, code, graph)
+    if code.dsp_call:
+        return (f"{comment}{body}#if CG_DSP\nstatic void {function}({', '.join(with_scratch)})\n"
+                f"{{\n    {code.dsp_call}\n}}\n#else\nstatic void {function}({', '.join(params)})\n"
+                f"{{\n    {code.call}\n}}\n#endif\n")
+    return f"{comment}{body}static void {function}({', '.join(with_scratch)})\n{{\n    {code.call}\n}}\n"
 
 
 def kernel_sources(layers: list[LayerCode]) -> str:
@@ -227,6 +230,13 @@ def arena_section(plan: MemoryPlan, name: str) -> str:
     return "\n".join(lines)
 
 
+def call_text(function: str, arguments: list[str]) -> str:
+    call = f"    {function}({', '.join(arguments)});"
+    if len(call) > 116:
+        call = f"    {function}(" + ",\n        ".join(arguments) + ");"
+    return call
+
+
 def invoke_function(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str) -> str:
     lines = []
     for op, code in zip(graph.ops, layers, strict=True):
@@ -235,15 +245,18 @@ def invoke_function(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], nam
                          "no code */")
             continue
         arguments = [pointer(plan, t, name) for t in code.inputs] + [pointer(plan, written(op, code), name)]
-        if code.scratch_bytes:
-            arguments.append(f"{name}_arena.halves + {offset_name(name, scratch_key(op.index))} / 2")
         function = function_name(name, op, code, graph)
-        call = f"    {function}({', '.join(arguments)});"
-        if len(call) > 116:
-            call = f"    {function}(" + ",\n        ".join(arguments) + ");"
+        if code.scratch_bytes:
+            scratch = [*arguments, f"{name}_arena.halves + {offset_name(name, scratch_key(op.index))} / 2"]
+            call = call_text(function, scratch)
+            if code.dsp_call:
+                call = f"#if CG_DSP\n{call}\n#else\n{call_text(function, arguments)}\n#endif"
+        else:
+            call = call_text(function, arguments)
         lines.append(f"{call}\n    CG_LAYER_DONE({op.index});")
-    uses_arena = any(b.place == "arena" for b in plan.buffers.values())
-    keep = "" if uses_arena else f"    (void){name}_arena;\n"
+    dsp_scratch = {scratch_key(op.index) for op, code in zip(graph.ops, layers, strict=True) if code.dsp_call}
+    uses_arena = any(b.place == "arena" and key not in dsp_scratch for key, b in plan.buffers.items())
+    keep = "" if uses_arena else f"    (void){name}_arena; /* no buffer, or only DSP fast-path scratch */\n"
     return (f"int {name}_invoke(const int8_t *input, int8_t *output)\n{{\n{keep}" + "\n".join(lines)
             + "\n    return 0;\n}\n")
 

@@ -57,7 +57,18 @@ def pair_fill(L, x):
     return L.Dense(3)(L.Flatten()(x))
 
 
-MODELS = {"cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
+def depthwise(L, x):
+    """depth multiplier 1, the DSP fast path: 3x3 SAME over 6 channels (a group of 4 and 2 left) and 7 pixels a
+    row (odd: the last pixel alone) in the 3x3 loop; ReLU6 (a clamped range: the generic loop); 3x3 stride 2; 5x2"""
+    x = L.DepthwiseConv2D(3, padding="same")(x)
+    x = L.DepthwiseConv2D(3, padding="same", activation="relu6")(x)
+    x = L.DepthwiseConv2D(3, strides=2, padding="same")(x)
+    x = L.DepthwiseConv2D((5, 2), padding="same")(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
+MODELS = {"depthwise": (depthwise, (11, 7, 6)),
+          "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
           "pair_fill": (pair_fill, (6, 9, 4)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"]}  # conv + max pool fused (ring of conv rows)
@@ -84,6 +95,12 @@ def test_portable_and_dsp_match_tflm_on_qemu(models, name, tmp_path):
         np.testing.assert_array_equal(run.outputs, expected, err_msg=f"{name} dsp={dsp} differs from TFLM")
         instructions[dsp] = float(np.median(run.instructions))
     assert instructions[True] < instructions[False], instructions
+
+
+def test_depthwise_fast_path_taken(models):
+    """Every depthwise layer of the `depthwise` model has the DSP fast path (multiplier 1, exact requantization)."""
+    text = generate(models["depthwise"], "depthwise", "depthwise.tflite").c_text
+    assert text.count("cg_depthwise_conv_2d_dsp(&") == 4
 
 
 def test_rounded_requantization_matches_tflm(models, monkeypatch, tmp_path):

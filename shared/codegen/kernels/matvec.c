@@ -11,25 +11,9 @@
  * 16 SMLAD. Rows beyond the last block of 4 follow, one after another.
  * Elsewhere: plain int8 weights (row-major), the same 4-row blocking. */
 
-#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP)
-#define CG_DSP 1
+#if CG_DSP
 typedef int32_t cg_weight_t; /* two int16 weights per word, even index in the low half */
-
-/* LDRD with post-increment: the next two words (four int16 values) into *low and *high. GCC splits 64-bit loads
- * into two LDRs whose halves feed SMLAD, so the one load instruction is asked for explicitly. */
-CG_MAYBE_UNUSED static inline void cg_load_two_words(const int32_t **pointer, int32_t *low, int32_t *high)
-{
-    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
-}
-
-/* LDRD with a 24-byte post-increment: the second row of a pair inside a block of 4 interleaved rows, after the
- * first row's cg_load_two_words, moves the pointer to the pair's next group (see cg_pair_step) */
-CG_MAYBE_UNUSED static inline void cg_load_two_words_skip(const int32_t **pointer, int32_t *low, int32_t *high)
-{
-    __asm__("ldrd %0, %1, [%2], #24" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
-}
 #else
-#define CG_DSP 0
 typedef int8_t cg_weight_t;
 #endif
 
@@ -84,18 +68,6 @@ CG_MAYBE_UNUSED static inline int32_t cg_requantize_offset(int32_t acc, int32_t 
                                     ((int64_t)1 << 31)) >> 32);
 #endif
     return (high - (q < 0)) >> right_shift;
-}
-
-/* x clamped to the int8 range: one SSAT on the DSP path */
-CG_MAYBE_UNUSED static inline int8_t cg_saturate_int8(int32_t x)
-{
-#if CG_DSP
-    int32_t saturated;
-    __asm__("ssat %0, #8, %1" : "=r"(saturated) : "r"(x));
-    return (int8_t)saturated;
-#else
-    return (int8_t)cg_clamp(x, -128, 127);
-#endif
 }
 
 CG_MAYBE_UNUSED static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)

@@ -34,6 +34,9 @@ class LayerCode:
     in_place_lead: int | None = None
     output: int | None = None  # tensor written, when not the op's own output (a fused layer writes its last op's)
     absorbed: bool = False  # no code: a fused layer before this op computes its output
+    # statements of the layer function in the DSP build (#if CG_DSP), when it has its own fast path; the scratch
+    # (scratch_bytes) is then for that path only, passed only there
+    dsp_call: str = ""
 
 
 @dataclass

@@ -8,7 +8,7 @@ from shared.c_source import c_array
 from shared.codegen.multipliers import activation_range, per_channel_multipliers
 from shared.codegen.ops import LayerContext
 
-KERNELS = ("fixed_point", "matvec")
+KERNELS = ("fixed_point", "dsp", "matvec")
 
 
 DEPTH_MULTIPLE = 4  # the DSP loop consumes 4 column values (one LDRD) per step

@@ -1,0 +1,46 @@
+/* dsp.c: the Cortex-M DSP extension (SMLAD and friends, ARMv7E-M) when the compiler targets it, unless
+ * -DCG_NO_DSP asks for the portable kernels. CG_DSP selects the fast paths in the kernels that follow. */
+
+#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP)
+#define CG_DSP 1
+
+/* LDRD with post-increment: the next two words (four int16 values) into *low and *high. GCC splits 64-bit loads
+ * into two LDRs whose halves feed SMLAD, so the one load instruction is asked for explicitly. */
+CG_MAYBE_UNUSED static inline void cg_load_two_words(const int32_t **pointer, int32_t *low, int32_t *high)
+{
+    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
+}
+
+/* a word from any 2-byte aligned address (Cortex-M7 loads unaligned words in one LDR) */
+CG_MAYBE_UNUSED static inline int32_t cg_load_word(const int16_t *x)
+{
+    int32_t word;
+    memcpy(&word, x, 4);
+    return word;
+}
+
+/* TFLite's requantization of a doubled accumulator q = 2 acc (|acc| < 2^30, right shift 1 <= r <= 21) plus the
+ * output zero point, with offset = 2^(r-1) + zp * 2^r: SMMLAR, the sign correction, a shift (see matvec.c,
+ * cg_requantize_offset, for the proof) */
+CG_MAYBE_UNUSED static inline int32_t cg_requantize_doubled(int32_t q, int32_t multiplier, int32_t offset,
+                                                            int32_t right_shift)
+{
+    int32_t high;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(high) : "r"(q), "r"(multiplier), "r"(offset));
+    return (high - (int32_t)((uint32_t)q >> 31)) >> right_shift;
+}
+#else
+#define CG_DSP 0
+#endif
+
+/* x clamped to the int8 range: one SSAT on the DSP path */
+CG_MAYBE_UNUSED static inline int8_t cg_saturate_int8(int32_t x)
+{
+#if CG_DSP
+    int32_t saturated;
+    __asm__("ssat %0, #8, %1" : "=r"(saturated) : "r"(x));
+    return (int8_t)saturated;
+#else
+    return (int8_t)cg_clamp(x, -128, 127);
+#endif
+}
