@@ -25,6 +25,7 @@ from shared.codegen.ops import (
     reshape,
     softmax,
 )
+from shared.codegen.ops.matvec import padded_depth
 from shared.codegen.plan import MemoryPlan, plan_memory, scratch_key
 
 GENERATOR = "shared.codegen 1.0 (tinyml-labs)"
@@ -58,16 +59,58 @@ class GeneratedModel:
     weight_bytes: int  # int8 weights + int32 bias/requant tables written as const data
     macs: int
     layers: list[LayerInfo] = field(default_factory=list)
+    int8_weight_layers: list[int] = field(default_factory=list)  # op indices keeping int8 weights (DSP build)
 
 
-def generate(model_bytes: bytes, name: str, source_name: str) -> GeneratedModel:
-    """Compile an int8 .tflite into C; UnsupportedModelError (a ValueError) for anything not implemented."""
+# The default flash rule: the STM32F746G-DISCO has 1 MB of flash; a model whose CONV_2D / FULLY_CONNECTED weights
+# take at most 1/16 of it (64 KiB) as int16 pairs gets them everywhere (fastest), any larger model int8 everywhere.
+BOARD_FLASH_BYTES = 1 << 20
+WIDE_WEIGHTS_ROOM_BYTES = BOARD_FLASH_BYTES // 16
+
+
+def matvec_weights(graph: Graph) -> dict[int, tuple[int, int]]:
+    """op index -> (bytes of its int8 weight table, MACs) for every CONV_2D and FULLY_CONNECTED; the int16 table
+    of the DSP build takes twice the bytes."""
+    sizes = {}
+    for op in graph.ops:
+        if op.kind in ("CONV_2D", "FULLY_CONNECTED") and len(op.inputs) > 1:
+            weights = graph.tensors[op.inputs[1]]
+            if not weights.shape:
+                continue
+            rows = weights.shape[0]
+            depth = weights.size // max(rows, 1)
+            sizes[op.index] = (rows * padded_depth(depth), graph.tensors[op.outputs[0]].size * depth)
+    return sizes
+
+
+def choose_int8_layers(graph: Graph, flash_budget: int | None) -> set[int]:
+    """The layers whose DSP build keeps int8 weights (widened in registers) instead of int16 pairs.
+
+    flash_budget None: the default rule above. Otherwise every layer starts with int8 weights and layers are
+    widened to int16, most MACs per extra byte first, while all CONV_2D / FULLY_CONNECTED weight tables together
+    stay within flash_budget bytes (0: int8 everywhere)."""
+    sizes = matvec_weights(graph)
+    int8_total = sum(size for size, _ in sizes.values())
+    if flash_budget is None:
+        return set() if 2 * int8_total <= WIDE_WEIGHTS_ROOM_BYTES else set(sizes)
+    chosen, total = set(sizes), int8_total
+    for index in sorted(sizes, key=lambda i: (-sizes[i][1] / max(sizes[i][0], 1), i)):
+        if total + sizes[index][0] <= flash_budget:
+            chosen.remove(index)
+            total += sizes[index][0]
+    return chosen
+
+
+def generate(model_bytes: bytes, name: str, source_name: str, flash_budget: int | None = None) -> GeneratedModel:
+    """Compile an int8 .tflite into C; UnsupportedModelError (a ValueError) for anything not implemented.
+    flash_budget: bytes for the CONV_2D / FULLY_CONNECTED weights of the DSP build (choose_int8_layers)."""
     c_identifier(name)
     graph = read_graph(model_bytes)
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise UnsupportedModelError(f"the model has {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; "
                                     "only one of each is supported")
-    layers = build_layers(graph, name)
+    int8_layers = choose_int8_layers(graph, flash_budget)
+    layers = build_layers(graph, name, int8_layers)
     for index in (graph.inputs[0], graph.outputs[0]):
         tensor = graph.tensors[index]
         if tensor.dtype != "int8" or tensor.scales is None:
@@ -76,20 +119,21 @@ def generate(model_bytes: bytes, name: str, source_name: str) -> GeneratedModel:
     plan = plan_layers(graph, layers)
     digest = hashlib.sha256(model_bytes).hexdigest()
     header = generated_header(GENERATOR, f"{source_name} (sha256 {digest})",
-                              f"python -m shared.codegen {source_name} --out DIR --name {name}")
+                              f"python -m shared.codegen {source_name} --out DIR --name {name}"
+                              + ("" if flash_budget is None else f" --flash-budget {flash_budget}"))
     infos = [layer_info(graph, plan, op, code) for op, code in zip(graph.ops, layers, strict=True)]
     c_text = c_source(graph, plan, layers, name, header)
     h_text = h_source(graph, plan, name, header, sum(i.macs for i in infos))
     tensor_in, tensor_out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     return GeneratedModel(name, c_text, h_text, plan.arena_bytes, tensor_in.size, tensor_out.size,
-                          weight_bytes(graph), sum(i.macs for i in infos), infos)
+                          weight_bytes(graph), sum(i.macs for i in infos), infos, sorted(int8_layers))
 
 
-def build_layers(graph: Graph, name: str) -> list[LayerCode]:
+def build_layers(graph: Graph, name: str, int8_layers: frozenset[int] = frozenset()) -> list[LayerCode]:
     """One LayerCode per op. A CONV_2D whose output only feeds the next op, a pool, may become one fused layer
     (ops/conv_pool_2d.py); fusing removes the conv output from the arena but adds a ring of pool rows, so each
     fusion is kept only when the arena does not grow."""
-    layers = [emit_layer(graph, op, name) for op in graph.ops]
+    layers = [emit_layer(graph, op, name, op.index in int8_layers) for op in graph.ops]
     best = plan_layers(graph, layers).arena_bytes
     for i in range(len(graph.ops) - 1):
         conv, pool = graph.ops[i], graph.ops[i + 1]
@@ -120,7 +164,7 @@ def plan_layers(graph: Graph, layers: list[LayerCode]) -> MemoryPlan:
                        leads)
 
 
-def emit_layer(graph: Graph, op, name: str) -> LayerCode:
+def emit_layer(graph: Graph, op, name: str, int8_weights: bool = False) -> LayerCode:
     emitter = EMITTERS.get(op.kind)
     if emitter is None:
         tensor = op.outputs[0] if op.outputs else None
@@ -128,7 +172,7 @@ def emit_layer(graph: Graph, op, name: str) -> LayerCode:
                            f"(supported: {', '.join(sorted(EMITTERS))})", tensor)
     if len(op.outputs) != 1:
         raise graph.refuse(op, f"{len(op.outputs)} outputs; only single-output ops are supported")
-    return emitter.emit(LayerContext(graph, op, f"{name}_l{op.index:02d}"))
+    return emitter.emit(LayerContext(graph, op, f"{name}_l{op.index:02d}", int8_weights))
 
 
 def weight_bytes(graph: Graph) -> int:

@@ -103,6 +103,18 @@ def test_depthwise_fast_path_taken(models):
     assert text.count("cg_depthwise_conv_2d_dsp(&") == 4
 
 
+@pytest.mark.parametrize("name", ["cnn", "strided", "mlp", "conv1d"])
+def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
+    """--flash-budget 0: every CONV_2D / FULLY_CONNECTED keeps int8 weights (SXTB16 in the loop; odd row counts,
+    lone pixels, depth tails) and still equals TFLM byte for byte on QEMU."""
+    model_bytes = models[name]
+    generated = generate(model_bytes, name, f"{name}.tflite", flash_budget=0)
+    assert generated.int8_weight_layers
+    x = test_inputs(generated.input_size, seed=8, count=12)
+    run = run_image(build_image(model_bytes, name, tmp_path, flash_budget=0), x, generated.output_size)
+    np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
+
+
 def test_rounded_requantization_matches_tflm(models, monkeypatch, tmp_path):
     """Layers the one-SMMLAR requantization may not take (a shift >= 0, a large right shift or accumulator; here all
     of them, by allowing no right shift) keep the general 64-bit form: bit-exact on the host (ASan+UBSan) and on

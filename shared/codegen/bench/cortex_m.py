@@ -35,11 +35,11 @@ class DeviceRun:
 
 
 def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, optimize: str = "-O2",
-                profile: bool = False) -> Path:
+                profile: bool = False, flash_budget: int | None = None, compiler: str = "arm-none-eabi-gcc") -> Path:
     """Generate NAME.c and link it with the harness; dsp=False builds the portable kernels (-DCG_NO_DSP);
     profile=True counts each layer (CG_LAYER_DONE; about 30 instructions per layer added to the whole figure)."""
     workdir = Path(workdir)
-    write_model(model_bytes, workdir, name, f"{name}.tflite")
+    write_model(model_bytes, workdir, name, f"{name}.tflite", flash_budget)
     image = workdir / f"{name}_{'dsp' if dsp else 'portable'}.elf"
     command = ["arm-none-eabi-gcc", *STRICT_WARNINGS, *M7_FLAGS, optimize, *LINK_FLAGS, f"-DMODEL={name}",
                f"-DMODEL_UPPER={name.upper()}", f"-I{workdir}", "-T", str(HERE / "link.ld"),

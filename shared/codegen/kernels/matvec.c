@@ -20,7 +20,8 @@ typedef int8_t cg_weight_t;
 typedef struct {
     int32_t rows, depth; /* depth: multiple of 4 */
     int32_t out_zp, act_min, act_max;
-    const cg_weight_t *weights; /* (rows, depth) int8, or int16 pairs in the DSP layout above */
+    const cg_weight_t *weights; /* (rows, depth) int8, or in the DSP build one of the two layouts above */
+    int32_t int8_weights; /* DSP build: 1 = int8 weights widened in registers (SXTB16), 0 = int16 pairs */
     const int32_t *bias;        /* (rows,) */
     const int32_t *multipliers;  /* (rows,) */
     const int32_t *right_shifts; /* (rows,) max(-shift, 0) of TFLite's per-channel shift */
@@ -360,9 +361,116 @@ static void cg_matvec_rest2(const cg_matvec_params *p, const int32_t *w, const i
     }
 }
 
+/* ---- int8 weights in flash (the generator's choice per layer, --flash-budget): each row's groups of 4 int8
+ * weights as one word, in natural order; SXTB16 of the word gives values 0, 2 (the column's even word) and of the
+ * word rotated by 8 values 1, 3 (the odd word), so no reordering is needed. Rows go in blocks of 2, interleaved
+ * word by word (group g of row 0, group g of row 1: one LDRD); an odd last row follows alone. */
+
+/* the int16 pairs (values 0, 2) and (1, 3) of 4 int8 weights */
+static inline void cg_widen_weights(int32_t word, int32_t *even, int32_t *odd)
+{
+    *even = __sxtb16(word);
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(*odd) : "r"(word));
+}
+
+/* one group of 4 values of rows 2i, 2i + 1 against a pair column (two pixels): 3 LDRD, 4 SXTB16, 8 SMLAD */
+static inline void cg_group2x2_int8(const int32_t **w, const int32_t **x, int32_t acc[4])
+{
+    int32_t xa0, xb0, xa1, xb1, raw0, raw1, even, odd;
+    cg_load_two_words(x, &xa0, &xb0);
+    cg_load_two_words(x, &xa1, &xb1);
+    cg_load_two_words(w, &raw0, &raw1);
+    cg_widen_weights(raw0, &even, &odd);
+    acc[0] = __smlad(odd, xa1, __smlad(even, xa0, acc[0]));
+    acc[2] = __smlad(odd, xb1, __smlad(even, xb0, acc[2]));
+    cg_widen_weights(raw1, &even, &odd);
+    acc[1] = __smlad(odd, xa1, __smlad(even, xa0, acc[1]));
+    acc[3] = __smlad(odd, xb1, __smlad(even, xb0, acc[3]));
+}
+
+/* rows 2i, 2i + 1 against a pair column, two groups per loop test; returns the advanced weight pointer */
+__attribute__((noinline)) static const int32_t *cg_block2x2_int8(const int32_t *w, const int32_t *x, int32_t groups,
+                                                                 const int32_t *bias, int32_t *acc_a, int32_t *acc_b)
+{
+    int32_t acc[4] = {bias[0], bias[1], bias[0], bias[1]}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
+    for (int32_t twos = groups / 2; twos > 0; twos--) {
+        cg_group2x2_int8(&w, &x, acc);
+        cg_group2x2_int8(&w, &x, acc);
+    }
+    if (groups & 1) {
+        cg_group2x2_int8(&w, &x, acc);
+    }
+    acc_a[0] = acc[0];
+    acc_a[1] = acc[1];
+    acc_b[0] = acc[2];
+    acc_b[1] = acc[3];
+    return w;
+}
+
+/* rows 2i, 2i + 1 against one column: per group of 4 values 2 LDRD, 4 SXTB16, 4 SMLAD */
+__attribute__((noinline)) static const int32_t *cg_block2_int8(const int32_t *w, const int32_t *x, int32_t groups,
+                                                               const int32_t *bias, int32_t *acc)
+{
+    int32_t a0 = bias[0], a1 = bias[1];
+    for (; groups > 0; groups--) {
+        int32_t x0, x1, raw0, raw1, even, odd;
+        cg_load_two_words(&x, &x0, &x1);
+        cg_load_two_words(&w, &raw0, &raw1);
+        cg_widen_weights(raw0, &even, &odd);
+        a0 = __smlad(odd, x1, __smlad(even, x0, a0));
+        cg_widen_weights(raw1, &even, &odd);
+        a1 = __smlad(odd, x1, __smlad(even, x0, a1));
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    return w;
+}
+
+/* the odd last row (int8 weights) against a column whose words are `step` words apart (1, or CG_PAIR_STEP) */
+static int32_t cg_last_row_int8(const int32_t *w, const int32_t *x, int32_t groups, int32_t step, int32_t acc)
+{
+    for (; groups > 0; groups--, x += 2 * step) {
+        int32_t even, odd;
+        cg_widen_weights(*w++, &even, &odd);
+        acc = __smlad(odd, x[step], __smlad(even, x[0], acc));
+    }
+    return acc;
+}
+
+/* cg_matvec2 / cg_matvec with int8 weights: pair (two pixels, out_b set) or one column (out_b NULL) */
+static void cg_matvec_int8(const cg_matvec_params *p, const int16_t *column, int8_t *out_a, int8_t *out_b)
+{
+    const int32_t *w = p->weights;
+    const int32_t *x = (const int32_t *)(const void *)column;
+    const int32_t groups = p->depth / 4, paired_rows = p->rows / 2 * 2;
+    int32_t acc_a[CG_ROW_CHUNK], acc_b[CG_ROW_CHUNK];
+    for (int32_t row0 = 0; row0 < paired_rows; row0 += CG_ROW_CHUNK) {
+        const int32_t n = paired_rows - row0 < CG_ROW_CHUNK ? paired_rows - row0 : CG_ROW_CHUNK;
+        for (int32_t i = 0; i < n; i += 2) {
+            w = out_b != NULL ? cg_block2x2_int8(w, x, groups, p->bias + row0 + i, acc_a + i, acc_b + i)
+                              : cg_block2_int8(w, x, groups, p->bias + row0 + i, acc_a + i);
+        }
+        cg_matvec_outputs(p, row0, n, acc_a, out_a);
+        if (out_b != NULL) {
+            cg_matvec_outputs(p, row0, n, acc_b, out_b);
+        }
+    }
+    if (p->rows & 1) {
+        const int32_t row = p->rows - 1, step = out_b != NULL ? CG_PAIR_STEP : 1;
+        out_a[row] = cg_matvec_output(p, row, cg_last_row_int8(w, x, groups, step, p->bias[row]));
+        if (out_b != NULL) {
+            out_b[row] = cg_matvec_output(p, row, cg_last_row_int8(w, x + 1, groups, step, p->bias[row]));
+        }
+    }
+}
+
 /* two output pixels of a convolution from their pair column: every weight is loaded once for both */
 CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *pair, int8_t *out_a, int8_t *out_b)
 {
+    if (p->int8_weights) {
+        cg_matvec_int8(p, pair, out_a, out_b);
+        return;
+    }
     const int32_t *w = p->weights;
     const int32_t *x = (const int32_t *)(const void *)pair;
     const int32_t words = p->depth / 2;
@@ -381,6 +489,10 @@ CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t 
 
 static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
 {
+    if (p->int8_weights) {
+        cg_matvec_int8(p, column, out, NULL);
+        return;
+    }
     const int32_t *w = p->weights;
     const int32_t *x = (const int32_t *)(const void *)column;
     const int32_t quads = p->depth / 4;

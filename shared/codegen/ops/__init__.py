@@ -44,6 +44,7 @@ class LayerContext:
     graph: Graph
     op: Op
     prefix: str  # C prefix of this layer's symbols, e.g. "mnist_l02"
+    int8_weights: bool = False  # DSP build: keep this layer's int8 weights in flash (emit_c.choose_int8_layers)
     tables: list[str] = field(default_factory=list)  # C tables made by table()
 
     def tensor(self, position: int, outputs: bool = False) -> Tensor:

@@ -30,15 +30,29 @@ def dsp_layout(weights: np.ndarray) -> np.ndarray:
     return ((values[1::2] << 16) | values[0::2]).astype(np.uint32).view(np.int32)
 
 
+def int8_dsp_layout(weights: np.ndarray) -> np.ndarray:
+    """(rows, depth) int8 -> int32 words of 4 int8 weights in natural order (matvec.c's int8 DSP layout): blocks of
+    2 rows interleaved word by word (group g of row 0, group g of row 1, then g + 1), then an odd last row."""
+    rows, depth = weights.shape
+    words = np.ascontiguousarray(weights).view(np.int32).reshape(rows, depth // 4)
+    paired = rows // 2 * 2
+    head = words[:paired].reshape(-1, 2, depth // 4).transpose(0, 2, 1).reshape(-1)
+    return np.concatenate([head, words[paired:].reshape(-1)])
+
+
 def weight_tables(ctx: LayerContext, weights: np.ndarray) -> str:
-    """Both weight layouts under one name: int16 pairs for the DSP build, int8 otherwise."""
+    """Both weight layouts under one name: for the DSP build int16 pairs, or int8 words when the layer keeps int8
+    weights in flash (ctx.int8_weights); int8 row-major otherwise."""
     name = f"{ctx.prefix}_weights"
-    ctx.tables.append(
-        "#if CG_DSP /* int16 pairs in SMLAD order (kernels/matvec.c): twice the flash, half the instructions */\n"
-        + c_array(name, dsp_layout(weights), "int32_t", static=True, const=True, per_line=8, align_bytes=8)
-        + "#else\n"
-        + c_array(name, weights, "int8_t", static=True, const=True, per_line=16)
-        + "#endif\n")
+    if ctx.int8_weights:
+        dsp = ("#if CG_DSP /* int8 in flash, widened by SXTB16 in the loop (kernels/matvec.c) */\n"
+               + c_array(name, int8_dsp_layout(weights), "int32_t", static=True, const=True, per_line=8,
+                         align_bytes=8))
+    else:
+        dsp = ("#if CG_DSP /* int16 pairs in SMLAD order (kernels/matvec.c): twice the flash, fewer instructions */\n"
+               + c_array(name, dsp_layout(weights), "int32_t", static=True, const=True, per_line=8, align_bytes=8))
+    ctx.tables.append(dsp + "#else\n" + c_array(name, weights, "int8_t", static=True, const=True, per_line=16)
+                      + "#endif\n")
     return name
 
 
@@ -74,7 +88,7 @@ def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarra
     act_min, act_max = activation_range(ctx.fused_activation(), y.scale, y.zero_point)
     fields = {
         "rows": rows, "depth": depth4, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
-        "weights": weight_tables(ctx, padded),
+        "weights": weight_tables(ctx, padded), "int8_weights": int(ctx.int8_weights),
         "bias": ctx.table("bias", bias, "int32_t"),
         "multipliers": ctx.table("multipliers", multipliers, "int32_t"),
         "right_shifts": ctx.table("right_shifts", np.maximum(-shifts, 0), "int32_t"),
