@@ -11,14 +11,6 @@ CG_MAYBE_UNUSED static inline void cg_load_two_words(const int32_t **pointer, in
     __asm__("ldrd %0, %1, [%2], #8" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
 }
 
-/* a word from any 2-byte aligned address (Cortex-M7 loads unaligned words in one LDR) */
-CG_MAYBE_UNUSED static inline int32_t cg_load_word(const int16_t *x)
-{
-    int32_t word;
-    memcpy(&word, x, 4);
-    return word;
-}
-
 /* TFLite's requantization of a doubled accumulator q = 2 acc (|acc| < 2^30, right shift 1 <= r <= 21) plus the
  * output zero point, with offset = 2^(r-1) + zp * 2^r: SMMLAR, the sign correction, a shift (see matvec.c,
  * cg_requantize_offset, for the proof) */

@@ -73,8 +73,8 @@ def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, y) ->
     padded[:, :, :filter_w] = 2 * taps  # doubled: the accumulator is 2 acc, what the requantization takes
     halves = padded.reshape(channels, filter_h, pairs, 2) & 0xFFFF
     words = ((halves[..., 1] << 16) | halves[..., 0]).astype(np.uint32).view(np.int32)
-    plane_w = max(fields["pad_left"] + fields["in_w"], (fields["out_w"] - 1) * fields["stride_w"] + 2 * pairs)
-    plane_w += plane_w % 2  # even: every plane row starts on a word
+    # tap-pair columns: every image column and the padding either side, and the last word an output reads
+    plane_w = max(fields["pad_left"] + fields["in_w"], (fields["out_w"] - 1) * fields["stride_w"] + 2 * pairs - 1)
     reference = ctx.tables[:]
     ctx.tables.clear()
     dsp_fields = {k: fields[k] for k in ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "filter_h", "filter_w",
@@ -83,10 +83,10 @@ def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, y) ->
     dsp_fields.update({
         "pairs": pairs, "plane_w": plane_w,
         "weights": ctx.table("dsp_weights", words.reshape(channels, -1), "int32_t", per_line=8),
-        "requant": ctx.table("dsp_requant", np.stack([multipliers, row_offsets, -shifts, 2 * bias], axis=1),
+        "requant": ctx.table("dsp_requant", np.stack([-shifts, 2 * bias, multipliers, row_offsets], axis=1),
                              "int32_t", per_line=4),
     })
     ctx.tables.append(params_struct("cg_depthwise_dsp_params", f"{ctx.prefix}_dsp_params", dsp_fields))
     code.tables = ["#if CG_DSP /* the SMLAD fast path */\n", *ctx.tables, "#else\n", *reference, "#endif\n"]
     code.dsp_call = f"cg_depthwise_conv_2d_dsp(&{ctx.prefix}_dsp_params, in0, out, scratch);"
-    code.scratch_bytes = 2 * filter_h * channels * plane_w
+    code.scratch_bytes = 4 * filter_h * channels * plane_w
