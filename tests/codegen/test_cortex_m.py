@@ -115,6 +115,19 @@ def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
 
 
+@pytest.mark.parametrize("flash_budget", [None, 0])
+def test_clang_build_matches_tflm(models, flash_budget, tmp_path):
+    """NAME.c built by clang for the Cortex-M7 (matvec.c's 4x2 block in C: clang keeps r7 for the frame), int16
+    and int8 weights, the depthwise fast path: equal to TFLM on QEMU."""
+    require_tool("clang")
+    for name in ("strided", "depthwise"):
+        generated = generate(models[name], name, f"{name}.tflite", flash_budget=flash_budget)
+        x = test_inputs(generated.input_size, seed=9, count=6)
+        image = build_image(models[name], name, tmp_path / name, flash_budget=flash_budget, compiler="clang")
+        run = run_image(image, x, generated.output_size)
+        np.testing.assert_array_equal(run.outputs, run_tflm(models[name], x).reshape(len(x), -1), err_msg=name)
+
+
 def test_rounded_requantization_matches_tflm(models, monkeypatch, tmp_path):
     """Layers the one-SMMLAR requantization may not take (a shift >= 0, a large right shift or accumulator; here all
     of them, by allowing no right shift) keep the general 64-bit form: bit-exact on the host (ASan+UBSan) and on

@@ -21,6 +21,8 @@ HERE = Path(__file__).parent
 M7_FLAGS = ["-mcpu=cortex-m7", "-mfpu=fpv5-sp-d16", "-mfloat-abi=hard", "-mthumb"]
 LINK_FLAGS = ["--specs=nano.specs", "--specs=rdimon.specs", "-nostartfiles", "-fno-tree-loop-distribute-patterns",
               "-Wl,--gc-sections", "-ffunction-sections", "-fdata-sections"]
+# clang for the same core: its own freestanding headers plus newlib's (string.h) from the GCC toolchain
+CLANG_M7 = ["clang", "--target=arm-none-eabi", *M7_FLAGS, "-isystem", "/usr/lib/arm-none-eabi/include"]
 QEMU = ["qemu-system-arm", "-M", "mps2-an500", "-display", "none", "-monitor", "none", "-serial", "none",
         "-semihosting-config", "enable=on,target=native", "-icount", "shift=0"]
 
@@ -35,23 +37,33 @@ class DeviceRun:
 
 
 def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, optimize: str = "-O2",
-                profile: bool = False, flash_budget: int | None = None, compiler: str = "arm-none-eabi-gcc") -> Path:
+                profile: bool = False, flash_budget: int | None = None, compiler: str = "gcc") -> Path:
     """Generate NAME.c and link it with the harness; dsp=False builds the portable kernels (-DCG_NO_DSP);
-    profile=True counts each layer (CG_LAYER_DONE; about 30 instructions per layer added to the whole figure)."""
+    profile=True counts each layer (CG_LAYER_DONE; about 30 instructions per layer added to the whole figure);
+    flash_budget: see shared.codegen.generate; compiler "clang" builds NAME.c with clang (the harness with gcc)."""
     workdir = Path(workdir)
     write_model(model_bytes, workdir, name, f"{name}.tflite", flash_budget)
     image = workdir / f"{name}_{'dsp' if dsp else 'portable'}.elf"
-    command = ["arm-none-eabi-gcc", *STRICT_WARNINGS, *M7_FLAGS, optimize, *LINK_FLAGS, f"-DMODEL={name}",
-               f"-DMODEL_UPPER={name.upper()}", f"-I{workdir}", "-T", str(HERE / "link.ld"),
-               str(HERE / "startup.c"), str(HERE / "main.c"), str(workdir / f"{name}.c"), "-o", str(image)]
-    if not dsp:
-        command.insert(1, "-DCG_NO_DSP")
-    if profile:
-        command[1:1] = ["-DCG_LAYER_DONE=bench_layer_done", "-include", str(HERE / "profile.h")]
+    model_flags = [*([] if dsp else ["-DCG_NO_DSP"]),
+                   *(["-DCG_LAYER_DONE=bench_layer_done", "-include", str(HERE / "profile.h")] if profile else [])]
+    model_source = workdir / f"{name}.c"
+    if compiler == "clang":
+        model_object = workdir / f"{name}_clang.o"
+        run_compiler([*CLANG_M7, *STRICT_WARNINGS, optimize, *model_flags, "-c", str(model_source), "-o",
+                      str(model_object)])
+        model_source = model_object
+    elif compiler != "gcc":
+        raise ValueError(f"compiler {compiler!r}: gcc or clang")
+    run_compiler(["arm-none-eabi-gcc", *STRICT_WARNINGS, *M7_FLAGS, optimize, *LINK_FLAGS, *model_flags,
+                  f"-DMODEL={name}", f"-DMODEL_UPPER={name.upper()}", f"-I{workdir}", "-T", str(HERE / "link.ld"),
+                  str(HERE / "startup.c"), str(HERE / "main.c"), str(model_source), "-o", str(image)])
+    return image
+
+
+def run_compiler(command: list[str]) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr}")
-    return image
 
 
 def object_sizes(workdir: Path, name: str, dsp: bool, optimize: str = "-O2") -> tuple[int, int]:
