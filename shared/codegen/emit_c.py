@@ -29,7 +29,7 @@ from shared.codegen.ops.matvec import padded_depth
 from shared.codegen.plan import MemoryPlan, plan_memory, scratch_key
 
 GENERATOR = "shared.codegen 1.0 (tinyml-labs)"
-KERNEL_DIR = Path(__file__).parent / "kernels"
+KERNEL_DIR = Path(__file__).parent / "kernels"  # reference/<stem>.c portable, cortex_m/<stem>.c the DSP fast paths
 EMITTERS = {
     "ADD": add, "AVERAGE_POOL_2D": pooling, "CONCATENATION": concatenation, "CONV_2D": conv_2d,
     "DEPTHWISE_CONV_2D": depthwise_conv_2d, "EXPAND_DIMS": reshape, "FULLY_CONNECTED": fully_connected,
@@ -253,10 +253,19 @@ def layer_function(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: st
 
 
 def kernel_sources(layers: list[LayerCode]) -> str:
+    """Each kernel stem the layers need, in order: kernels/reference/<stem>.c (the portable loops, every build),
+    then kernels/cortex_m/<stem>.c under #if CG_DSP where the stem has a Cortex-M fast path."""
     stems: list[str] = []
     for code in layers:
         stems.extend(stem for stem in code.kernels if stem not in stems)
-    return "\n".join((KERNEL_DIR / f"{stem}.c").read_text() for stem in stems)
+    parts = []
+    for stem in stems:
+        reference, cortex_m = KERNEL_DIR / "reference" / f"{stem}.c", KERNEL_DIR / "cortex_m" / f"{stem}.c"
+        if reference.exists():
+            parts.append(reference.read_text())
+        if cortex_m.exists():
+            parts.append(f"#if CG_DSP /* kernels/cortex_m/{stem}.c */\n{cortex_m.read_text()}#endif\n")
+    return "\n".join(parts)
 
 
 def arena_section(plan: MemoryPlan, name: str) -> str:
@@ -309,14 +318,17 @@ def c_source(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str,
     functions = "\n".join(layer_function(graph, plan, op, code, name)
                           for op, code in zip(graph.ops, layers, strict=True))
     return (f"{header}\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n"
-            f"#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP) /* -DCG_NO_DSP: portable kernels only */\n"
-            f"#include <arm_acle.h>\n#endif\n\n"
+            f"/* CG_DSP: the Cortex-M fast paths (kernels/cortex_m) on a core with the DSP extension (ARMv7E-M);\n"
+            f" * -DCG_NO_DSP keeps the portable kernels (kernels/reference) there too */\n"
+            f"#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP)\n#define CG_DSP 1\n#include <arm_acle.h>\n"
+            f"#else\n#define CG_DSP 0\n#endif\n\n"
             f"#include \"{name}.h\"\n\n"
             f"#ifndef CG_LAYER_DONE /* -DCG_LAYER_DONE=f: f(op index) after each layer, e.g. to profile layers */\n"
             f"#define CG_LAYER_DONE(op_index) ((void)0)\n#endif\n\n"
             f"#if defined(__GNUC__) /* kernels a model may not call (e.g. cg_pool_2d when every pool is fused) */\n"
             f"#define CG_MAYBE_UNUSED __attribute__((unused))\n#else\n#define CG_MAYBE_UNUSED\n#endif\n\n"
-            f"/* ---- kernels (from shared/codegen/kernels), file-local ---- */\n\n{kernel_sources(layers)}\n"
+            f"/* ---- kernels (shared/codegen/kernels/reference and cortex_m), file-local ---- */\n\n"
+            f"{kernel_sources(layers)}\n"
             f"/* ---- memory ---- */\n\n{arena_section(plan, name)}\n"
             f"/* ---- layers, in model order ---- */\n\n{functions}\n"
             f"/* ---- entry point ---- */\n\n{invoke_function(graph, plan, layers, name)}")

@@ -1,4 +1,5 @@
-"""One emitter per TFLite op; each pairs with kernels/<stem>.c (the C it calls).
+"""One emitter per TFLite op; each pairs with kernels/reference/<stem>.c (the C it calls) and, for the ops with a
+Cortex-M fast path, kernels/cortex_m/<stem>.c.
 
 An emitter checks the op against what its kernel implements (refusing anything else with an
 UnsupportedModelError naming op, index and tensor), precomputes the integer tables, and returns a LayerCode:
@@ -21,7 +22,7 @@ PADDING_NAMES = {0: "SAME", 1: "VALID"}
 class LayerCode:
     """What one op contributes to the generated file."""
 
-    kernels: tuple[str, ...] = ()  # kernel stems (kernels/<stem>.c) the call needs, dependencies first
+    kernels: tuple[str, ...] = ()  # kernel stems (kernels/*/<stem>.c) the call needs, dependencies first
     tables: list[str] = field(default_factory=list)  # C definitions (static const ...)
     call: str = ""  # statements of the layer function; activations are in0, in1, ... and out
     inputs: list[int] = field(default_factory=list)  # activation tensors passed as in0, in1, ...

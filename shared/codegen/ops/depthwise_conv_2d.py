@@ -1,4 +1,5 @@
-"""DEPTHWISE_CONV_2D with depth multiplier ↔ kernels/depthwise_conv_2d.c."""
+"""DEPTHWISE_CONV_2D with depth multiplier ↔ kernels/reference/depthwise_conv_2d.c and
+kernels/cortex_m/depthwise_conv_2d.c (the SMLAD fast path)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from shared.codegen.ops.conv_2d import spatial_params
 from shared.codegen.ops.matvec import offsets
 
 KERNELS = ("fixed_point", "dsp", "depthwise_conv_2d")
-MAX_FILTER_H = 16  # CG_DW_MAX_FILTER_H in kernels/depthwise_conv_2d.c
+MAX_FILTER_H = 16  # CG_DW_MAX_FILTER_H in kernels/cortex_m/depthwise_conv_2d.c
 
 
 def requant_tables(ctx: LayerContext, x, weights, y, channels: int) -> dict:
@@ -59,7 +60,7 @@ def emit(ctx: LayerContext) -> LayerCode:
 
 
 def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, y) -> None:
-    """The Cortex-M fast path (kernels/depthwise_conv_2d.c, cg_depthwise_conv_2d_dsp) when the one-SMMLAR
+    """The Cortex-M fast path (kernels/cortex_m/depthwise_conv_2d.c) when the one-SMMLAR
     requantization is exact for every channel: its tables, then the reference tables, each under its build."""
     channels, filter_h, filter_w = fields["in_c"], fields["filter_h"], fields["filter_w"]
     taps = weights.data.reshape(filter_h, filter_w, channels).transpose(2, 0, 1).astype(np.int64)  # (c, fy, fx)

@@ -1,4 +1,5 @@
-"""Tables of the matrix-vector core shared by CONV_2D and FULLY_CONNECTED (kernels/matvec.c)."""
+"""Tables of the matrix-vector core shared by CONV_2D and FULLY_CONNECTED (kernels/reference/matvec.c, and
+kernels/cortex_m/matvec.c on a DSP core)."""
 
 from __future__ import annotations
 
@@ -45,11 +46,11 @@ def weight_tables(ctx: LayerContext, weights: np.ndarray) -> str:
     weights in flash (ctx.int8_weights); int8 row-major otherwise."""
     name = f"{ctx.prefix}_weights"
     if ctx.int8_weights:
-        dsp = ("#if CG_DSP /* int8 in flash, widened by SXTB16 in the loop (kernels/matvec.c) */\n"
+        dsp = ("#if CG_DSP /* int8 in flash, widened by SXTB16 in the loop (kernels/cortex_m/matvec.c) */\n"
                + c_array(name, int8_dsp_layout(weights), "int32_t", static=True, const=True, per_line=8,
                          align_bytes=8))
     else:
-        dsp = ("#if CG_DSP /* int16 pairs in SMLAD order (kernels/matvec.c): twice the flash, fewer instructions */\n"
+        dsp = ("#if CG_DSP /* int16 pairs in SMLAD order (kernels/cortex_m/matvec.c): twice the flash, faster */\n"
                + c_array(name, dsp_layout(weights), "int32_t", static=True, const=True, per_line=8, align_bytes=8))
     ctx.tables.append(dsp + "#else\n" + c_array(name, weights, "int8_t", static=True, const=True, per_line=16)
                       + "#endif\n")
@@ -58,7 +59,7 @@ def weight_tables(ctx: LayerContext, weights: np.ndarray) -> str:
 
 def roundings(shifts: np.ndarray) -> np.ndarray:
     """Per row, 2^30 + (r > 0 ? 2^(30 + r) : 0) for the right shift r = max(-shift, 0): both of TFLite's roundings
-    as one 64-bit addend (kernels/matvec.c, cg_requantize_rounded)."""
+    as one 64-bit addend (kernels/reference/matvec.c, cg_requantize_rounded)."""
     right = np.maximum(-np.asarray(shifts, dtype=np.int64), 0)
     return (np.int64(1) << 30) + np.where(right > 0, np.int64(1) << (30 + right), 0)
 
@@ -67,8 +68,8 @@ OFFSET_MAX_SHIFT = 21  # cg_requantize_offset: right shifts 1..21 keep every int
 
 
 def offsets(shifts: np.ndarray, out_zp: int, weights_2d: np.ndarray, bias: np.ndarray, in_zp: int):
-    """Per row 2^(r-1) + out_zp * 2^r (kernels/matvec.c, cg_requantize_offset), or None when that form is not
-    exact for some row: a TFLite shift >= 0 or a right shift above OFFSET_MAX_SHIFT, or an accumulator that could
+    """Per row 2^(r-1) + out_zp * 2^r (kernels/reference/matvec.c, cg_requantize_offset), or None when that form is
+    not exact for some row: a TFLite shift >= 0 or a right shift above OFFSET_MAX_SHIFT, or an accumulator that could
     reach 2^30 (|bias| + sum |w| * max |x - zp|)."""
     right = -np.asarray(shifts, dtype=np.int64)
     x_span = max(abs(-128 - in_zp), abs(127 - in_zp))

@@ -1,8 +1,4 @@
-/* dsp.c: the Cortex-M DSP extension (SMLAD and friends, ARMv7E-M) when the compiler targets it, unless
- * -DCG_NO_DSP asks for the portable kernels. CG_DSP selects the fast paths in the kernels that follow. */
-
-#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP)
-#define CG_DSP 1
+/* cortex_m/dsp.c: small helpers of the DSP fast paths (ARMv7E-M: LDRD, SMMLAR), pasted when CG_DSP. */
 
 /* LDRD with post-increment: the next two words (four int16 values) into *low and *high. GCC splits 64-bit loads
  * into two LDRs whose halves feed SMLAD, so the one load instruction is asked for explicitly. */
@@ -20,19 +16,4 @@ CG_MAYBE_UNUSED static inline int32_t cg_requantize_doubled(int32_t q, int32_t m
     int32_t high;
     __asm__("smmlar %0, %1, %2, %3" : "=r"(high) : "r"(q), "r"(multiplier), "r"(offset));
     return (high - (int32_t)((uint32_t)q >> 31)) >> right_shift;
-}
-#else
-#define CG_DSP 0
-#endif
-
-/* x clamped to the int8 range: one SSAT on the DSP path */
-CG_MAYBE_UNUSED static inline int8_t cg_saturate_int8(int32_t x)
-{
-#if CG_DSP
-    int32_t saturated;
-    __asm__("ssat %0, #8, %1" : "=r"(saturated) : "r"(x));
-    return (int8_t)saturated;
-#else
-    return (int8_t)cg_clamp(x, -128, 127);
-#endif
 }
