@@ -1,4 +1,4 @@
-/* profile.h: included ahead of every file of the benchmark image (-include); NAME.c is built with
+/* profile.h: included ahead of NAME.c in the benchmark image (-include), which is built with
  * -DCG_LAYER_DONE=bench_layer_done, so each layer reports its end to main.c. */
 #ifndef BENCH_PROFILE_H
 #define BENCH_PROFILE_H
