@@ -54,7 +54,7 @@ def emit(ctx: LayerContext) -> LayerCode:
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w,
                      in_place_lead=row_lead(x.shape, y.shape, spatial["pad_top"]))
     if fields["depth_multiplier"] == 1 and fields["dilation_h"] == fields["dilation_w"] == 1 and \
-            filter_h <= MAX_FILTER_H:
+            filter_h <= MAX_FILTER_H and in_c % 2 == 0:
         dsp_path(ctx, code, fields, x, weights, y)
     return code
 
@@ -81,13 +81,13 @@ def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, y) ->
     dsp_fields = {k: fields[k] for k in ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "filter_h", "filter_w",
                                          "stride_h", "stride_w", "pad_top", "pad_left", "in_zp", "act_min",
                                          "act_max")}
+    requant = np.stack([-shifts, 2 * bias, multipliers, row_offsets], axis=1).reshape(channels // 2, 8)
+    records = np.concatenate([requant, words.reshape(channels // 2, -1)], axis=1)  # see cg_depthwise_dsp_params
     dsp_fields.update({
         "pairs": pairs, "plane_w": plane_w,
-        "weights": ctx.table("dsp_weights", words.reshape(channels, -1), "int32_t", per_line=8),
-        "requant": ctx.table("dsp_requant", np.stack([-shifts, 2 * bias, multipliers, row_offsets], axis=1),
-                             "int32_t", per_line=4),
+        "channels": ctx.table("dsp_channels", records, "int32_t", per_line=8),
     })
     ctx.tables.append(params_struct("cg_depthwise_dsp_params", f"{ctx.prefix}_dsp_params", dsp_fields))
     code.tables = ["#if CG_DSP /* the SMLAD fast path */\n", *ctx.tables, "#else\n", *reference, "#endif\n"]
     code.dsp_call = f"cg_depthwise_conv_2d_dsp(&{ctx.prefix}_dsp_params, in0, out, scratch);"
-    code.scratch_bytes = 4 * filter_h * channels * plane_w
+    code.scratch_bytes = 2 * filter_h * channels * plane_w  # a word per pair of channels and column
