@@ -49,9 +49,10 @@ def test_quick_run_reaches_a_floor(quick_run):
 def test_every_step_says_what_it_does(quick_run):
     _, host_stdout, device_stdout = quick_run
     steps = [line for line in host_stdout.splitlines() if line.startswith("[")]
-    assert steps[0] == "[1/9] data and features …" and steps[1].startswith("[1/9] data and features: ")
-    assert steps[-1].startswith("[9/9] report: ")
-    assert len(steps) == 18, steps  # a start line and a time line for each of the 9 steps
+    assert steps[0] == "[1/10] data and features …" and steps[1].startswith("[1/10] data and features: ")
+    assert "[9/10] per-layer inspection …" in steps
+    assert steps[-1].startswith("[10/10] report: ")
+    assert len(steps) == 20, steps  # a start line and a time line for each of the 10 steps
     assert [line.split(" …")[0] for line in device_stdout.splitlines() if line.endswith(" …")] == [
         "[1/3] firmware build", "[2/3] device check", "[3/3] report"]
 
