@@ -92,7 +92,8 @@ def device_row(name: str, model_bytes: bytes, workdir: Path, samples: int, build
 
 
 def print_layers(row: dict, builds: list[str]) -> None:
-    """Per-layer instructions (profiled image: the NAME_LAYER_HOOK debug hook after each layer), instructions per MAC per build."""
+    """Per-layer instructions (profiled image: the NAME_LAYER_HOOK debug hook after each layer), instructions per
+    MAC per build."""
     print(f"\n{row['name']}: per layer on QEMU, instructions per MAC ({', '.join(builds)}); DSP instructions")
     for layer in row["model"].layers:
         if layer.op_index not in row[builds[-1]]["layers"]:

@@ -48,7 +48,7 @@ def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, 
                    *([f"-D{name.upper()}_LAYER_HOOK=bench_layer_done", "-include", str(HERE / "profile.h")]
                      if profile else [])]
     options = [f"-DMODEL_NAME={name}", f"-DMODEL_DIR={workdir}", f"-DMODEL_FLAGS={';'.join(model_flags)}",
-               f"-DBENCH_OPTIMIZE={optimize}", f"-DTINYML_PYTHON={sys.executable}"]
+               f"-DBENCH_OPTIMIZE={optimize}"]
     if compiler == "clang":
         model_object = workdir / f"{name}_clang.o"
         run_tool([*CLANG_M7, *STRICT_WARNINGS, optimize, *model_flags, "-c", str(workdir / f"{name}.c"), "-o",
@@ -56,9 +56,15 @@ def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, 
         options.append(f"-DMODEL_OBJECT={model_object}")
     elif compiler != "gcc":
         raise ValueError(f"compiler {compiler!r}: gcc or clang")
-    build = workdir / "build"
+    return build_harness(workdir / "build", options)
+
+
+def build_harness(build: Path, options: list[str]) -> Path:
+    """Configure and build bench/CMakeLists.txt into `build` with these -D options; the image (bench.elf).
+    The options name the model (MODEL_NAME, MODEL_DIR) and optionally another main (HARNESS_MAIN) and more
+    sources (EXTRA_SOURCES, EXTRA_FLAGS, HARNESS_DEFINES), as the inspector's board image does."""
     run_tool(["cmake", "-S", str(HERE), "-B", str(build), "-G", "Ninja", f"-DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE}",
-              *options])
+              f"-DTINYML_PYTHON={sys.executable}", *options])
     run_tool(["cmake", "--build", str(build)])
     return build / "bench.elf"
 
