@@ -149,3 +149,22 @@ def test_dsp_kernels_unoptimized_match_tflm(models, tmp_path):
     x = test_inputs(generated.input_size, seed=7, count=4)
     run = run_image(build_image(model_bytes, "pair_fill", tmp_path, optimize="-O0"), x, generated.output_size)
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
+
+
+def test_profile_build_counts_each_layer(models, tmp_path):
+    """The profile image (NAME_LAYER_HOOK=bench_layer_done) is exact and counts every layer; the layers add up to
+    the whole invoke within one 40-instruction tick per reading plus the hook calls' own cost; the plain image
+    counts no layer."""
+    model_bytes = models["cnn"]
+    generated = generate(model_bytes, "cnn", "cnn.tflite")
+    x = test_inputs(generated.input_size, seed=8, count=3)
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
+    plain = run_image(build_image(model_bytes, "cnn", tmp_path / "plain"), x, generated.output_size)
+    profiled = run_image(build_image(model_bytes, "cnn", tmp_path / "profile", profile=True), x,
+                         generated.output_size)
+    np.testing.assert_array_equal(profiled.outputs, expected)
+    assert plain.layer_instructions == {}
+    layers = profiled.layer_instructions
+    assert len(layers) >= 5 and all(value > 0 for value in layers.values())
+    whole = float(np.median(profiled.instructions))
+    assert abs(whole - sum(layers.values())) <= 100 * (len(layers) + 1)
