@@ -2,7 +2,7 @@
 
     generate(model_bytes, name, source_name) -> GeneratedModel (.c_text, .h_text, .arena_bytes, .layers)
     write_model(model_bytes, out_dir, name, source_name) -> (c_path, h_path), written atomically
-    python -m shared.codegen M.tflite --out DIR --name NAME
+    python -m shared.codegen M.tflite --out DIR --name NAME [--flash-budget BYTES]
 
 Macros in NAME.h are upper-case (`MNIST_INPUT_SIZE` for name "mnist"); functions keep the name as given
 (`mnist_invoke`). All symbols in NAME.c other than NAME_invoke are static, so several models link together.
@@ -20,10 +20,11 @@ from shared.codegen.graph import UnsupportedModelError
 __all__ = ["GeneratedModel", "LayerInfo", "UnsupportedModelError", "generate", "write_generated", "write_model"]
 
 
-def write_model(model_bytes: bytes, out_dir: Path, name: str, source_name: str) -> tuple[Path, Path]:
+def write_model(model_bytes: bytes, out_dir: Path, name: str, source_name: str,
+                flash_budget: int | None = None) -> tuple[Path, Path]:
     """Generate and write out_dir/NAME.c and NAME.h: everything is generated first, each file goes to a temporary
-    name then is renamed, so a refusal or a crash leaves no half-written file."""
-    return write_generated(generate(model_bytes, name, source_name), out_dir)
+    name then is renamed, so a refusal or a crash leaves no half-written file. flash_budget: see generate."""
+    return write_generated(generate(model_bytes, name, source_name, flash_budget), out_dir)
 
 
 def write_generated(model: GeneratedModel, out_dir: Path) -> tuple[Path, Path]:

@@ -25,10 +25,11 @@ from shared.codegen.ops import (
     reshape,
     softmax,
 )
+from shared.codegen.ops.matvec import padded_depth
 from shared.codegen.plan import MemoryPlan, plan_memory, scratch_key
 
 GENERATOR = "shared.codegen 1.0 (tinyml-labs)"
-KERNEL_DIR = Path(__file__).parent / "kernels"
+KERNEL_DIR = Path(__file__).parent / "kernels"  # reference/<stem>.c portable, cortex_m/<stem>.c the DSP fast paths
 EMITTERS = {
     "ADD": add, "AVERAGE_POOL_2D": pooling, "CONCATENATION": concatenation, "CONV_2D": conv_2d,
     "DEPTHWISE_CONV_2D": depthwise_conv_2d, "EXPAND_DIMS": reshape, "FULLY_CONNECTED": fully_connected,
@@ -58,16 +59,58 @@ class GeneratedModel:
     weight_bytes: int  # int8 weights + int32 bias/requant tables written as const data
     macs: int
     layers: list[LayerInfo] = field(default_factory=list)
+    int8_weight_layers: list[int] = field(default_factory=list)  # op indices keeping int8 weights (DSP build)
 
 
-def generate(model_bytes: bytes, name: str, source_name: str) -> GeneratedModel:
-    """Compile an int8 .tflite into C; UnsupportedModelError (a ValueError) for anything not implemented."""
+# The default flash rule: the STM32F746G-DISCO has 1 MB of flash; a model whose CONV_2D / FULLY_CONNECTED weights
+# take at most 1/16 of it (64 KiB) as int16 pairs gets them everywhere (fastest), any larger model int8 everywhere.
+BOARD_FLASH_BYTES = 1 << 20
+WIDE_WEIGHTS_ROOM_BYTES = BOARD_FLASH_BYTES // 16
+
+
+def matvec_weights(graph: Graph) -> dict[int, tuple[int, int]]:
+    """op index -> (bytes of its int8 weight table, MACs) for every CONV_2D and FULLY_CONNECTED; the int16 table
+    of the DSP build takes twice the bytes."""
+    sizes = {}
+    for op in graph.ops:
+        if op.kind in ("CONV_2D", "FULLY_CONNECTED") and len(op.inputs) > 1:
+            weights = graph.tensors[op.inputs[1]]
+            if not weights.shape:
+                continue
+            rows = weights.shape[0]
+            depth = weights.size // max(rows, 1)
+            sizes[op.index] = (rows * padded_depth(depth), graph.tensors[op.outputs[0]].size * depth)
+    return sizes
+
+
+def choose_int8_layers(graph: Graph, flash_budget: int | None) -> set[int]:
+    """The layers whose DSP build keeps int8 weights (widened in registers) instead of int16 pairs.
+
+    flash_budget None: the default rule above. Otherwise every layer starts with int8 weights and layers are
+    widened to int16, most MACs per extra byte first, while all CONV_2D / FULLY_CONNECTED weight tables together
+    stay within flash_budget bytes (0: int8 everywhere)."""
+    sizes = matvec_weights(graph)
+    int8_total = sum(size for size, _ in sizes.values())
+    if flash_budget is None:
+        return set() if 2 * int8_total <= WIDE_WEIGHTS_ROOM_BYTES else set(sizes)
+    chosen, total = set(sizes), int8_total
+    for index in sorted(sizes, key=lambda i: (-sizes[i][1] / max(sizes[i][0], 1), i)):
+        if total + sizes[index][0] <= flash_budget:
+            chosen.remove(index)
+            total += sizes[index][0]
+    return chosen
+
+
+def generate(model_bytes: bytes, name: str, source_name: str, flash_budget: int | None = None) -> GeneratedModel:
+    """Compile an int8 .tflite into C; UnsupportedModelError (a ValueError) for anything not implemented.
+    flash_budget: bytes for the CONV_2D / FULLY_CONNECTED weights of the DSP build (choose_int8_layers)."""
     c_identifier(name)
     graph = read_graph(model_bytes)
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise UnsupportedModelError(f"the model has {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; "
                                     "only one of each is supported")
-    layers = build_layers(graph, name)
+    int8_layers = choose_int8_layers(graph, flash_budget)
+    layers = build_layers(graph, name, int8_layers)
     for index in (graph.inputs[0], graph.outputs[0]):
         tensor = graph.tensors[index]
         if tensor.dtype != "int8" or tensor.scales is None:
@@ -76,20 +119,21 @@ def generate(model_bytes: bytes, name: str, source_name: str) -> GeneratedModel:
     plan = plan_layers(graph, layers)
     digest = hashlib.sha256(model_bytes).hexdigest()
     header = generated_header(GENERATOR, f"{source_name} (sha256 {digest})",
-                              f"python -m shared.codegen {source_name} --out DIR --name {name}")
+                              f"python -m shared.codegen {source_name} --out DIR --name {name}"
+                              + ("" if flash_budget is None else f" --flash-budget {flash_budget}"))
     infos = [layer_info(graph, plan, op, code) for op, code in zip(graph.ops, layers, strict=True)]
     c_text = c_source(graph, plan, layers, name, header)
     h_text = h_source(graph, plan, name, header, sum(i.macs for i in infos))
     tensor_in, tensor_out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     return GeneratedModel(name, c_text, h_text, plan.arena_bytes, tensor_in.size, tensor_out.size,
-                          weight_bytes(graph), sum(i.macs for i in infos), infos)
+                          weight_bytes(graph), sum(i.macs for i in infos), infos, sorted(int8_layers))
 
 
-def build_layers(graph: Graph, name: str) -> list[LayerCode]:
+def build_layers(graph: Graph, name: str, int8_layers: frozenset[int] = frozenset()) -> list[LayerCode]:
     """One LayerCode per op. A CONV_2D whose output only feeds the next op, a pool, may become one fused layer
     (ops/conv_pool_2d.py); fusing removes the conv output from the arena but adds a ring of pool rows, so each
     fusion is kept only when the arena does not grow."""
-    layers = [emit_layer(graph, op, name) for op in graph.ops]
+    layers = [emit_layer(graph, op, name, op.index in int8_layers) for op in graph.ops]
     best = plan_layers(graph, layers).arena_bytes
     for i in range(len(graph.ops) - 1):
         conv, pool = graph.ops[i], graph.ops[i + 1]
@@ -120,7 +164,7 @@ def plan_layers(graph: Graph, layers: list[LayerCode]) -> MemoryPlan:
                        leads)
 
 
-def emit_layer(graph: Graph, op, name: str) -> LayerCode:
+def emit_layer(graph: Graph, op, name: str, int8_weights: bool = False) -> LayerCode:
     emitter = EMITTERS.get(op.kind)
     if emitter is None:
         tensor = op.outputs[0] if op.outputs else None
@@ -128,7 +172,7 @@ def emit_layer(graph: Graph, op, name: str) -> LayerCode:
                            f"(supported: {', '.join(sorted(EMITTERS))})", tensor)
     if len(op.outputs) != 1:
         raise graph.refuse(op, f"{len(op.outputs)} outputs; only single-output ops are supported")
-    return emitter.emit(LayerContext(graph, op, f"{name}_l{op.index:02d}"))
+    return emitter.emit(LayerContext(graph, op, f"{name}_l{op.index:02d}", int8_weights))
 
 
 def weight_bytes(graph: Graph) -> int:
@@ -198,18 +242,30 @@ def layer_function(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: st
     if code.view:
         return comment
     params = [f"const int8_t *in{i}" for i in range(len(code.inputs))] + ["int8_t *out"]
-    if code.scratch_bytes:
-        params.append("int16_t *scratch")
+    with_scratch = [*params, "int16_t *scratch"] if code.scratch_bytes else params
     body = "".join(code.tables)
-    return (f"{comment}{body}static void {function_name(name, op, code, graph)}({', '.join(params)})\n"
-            f"{{\n    {code.call}\n}}\n")
+    function = function_name(name, op, code, graph)
+    if code.dsp_call:
+        return (f"{comment}{body}#if CG_DSP\nstatic void {function}({', '.join(with_scratch)})\n"
+                f"{{\n    {code.dsp_call}\n}}\n#else\nstatic void {function}({', '.join(params)})\n"
+                f"{{\n    {code.call}\n}}\n#endif\n")
+    return f"{comment}{body}static void {function}({', '.join(with_scratch)})\n{{\n    {code.call}\n}}\n"
 
 
 def kernel_sources(layers: list[LayerCode]) -> str:
+    """Each kernel stem the layers need, in order: kernels/reference/<stem>.c (the portable loops, every build),
+    then kernels/cortex_m/<stem>.c under #if CG_DSP where the stem has a Cortex-M fast path."""
     stems: list[str] = []
     for code in layers:
         stems.extend(stem for stem in code.kernels if stem not in stems)
-    return "\n".join((KERNEL_DIR / f"{stem}.c").read_text() for stem in stems)
+    parts = []
+    for stem in stems:
+        reference, cortex_m = KERNEL_DIR / "reference" / f"{stem}.c", KERNEL_DIR / "cortex_m" / f"{stem}.c"
+        if reference.exists():
+            parts.append(reference.read_text())
+        if cortex_m.exists():
+            parts.append(f"#if CG_DSP /* kernels/cortex_m/{stem}.c */\n{cortex_m.read_text()}#endif\n")
+    return "\n".join(parts)
 
 
 def arena_section(plan: MemoryPlan, name: str) -> str:
@@ -250,6 +306,13 @@ def hook_call(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: str) ->
             f"{graph.tensors[tensor].size}u);")
 
 
+def call_text(function: str, arguments: list[str]) -> str:
+    call = f"    {function}({', '.join(arguments)});"
+    if len(call) > 116:
+        call = f"    {function}(" + ",\n        ".join(arguments) + ");"
+    return call
+
+
 def invoke_function(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str) -> str:
     lines = []
     for op, code in zip(graph.ops, layers, strict=True):
@@ -260,16 +323,19 @@ def invoke_function(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], nam
                 lines.append(hook_call(graph, plan, op, code, name))
             continue
         arguments = [pointer(plan, t, name) for t in code.inputs] + [pointer(plan, written(op, code), name)]
-        if code.scratch_bytes:
-            arguments.append(f"{name}_arena.halves + {offset_name(name, scratch_key(op.index))} / 2")
         function = function_name(name, op, code, graph)
-        call = f"    {function}({', '.join(arguments)});"
-        if len(call) > 116:
-            call = f"    {function}(" + ",\n        ".join(arguments) + ");"
+        if code.scratch_bytes:
+            scratch = [*arguments, f"{name}_arena.halves + {offset_name(name, scratch_key(op.index))} / 2"]
+            call = call_text(function, scratch)
+            if code.dsp_call:
+                call = f"#if CG_DSP\n{call}\n#else\n{call_text(function, arguments)}\n#endif"
+        else:
+            call = call_text(function, arguments)
         lines.append(call)
         lines.append(hook_call(graph, plan, op, code, name))
-    uses_arena = any(b.place == "arena" for b in plan.buffers.values())
-    keep = "" if uses_arena else f"    (void){name}_arena;\n"
+    dsp_scratch = {scratch_key(op.index) for op, code in zip(graph.ops, layers, strict=True) if code.dsp_call}
+    uses_arena = any(b.place == "arena" and key not in dsp_scratch for key, b in plan.buffers.items())
+    keep = "" if uses_arena else f"    (void){name}_arena; /* no buffer, or only DSP fast-path scratch */\n"
     return (f"int {name}_invoke(const int8_t *input, int8_t *output)\n{{\n{keep}" + "\n".join(lines)
             + "\n    return 0;\n}\n")
 
@@ -278,12 +344,15 @@ def c_source(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str,
     functions = "\n".join(layer_function(graph, plan, op, code, name)
                           for op, code in zip(graph.ops, layers, strict=True))
     return (f"{header}\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n"
-            f"#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP) /* -DCG_NO_DSP: portable kernels only */\n"
-            f"#include <arm_acle.h>\n#endif\n\n"
+            f"/* CG_DSP: the Cortex-M fast paths (kernels/cortex_m) on a core with the DSP extension (ARMv7E-M);\n"
+            f" * -DCG_NO_DSP keeps the portable kernels (kernels/reference) there too */\n"
+            f"#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP)\n#define CG_DSP 1\n#include <arm_acle.h>\n"
+            f"#else\n#define CG_DSP 0\n#endif\n\n"
             f"#include \"{name}.h\"\n\n"
             f"#if defined(__GNUC__) /* kernels a model may not call (e.g. cg_pool_2d when every pool is fused) */\n"
             f"#define CG_MAYBE_UNUSED __attribute__((unused))\n#else\n#define CG_MAYBE_UNUSED\n#endif\n\n"
-            f"/* ---- kernels (from shared/codegen/kernels), file-local ---- */\n\n{kernel_sources(layers)}\n"
+            f"/* ---- kernels (shared/codegen/kernels/reference and cortex_m), file-local ---- */\n\n"
+            f"{kernel_sources(layers)}\n"
             f"/* ---- memory ---- */\n\n{arena_section(plan, name)}\n"
             f"/* ---- layers, in model order ---- */\n\n{functions}\n{hook_section(name)}\n"
             f"/* ---- entry point ---- */\n\n{invoke_function(graph, plan, layers, name)}")

@@ -1,29 +1,30 @@
 """The emulated board: the generated C with the layer hook on QEMU mps2-an500 (Cortex-M7), through semihosting.
 
 One image (device_main.c) holds the model twice, generated under two names: a plain build (no hook, what a
-deployment runs; its invoke is the measured instructions per inference) and the hooked build (per-layer SysTick
-and layer bytes written to layers_out.bin). Under `-icount shift=0` SysTick counts instructions (40 per tick on
-mps2); a loop of known length in the image converts ticks to instructions. The bare-metal start, linker
-script, flags and QEMU command are the codegen benchmark's (shared/codegen/bench/cortex_m.py).
+deployment runs; its invoke is the measured instructions per inference) and the hooked build (per-layer
+instructions, and each layer's bytes written to layers.bin). The image is the firmware's bare-metal harness built
+by shared/codegen/bench/CMakeLists.txt with device_main.c as its main and the hooked copy as an extra source, and
+run by shared.board.emulator.run_semihosting; under `-icount shift=0` timing_now() counts instructions, 40 per
+SysTick tick (a loop of known length in the image checks that).
 """
 
 from __future__ import annotations
 
-import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from shared.board.emulator import run_semihosting
 from shared.codegen import write_model
 from shared.codegen.bench import cortex_m
-from shared.codegen.host import STRICT_WARNINGS
 from shared.inspect.parity import HookedLayer, split_dump
 
 HERE = Path(__file__).parent
 PLAIN, HOOKED = "m_plain", "m_hooked"
+INSTRUCTIONS_PER_TICK = 40  # the counter's resolution: firmware/boards/mps2-an500/board.c, -icount shift=0
+HEADER = 4  # counts.bin starts with: loop instructions, loop as counted, hook calls' instructions, hook calls
 
 
 @dataclass
@@ -37,49 +38,41 @@ class BoardRun:
 
 
 def tools_missing() -> list[str]:
-    return [tool for tool in ("arm-none-eabi-gcc", "qemu-system-arm") if shutil.which(tool) is None]
+    return [tool for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "cmake", "ninja") if shutil.which(tool) is None]
 
 
 def build_image(model_bytes: bytes, ops: int, workdir: Path) -> Path:
-    workdir = Path(workdir)
+    """The inspector's image: device_main.c with both builds of the model on the benchmark harness."""
+    workdir = Path(workdir).resolve()
     for name in (PLAIN, HOOKED):
         write_model(model_bytes, workdir, name, f"{name}.tflite")
-    image = workdir / "inspect.elf"
-    bench = Path(cortex_m.__file__).parent
-    command = ["arm-none-eabi-gcc", *STRICT_WARNINGS, *cortex_m.M7_FLAGS, "-O2", *cortex_m.LINK_FLAGS,
-               f"-DPLAIN={PLAIN}", f"-DPLAIN_UPPER={PLAIN.upper()}", f"-DHOOKED={HOOKED}",
-               f"-DHOOKED_UPPER={HOOKED.upper()}", f"-D{HOOKED.upper()}_LAYER_HOOK=inspect_hook",
-               f"-DINSPECT_OPS={ops}", f"-I{workdir}", "-T", str(bench / "link.ld"), str(bench / "startup.c"),
-               str(HERE / "device_main.c"), str(workdir / f"{PLAIN}.c"), str(workdir / f"{HOOKED}.c"), "-o",
-               str(image)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr}")
-    return image
+    defines = [f"HOOKED={HOOKED}", f"HOOKED_UPPER={HOOKED.upper()}", f"INSPECT_OPS={ops}"]
+    return cortex_m.build_harness(workdir / "build", [
+        f"-DMODEL_NAME={PLAIN}", f"-DMODEL_DIR={workdir}", f"-DHARNESS_MAIN={HERE / 'device_main.c'}",
+        f"-DHARNESS_DEFINES={';'.join(defines)}", f"-DEXTRA_SOURCES={workdir / f'{HOOKED}.c'}",
+        f"-DEXTRA_FLAGS=-D{HOOKED.upper()}_LAYER_HOOK=inspect_hook"])
 
 
 def run_board(model_bytes: bytes, x_int8: np.ndarray, layers: list[HookedLayer], ops: int, output_size: int,
               workdir: Path, timeout_s: float = 600.0) -> BoardRun:
-    """Build the image, run the batch on QEMU, parse ticks and read back outputs and layer bytes."""
+    """Build the image, run the batch on QEMU, read back counts, outputs and layer bytes."""
     image = build_image(model_bytes, ops, workdir)
+    run_dir = image.parent
     x = np.ascontiguousarray(x_int8, dtype=np.int8).reshape(len(x_int8), -1)
-    (image.parent / "batch_in.bin").write_bytes(x.tobytes())
-    result = subprocess.run([*cortex_m.QEMU, "-kernel", str(image)], capture_output=True, text=True,
-                            cwd=image.parent, timeout=timeout_s, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{image} on QEMU exited {result.returncode}:\n{result.stdout[-2000:]}"
-                           f"{result.stderr[-2000:]}")
-    calibration = re.search(r"^calibration (\d+) (\d+)$", result.stdout, re.M)
-    hook = re.search(r"^hook (\d+) (\d+)$", result.stdout, re.M)
-    samples = [[int(v) for v in line.split()[1:]] for line in result.stdout.splitlines() if line.startswith("sample ")]
-    if calibration is None or hook is None or len(samples) != len(x):
-        raise RuntimeError(f"{image}: unexpected output from QEMU:\n{result.stdout[-2000:]}")
-    per_tick = int(calibration.group(1)) / int(calibration.group(2))
-    ticks = np.array(samples, dtype=np.float64)
-    dump = np.frombuffer((image.parent / "layers_out.bin").read_bytes(), dtype=np.int8)
-    per_sample = sum(layer.size for layer in layers)
-    if dump.size != per_sample * len(x):
-        raise RuntimeError(f"{image}: layers_out.bin has {dump.size} bytes, expected {per_sample * len(x)}")
-    outputs = np.frombuffer((image.parent / "batch_out.bin").read_bytes(), dtype=np.int8).reshape(len(x), output_size)
-    return BoardRun(outputs, split_dump(dump.reshape(len(x), per_sample), layers), ticks[:, 0] * per_tick,
-                    ticks[:, 2:] * per_tick, int(hook.group(1)) / int(hook.group(2)) * per_tick, per_tick)
+    (run_dir / "inputs.bin").write_bytes(x.tobytes())
+    run_semihosting(image, run_dir, timeout_s)
+    counts = np.frombuffer((run_dir / "counts.bin").read_bytes(), dtype="<u4").astype(np.float64)
+    if counts.size != HEADER + len(x) * (2 + ops):
+        raise RuntimeError(f"{run_dir / 'counts.bin'}: {counts.size} counts, expected {HEADER + len(x) * (2 + ops)}")
+    loop_instructions, loop_counted, hook_total, hook_calls = counts[:HEADER]
+    if abs(loop_counted - loop_instructions) > 2 * INSTRUCTIONS_PER_TICK + 0.001 * loop_instructions:
+        raise RuntimeError(f"{image}: a loop of {loop_instructions:.0f} instructions counted {loop_counted:.0f}; "
+                           "the counter does not count instructions (is QEMU run with -icount shift=0?)")
+    per_sample = counts[HEADER:].reshape(len(x), 2 + ops)
+    dump = np.frombuffer((run_dir / "layers.bin").read_bytes(), dtype=np.int8)
+    layer_bytes = sum(layer.size for layer in layers)
+    if dump.size != layer_bytes * len(x):
+        raise RuntimeError(f"{run_dir / 'layers.bin'} has {dump.size} bytes, expected {layer_bytes * len(x)}")
+    outputs = np.frombuffer((run_dir / "outputs.bin").read_bytes(), dtype=np.int8).reshape(len(x), output_size)
+    return BoardRun(outputs, split_dump(dump.reshape(len(x), layer_bytes), layers), per_sample[:, 0],
+                    per_sample[:, 2:], hook_total / hook_calls, INSTRUCTIONS_PER_TICK)

@@ -1,102 +1,143 @@
-/* device_main.c: the inspector's bare-metal program for QEMU mps2-an500 (Cortex-M7), semihosting I/O.
+/* device_main.c: the inspector's program on the firmware harness (firmware/core startup and semihosting, the
+ * mps2-an500 board's SysTick instruction count), built by shared/codegen/bench/CMakeLists.txt with
+ * -DHARNESS_MAIN=this file and run under `qemu-system-arm -icount shift=0`, where timing_now() counts
+ * instructions (resolution 40).
  *
- * The same model is linked twice: PLAIN (generated without a hook, the measured inference) and HOOKED (the same C
- * under another name, built with HOOKED_UPPER_LAYER_HOOK=inspect_hook). For every sample of batch_in.bin it
- * times PLAIN_invoke, then runs HOOKED_invoke; the hook takes SysTick at entry (the layer that just returned ends
- * there), writes the layer's bytes to layers_out.bin and takes SysTick again at exit (the next layer starts
- * there), so the semihosting writes are not counted. One line per sample:
- *   sample <plain ticks> <hooked ticks> <ticks of op 0> ... <ticks of op INSPECT_OPS-1>
- * plus "calibration <instructions> <ticks>" (a loop of known length) and "hook <ticks> <calls>" (hook calls timed
- * from the previous exit to entry with no layer between: the overhead counted into each layer). Defines: PLAIN, PLAIN_UPPER,
- * HOOKED, HOOKED_UPPER, INSPECT_OPS. */
+ * The same model is linked twice: MODEL (generated without a hook: what a deployment runs, its invoke is the
+ * measured inference) and HOOKED (the same C under another name, built with -DHOOKED_UPPER_LAYER_HOOK=inspect_hook).
+ * For every sample of inputs.bin it counts MODEL_invoke, then runs HOOKED_invoke; the hook reads the counter at
+ * entry (the layer that just returned ends there), writes the layer's bytes to layers.bin and reads the counter
+ * again at exit (the next layer starts there), so the semihosting writes are not counted. Files:
+ *   outputs.bin  MODEL's output per sample
+ *   layers.bin   per sample, each hook call's layer output bytes in call order
+ *   counts.bin   uint32: a header of 4 (instructions of a loop of known length, the loop as counted, instructions
+ *                of HOOK_REPEATS hook calls with no layer between, HOOK_REPEATS), then per sample 2 + INSPECT_OPS
+ *                (MODEL invoke, HOOKED invoke, each op from the previous hook's exit to its hook's entry).
+ * Defines: MODEL, MODEL_UPPER (the harness), HOOKED, HOOKED_UPPER, INSPECT_OPS (HARNESS_DEFINES). Exit status as
+ * the bulk firmware's (protocol_codes.h), so shared/board/emulator.run_semihosting names the problem. */
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
+
+#include "board.h"
+#include "protocol_codes.h"
+#include "semihosting.h"
+#include "timing.h"
 
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #define STR_(a) #a
 #define STR(a) STR_(a)
-#include STR(PLAIN.h)
+#include STR(MODEL.h)
 #include STR(HOOKED.h)
 
-#define INPUT_SIZE CAT(PLAIN_UPPER, _INPUT_SIZE)
-#define OUTPUT_SIZE CAT(PLAIN_UPPER, _OUTPUT_SIZE)
+#define INPUT_SIZE CAT(MODEL_UPPER, _INPUT_SIZE)
+#define OUTPUT_SIZE CAT(MODEL_UPPER, _OUTPUT_SIZE)
+#define HOOK_REPEATS 4096u
+#define LOOP_ITERATIONS 1000000u
 
-extern uint64_t bench_ticks(void);
 void inspect_hook(int op_index, const int8_t *data, size_t bytes);
 
-#define HOOK_REPEATS 4096
-
 static int8_t input[INPUT_SIZE], plain_output[OUTPUT_SIZE], hooked_output[OUTPUT_SIZE];
-static uint64_t layer_ticks[INSPECT_OPS];
-static uint64_t resumed; /* SysTick when the hook last returned (or the hooked invoke started) */
-static FILE *layers_file;
+static uint32_t counts[2 + INSPECT_OPS]; /* MODEL invoke, HOOKED invoke, each op */
+static uint32_t resumed;                 /* counter when the hook last returned (or the hooked invoke started) */
+static uint32_t last_gap;                /* from the previous hook's exit to this hook's entry */
+static int32_t layers_file = -1;
 static int write_failed;
-static uint64_t last_gap; /* ticks from the previous hook's exit to this hook's entry */
+
+void HardFault_Handler(void)
+{
+    semihosting_exit(BULK_EXIT_FAULT);
+}
 
 void inspect_hook(int op_index, const int8_t *data, size_t bytes)
 {
-    uint64_t now = bench_ticks();
+    const uint32_t now = timing_now();
     last_gap = now - resumed;
     if (op_index >= 0 && op_index < INSPECT_OPS) {
-        layer_ticks[op_index] = last_gap;
-        if (layers_file != NULL && fwrite(data, 1, bytes, layers_file) != bytes) {
+        counts[2 + op_index] = last_gap;
+        if (semihosting_write(layers_file, (const uint8_t *)data, bytes) != bytes) {
             write_failed = 1;
         }
     }
-    resumed = bench_ticks();
+    resumed = timing_now();
 }
 
-/* 2 instructions per iteration (subs, bne) */
-static uint64_t calibration_ticks(uint32_t iterations)
+/* 2 instructions per iteration (subs, bne): checks that the counter counts instructions */
+static uint32_t loop_count(uint32_t iterations)
 {
-    uint64_t start = bench_ticks();
+    const uint32_t start = timing_now();
     __asm volatile("1: subs %0, %0, #1\n bne 1b" : "+r"(iterations) : : "cc");
-    return bench_ticks() - start;
+    return timing_now() - start;
+}
+
+static int equal(const int8_t *a, const int8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != b[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void write_all(int32_t file, const void *data, size_t bytes)
+{
+    if (semihosting_write(file, (const uint8_t *)data, bytes) != bytes) {
+        semihosting_exit(BULK_EXIT_NO_OUTPUT);
+    }
+}
+
+static int32_t open_file(const char *path, int for_writing)
+{
+    const int32_t handle = semihosting_open(path, for_writing);
+    if (handle < 0) {
+        semihosting_exit(for_writing ? BULK_EXIT_NO_OUTPUT : BULK_EXIT_NO_INPUT);
+    }
+    return handle;
 }
 
 int main(void)
 {
-    const uint32_t loop_iterations = 1000000u;
-    printf("calibration %lu %lu\n", (unsigned long)(2u * loop_iterations),
-           (unsigned long)calibration_ticks(loop_iterations));
-    uint64_t hook_total = 0;
-    for (int i = 0; i < HOOK_REPEATS; i++) {
+    board_init();
+    timing_init();
+    const int32_t in_file = open_file("inputs.bin", 0), out_file = open_file("outputs.bin", 1);
+    const int32_t counts_file = open_file("counts.bin", 1);
+    layers_file = open_file("layers.bin", 1);
+    uint32_t header[4] = {2u * LOOP_ITERATIONS, loop_count(LOOP_ITERATIONS), 0u, HOOK_REPEATS};
+    for (uint32_t i = 0; i < HOOK_REPEATS; i++) {
         inspect_hook(-1, NULL, 0);
         inspect_hook(-1, NULL, 0);
-        hook_total += last_gap;
+        header[2] += last_gap;
     }
-    printf("hook %lu %d\n", (unsigned long)hook_total, HOOK_REPEATS);
-    FILE *in_file = fopen("batch_in.bin", "rb");
-    FILE *out_file = fopen("batch_out.bin", "wb");
-    layers_file = fopen("layers_out.bin", "wb");
-    if (in_file == NULL || out_file == NULL || layers_file == NULL) {
-        return 2;
-    }
-    while (fread(input, 1, INPUT_SIZE, in_file) == INPUT_SIZE) {
-        uint64_t start = bench_ticks();
-        int status = CAT(PLAIN, _invoke)(input, plain_output);
-        uint64_t plain = bench_ticks() - start;
-        memset(layer_ticks, 0, sizeof layer_ticks);
-        start = bench_ticks();
+    write_all(counts_file, header, sizeof header);
+    size_t got;
+    while ((got = semihosting_read(in_file, (uint8_t *)input, INPUT_SIZE)) == INPUT_SIZE) {
+        for (uint32_t i = 0; i < 2 + INSPECT_OPS; i++) {
+            counts[i] = 0u;
+        }
+        uint32_t start = timing_now();
+        const int plain_status = CAT(MODEL, _invoke)(input, plain_output);
+        counts[0] = timing_now() - start;
+        start = timing_now();
         resumed = start;
-        status |= CAT(HOOKED, _invoke)(input, hooked_output);
-        uint64_t hooked = bench_ticks() - start;
-        if (status != 0 || write_failed || fwrite(plain_output, 1, OUTPUT_SIZE, out_file) != OUTPUT_SIZE ||
-            memcmp(plain_output, hooked_output, OUTPUT_SIZE) != 0) {
-            return 3;
+        const int hooked_status = CAT(HOOKED, _invoke)(input, hooked_output);
+        counts[1] = timing_now() - start;
+        if (plain_status != 0 || hooked_status != 0 || !equal(plain_output, hooked_output, OUTPUT_SIZE)) {
+            semihosting_exit(BULK_EXIT_APP_FAILED);
         }
-        printf("sample %lu %lu", (unsigned long)plain, (unsigned long)hooked);
-        for (int op = 0; op < INSPECT_OPS; op++) {
-            printf(" %lu", (unsigned long)layer_ticks[op]);
+        if (write_failed) {
+            semihosting_exit(BULK_EXIT_NO_OUTPUT);
         }
-        printf("\n");
+        write_all(out_file, plain_output, OUTPUT_SIZE);
+        write_all(counts_file, counts, sizeof counts);
     }
-    fclose(in_file);
-    fclose(out_file);
-    fclose(layers_file);
-    return 0;
+    if (got != 0) {
+        semihosting_exit(BULK_EXIT_SHORT_INPUT);
+    }
+    semihosting_close(in_file);
+    semihosting_close(out_file);
+    semihosting_close(counts_file);
+    semihosting_close(layers_file);
+    semihosting_exit(BULK_EXIT_OK);
 }

@@ -207,8 +207,11 @@ def profile_section(rows: list[dict], board, layers) -> dict:
             row["instructions_per_mac"] = round(instructions / row["macs"], 3) if row["macs"] else None
     total = sum(row.get("instructions", 0) for row in rows)
     plain = float(board.plain_instructions.mean())
+    # each layer and the plain invoke are differences of two counter readings, each off by under one tick
+    tolerance = board.instructions_per_tick * (len(layers) + 1)
     return {"run": True, "plain_instructions_per_inference": round(plain),
             "sum_of_layers": round(total), "difference": round(total - plain),
+            "tolerance": round(tolerance), "within_tolerance": bool(abs(total - plain) <= tolerance),
             "hook_overhead_per_layer": round(board.hook_overhead, 1), "hook_calls": len(layers),
             "instructions_per_tick": board.instructions_per_tick,
             "resolution": f"SysTick: {board.instructions_per_tick:g} instructions per tick, per layer and sample"}

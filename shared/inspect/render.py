@@ -107,10 +107,13 @@ def summary_lines(doc: dict) -> list[str]:
                          f"{first['sample']}, element {first['element']}: {a} {first['values'][0]}, {b} "
                          f"{first['values'][1]} ({first['differing_values']} differing values in that layer).")
     if board.get("run"):
-        lines.append(f"- **Profile**: sum of layers {board['sum_of_layers']:,} instructions vs "
-                     f"{board['plain_instructions_per_inference']:,} measured per inference (plain build): "
-                     f"difference {board['difference']:,} ({board['hook_calls']} hook calls, one costs "
-                     f"{board['hook_overhead_per_layer']} instructions, subtracted per layer; {board['resolution']}).")
+        verdict = ("profile total = measured within the counter's overhead" if board["within_tolerance"] else
+                   "profile total and measured differ by more than the counter's overhead")
+        lines.append(f"- **Profile**: {verdict}: sum of layers {board['sum_of_layers']:,} instructions vs "
+                     f"{board['plain_instructions_per_inference']:,} measured per inference (plain build), "
+                     f"difference {board['difference']:,}, allowed ±{board['tolerance']:,} (one counter tick per "
+                     f"reading); {board['hook_calls']} hook calls, one costs {board['hook_overhead_per_layer']} "
+                     f"instructions (measured in the image), subtracted per layer; {board['resolution']}.")
     else:
         lines.append(f"- **Board**: not run ({board.get('why', 'disabled')}).")
     return lines

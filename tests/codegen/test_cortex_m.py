@@ -57,7 +57,18 @@ def pair_fill(L, x):
     return L.Dense(3)(L.Flatten()(x))
 
 
-MODELS = {"cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
+def depthwise(L, x):
+    """depth multiplier 1, the DSP fast path: 3x3 SAME over 6 channels (a group of 4 and 2 left) and 7 pixels a
+    row (odd: the last pixel alone) in the 3x3 loop; ReLU6 (a clamped range: the generic loop); 3x3 stride 2; 5x2"""
+    x = L.DepthwiseConv2D(3, padding="same")(x)
+    x = L.DepthwiseConv2D(3, padding="same", activation="relu6")(x)
+    x = L.DepthwiseConv2D(3, strides=2, padding="same")(x)
+    x = L.DepthwiseConv2D((5, 2), padding="same")(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
+MODELS = {"depthwise": (depthwise, (11, 7, 6)),
+          "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
           "pair_fill": (pair_fill, (6, 9, 4)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"]}  # conv + max pool fused (ring of conv rows)
@@ -86,6 +97,37 @@ def test_portable_and_dsp_match_tflm_on_qemu(models, name, tmp_path):
     assert instructions[True] < instructions[False], instructions
 
 
+def test_depthwise_fast_path_taken(models):
+    """Every depthwise layer of the `depthwise` model has the DSP fast path (multiplier 1, exact requantization)."""
+    text = generate(models["depthwise"], "depthwise", "depthwise.tflite").c_text
+    assert text.count("cg_depthwise_conv_2d_dsp(&") == 4
+
+
+@pytest.mark.parametrize("name", ["cnn", "strided", "mlp", "conv1d"])
+def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
+    """--flash-budget 0: every CONV_2D / FULLY_CONNECTED keeps int8 weights (SXTB16 in the loop; odd row counts,
+    lone pixels, depth tails) and still equals TFLM byte for byte on QEMU."""
+    model_bytes = models[name]
+    generated = generate(model_bytes, name, f"{name}.tflite", flash_budget=0)
+    assert generated.int8_weight_layers
+    x = test_inputs(generated.input_size, seed=8, count=12)
+    run = run_image(build_image(model_bytes, name, tmp_path, flash_budget=0), x, generated.output_size)
+    np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
+
+
+@pytest.mark.parametrize("flash_budget", [None, 0])
+def test_clang_build_matches_tflm(models, flash_budget, tmp_path):
+    """NAME.c built by clang for the Cortex-M7 (matvec.c's 4x2 block in C: clang keeps r7 for the frame), int16
+    and int8 weights, the depthwise fast path: equal to TFLM on QEMU."""
+    require_tool("clang")
+    for name in ("strided", "depthwise"):
+        generated = generate(models[name], name, f"{name}.tflite", flash_budget=flash_budget)
+        x = test_inputs(generated.input_size, seed=9, count=6)
+        image = build_image(models[name], name, tmp_path / name, flash_budget=flash_budget, compiler="clang")
+        run = run_image(image, x, generated.output_size)
+        np.testing.assert_array_equal(run.outputs, run_tflm(models[name], x).reshape(len(x), -1), err_msg=name)
+
+
 def test_rounded_requantization_matches_tflm(models, monkeypatch, tmp_path):
     """Layers the one-SMMLAR requantization may not take (a shift >= 0, a large right shift or accumulator; here all
     of them, by allowing no right shift) keep the general 64-bit form: bit-exact on the host (ASan+UBSan) and on
@@ -107,3 +149,22 @@ def test_dsp_kernels_unoptimized_match_tflm(models, tmp_path):
     x = test_inputs(generated.input_size, seed=7, count=4)
     run = run_image(build_image(model_bytes, "pair_fill", tmp_path, optimize="-O0"), x, generated.output_size)
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
+
+
+def test_profile_build_counts_each_layer(models, tmp_path):
+    """The profile image (NAME_LAYER_HOOK=bench_layer_done) is exact and counts every layer; the layers add up to
+    the whole invoke within one 40-instruction tick per reading plus the hook calls' own cost; the plain image
+    counts no layer."""
+    model_bytes = models["cnn"]
+    generated = generate(model_bytes, "cnn", "cnn.tflite")
+    x = test_inputs(generated.input_size, seed=8, count=3)
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
+    plain = run_image(build_image(model_bytes, "cnn", tmp_path / "plain"), x, generated.output_size)
+    profiled = run_image(build_image(model_bytes, "cnn", tmp_path / "profile", profile=True), x,
+                         generated.output_size)
+    np.testing.assert_array_equal(profiled.outputs, expected)
+    assert plain.layer_instructions == {}
+    layers = profiled.layer_instructions
+    assert len(layers) >= 5 and all(value > 0 for value in layers.values())
+    whole = float(np.median(profiled.instructions))
+    assert abs(whole - sum(layers.values())) <= 100 * (len(layers) + 1)

@@ -197,3 +197,35 @@ def test_offsets_requantization_only_where_exact():
     assert offsets(np.array([-21, -21]), 0, weights, bias, 0) is not None
     assert offsets(np.array([-2, -2]), 0, weights, np.array([0, (1 << 30) - 3 * 128 * 128]), 0) is None  # zp 0: 128
     assert offsets(np.array([-2, -2]), 0, weights, np.array([0, (1 << 30) - 3 * 128 * 128 - 1]), 0) is not None
+
+
+def test_flash_budget_chooses_int8_or_int16_weights_per_layer(models):
+    """choose_int8_layers: the default widens everything of a small model (int16 tables within 64 KiB); budget 0
+    keeps int8 everywhere; a budget with room for one layer's int16 table widens the layer with the most MACs per
+    byte; the generated DSP tables follow the choice (int8: a quarter of the words of the int16 pairs' half)."""
+    from shared.codegen.emit_c import choose_int8_layers, matvec_weights
+
+    graph = read_graph(models["cnn"])
+    sizes = matvec_weights(graph)  # conv 3x3x2 -> 4 (depth 18 -> 20), after the pool (op 1, reshape op 2) 36 -> 3
+    assert sizes == {0: (4 * 20, 6 * 6 * 4 * 18), 3: (3 * 36, 3 * 36)}
+    assert choose_int8_layers(graph, None) == set()
+    assert choose_int8_layers(graph, 0) == {0, 3}
+    int8_total = 4 * 20 + 3 * 36
+    assert choose_int8_layers(graph, int8_total + 4 * 20) == {3}  # the conv: 32.4 MACs per byte, the dense 1
+    assert choose_int8_layers(graph, int8_total + 4 * 20 - 1) == {0, 3}
+    assert choose_int8_layers(graph, 2 * int8_total) == set()
+    int16 = generate(models["cnn"], "cnn", "cnn.tflite")
+    int8 = generate(models["cnn"], "cnn", "cnn.tflite", flash_budget=0)
+    assert int8.int8_weight_layers == [0, 3] and int16.int8_weight_layers == []
+    words = re.search(r"#if CG_DSP.*?cnn_l00_weights\[(\d+)\]", int8.c_text, re.S).group(1)
+    assert int(words) == 4 * 20 // 4 and ".int8_weights = 1" in int8.c_text
+    assert "--flash-budget 0" in int8.c_text and ".int8_weights = 0" in int16.c_text
+
+
+def test_cli_flash_budget(models, tmp_path):
+    model_path = tmp_path / "cnn.tflite"
+    model_path.write_bytes(models["cnn"])
+    result = run_cli(str(model_path), "--out", str(tmp_path / "out"), "--name", "cnn", "--flash-budget", "0")
+    assert result.returncode == 0, result.stderr
+    assert ".int8_weights = 1" in (tmp_path / "out" / "cnn.c").read_text()
+    assert run_cli(str(model_path), "--out", str(tmp_path / "out"), "--flash-budget", "-1").returncode == 2

@@ -1,52 +1,78 @@
 """Building generated C into a bare-metal image for QEMU mps2-an500 (Cortex-M7) and running a batch on it.
 
-The image reads the batch through semihosting, runs NAME_invoke per sample and reports SysTick ticks per
-inference; with `-icount shift=0` QEMU executes one instruction per virtual nanosecond, so ticks convert to
-instructions through a calibration loop of known length (2 instructions per iteration) run in the same image.
+The image is the firmware's own harness (firmware/core startup and semihosting, the mps2-an500 board's memory
+map and SysTick instruction count) built by CMake with firmware/cmake/arm-none-eabi.cmake from
+bench/CMakeLists.txt, and run by shared.board.emulator.run_semihosting (`-icount shift=0`): it reads the batch
+from inputs.bin and writes outputs.bin and counts.bin (instructions per inference, whole and per layer).
 """
 
 from __future__ import annotations
 
-import re
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from shared.board.emulator import run_semihosting
 from shared.codegen import write_model
 from shared.codegen.host import STRICT_WARNINGS
 
 HERE = Path(__file__).parent
+REPO_ROOT = HERE.parents[2]
+TOOLCHAIN_FILE = REPO_ROOT / "firmware" / "cmake" / "arm-none-eabi.cmake"
 M7_FLAGS = ["-mcpu=cortex-m7", "-mfpu=fpv5-sp-d16", "-mfloat-abi=hard", "-mthumb"]
-LINK_FLAGS = ["--specs=nano.specs", "--specs=rdimon.specs", "-nostartfiles", "-fno-tree-loop-distribute-patterns",
-              "-Wl,--gc-sections", "-ffunction-sections", "-fdata-sections"]
-QEMU = ["qemu-system-arm", "-M", "mps2-an500", "-display", "none", "-monitor", "none", "-serial", "none",
-        "-semihosting-config", "enable=on,target=native", "-icount", "shift=0"]
+# clang for the same core: its own freestanding headers plus newlib's (string.h) from the GCC toolchain
+CLANG_M7 = ["clang", "--target=arm-none-eabi", *M7_FLAGS, "-isystem", "/usr/lib/arm-none-eabi/include"]
+MAX_OPS = 512  # BENCH_MAX_OPS in main.c
 
 
 @dataclass
 class DeviceRun:
     outputs: np.ndarray  # (n, output_size) int8
     instructions: np.ndarray  # (n,) instructions per inference
+    layer_instructions: dict[int, float]  # op index -> median instructions of that layer (profiled images)
     text_bytes: int  # code + constants (flash)
-    bss_bytes: int  # static RAM (arena + harness buffers)
+    bss_bytes: int  # static RAM (arena + harness buffers + stack)
 
 
-def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, optimize: str = "-O2") -> Path:
-    """Generate NAME.c and link it with the harness; dsp=False builds the portable kernels (-DCG_NO_DSP)."""
-    workdir = Path(workdir)
-    write_model(model_bytes, workdir, name, f"{name}.tflite")
-    image = workdir / f"{name}_{'dsp' if dsp else 'portable'}.elf"
-    command = ["arm-none-eabi-gcc", *STRICT_WARNINGS, *M7_FLAGS, optimize, *LINK_FLAGS, f"-DMODEL={name}",
-               f"-DMODEL_UPPER={name.upper()}", f"-I{workdir}", "-T", str(HERE / "link.ld"),
-               str(HERE / "startup.c"), str(HERE / "main.c"), str(workdir / f"{name}.c"), "-o", str(image)]
-    if not dsp:
-        command.insert(1, "-DCG_NO_DSP")
+def build_image(model_bytes: bytes, name: str, workdir: Path, dsp: bool = True, optimize: str = "-O2",
+                profile: bool = False, flash_budget: int | None = None, compiler: str = "gcc") -> Path:
+    """Generate NAME.c and build the benchmark image around it; dsp=False builds the portable kernels
+    (-DCG_NO_DSP); profile=True counts each layer (NAME_LAYER_HOOK; about 30 instructions per layer added to the
+    whole figure); flash_budget: see shared.codegen.generate; compiler "clang" builds NAME.c with clang."""
+    workdir = Path(workdir).resolve()
+    write_model(model_bytes, workdir, name, f"{name}.tflite", flash_budget)
+    model_flags = [*([] if dsp else ["-DCG_NO_DSP"]),
+                   *([f"-D{name.upper()}_LAYER_HOOK=bench_layer_done", "-include", str(HERE / "profile.h")]
+                     if profile else [])]
+    options = [f"-DMODEL_NAME={name}", f"-DMODEL_DIR={workdir}", f"-DMODEL_FLAGS={';'.join(model_flags)}",
+               f"-DBENCH_OPTIMIZE={optimize}"]
+    if compiler == "clang":
+        model_object = workdir / f"{name}_clang.o"
+        run_tool([*CLANG_M7, *STRICT_WARNINGS, optimize, *model_flags, "-c", str(workdir / f"{name}.c"), "-o",
+                  str(model_object)])
+        options.append(f"-DMODEL_OBJECT={model_object}")
+    elif compiler != "gcc":
+        raise ValueError(f"compiler {compiler!r}: gcc or clang")
+    return build_harness(workdir / "build", options)
+
+
+def build_harness(build: Path, options: list[str]) -> Path:
+    """Configure and build bench/CMakeLists.txt into `build` with these -D options; the image (bench.elf).
+    The options name the model (MODEL_NAME, MODEL_DIR) and optionally another main (HARNESS_MAIN) and more
+    sources (EXTRA_SOURCES, EXTRA_FLAGS, HARNESS_DEFINES), as the inspector's board image does."""
+    run_tool(["cmake", "-S", str(HERE), "-B", str(build), "-G", "Ninja", f"-DCMAKE_TOOLCHAIN_FILE={TOOLCHAIN_FILE}",
+              f"-DTINYML_PYTHON={sys.executable}", *options])
+    run_tool(["cmake", "--build", str(build)])
+    return build / "bench.elf"
+
+
+def run_tool(command: list[str]) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr}")
-    return image
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
 
 def object_sizes(workdir: Path, name: str, dsp: bool, optimize: str = "-O2") -> tuple[int, int]:
@@ -56,7 +82,7 @@ def object_sizes(workdir: Path, name: str, dsp: bool, optimize: str = "-O2") -> 
                "-o", str(obj)]
     if not dsp:
         command.insert(1, "-DCG_NO_DSP")
-    subprocess.run(command, capture_output=True, text=True, check=True)
+    run_tool(command)
     return section_sizes(obj)
 
 
@@ -68,16 +94,13 @@ def section_sizes(image: Path) -> tuple[int, int]:
 
 
 def run_image(image: Path, x_int8: np.ndarray, output_size: int, timeout_s: float = 300.0) -> DeviceRun:
+    """Run the batch x_int8 ((n, input_size) int8) through the image under QEMU (its folder holds the files)."""
     workdir = image.parent
     x = np.ascontiguousarray(x_int8, dtype=np.int8).reshape(len(x_int8), -1)
-    (workdir / "batch_in.bin").write_bytes(x.tobytes())
-    result = subprocess.run([*QEMU, "-kernel", str(image)], capture_output=True, text=True, cwd=workdir,
-                            timeout=timeout_s, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{image.name} exited {result.returncode}:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    calibration = re.search(r"calibration (\d+) instructions (\d+) ticks", result.stdout)
-    instructions_per_tick = int(calibration.group(1)) / int(calibration.group(2))
-    ticks = np.array([int(t) for t in re.findall(r"invoke (\d+) ticks", result.stdout)], dtype=np.float64)
-    outputs = np.frombuffer((workdir / "batch_out.bin").read_bytes(), dtype=np.int8).reshape(-1, output_size)
+    (workdir / "inputs.bin").write_bytes(x.tobytes())
+    run_semihosting(image, workdir, timeout_s)
+    outputs = np.frombuffer((workdir / "outputs.bin").read_bytes(), dtype=np.int8).reshape(-1, output_size)
+    counts = np.frombuffer((workdir / "counts.bin").read_bytes(), dtype="<u4").reshape(-1, 1 + MAX_OPS)
+    layers = {op: float(np.median(counts[:, 1 + op])) for op in np.flatnonzero(counts[:, 1:].any(axis=0))}
     flash, bss = section_sizes(image)
-    return DeviceRun(outputs, ticks * instructions_per_tick, flash, bss)
+    return DeviceRun(outputs, counts[:, 0].astype(np.float64), {int(op): v for op, v in layers.items()}, flash, bss)

@@ -1,4 +1,5 @@
-"""One emitter per TFLite op; each pairs with kernels/<stem>.c (the C it calls).
+"""One emitter per TFLite op; each pairs with kernels/reference/<stem>.c (the C it calls) and, for the ops with a
+Cortex-M fast path, kernels/cortex_m/<stem>.c.
 
 An emitter checks the op against what its kernel implements (refusing anything else with an
 UnsupportedModelError naming op, index and tensor), precomputes the integer tables, and returns a LayerCode:
@@ -21,7 +22,7 @@ PADDING_NAMES = {0: "SAME", 1: "VALID"}
 class LayerCode:
     """What one op contributes to the generated file."""
 
-    kernels: tuple[str, ...] = ()  # kernel stems (kernels/<stem>.c) the call needs, dependencies first
+    kernels: tuple[str, ...] = ()  # kernel stems (kernels/*/<stem>.c) the call needs, dependencies first
     tables: list[str] = field(default_factory=list)  # C definitions (static const ...)
     call: str = ""  # statements of the layer function; activations are in0, in1, ... and out
     inputs: list[int] = field(default_factory=list)  # activation tensors passed as in0, in1, ...
@@ -34,6 +35,9 @@ class LayerCode:
     in_place_lead: int | None = None
     output: int | None = None  # tensor written, when not the op's own output (a fused layer writes its last op's)
     absorbed: bool = False  # no code: a fused layer before this op computes its output
+    # statements of the layer function in the DSP build (#if CG_DSP), when it has its own fast path; the scratch
+    # (scratch_bytes) is then for that path only, passed only there
+    dsp_call: str = ""
 
 
 @dataclass
@@ -41,6 +45,7 @@ class LayerContext:
     graph: Graph
     op: Op
     prefix: str  # C prefix of this layer's symbols, e.g. "mnist_l02"
+    int8_weights: bool = False  # DSP build: keep this layer's int8 weights in flash (emit_c.choose_int8_layers)
     tables: list[str] = field(default_factory=list)  # C tables made by table()
 
     def tensor(self, position: int, outputs: bool = False) -> Tensor:

@@ -1,4 +1,4 @@
-"""ADD with broadcasting ↔ kernels/add.c."""
+"""ADD with broadcasting ↔ kernels/reference/add.c."""
 
 from __future__ import annotations
 

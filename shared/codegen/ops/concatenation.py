@@ -1,4 +1,4 @@
-"""CONCATENATION of inputs with identical quantization ↔ kernels/concatenation.c."""
+"""CONCATENATION of inputs with identical quantization ↔ kernels/reference/concatenation.c."""
 
 from __future__ import annotations
 

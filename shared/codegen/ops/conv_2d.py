@@ -1,4 +1,5 @@
-"""CONV_2D (also Keras Conv1D, which the converter turns into EXPAND_DIMS + CONV_2D) ↔ kernels/conv_2d.c."""
+"""CONV_2D (also Keras Conv1D, which the converter turns into EXPAND_DIMS + CONV_2D) ↔
+kernels/reference/conv_2d.c."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CONV_2D followed by MAX_POOL_2D / AVERAGE_POOL_2D, fused ↔ kernels/conv_pool_2d.c.
+"""CONV_2D followed by MAX_POOL_2D / AVERAGE_POOL_2D, fused ↔ kernels/reference/conv_pool_2d.c.
 
 The pair becomes one layer when the convolution's output feeds only the pool (batch 1): the full convolution
 output is never stored, only a ring of the pool's filter_h rows, which takes the largest activation of a

@@ -1,12 +1,17 @@
-"""DEPTHWISE_CONV_2D with depth multiplier ↔ kernels/depthwise_conv_2d.c."""
+"""DEPTHWISE_CONV_2D with depth multiplier ↔ kernels/reference/depthwise_conv_2d.c and
+kernels/cortex_m/depthwise_conv_2d.c (the SMLAD fast path)."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from shared.codegen.multipliers import activation_range, per_channel_multipliers
 from shared.codegen.ops import LayerCode, LayerContext, params_struct, quant_text, row_lead, shape_text
 from shared.codegen.ops.conv_2d import spatial_params
+from shared.codegen.ops.matvec import offsets
 
-KERNELS = ("fixed_point", "depthwise_conv_2d")
+KERNELS = ("fixed_point", "dsp", "depthwise_conv_2d")
+MAX_FILTER_H = 16  # CG_DW_MAX_FILTER_H in kernels/cortex_m/depthwise_conv_2d.c
 
 
 def requant_tables(ctx: LayerContext, x, weights, y, channels: int) -> dict:
@@ -45,6 +50,44 @@ def emit(ctx: LayerContext) -> LayerCode:
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} x{out_c // in_c} "
                f"stride {spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, "
                f"{ctx.fused_activation()}\nin {quant_text(x)}, out {quant_text(y)}")
-    return LayerCode(KERNELS, ctx.tables, f"cg_depthwise_conv_2d(&{ctx.prefix}_params, in0, out);", [x.index],
+    code = LayerCode(KERNELS, ctx.tables, f"cg_depthwise_conv_2d(&{ctx.prefix}_params, in0, out);", [x.index],
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w,
                      in_place_lead=row_lead(x.shape, y.shape, spatial["pad_top"]))
+    if fields["depth_multiplier"] == 1 and fields["dilation_h"] == fields["dilation_w"] == 1 and \
+            filter_h <= MAX_FILTER_H and in_c % 2 == 0:
+        dsp_path(ctx, code, fields, x, weights, y)
+    return code
+
+
+def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, y) -> None:
+    """The Cortex-M fast path (kernels/cortex_m/depthwise_conv_2d.c) when the one-SMMLAR
+    requantization is exact for every channel: its tables, then the reference tables, each under its build."""
+    channels, filter_h, filter_w = fields["in_c"], fields["filter_h"], fields["filter_w"]
+    taps = weights.data.reshape(filter_h, filter_w, channels).transpose(2, 0, 1).astype(np.int64)  # (c, fy, fx)
+    bias = ctx.bias(2, channels)
+    multipliers, shifts = per_channel_multipliers(x.scale, weights.scales, y.scale, channels)
+    row_offsets = offsets(shifts, y.zero_point, taps.reshape(channels, -1), bias, x.zero_point)
+    if row_offsets is None:
+        return
+    pairs = (filter_w + 1) // 2
+    padded = np.zeros((channels, filter_h, 2 * pairs), dtype=np.int64)
+    padded[:, :, :filter_w] = 2 * taps  # doubled: the accumulator is 2 acc, what the requantization takes
+    halves = padded.reshape(channels, filter_h, pairs, 2) & 0xFFFF
+    words = ((halves[..., 1] << 16) | halves[..., 0]).astype(np.uint32).view(np.int32)
+    # tap-pair columns: every image column and the padding either side, and the last word an output reads
+    plane_w = max(fields["pad_left"] + fields["in_w"], (fields["out_w"] - 1) * fields["stride_w"] + 2 * pairs - 1)
+    reference = ctx.tables[:]
+    ctx.tables.clear()
+    dsp_fields = {k: fields[k] for k in ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "filter_h", "filter_w",
+                                         "stride_h", "stride_w", "pad_top", "pad_left", "in_zp", "act_min",
+                                         "act_max")}
+    requant = np.stack([-shifts, 2 * bias, multipliers, row_offsets], axis=1).reshape(channels // 2, 8)
+    records = np.concatenate([requant, words.reshape(channels // 2, -1)], axis=1)  # see cg_depthwise_dsp_params
+    dsp_fields.update({
+        "pairs": pairs, "plane_w": plane_w,
+        "channels": ctx.table("dsp_channels", records, "int32_t", per_line=8),
+    })
+    ctx.tables.append(params_struct("cg_depthwise_dsp_params", f"{ctx.prefix}_dsp_params", dsp_fields))
+    code.tables = ["#if CG_DSP /* the SMLAD fast path */\n", *ctx.tables, "#else\n", *reference, "#endif\n"]
+    code.dsp_call = f"cg_depthwise_conv_2d_dsp(&{ctx.prefix}_dsp_params, in0, out, scratch);"
+    code.scratch_bytes = 2 * filter_h * channels * plane_w  # a word per pair of channels and column

@@ -1,4 +1,4 @@
-"""FULLY_CONNECTED (per-tensor or per-channel weights) ↔ kernels/fully_connected.c."""
+"""FULLY_CONNECTED (per-tensor or per-channel weights) ↔ kernels/reference/fully_connected.c."""
 
 from __future__ import annotations
 

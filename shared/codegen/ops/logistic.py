@@ -1,4 +1,4 @@
-"""LOGISTIC (int8 in, int8 out with scale 1/256 and zero point -128) ↔ kernels/logistic.c."""
+"""LOGISTIC (int8 in, int8 out with scale 1/256 and zero point -128) ↔ kernels/reference/logistic.c."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Tables of the matrix-vector core shared by CONV_2D and FULLY_CONNECTED (kernels/matvec.c)."""
+"""Tables of the matrix-vector core shared by CONV_2D and FULLY_CONNECTED (kernels/reference/matvec.c, and
+kernels/cortex_m/matvec.c on a DSP core)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from shared.c_source import c_array
 from shared.codegen.multipliers import activation_range, per_channel_multipliers
 from shared.codegen.ops import LayerContext
 
-KERNELS = ("fixed_point", "matvec")
+KERNELS = ("fixed_point", "dsp", "matvec")
 
 
 DEPTH_MULTIPLE = 4  # the DSP loop consumes 4 column values (one LDRD) per step
@@ -30,21 +31,35 @@ def dsp_layout(weights: np.ndarray) -> np.ndarray:
     return ((values[1::2] << 16) | values[0::2]).astype(np.uint32).view(np.int32)
 
 
+def int8_dsp_layout(weights: np.ndarray) -> np.ndarray:
+    """(rows, depth) int8 -> int32 words of 4 int8 weights in natural order (matvec.c's int8 DSP layout): blocks of
+    2 rows interleaved word by word (group g of row 0, group g of row 1, then g + 1), then an odd last row."""
+    rows, depth = weights.shape
+    words = np.ascontiguousarray(weights).view(np.int32).reshape(rows, depth // 4)
+    paired = rows // 2 * 2
+    head = words[:paired].reshape(-1, 2, depth // 4).transpose(0, 2, 1).reshape(-1)
+    return np.concatenate([head, words[paired:].reshape(-1)])
+
+
 def weight_tables(ctx: LayerContext, weights: np.ndarray) -> str:
-    """Both weight layouts under one name: int16 pairs for the DSP build, int8 otherwise."""
+    """Both weight layouts under one name: for the DSP build int16 pairs, or int8 words when the layer keeps int8
+    weights in flash (ctx.int8_weights); int8 row-major otherwise."""
     name = f"{ctx.prefix}_weights"
-    ctx.tables.append(
-        "#if CG_DSP /* int16 pairs in SMLAD order (kernels/matvec.c): twice the flash, half the instructions */\n"
-        + c_array(name, dsp_layout(weights), "int32_t", static=True, const=True, per_line=8, align_bytes=8)
-        + "#else\n"
-        + c_array(name, weights, "int8_t", static=True, const=True, per_line=16)
-        + "#endif\n")
+    if ctx.int8_weights:
+        dsp = ("#if CG_DSP /* int8 in flash, widened by SXTB16 in the loop (kernels/cortex_m/matvec.c) */\n"
+               + c_array(name, int8_dsp_layout(weights), "int32_t", static=True, const=True, per_line=8,
+                         align_bytes=8))
+    else:
+        dsp = ("#if CG_DSP /* int16 pairs in SMLAD order (kernels/cortex_m/matvec.c): twice the flash, faster */\n"
+               + c_array(name, dsp_layout(weights), "int32_t", static=True, const=True, per_line=8, align_bytes=8))
+    ctx.tables.append(dsp + "#else\n" + c_array(name, weights, "int8_t", static=True, const=True, per_line=16)
+                      + "#endif\n")
     return name
 
 
 def roundings(shifts: np.ndarray) -> np.ndarray:
     """Per row, 2^30 + (r > 0 ? 2^(30 + r) : 0) for the right shift r = max(-shift, 0): both of TFLite's roundings
-    as one 64-bit addend (kernels/matvec.c, cg_requantize_rounded)."""
+    as one 64-bit addend (kernels/reference/matvec.c, cg_requantize_rounded)."""
     right = np.maximum(-np.asarray(shifts, dtype=np.int64), 0)
     return (np.int64(1) << 30) + np.where(right > 0, np.int64(1) << (30 + right), 0)
 
@@ -53,8 +68,8 @@ OFFSET_MAX_SHIFT = 21  # cg_requantize_offset: right shifts 1..21 keep every int
 
 
 def offsets(shifts: np.ndarray, out_zp: int, weights_2d: np.ndarray, bias: np.ndarray, in_zp: int):
-    """Per row 2^(r-1) + out_zp * 2^r (kernels/matvec.c, cg_requantize_offset), or None when that form is not
-    exact for some row: a TFLite shift >= 0 or a right shift above OFFSET_MAX_SHIFT, or an accumulator that could
+    """Per row 2^(r-1) + out_zp * 2^r (kernels/reference/matvec.c, cg_requantize_offset), or None when that form is
+    not exact for some row: a TFLite shift >= 0 or a right shift above OFFSET_MAX_SHIFT, or an accumulator that could
     reach 2^30 (|bias| + sum |w| * max |x - zp|)."""
     right = -np.asarray(shifts, dtype=np.int64)
     x_span = max(abs(-128 - in_zp), abs(127 - in_zp))
@@ -74,7 +89,7 @@ def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarra
     act_min, act_max = activation_range(ctx.fused_activation(), y.scale, y.zero_point)
     fields = {
         "rows": rows, "depth": depth4, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
-        "weights": weight_tables(ctx, padded),
+        "weights": weight_tables(ctx, padded), "int8_weights": int(ctx.int8_weights),
         "bias": ctx.table("bias", bias, "int32_t"),
         "multipliers": ctx.table("multipliers", multipliers, "int32_t"),
         "right_shifts": ctx.table("right_shifts", np.maximum(-shifts, 0), "int32_t"),

@@ -1,4 +1,4 @@
-"""MEAN over a contiguous run of axes (global average pooling, 2-D or 1-D) ↔ kernels/mean.c."""
+"""MEAN over a contiguous run of axes (global average pooling, 2-D or 1-D) ↔ kernels/reference/mean.c."""
 
 from __future__ import annotations
 

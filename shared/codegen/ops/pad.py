@@ -1,4 +1,4 @@
-"""PAD / PADV2 (constant padding with the zero point or the given value) ↔ kernels/pad.c."""
+"""PAD / PADV2 (constant padding with the zero point or the given value) ↔ kernels/reference/pad.c."""
 
 from __future__ import annotations
 

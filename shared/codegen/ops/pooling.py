@@ -1,4 +1,4 @@
-"""MAX_POOL_2D and AVERAGE_POOL_2D ↔ kernels/pooling.c."""
+"""MAX_POOL_2D and AVERAGE_POOL_2D ↔ kernels/reference/pooling.c."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Standalone RELU and RELU6 ↔ kernels/relu.c (TFLM's two different int8 rules, see the kernel)."""
+"""Standalone RELU and RELU6 ↔ kernels/reference/relu.c (TFLM's two different int8 rules, see the kernel)."""
 
 from __future__ import annotations
 

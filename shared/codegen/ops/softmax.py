@@ -1,4 +1,4 @@
-"""SOFTMAX (int8 in, int8 out with scale 1/256 and zero point -128) ↔ kernels/softmax.c."""
+"""SOFTMAX (int8 in, int8 out with scale 1/256 and zero point -128) ↔ kernels/reference/softmax.c."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-/* matvec.c: the int8 matrix-vector core of CONV_2D and FULLY_CONNECTED: rows of weights times one column of
+/* cortex_m/matvec.c: the DSP loops of the int8 matrix-vector core of CONV_2D and FULLY_CONNECTED: rows of weights times one column of
  * (x - zp) values held as int16 (|x - zp| <= 255), bias added, one requantization per row (per-channel).
  * The depth is padded to a multiple of 4 with zero weights and zero column entries, so no loop has a tail.
  *
@@ -9,133 +9,8 @@
  * share every column load, per 32 MACs 10 LDRD and 16 SMLAD. A convolution passes two output pixels in one pair
  * column (cg_matvec2, cg_block4x2): 4 rows x 2 pixels, every weight load feeds both pixels, per 32 MACs 6 LDRD and
  * 16 SMLAD. Rows beyond the last block of 4 follow, one after another.
- * Elsewhere: plain int8 weights (row-major), the same 4-row blocking. */
+ * With int8 weights in flash (the generator's per-layer choice) see cg_matvec_int8 below. */
 
-#if defined(__ARM_FEATURE_DSP) && !defined(CG_NO_DSP)
-#define CG_DSP 1
-typedef int32_t cg_weight_t; /* two int16 weights per word, even index in the low half */
-
-/* LDRD with post-increment: the next two words (four int16 values) into *low and *high. GCC splits 64-bit loads
- * into two LDRs whose halves feed SMLAD, so the one load instruction is asked for explicitly. */
-CG_MAYBE_UNUSED static inline void cg_load_two_words(const int32_t **pointer, int32_t *low, int32_t *high)
-{
-    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
-}
-
-/* LDRD with a 24-byte post-increment: the second row of a pair inside a block of 4 interleaved rows, after the
- * first row's cg_load_two_words, moves the pointer to the pair's next group (see cg_pair_step) */
-CG_MAYBE_UNUSED static inline void cg_load_two_words_skip(const int32_t **pointer, int32_t *low, int32_t *high)
-{
-    __asm__("ldrd %0, %1, [%2], #24" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
-}
-#else
-#define CG_DSP 0
-typedef int8_t cg_weight_t;
-#endif
-
-typedef struct {
-    int32_t rows, depth; /* depth: multiple of 4 */
-    int32_t out_zp, act_min, act_max;
-    const cg_weight_t *weights; /* (rows, depth) int8, or int16 pairs in the DSP layout above */
-    const int32_t *bias;        /* (rows,) */
-    const int32_t *multipliers;  /* (rows,) */
-    const int32_t *right_shifts; /* (rows,) max(-shift, 0) of TFLite's per-channel shift */
-    /* either (cg_requantize_offset, when the generator proves it exact for every row) */
-    const int32_t *offsets; /* (rows,) 2^(r - 1) + out_zp * 2^r for the right shift r */
-    /* or (cg_requantize_rounded; offsets NULL) */
-    const int32_t *left_shifts; /* (rows,) max(shift, 0), split ahead: no branch */
-    const int64_t *roundings;   /* (rows,) 2^30 + (right shift r > 0 ? 2^(30 + r) : 0) */
-} cg_matvec_params;
-
-/* cg_requantize_split (TFLite MultiplyByQuantizedMultiplier) with both roundings in one 64-bit sum, for a
- * multiplier >= 0 and rounding = 2^30 + (r > 0 ? 2^(30 + r) : 0). With p = (x << l) * multiplier, TFLite's
- * high = floor((p + 2^30) / 2^31) and, for r > 0, RoundingDivideByPOT(high, r) = floor((high + 2^(r-1) - [high < 0])
- * / 2^r) (ties away from zero); floor((floor(a / 2^31) + c) / 2^r) = floor((a + c * 2^31) / 2^(31 + r)), so the result
- * is the high word of p + rounding - [high < 0] * 2^31, shifted right by r - 1. [high < 0] may be replaced by
- * [x << l < 0]: they differ only when high = 0, where both give 0. |p| <= 2^62, so the sum never overflows. */
-CG_MAYBE_UNUSED static inline int32_t cg_requantize_rounded(int32_t x, int32_t multiplier, int32_t left_shift,
-                                                            int32_t right_shift, int64_t rounding)
-{
-    const int32_t shifted = cg_shift_left_wrap(x, left_shift);
-    const int64_t sum = (int64_t)shifted * multiplier + rounding;
-    if (right_shift == 0) {
-        return (int32_t)(sum >> 31);
-    }
-    const int64_t negative = shifted < 0 ? ((int64_t)1 << 31) : 0;
-    return (int32_t)((sum - negative) >> 32) >> (right_shift - 1);
-}
-
-/* The same plus the output zero point, in fewer instructions, for a row whose TFLite shift is negative (right shift
- * 1 <= r <= 21, no left shift) and whose accumulators satisfy |acc| < 2^30 (the generator checks |bias| + sum |w| *
- * max |x - zp| < 2^30 for every row, or leaves offsets NULL). Then q = 2 acc is exact and TFLite's doubling high
- * multiply is h = floor((q * m + 2^31) / 2^32), SMMULR's rounding; the rounding divide by 2^r is floor((h + 2^(r-1)
- * - [h < 0]) / 2^r), where [h < 0] may be [q < 0] (they differ only where h = 0, and both give 0), and adding
- * zp * 2^r before the floor adds zp after it. offset = 2^(r-1) + zp * 2^r: one SMMLAR, one add, one shift; no
- * intermediate exceeds 2^31 for r <= 21. */
-CG_MAYBE_UNUSED static inline int32_t cg_requantize_offset(int32_t acc, int32_t multiplier, int32_t offset,
-                                                           int32_t right_shift)
-{
-    const int32_t q = cg_shift_left_wrap(acc, 1);
-#if CG_DSP
-    int32_t high;
-    __asm__("smmlar %0, %1, %2, %3" : "=r"(high) : "r"(q), "r"(multiplier), "r"(offset));
-#else
-    const int32_t high = (int32_t)(((int64_t)offset * ((int64_t)1 << 32) + (int64_t)q * multiplier +
-                                    ((int64_t)1 << 31)) >> 32);
-#endif
-    return (high - (q < 0)) >> right_shift;
-}
-
-/* x clamped to the int8 range: one SSAT on the DSP path */
-CG_MAYBE_UNUSED static inline int8_t cg_saturate_int8(int32_t x)
-{
-#if CG_DSP
-    int32_t saturated;
-    __asm__("ssat %0, #8, %1" : "=r"(saturated) : "r"(x));
-    return (int8_t)saturated;
-#else
-    return (int8_t)cg_clamp(x, -128, 127);
-#endif
-}
-
-CG_MAYBE_UNUSED static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
-{
-    if (p->offsets != NULL) {
-        acc = cg_requantize_offset(acc, p->multipliers[row], p->offsets[row], p->right_shifts[row]);
-    } else {
-        acc = cg_requantize_rounded(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row],
-                                    p->roundings[row]) + p->out_zp;
-    }
-    return (int8_t)cg_clamp(acc, p->act_min, p->act_max);
-}
-
-/* requantize and store rows row .. row + n - 1; out of line, so that the requantization does not compete for
- * registers with the caller's loop state (inlined, GCC spills inside the multiply loop). The offsets form gets
- * its own loops (no per-row test), the full int8 range a single saturation. */
-__attribute__((noinline)) static void cg_matvec_outputs(const cg_matvec_params *p, int32_t row, int32_t n,
-                                                        const int32_t *acc, int8_t *out)
-{
-    if (p->offsets == NULL) {
-        for (int32_t i = 0; i < n; i++) {
-            out[row + i] = cg_matvec_output(p, row + i, acc[i]);
-        }
-        return;
-    }
-    const int32_t *multipliers = p->multipliers + row, *offsets = p->offsets + row, *shifts = p->right_shifts + row;
-    out += row;
-    if (p->act_min == -128 && p->act_max == 127) {
-        for (int32_t i = 0; i < n; i++) {
-            out[i] = cg_saturate_int8(cg_requantize_offset(acc[i], multipliers[i], offsets[i], shifts[i]));
-        }
-        return;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        const int32_t value = cg_requantize_offset(acc[i], multipliers[i], offsets[i], shifts[i]);
-        out[i] = (int8_t)cg_clamp(value, p->act_min, p->act_max);
-    }
-}
-
-#if CG_DSP
 #define CG_ROW_CHUNK 32 /* rows per requantization call: fewer calls, a 128-byte stack buffer */
 
 /* A pair column (two output pixels of a convolution) interleaves the two pixels' columns word by word: word j of
@@ -388,9 +263,116 @@ static void cg_matvec_rest2(const cg_matvec_params *p, const int32_t *w, const i
     }
 }
 
+/* ---- int8 weights in flash (the generator's choice per layer, --flash-budget): each row's groups of 4 int8
+ * weights as one word, in natural order; SXTB16 of the word gives values 0, 2 (the column's even word) and of the
+ * word rotated by 8 values 1, 3 (the odd word), so no reordering is needed. Rows go in blocks of 2, interleaved
+ * word by word (group g of row 0, group g of row 1: one LDRD); an odd last row follows alone. */
+
+/* the int16 pairs (values 0, 2) and (1, 3) of 4 int8 weights */
+static inline void cg_widen_weights(int32_t word, int32_t *even, int32_t *odd)
+{
+    *even = __sxtb16(word);
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(*odd) : "r"(word));
+}
+
+/* one group of 4 values of rows 2i, 2i + 1 against a pair column (two pixels): 3 LDRD, 4 SXTB16, 8 SMLAD */
+static inline void cg_group2x2_int8(const int32_t **w, const int32_t **x, int32_t acc[4])
+{
+    int32_t xa0, xb0, xa1, xb1, raw0, raw1, even, odd;
+    cg_load_two_words(x, &xa0, &xb0);
+    cg_load_two_words(x, &xa1, &xb1);
+    cg_load_two_words(w, &raw0, &raw1);
+    cg_widen_weights(raw0, &even, &odd);
+    acc[0] = __smlad(odd, xa1, __smlad(even, xa0, acc[0]));
+    acc[2] = __smlad(odd, xb1, __smlad(even, xb0, acc[2]));
+    cg_widen_weights(raw1, &even, &odd);
+    acc[1] = __smlad(odd, xa1, __smlad(even, xa0, acc[1]));
+    acc[3] = __smlad(odd, xb1, __smlad(even, xb0, acc[3]));
+}
+
+/* rows 2i, 2i + 1 against a pair column, two groups per loop test; returns the advanced weight pointer */
+__attribute__((noinline)) static const int32_t *cg_block2x2_int8(const int32_t *w, const int32_t *x, int32_t groups,
+                                                                 const int32_t *bias, int32_t *acc_a, int32_t *acc_b)
+{
+    int32_t acc[4] = {bias[0], bias[1], bias[0], bias[1]}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
+    for (int32_t twos = groups / 2; twos > 0; twos--) {
+        cg_group2x2_int8(&w, &x, acc);
+        cg_group2x2_int8(&w, &x, acc);
+    }
+    if (groups & 1) {
+        cg_group2x2_int8(&w, &x, acc);
+    }
+    acc_a[0] = acc[0];
+    acc_a[1] = acc[1];
+    acc_b[0] = acc[2];
+    acc_b[1] = acc[3];
+    return w;
+}
+
+/* rows 2i, 2i + 1 against one column: per group of 4 values 2 LDRD, 4 SXTB16, 4 SMLAD */
+__attribute__((noinline)) static const int32_t *cg_block2_int8(const int32_t *w, const int32_t *x, int32_t groups,
+                                                               const int32_t *bias, int32_t *acc)
+{
+    int32_t a0 = bias[0], a1 = bias[1];
+    for (; groups > 0; groups--) {
+        int32_t x0, x1, raw0, raw1, even, odd;
+        cg_load_two_words(&x, &x0, &x1);
+        cg_load_two_words(&w, &raw0, &raw1);
+        cg_widen_weights(raw0, &even, &odd);
+        a0 = __smlad(odd, x1, __smlad(even, x0, a0));
+        cg_widen_weights(raw1, &even, &odd);
+        a1 = __smlad(odd, x1, __smlad(even, x0, a1));
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    return w;
+}
+
+/* the odd last row (int8 weights) against a column whose words are `step` words apart (1, or CG_PAIR_STEP) */
+static int32_t cg_last_row_int8(const int32_t *w, const int32_t *x, int32_t groups, int32_t step, int32_t acc)
+{
+    for (; groups > 0; groups--, x += 2 * step) {
+        int32_t even, odd;
+        cg_widen_weights(*w++, &even, &odd);
+        acc = __smlad(odd, x[step], __smlad(even, x[0], acc));
+    }
+    return acc;
+}
+
+/* cg_matvec2 / cg_matvec with int8 weights: pair (two pixels, out_b set) or one column (out_b NULL) */
+static void cg_matvec_int8(const cg_matvec_params *p, const int16_t *column, int8_t *out_a, int8_t *out_b)
+{
+    const int32_t *w = p->weights;
+    const int32_t *x = (const int32_t *)(const void *)column;
+    const int32_t groups = p->depth / 4, paired_rows = p->rows / 2 * 2;
+    int32_t acc_a[CG_ROW_CHUNK], acc_b[CG_ROW_CHUNK];
+    for (int32_t row0 = 0; row0 < paired_rows; row0 += CG_ROW_CHUNK) {
+        const int32_t n = paired_rows - row0 < CG_ROW_CHUNK ? paired_rows - row0 : CG_ROW_CHUNK;
+        for (int32_t i = 0; i < n; i += 2) {
+            w = out_b != NULL ? cg_block2x2_int8(w, x, groups, p->bias + row0 + i, acc_a + i, acc_b + i)
+                              : cg_block2_int8(w, x, groups, p->bias + row0 + i, acc_a + i);
+        }
+        cg_matvec_outputs(p, row0, n, acc_a, out_a);
+        if (out_b != NULL) {
+            cg_matvec_outputs(p, row0, n, acc_b, out_b);
+        }
+    }
+    if (p->rows & 1) {
+        const int32_t row = p->rows - 1, step = out_b != NULL ? CG_PAIR_STEP : 1;
+        out_a[row] = cg_matvec_output(p, row, cg_last_row_int8(w, x, groups, step, p->bias[row]));
+        if (out_b != NULL) {
+            out_b[row] = cg_matvec_output(p, row, cg_last_row_int8(w, x + 1, groups, step, p->bias[row]));
+        }
+    }
+}
+
 /* two output pixels of a convolution from their pair column: every weight is loaded once for both */
 CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *pair, int8_t *out_a, int8_t *out_b)
 {
+    if (p->int8_weights) {
+        cg_matvec_int8(p, pair, out_a, out_b);
+        return;
+    }
     const int32_t *w = p->weights;
     const int32_t *x = (const int32_t *)(const void *)pair;
     const int32_t words = p->depth / 2;
@@ -409,6 +391,10 @@ CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t 
 
 static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
 {
+    if (p->int8_weights) {
+        cg_matvec_int8(p, column, out, NULL);
+        return;
+    }
     const int32_t *w = p->weights;
     const int32_t *x = (const int32_t *)(const void *)column;
     const int32_t quads = p->depth / 4;
@@ -424,67 +410,3 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
     }
     cg_matvec_rest(p, w, x, out);
 }
-#else
-/* a pair column here is two plain columns, one after the other */
-#define CG_PAIR_STEP 1
-#define CG_PAIR_OFFSET(depth) (depth)
-
-/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth); step: 1 (see the DSP path) */
-static void cg_column_zero(int16_t *column, int32_t k0, int32_t n, int32_t step)
-{
-    for (int32_t i = 0; i < n; i++) {
-        column[(k0 + i) * step] = 0;
-    }
-}
-
-/* column values k0 .. k0 + n - 1 = x[i] - zp; step: 1 (see the DSP path) */
-static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0, int32_t step)
-{
-    for (int32_t i = 0; i < n; i++) {
-        column[(k0 + i) * step] = (int16_t)(x[i] - zp);
-    }
-}
-
-/* values k0 .. k0 + n - 1 of two pixels' columns (pair: pixel a's, column_b: pixel b's), from their bytes */
-CG_MAYBE_UNUSED static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n, int32_t zp, int16_t *pair,
-                          int16_t *column_b, int32_t k0)
-{
-    cg_widen(xa, n, zp, pair, k0, 1);
-    cg_widen(xb, n, zp, column_b, k0, 1);
-}
-
-/* |w * (x - zp)| <= 128 * 255 < 2^15: int32 accumulators hold 2^16 terms */
-static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
-{
-    const int32_t depth = p->depth;
-    const int32_t blocked_rows = p->rows / 4 * 4;
-    for (int32_t row = 0; row < blocked_rows; row += 4) {
-        const int8_t *w0 = p->weights + row * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-        int32_t acc0 = p->bias[row], acc1 = p->bias[row + 1], acc2 = p->bias[row + 2], acc3 = p->bias[row + 3];
-        for (int32_t k = 0; k < depth; k++) {
-            const int32_t x = column[k];
-            acc0 += w0[k] * x;
-            acc1 += w1[k] * x;
-            acc2 += w2[k] * x;
-            acc3 += w3[k] * x;
-        }
-        const int32_t acc[4] = {acc0, acc1, acc2, acc3};
-        cg_matvec_outputs(p, row, 4, acc, out);
-    }
-    for (int32_t row = blocked_rows; row < p->rows; row++) {
-        const int8_t *w = p->weights + row * depth;
-        int32_t acc = p->bias[row];
-        for (int32_t k = 0; k < depth; k++) {
-            acc += w[k] * column[k];
-        }
-        out[row] = cg_matvec_output(p, row, acc);
-    }
-}
-
-/* two output pixels: one column after the other (the DSP build shares the weight loads) */
-CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *pair, int8_t *out_a, int8_t *out_b)
-{
-    cg_matvec(p, pair, out_a);
-    cg_matvec(p, pair + p->depth, out_b);
-}
-#endif

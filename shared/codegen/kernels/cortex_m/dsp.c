@@ -1,0 +1,19 @@
+/* cortex_m/dsp.c: small helpers of the DSP fast paths (ARMv7E-M: LDRD, SMMLAR), pasted when CG_DSP. */
+
+/* LDRD with post-increment: the next two words (four int16 values) into *low and *high. GCC splits 64-bit loads
+ * into two LDRs whose halves feed SMLAD, so the one load instruction is asked for explicitly. */
+CG_MAYBE_UNUSED static inline void cg_load_two_words(const int32_t **pointer, int32_t *low, int32_t *high)
+{
+    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
+}
+
+/* TFLite's requantization of a doubled accumulator q = 2 acc (|acc| < 2^30, right shift 1 <= r <= 21) plus the
+ * output zero point, with offset = 2^(r-1) + zp * 2^r: SMMLAR, the sign correction, a shift (see matvec.c,
+ * cg_requantize_offset, for the proof) */
+CG_MAYBE_UNUSED static inline int32_t cg_requantize_doubled(int32_t q, int32_t multiplier, int32_t offset,
+                                                            int32_t right_shift)
+{
+    int32_t high;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(high) : "r"(q), "r"(multiplier), "r"(offset));
+    return (high - (int32_t)((uint32_t)q >> 31)) >> right_shift;
+}
