@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -51,14 +52,29 @@ def real_clips(fsdd_dir) -> list[np.ndarray]:
     return [soundfile.read(fsdd_dir / name, dtype="int16")[0] for name in names]
 
 
+QUICK_RUN_CALLS: Counter = Counter()
+"""Calls made during quick_run, by (function, key): tests/kws/test_cli.py checks each expensive thing ran once."""
+
+
 @pytest.fixture(scope="session")
 def quick_run(tmp_path_factory, shared_data) -> tuple[Path, dict]:
     """`python -m kws run --quick --no-device` once per session (official split, leave-one-out only for george):
-    (build folder, metrics.json). test_device.py runs `python -m kws device` on the same folder."""
+    (build folder, metrics.json). test_device.py runs `python -m kws device` on the same folder. The calls of the
+    generator, the TFLM runtime, the numpy MFCC of whole splits and the C twin are counted (QUICK_RUN_CALLS)."""
+    import kws.demo
     from kws.__main__ import main
+    from shared import codegen, tflm
+    from tests.shared.test_chain import CallCounter, digest
 
     out = tmp_path_factory.mktemp("kws_quick")
     argv = ["run", "--quick", "--no-device", "--data-dir", str(shared_data), "--test-speaker", "george", "--out",
             str(out)]
-    assert main(argv) == 0
+    counter = CallCounter()
+    with counter.stack:
+        counter.wrap(codegen, "generate", lambda blob, name, source, *rest: (digest(blob), name))
+        counter.wrap(tflm, "run_tflm", lambda blob, x: (digest(blob), len(x)))
+        counter.wrap(kws.demo, "clip_features", lambda recordings, cfg: len(recordings))
+        counter.wrap(kws.demo, "run_twin", lambda exe, clips, cfg: len(clips))
+        assert main(argv) == 0
+    QUICK_RUN_CALLS.update(counter.counts)
     return out, json.loads((out / "metrics.json").read_text())

@@ -42,6 +42,21 @@ def test_quick_run_meets_the_contract(quick_run):
 
 
 @pytest.mark.slow
+def test_quick_run_computes_each_thing_once(quick_run):
+    """The deployed model's C, its TFLM scores on the test split, the test clips' numpy MFCC and their C twin
+    features: each computed once in the whole run."""
+    from tests.kws.conftest import QUICK_RUN_CALLS
+    from tests.shared.test_chain import check_once
+
+    out, metrics = quick_run
+    n_test = metrics["data"]["test_samples"]
+    check_once(QUICK_RUN_CALLS, out, n_test)
+    assert QUICK_RUN_CALLS[("run_twin", n_test)] == 1 and sum(
+        n for (name, _), n in QUICK_RUN_CALLS.items() if name == "run_twin") == 1, QUICK_RUN_CALLS
+    assert QUICK_RUN_CALLS[("clip_features", n_test)] == 1, QUICK_RUN_CALLS
+
+
+@pytest.mark.slow
 def test_predict_on_written_wavs(quick_run, fsdd_dir, tmp_path, capsys):
     out, _ = quick_run
     model = out / "models" / "int8.tflite"
