@@ -92,7 +92,8 @@ assert identical < 1.0, "but two float32 implementations in another order do not
 
 # %% [markdown]
 # **Question 1.** What share of numpy's values equal the twin's exactly? Which coefficients differ most in absolute
-# terms, and what does the lifter (weights `1 + L/2 sin(pi k / L)`) have to do with it?
+# terms, and what does the lifter (weights `1 + L/2 sin(pi k / L)`) have to do with it? Why is a count of ulps
+# useless for values near zero, and which tolerance does the project use instead (`kws/device.py`)?
 #
 # ## Task 3. The `cmsisdsp` package
 # The `cmsisdsp` Python package wraps the real CMSIS-DSP C code, but it is built with `-O3 -ffast-math`, which lets

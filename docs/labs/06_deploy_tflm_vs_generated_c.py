@@ -184,8 +184,9 @@ for layer in layers:
 board = inspected["board"]
 total_instr = device["counter"]["per_inference"]
 print(f"plain inference: {board['plain_instructions_per_inference']:,} instructions; sum of the layers "
-      f"{board['sum_of_layers']:,}; the device check counted {total_instr:,} per inference "
-      f"(with the feature step: {device['counter']['features_per_sample']:,})")
+      f"{board['sum_of_layers']:,}; the device check counted {total_instr:,} per inference (app_infer: the float "
+      f"inputs quantized to int8, then the model) and {device['counter']['features_per_sample']:,} for the feature "
+      "step (pixel / 255)")
 print(f"overall: {total_instr / exported['codegen']['macs']:.2f} instructions per MAC; "
       f"{total_instr / 216e6 * 1e3:.1f} ms at 216 MHz if one instruction took one cycle")
 counted = [layer for layer in layers if layer.get("instructions")]
@@ -207,7 +208,7 @@ labmode.save_figure(figure, LAB, "layers_and_arena")
 # check yourself
 assert abs(board["sum_of_layers"] - board["plain_instructions_per_inference"]) <= 0.01 * total_instr, \
     "the layers add up to the whole inference"
-assert board["plain_instructions_per_inference"] < total_instr, "the device check also counts the feature step"
+assert board["plain_instructions_per_inference"] < total_instr, "the device check also counts quantizing the input"
 assert slowest["kind"] in ("CONV_2D", "DEPTHWISE_CONV_2D"), "convolutions cost most"
 
 # %% [markdown]
