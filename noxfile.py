@@ -54,7 +54,8 @@ def labs(session: nox.Session) -> None:
     args = [arg for arg in session.posargs if arg != "--smoke"]
     env = {"TINYML_LABS_SMOKE": "1"} if "--smoke" in session.posargs else {}
     found = sorted(Path("docs/labs").glob("[0-9][0-9]_*.py"))
-    chosen = [lab for lab in found if not args or any(lab.name.startswith(f"{int(a):02d}_") for a in args)]
+    chosen = [lab for lab in found if not args or any(a.isdigit() and lab.name.startswith(f"{int(a):02d}_")
+                                                      for a in args)]
     if not chosen:
         session.error(f"no lab matches {args}; labs: {', '.join(lab.stem for lab in found)}")
     for lab in chosen:

@@ -112,7 +112,7 @@ for row in rows:
           f"{extra:>15}")
 
 # %%
-figure, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=True)
+figure, axes = plt.subplots(1, 3, figsize=(13, 4), sharex=True, sharey=True)  # one scale: see what moves
 for axis, key, title in zip(axes, ["raw", "gzip", "flash"], [".tflite bytes", "gzip -9 bytes", "firmware flash bytes"],
                             strict=True):
     for row in rows:
@@ -121,6 +121,7 @@ for axis, key, title in zip(axes, ["raw", "gzip", "flash"], [".tflite bytes", "g
         axis.annotate(row["name"], (row[key] / 1024, 100 * row["accuracy"]), fontsize=7)
     axis.set_xlabel(f"{title} (kB)")
 axes[0].set_ylabel("test accuracy (%)")
+axes[0].set_xlim(0, 1.05 * max(row["flash"] for row in rows) / 1024)
 figure.suptitle("MNIST CNN: pruned (red) and clustered (green) vs int8 (black)")
 labmode.save_figure(figure, LAB, "sizes_vs_accuracy")
 

@@ -89,7 +89,7 @@ assert generated.arena_bytes < tflm_measured, "the static plan needs less RAM th
 # in TFLM's arena that the generated C does not need at all.
 #
 # **Question 2.** The exported TFLM arena adds a margin to the measured figure. What happens on the board if the
-# arena is a few bytes too small (look at `shared/tflm.py`'s docstring and the project's FACTS)?
+# arena is a few bytes too small (look at `shared/tflm.py`: its docstring and the margin's comment)?
 #
 # ## Task 3. Flash: what the model costs
 # For TFLM the model in flash is the `.tflite` array (plus the interpreter and its kernels, not built here). For the
