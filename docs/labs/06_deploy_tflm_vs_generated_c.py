@@ -195,8 +195,8 @@ slowest = max(counted, key=lambda layer: layer["instructions"])
 # %%
 figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
 names = [f"{layer['op']} {layer['kind']}" for layer in counted]
-left.barh(names, [layer["instructions"] for layer in counted], color="tab:blue")
-left.set_xlabel("instructions per inference (QEMU -icount)")
+left.barh(names, [layer["instructions"] / 1000 for layer in counted], color="tab:blue")
+left.set_xlabel("thousand instructions per inference (QEMU -icount)")
 left.invert_yaxis()
 right.bar(list(arena), list(arena.values()), color=["tab:orange", "tab:orange", "tab:green"])
 right.set_ylabel("bytes of RAM")
