@@ -2,10 +2,13 @@
 
     nox -s mnist              # the MNIST demo, full data, all variants -> build/mnist/
     nox -s mnist -- --quick   # small subset, about a minute
+    nox -s labs               # the six classroom labs (docs/labs/); -- 3 runs lab 3, -- --smoke CI's smoke mode
     nox -s tests              # the test suite (what CI runs)
 
 Virtual environments are reused between runs (the pinned TensorFlow stack is ~2.7 GB and takes minutes to install).
 """
+
+from pathlib import Path
 
 import nox
 
@@ -43,6 +46,21 @@ def har(session: nox.Session) -> None:
     """Human activity recognition end to end: WISDM raw if local or downloadable, else MotionSense (says which);
     -- --data motionsense|synthetic|wisdm-arff choose."""
     _demo(session, "har")
+
+
+@nox.session(python=PYTHON)
+def labs(session: nox.Session) -> None:
+    """The classroom labs (docs/labs/): all, or the ones named (-- 3 5); -- --smoke runs CI's fast smoke mode."""
+    _install(session)
+    args = [arg for arg in session.posargs if arg != "--smoke"]
+    env = {"TINYML_LABS_SMOKE": "1"} if "--smoke" in session.posargs else {}
+    found = sorted(Path("docs/labs").glob("[0-9][0-9]_*.py"))
+    chosen = [lab for lab in found if not args or any(a.isdigit() and lab.name.startswith(f"{int(a):02d}_")
+                                                      for a in args)]
+    if not chosen:
+        session.error(f"no lab matches {args}; labs: {', '.join(lab.stem for lab in found)}")
+    for lab in chosen:
+        session.run("python", str(lab), env=env)
 
 
 @nox.session(python=PYTHON)
