@@ -24,6 +24,7 @@ import numpy as np
 from shared import codegen, evaluate, report
 from shared.cli import UserError
 from shared.codegen.host import HostModel
+from shared.codegen.parity import parity_summary
 from shared.config import config_to_dict
 from shared.data import atomic_write_bytes, atomic_write_text
 from shared.demo import Demo, Prepared
@@ -159,14 +160,7 @@ def _save_expected(path: Path, prepared: Prepared, tflm_scores: np.ndarray) -> P
 def codegen_parity(model: codegen.GeneratedModel, c_dir: Path, x_int8: np.ndarray, expected: np.ndarray) -> dict:
     """The exported C (compiled as it is, with host gcc) against TFLM's int8 outputs on the whole test split."""
     with tempfile.TemporaryDirectory(prefix="codegen-parity-") as workdir:
-        host = HostModel.from_sources(model, c_dir, Path(workdir))
-        actual = host.invoke(x_int8)
-    difference = np.abs(actual.astype(np.int32) - expected.reshape(actual.shape).astype(np.int32))
-    return {
-        "samples": len(x_int8), "bit_exact": bool((difference == 0).all()),
-        "mismatched_samples": int((difference != 0).any(axis=1).sum()), "max_abs_diff": int(difference.max(initial=0)),
-        "arena_bytes": model.arena_bytes, "weight_bytes": model.weight_bytes, "macs": model.macs,
-    }  # fmt: skip
+        return parity_summary(HostModel.from_sources(model, c_dir, Path(workdir)), x_int8, expected)
 
 
 def export_step(demo: Demo, cfg: Any, prepared: Prepared, blob: bytes, tflm_scores: np.ndarray,
@@ -250,28 +244,26 @@ def firmware_step(demo: Demo, out_dir: Path, image_names: tuple[str, ...] = tupl
     return images
 
 
-def load_expected(out_dir: Path):
+def load_expected(out_dir: Path, app: str):
     """export/expected.npz as the device check's HostReference."""
     from shared.board.verify import HostReference, raw_bytes
 
     path = out_dir / EXPECTED_FILE
     if not path.is_file():
-        raise UserError(f"{path}: not found; run `python -m <app> run` first")
+        raise UserError(f"{path}: not found; run `python -m {app} run` first")
     with np.load(path) as npz:
-        if "raw_inputs" not in npz.files:
-            return None
         inputs = npz["model_inputs"]
         numpy_features = npz["numpy_features"] if "numpy_features" in npz.files else None
         return HostReference(raw_bytes(npz["raw_inputs"]), npz["tflm_scores"], npz["labels"],
                              inputs.reshape(len(inputs), -1), numpy_features)
 
 
-def check_board(demo: Demo, out_dir: Path, images: dict[str, Any], port: str | None) -> dict[str, Any]:
+def check_board(demo: Demo, out_dir: Path, exported: dict[str, Any], images: dict[str, Any],
+                port: str | None) -> dict[str, Any]:
     """The board (the emulator when port is None) against export/expected.npz."""
     from shared.board import verify
 
-    exported = read_json(out_dir, EXPORT_FILE, f"run `python -m {demo.name} run` first")
-    reference = load_expected(out_dir)
+    reference = load_expected(out_dir, demo.name)
     elf = {name: out_dir / image["elf"] for name, image in images.items()}
     stm32 = images["stm32f746g-disco-serial"]
     if port is None:
@@ -293,7 +285,7 @@ def device_chain(demo: Demo, out_dir: Path, port: str | None, steps: Steps) -> d
         with steps.step(STEP_FIRMWARE):
             images = firmware_step(demo, out_dir, ("stm32f746g-disco-serial",) if port else tuple(IMAGES))
         with steps.step(STEP_DEVICE):
-            result = check_board(demo, out_dir, images, port)
+            result = check_board(demo, out_dir, exported, images, port)
     write_json(out_dir / RESULT_FILE, result)
     return result
 
@@ -305,11 +297,12 @@ def run_chain(demo: Demo, cfg: Any, out_dir: Path, data_dir: Path | None, device
     steps = Steps(run_titles(demo, cfg, device))
     host_chain(demo, cfg, out_dir, data_dir, steps)
     if device:
-        device_chain(demo, out_dir, None, steps)
+        result = device_chain(demo, out_dir, None, steps)
     else:
-        write_json(out_dir / RESULT_FILE, verify.not_run("skipped", "run with --no-device"))
+        result = verify.not_run("skipped", "run with --no-device")
+        write_json(out_dir / RESULT_FILE, result)
     with steps.step(STEP_INSPECT):
-        inspect_step(out_dir, board=device and not read_json(out_dir, EXPORT_FILE, "")["not_deployable"])
+        inspect_step(out_dir, board=result["board"] is not None)
     with steps.step(STEP_REPORT):
         return report.assemble(out_dir)
 

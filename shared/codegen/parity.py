@@ -19,11 +19,15 @@ def check_parity(model_bytes: bytes, x_int8: np.ndarray, workdir: Path, name: st
     {"samples", "bit_exact", "mismatched_samples", "max_abs_diff", "arena_bytes", "weight_bytes", "macs"}."""
     host = HostModel(model_bytes, name, Path(workdir))
     x = np.asarray(x_int8, dtype=np.int8).reshape(len(x_int8), -1)
-    actual = host.invoke(x)
-    reference = run_tflm(model_bytes, x) if expected is None else expected
-    difference = np.abs(actual.astype(np.int32) - np.asarray(reference).reshape(actual.shape).astype(np.int32))
+    return parity_summary(host, x, run_tflm(model_bytes, x) if expected is None else expected)
+
+
+def parity_summary(host: HostModel, x_int8: np.ndarray, expected: np.ndarray) -> dict:
+    """The compiled generated C on `x_int8` against TFLM's outputs `expected`, summarised for metrics.json."""
+    actual = host.invoke(x_int8)
+    difference = np.abs(actual.astype(np.int32) - np.asarray(expected).reshape(actual.shape).astype(np.int32))
     return {
-        "samples": len(x),
+        "samples": len(x_int8),
         "bit_exact": bool((difference == 0).all()),
         "mismatched_samples": int((difference != 0).any(axis=1).sum()),
         "max_abs_diff": int(difference.max(initial=0)),
