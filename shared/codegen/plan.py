@@ -1,9 +1,10 @@
 """Static memory plan: every activation buffer gets a fixed offset in one arena.
 
 Views (RESHAPE and friends) share their input's buffer, and so does the output of an op whose kernel can write
-over its input (pooling without padding, 1x1 convolutions that do not widen, elementwise ops) when that input
-dies there. The model input is read from the caller's pointer and
-the model output is written straight into the caller's buffer, so neither takes arena space. Kernels that need
+over its input (pooling without padding, unpadded 1x1 convolutions, elementwise ops) when that input dies there:
+at the input's offset, or `lead` bytes before it (a sliding window; a widening 1x1 conv, whose output then ends
+where its input ends). The model input is read from the caller's pointer and the model output is written straight
+into the caller's buffer, so neither takes arena space. Kernels that need
 scratch (the int16 column of CONV_2D / FULLY_CONNECTED) get a buffer alive during their op only. All buffers
 are placed greedily, largest first, at the lowest aligned offset that does not overlap any buffer whose lifetime
 (first write .. last read, in op order) overlaps its own. The arena is the model's whole RAM besides the stack.
@@ -86,8 +87,10 @@ def place_buffers(layers, tensor_sizes, model_input, model_output, scratch, in_p
         raise ValueError("the model output is a view of the model input; nothing to compute")
     output_buffer.place = "output"
     followers: dict[int, list[tuple[Buffer, int]]] = {}
+    anchors: dict[int, tuple[Buffer, int]] = {}  # output root -> (the input block it is written over, lead)
     for target, (source, lead) in in_place_pins(layers, root_of, buffers, in_place_ops).items():
         followers.setdefault(source, []).append((buffers[target], lead))
+        anchors[target] = (buffers[source], lead)
     placed: list[Buffer] = []
     for buffer in sorted((b for b in buffers.values() if b.place == "arena"), key=lambda b: (-b.size, b.first, b.root)):
         if buffer in placed:
@@ -96,7 +99,7 @@ def place_buffers(layers, tensor_sizes, model_input, model_output, scratch, in_p
         widened = Buffer(buffer.root, prefix + buffer.size, buffer.first, buffer.last)
         buffer.offset = prefix + lowest_free_offset(widened, [p for p in placed if p.overlaps_in_time(buffer)])
         placed.append(buffer)
-        place_followers(buffer, followers, placed)
+        place_pinned(buffer, followers, anchors, placed)
     in_place = {(anchor, b.root) for anchor, group in followers.items() for b, lead in group
                 if b.offset == buffers[anchor].offset - lead}
     arena_bytes = max((b.offset + b.size for b in placed), default=0)
@@ -109,21 +112,25 @@ def room_for_followers(root: int, followers: dict) -> int:
                default=0)
 
 
-def place_followers(anchor: Buffer, followers: dict, placed: list[Buffer]) -> None:
-    """Place the outputs written in place over `anchor` at their lead before its offset when nothing else is in
-    the way there (otherwise where they fit), then their own followers."""
-    for buffer, lead in followers.get(anchor.root, []):
-        if buffer in placed:
+def place_pinned(buffer: Buffer, followers: dict, anchors: dict, placed: list[Buffer]) -> None:
+    """Place the blocks pinned to a block just placed, each where the pin puts it when nothing else is in the way
+    there (otherwise where it fits), then theirs: the outputs written in place over it `lead` bytes before its
+    offset, and (when the output is the larger block, so placed first) its input `lead` bytes after."""
+    neighbours = [(b, buffer.offset - lead) for b, lead in followers.get(buffer.root, [])]
+    if buffer.root in anchors:
+        anchor, lead = anchors[buffer.root]
+        neighbours.append((anchor, buffer.offset + lead))
+    for neighbour, offset in neighbours:
+        if neighbour in placed:
             continue
-        conflicts = [p for p in placed if p.overlaps_in_time(buffer)]
-        offset = anchor.offset - lead
-        blocked = any(overlaps_in_space(offset, buffer.size, other) for other in conflicts if other is not anchor)
-        if offset < 0 or blocked:
-            buffer.offset = lowest_free_offset(buffer, conflicts)
+        conflicts = [p for p in placed if p.overlaps_in_time(neighbour)]
+        if offset < 0 or any(overlaps_in_space(offset, neighbour.size, other) for other in conflicts
+                             if other is not buffer):
+            neighbour.offset = lowest_free_offset(neighbour, conflicts)
         else:
-            buffer.offset = offset  # written in place over its input
-        placed.append(buffer)
-        place_followers(buffer, followers, placed)
+            neighbour.offset = offset  # the pin holds: written in place
+        placed.append(neighbour)
+        place_pinned(neighbour, followers, anchors, placed)
 
 
 def view_roots(layers, model_input: int) -> dict[int, int]:

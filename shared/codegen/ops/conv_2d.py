@@ -36,6 +36,25 @@ def spatial_params(ctx: LayerContext, in_hw, out_hw, filter_hw) -> dict:
     }
 
 
+def pointwise_lead(in_shape, out_shape, filter_hw, spatial: dict) -> int | None:
+    """In-place lead of an unpadded 1x1 convolution, or None for other convolutions.
+
+    The kernel takes output pixels in order and copies each pass's input pixels to the column before writing
+    their outputs. Not widening (out_c <= in_c, any stride): output p ends at (p + 1) * out_c, before input p + 1
+    starts, so the output may start on the input (lead 0). Widening at stride 1: an output block that ends where
+    the input ends, i.e. starts (out_c - in_c) * pixels bytes before it, ends output p at (p + 1) * out_c, no
+    later than input p + 1 starts ((p + 1) * (out_c - in_c) <= pixels * (out_c - in_c))."""
+    if filter_hw != (1, 1) or spatial["pad_top"] != 0 or spatial["pad_left"] != 0:
+        return None
+    in_c, out_c = in_shape[-1], out_shape[-1]
+    if out_c <= in_c:
+        return 0
+    if (spatial["stride_h"], spatial["stride_w"]) != (1, 1):
+        return None
+    pixels = out_shape[0] * out_shape[1] * out_shape[2]
+    return (out_c - in_c) * pixels
+
+
 def emit(ctx: LayerContext) -> LayerCode:
     x, y = ctx.activation(0), ctx.activation(0, outputs=True)
     weights = ctx.constant(1, "int8")
@@ -54,10 +73,9 @@ def emit(ctx: LayerContext) -> LayerCode:
         "in_zp": x.zero_point, "matvec": matvec,
     }
     ctx.tables.append(params_struct("cg_conv_params", f"{ctx.prefix}_params", fields))
-    # 1x1, unpadded, not widening: pixel p is copied to the column before output p (at most in_c bytes) is written
-    pointwise_narrowing = (filter_h, filter_w) == (1, 1) and spatial["pad_top"] == spatial["pad_left"] == 0 and \
-        out_c <= in_c
-    lead = 0 if pointwise_narrowing else row_lead(x.shape, y.shape, spatial["pad_top"])
+    lead = pointwise_lead(x.shape, y.shape, (filter_h, filter_w), spatial)
+    if lead is None:
+        lead = row_lead(x.shape, y.shape, spatial["pad_top"])
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} stride "
                f"{spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, {ctx.fused_activation()}\n"
                f"in {quant_text(x)}, out {quant_text(y)}")
