@@ -18,32 +18,47 @@ CG_MAYBE_UNUSED static inline void cg_pool_window(int32_t o, int32_t stride, int
     *end = origin + last;
 }
 
+/* acc plus the n bytes v[0], v[step], ..., v[(n - 1) * step] (one channel along a window row), two per step */
+static inline int32_t cg_pool_sum_run(const int8_t *v, int32_t n, int32_t step, int32_t acc)
+{
+    for (; n >= 2; n -= 2, v += 2 * step) {
+        acc += v[0] + v[step];
+    }
+    return n > 0 ? acc + v[0] : acc;
+}
+
+/* the largest of acc and the n bytes v[0], v[step], ..., v[(n - 1) * step] */
+static inline int32_t cg_pool_max_run(const int8_t *v, int32_t n, int32_t step, int32_t acc)
+{
+    for (; n > 0; n--, v += step) {
+        acc = v[0] > acc ? v[0] : acc;
+    }
+    return acc;
+}
+
 /* output row oy from input rows y0..y1-1; input row r starts at rows + (r % ring_rows) * row_bytes (a whole
- * image: ring_rows = in_h; conv_pool_2d.c: a ring of the last filter_h rows) */
+ * image: ring_rows = in_h; conv_pool_2d.c: a ring of the last filter_h rows). Channel by channel, each window row
+ * a strided run: the inner loops do one load and one add (or compare) per input byte. */
 static void cg_pool_row(const cg_pool_params *p, const int8_t *rows, int32_t ring_rows, int32_t y0, int32_t y1,
                         int8_t *out_row, int is_max)
 {
-    const int32_t row_bytes = p->in_w * p->channels;
+    const int32_t channels = p->channels, row_bytes = p->in_w * channels;
     const int32_t first_slot = y0 % ring_rows;
-    for (int32_t ox = 0; ox < p->out_w; ox++) {
+    for (int32_t ox = 0; ox < p->out_w; ox++, out_row += channels) {
         int32_t x0, x1;
         cg_pool_window(ox, p->stride_w, p->pad_left, p->filter_w, p->in_w, &x0, &x1);
-        for (int32_t c = 0; c < p->channels; c++) {
+        const int32_t width = x1 - x0, count = (y1 - y0) * width;
+        for (int32_t c = 0; c < channels; c++) {
             int32_t acc = is_max ? -128 : 0;
-            int32_t count = 0;
             int32_t slot = first_slot;
             for (int32_t iy = y0; iy < y1; iy++, slot = slot + 1 == ring_rows ? 0 : slot + 1) {
-                const int8_t *row = rows + slot * row_bytes;
-                for (int32_t ix = x0; ix < x1; ix++) {
-                    const int32_t v = row[ix * p->channels + c];
-                    acc = is_max ? (v > acc ? v : acc) : acc + v;
-                    count++;
-                }
+                const int8_t *run = rows + slot * row_bytes + x0 * channels + c;
+                acc = is_max ? cg_pool_max_run(run, width, channels, acc) : cg_pool_sum_run(run, width, channels, acc);
             }
             if (!is_max && count > 0) {
                 acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
             }
-            out_row[ox * p->channels + c] = (int8_t)cg_clamp(acc, p->act_min, p->act_max);
+            out_row[c] = (int8_t)cg_clamp(acc, p->act_min, p->act_max);
         }
     }
 }
