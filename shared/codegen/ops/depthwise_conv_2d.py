@@ -87,13 +87,10 @@ def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, y) ->
     dsp_fields = {k: fields[k] for k in ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "filter_h", "filter_w",
                                          "stride_h", "stride_w", "pad_top", "pad_left", "in_zp", "act_min",
                                          "act_max")}
-    pair_words = words.reshape(channels // 2, 2, filter_h, sets, pairs).transpose(0, 2, 3, 1, 4)  # c, c + 1 inner
-    right = -shifts.reshape(channels // 2, 2)
-    requant = np.stack([multipliers, row_offsets], axis=1).reshape(channels // 2, 4)
     # the kernel multiplies x, not x - zp: sum w (x - zp) = sum w x - zp sum w, exact as the padding holds zp
-    folded_bias = bias.astype(np.int64) - x.zero_point * taps.reshape(channels, -1).sum(axis=1)
-    records = np.concatenate([2 * folded_bias.reshape(channels // 2, 2), pair_words.reshape(channels // 2, -1), requant,
-                              right], axis=1)  # see cg_depthwise_dsp_params
+    folded_bias = 2 * (bias.astype(np.int64) - x.zero_point * taps.reshape(channels, -1).sum(axis=1))
+    records = np.concatenate([np.stack([folded_bias, folded_bias], axis=1), words.reshape(channels, -1),
+                              np.stack([multipliers, row_offsets, -shifts], axis=1)], axis=1)  # see the C struct
     dsp_fields.update({
         "pairs": pairs, "sets": sets, "plane_w": plane_w,
         "channels": ctx.table("dsp_channels", records, "int32_t", per_line=8),

@@ -124,166 +124,130 @@ static inline int32_t cg_sxtb16_ror8(int32_t word)
     return extended;
 }
 
-/* a word's taps as int16 pairs: channel c's (c) and channel c + 1's (d) */
-typedef struct {
-    int32_t c, d;
-} cg_depthwise_taps;
-
-static inline cg_depthwise_taps cg_depthwise_extend(int32_t word)
+/* channel c's taps of a word as int16 lanes: bytes 0 and 2 (c even), 1 and 3 (c odd) */
+static inline int32_t cg_depthwise_taps(int32_t word, int32_t odd)
 {
-    const cg_depthwise_taps taps = {__sxtb16(word), cg_sxtb16_ror8(word)};
-    return taps;
+    return odd ? cg_sxtb16_ror8(word) : __sxtb16(word);
 }
 
-/* one filter row of a 3-wide filter, one pixel, channels c and c + 1: taps 0, 1 (x01) and 2, 3 (x23) times the
- * row's weight words of c (w[0], w[1]) and of c + 1 (w[2], w[3]) */
-static inline void cg_depthwise_row_3(cg_depthwise_taps x01, cg_depthwise_taps x23, const int32_t *w,
-                                      int32_t *acc_c, int32_t *acc_d)
+/* one filter row of a 3x3, one channel, one or two output pixels: row s at the channel pair's word k; stride 1
+ * (weight sets = 2): pixels 2m, 2m + 1 read words k, k + 1 with sets 0 and 1; stride 2 (sets = 1): pixel 1 reads
+ * k + 1, k + 2 with set 0; one pixel: set 0. *w walks the channel's record. */
+static inline __attribute__((always_inline)) void cg_depthwise_filter_row_3x3(const int32_t *s, int32_t next,
+                                                                              const int32_t **w, int32_t *acc0,
+                                                                              int32_t *acc1, int32_t odd,
+                                                                              int32_t stride, int32_t pixels)
 {
-    *acc_c = __smlad(x01.c, w[0], *acc_c);
-    *acc_c = __smlad(x23.c, w[1], *acc_c);
-    *acc_d = __smlad(x01.d, w[2], *acc_d);
-    *acc_d = __smlad(x23.d, w[3], *acc_d);
-}
-
-/* the requantized pixel values of channels c, c + 1 (full int8 output range), requantization words at q */
-static inline void cg_depthwise_store_pair(int32_t acc_c, int32_t acc_d, const int32_t *q, int8_t *out)
-{
-    out[0] = cg_saturate_int8(cg_requantize_doubled(acc_c, q[0], q[1], q[4]));
-    out[1] = cg_saturate_int8(cg_requantize_doubled(acc_d, q[2], q[3], q[5]));
-}
-
-/* one filter row for two output pixels and channels c, c + 1 (acc: c and c + 1 of pixel 0, then of pixel 1):
- * stride 1, pixels 2m and 2m + 1 read the same words s[0], s[next] with weight sets 0 and 1; stride 2, pixel 1
- * reads s[next], s[2 next] with set 0. w walks the row's weight words. */
-static inline __attribute__((always_inline)) void cg_depthwise_row_pair(const int32_t *s, int32_t next,
-                                                                        const int32_t **w, int32_t *acc,
-                                                                        int32_t stride)
-{
-    const cg_depthwise_taps x0 = cg_depthwise_extend(s[0]), x1 = cg_depthwise_extend(s[next]);
-    int32_t set0[4], set1[4];
-    cg_load_two_words(w, &set0[0], &set0[1]);
-    cg_load_two_words(w, &set0[2], &set0[3]);
-    cg_depthwise_row_3(x0, x1, set0, &acc[0], &acc[1]);
-    if (stride == 1) {
-        cg_load_two_words(w, &set1[0], &set1[1]);
-        cg_load_two_words(w, &set1[2], &set1[3]);
-        cg_depthwise_row_3(x0, x1, set1, &acc[2], &acc[3]);
-    } else {
-        cg_depthwise_row_3(x1, cg_depthwise_extend(s[2 * next]), set0, &acc[2], &acc[3]);
+    const int32_t x0 = cg_depthwise_taps(s[0], odd), x1 = cg_depthwise_taps(s[next], odd);
+    int32_t w0, w1;
+    cg_load_two_words(w, &w0, &w1);
+    *acc0 = __smlad(x1, w1, __smlad(x0, w0, *acc0));
+    if (pixels == 2 && stride == 1) {
+        cg_load_two_words(w, &w0, &w1);
+        *acc1 = __smlad(x1, w1, __smlad(x0, w0, *acc1));
+    } else if (pixels == 2) {
+        *acc1 = __smlad(cg_depthwise_taps(s[2 * next], odd), w1, __smlad(x1, w0, *acc1));
+    } else if (stride == 1) {
+        *w += 2; /* set 1 */
     }
 }
 
-/* 3x3, full int8 output range, two output pixels a pass over every channel pair (2 x 2 x 9 = 36 MACs), stride 1
- * (weight sets = 2) or 2 (sets = 1); rows: each filter row's word k of the first channel pair */
-static inline __attribute__((always_inline)) void cg_depthwise_pixels_3x3(const cg_depthwise_dsp_params *p,
-                                                                          const int32_t *const *rows, int8_t *out,
-                                                                          int32_t stride)
+/* one channel of a 3x3 (full int8 output range) for one or two output pixels: the doubled bias, three filter
+ * rows, the requantization */
+static inline __attribute__((always_inline)) void cg_depthwise_channel_3x3(const int32_t *s0, const int32_t *s1,
+                                                                           const int32_t *s2, int32_t next,
+                                                                           const int32_t **w, int8_t *out,
+                                                                           int32_t in_c, int32_t odd,
+                                                                           int32_t stride, int32_t pixels)
 {
-    const int32_t in_c = p->in_c, next = in_c / 2; /* next: word k + 1 */
-    const int32_t *w = p->channels, *s0 = rows[0], *s1 = rows[1], *s2 = rows[2];
-    int8_t *const end = out + in_c;
-    for (; out < end; out += 2, s0++, s1++, s2++) {
-        int32_t acc[4];
-        cg_load_two_words(&w, &acc[0], &acc[1]);
-        acc[2] = acc[0];
-        acc[3] = acc[1];
-        cg_depthwise_row_pair(s0, next, &w, acc, stride);
-        cg_depthwise_row_pair(s1, next, &w, acc, stride);
-        cg_depthwise_row_pair(s2, next, &w, acc, stride);
-        int32_t q[6];
-        cg_load_two_words(&w, &q[0], &q[1]);
-        cg_load_two_words(&w, &q[2], &q[3]);
-        cg_load_two_words(&w, &q[4], &q[5]);
-        cg_depthwise_store_pair(acc[0], acc[1], q, out);
-        cg_depthwise_store_pair(acc[2], acc[3], q, out + in_c);
+    int32_t acc0, acc1; /* pixels 0 and 1 */
+    cg_load_two_words(w, &acc0, &acc1);
+    cg_depthwise_filter_row_3x3(s0, next, w, &acc0, &acc1, odd, stride, pixels);
+    cg_depthwise_filter_row_3x3(s1, next, w, &acc0, &acc1, odd, stride, pixels);
+    cg_depthwise_filter_row_3x3(s2, next, w, &acc0, &acc1, odd, stride, pixels);
+    int32_t multiplier, offset;
+    cg_load_two_words(w, &multiplier, &offset);
+    const int32_t right_shift = *(*w)++;
+    out[0] = cg_saturate_int8(cg_requantize_doubled(acc0, multiplier, offset, right_shift));
+    if (pixels == 2) {
+        out[in_c] = cg_saturate_int8(cg_requantize_doubled(acc1, multiplier, offset, right_shift));
     }
 }
 
-CG_DW_NO_SCHED __attribute__((noinline)) static void cg_depthwise_pixels_3x3_stride1(const cg_depthwise_dsp_params *p,
-                                                                      const int32_t *const *rows, int8_t *out)
+/* 3x3, full int8 output range: one or two output pixels (2 x 9 MACs a channel) over every channel, stride 1 or 2;
+ * s0, s1, s2: each filter row's word k of the first channel pair. Channel by channel, so that a pass needs no
+ * more registers than the core has: 7 pointers and counts, 2 accumulators, 2 taps, 2 weights. */
+static inline __attribute__((always_inline)) void cg_depthwise_pixels_3x3(const int32_t *w, const int32_t *s0,
+                                                                          const int32_t *s1, const int32_t *s2,
+                                                                          int8_t *out, int32_t in_c,
+                                                                          int32_t stride, int32_t pixels)
 {
-    cg_depthwise_pixels_3x3(p, rows, out, 1);
+    const int32_t next = in_c / 2; /* word k + 1 */
+    for (int8_t *const end = out + in_c; out < end; out += 2, s0++, s1++, s2++) {
+        cg_depthwise_channel_3x3(s0, s1, s2, next, &w, out, in_c, 0, stride, pixels);
+        cg_depthwise_channel_3x3(s0, s1, s2, next, &w, out + 1, in_c, 1, stride, pixels);
+    }
 }
 
-CG_DW_NO_SCHED __attribute__((noinline)) static void cg_depthwise_pixels_3x3_stride2(const cg_depthwise_dsp_params *p,
-                                                                      const int32_t *const *rows, int8_t *out)
+/* 3x3, full int8 output range, stride 1 or 2: a whole output row, two pixels a pass (a pair starts stride word
+ * columns after the last), the last pixel of an odd width alone (its first tap at an even column: set 0) */
+static inline __attribute__((always_inline)) void cg_depthwise_row_3x3(const cg_depthwise_dsp_params *p,
+                                                                       const int32_t *const *rows, int8_t *out,
+                                                                       int32_t stride)
 {
-    cg_depthwise_pixels_3x3(p, rows, out, 2);
-}
-
-/* 3x3, full int8 output range, one output pixel from the words at its first tap (rows), weight set `set` */
-__attribute__((noinline)) static void cg_depthwise_pixel_3x3(const cg_depthwise_dsp_params *p,
-                                                             const int32_t *const *rows, int32_t set, int8_t *out)
-{
-    const int32_t next = p->in_c / 2, set_words = 4 * p->sets;
+    const int32_t in_c = p->in_c, step = stride * in_c / 2;
     const int32_t *s0 = rows[0], *s1 = rows[1], *s2 = rows[2];
-    int8_t *const end = out + p->in_c;
-    for (const int32_t *record = p->channels; out < end; out += 2, s0++, s1++, s2++, record += 8 + 3 * set_words) {
-        int32_t acc_c = record[0], acc_d = record[1];
-        const int32_t *w = record + 2 + 4 * set;
-        cg_depthwise_row_3(cg_depthwise_extend(s0[0]), cg_depthwise_extend(s0[next]), w,
-                           &acc_c, &acc_d);
-        cg_depthwise_row_3(cg_depthwise_extend(s1[0]), cg_depthwise_extend(s1[next]),
-                           w + set_words, &acc_c, &acc_d);
-        cg_depthwise_row_3(cg_depthwise_extend(s2[0]), cg_depthwise_extend(s2[next]),
-                           w + 2 * set_words, &acc_c, &acc_d);
-        cg_depthwise_store_pair(acc_c, acc_d, record + 2 + 3 * set_words, out);
+    int32_t ox = 0;
+    for (; ox + 2 <= p->out_w; ox += 2, s0 += step, s1 += step, s2 += step, out += 2 * in_c) {
+        cg_depthwise_pixels_3x3(p->channels, s0, s1, s2, out, in_c, stride, 2);
     }
+    if (ox < p->out_w) {
+        cg_depthwise_pixels_3x3(p->channels, s0, s1, s2, out, in_c, stride, 1);
+    }
+}
+
+CG_DW_NO_SCHED static void cg_depthwise_row_3x3_stride1(const cg_depthwise_dsp_params *p,
+                                                        const int32_t *const *rows, int8_t *out)
+{
+    cg_depthwise_row_3x3(p, rows, out, 1);
+}
+
+CG_DW_NO_SCHED static void cg_depthwise_row_3x3_stride2(const cg_depthwise_dsp_params *p,
+                                                        const int32_t *const *rows, int8_t *out)
+{
+    cg_depthwise_row_3x3(p, rows, out, 2);
 }
 
 /* any filter, any activation range: output pixel `out` from the slots' words at its first tap (taps), set `set` */
 static void cg_depthwise_pixel(const cg_depthwise_dsp_params *p, const int32_t *const *taps, int32_t set,
                                int8_t *out)
 {
-    const int32_t next = p->in_c / 2, row_words = 2 * p->sets * p->pairs;
-    const int32_t record_words = 8 + p->filter_h * row_words;
+    const int32_t next = p->in_c / 2, row_words = p->sets * p->pairs;
+    const int32_t record_words = 5 + p->filter_h * row_words;
     for (int32_t c = 0; c < p->in_c; c++) {
-        const int32_t *record = p->channels + c / 2 * record_words, odd = c & 1;
-        const int32_t *w = record + 2 + (2 * set + odd) * p->pairs, *q = record + 2 + p->filter_h * row_words;
-        int32_t acc = record[odd];
+        const int32_t *record = p->channels + c * record_words, *w = record + 2 + set * p->pairs;
+        const int32_t *q = record + 2 + p->filter_h * row_words;
+        int32_t acc = record[0];
         for (int32_t fy = 0; fy < p->filter_h; fy++, w += row_words) {
             for (int32_t k = 0; k < p->pairs; k++) {
-                const int32_t word = taps[fy][k * next + c / 2];
-                acc = __smlad(odd ? cg_sxtb16_ror8(word) : __sxtb16(word), w[k], acc);
+                acc = __smlad(cg_depthwise_taps(taps[fy][k * next + c / 2], c & 1), w[k], acc);
             }
         }
-        const int32_t value = cg_requantize_doubled(acc, q[2 * odd], q[2 * odd + 1], q[4 + odd]);
-        out[c] = (int8_t)cg_clamp(value, p->act_min, p->act_max);
+        out[c] = (int8_t)cg_clamp(cg_requantize_doubled(acc, q[0], q[1], q[2]), p->act_min, p->act_max);
     }
 }
 
-/* one output row: pixel ox's first tap is at padded column ox * stride_w, word column ox * stride_w / 2, weight
- * set ox * stride_w % 2; rows: each filter row's slot */
+/* one output row, any filter and activation range: pixel ox's first tap is at padded column ox * stride_w, word
+ * column ox * stride_w / 2, weight set ox * stride_w % 2; rows: each filter row's slot */
 static void cg_depthwise_row(const cg_depthwise_dsp_params *p, const int32_t *const *rows, int8_t *out)
 {
-    const int32_t words = p->in_c / 2;
-    const int fast = p->filter_h == 3 && p->filter_w == 3 && p->act_min == -128 && p->act_max == 127;
-    int32_t ox = 0;
-    if (fast && (p->stride_w == 1 || p->stride_w == 2)) {
-        for (; ox + 2 <= p->out_w; ox += 2, out += 2 * p->in_c) {
-            const int32_t *taps[3];
-            for (int32_t fy = 0; fy < 3; fy++) {
-                taps[fy] = rows[fy] + ox * p->stride_w / 2 * words;
-            }
-            if (p->stride_w == 1) {
-                cg_depthwise_pixels_3x3_stride1(p, taps, out);
-            } else {
-                cg_depthwise_pixels_3x3_stride2(p, taps, out);
-            }
-        }
-    }
-    for (; ox < p->out_w; ox++, out += p->in_c) {
+    for (int32_t ox = 0; ox < p->out_w; ox++, out += p->in_c) {
         const int32_t column = ox * p->stride_w;
         const int32_t *taps[CG_DW_MAX_FILTER_H];
         for (int32_t fy = 0; fy < p->filter_h; fy++) {
-            taps[fy] = rows[fy] + column / 2 * words;
+            taps[fy] = rows[fy] + column / 2 * (p->in_c / 2);
         }
-        if (fast) {
-            cg_depthwise_pixel_3x3(p, taps, column % 2, out);
-        } else {
-            cg_depthwise_pixel(p, taps, column % 2, out);
-        }
+        cg_depthwise_pixel(p, taps, column % 2, out);
     }
 }
 
@@ -293,6 +257,7 @@ CG_MAYBE_UNUSED static void cg_depthwise_conv_2d_dsp(const cg_depthwise_dsp_para
 {
     int32_t *slots = (int32_t *)(void *)scratch;
     const int32_t slot_words = p->plane_w * p->in_c / 2, row_bytes = p->in_w * p->in_c;
+    const int fast = p->filter_h == 3 && p->filter_w == 3 && p->act_min == -128 && p->act_max == 127;
     for (int32_t fy = 0; fy < p->filter_h; fy++) { /* every column zero points: the padding columns stay so */
         cg_depthwise_fill_row(p, NULL, slots + fy * slot_words);
     }
@@ -311,7 +276,13 @@ CG_MAYBE_UNUSED static void cg_depthwise_conv_2d_dsp(const cg_depthwise_dsp_para
                 rows[fy] = words;
             }
             next_row = iy0 + p->filter_h > next_row ? iy0 + p->filter_h : next_row;
-            cg_depthwise_row(p, rows, out);
+            if (fast && p->stride_w == 1) {
+                cg_depthwise_row_3x3_stride1(p, rows, out);
+            } else if (fast && p->stride_w == 2) {
+                cg_depthwise_row_3x3_stride2(p, rows, out);
+            } else {
+                cg_depthwise_row(p, rows, out);
+            }
         }
     }
 }
