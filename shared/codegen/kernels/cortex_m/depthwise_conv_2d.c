@@ -58,19 +58,41 @@ static inline int32_t cg_pack_high(int32_t a, int32_t b)
     return packed;
 }
 
-/* one word column from image pixels `left` and `right` (channels c, c + 1 at 2c); NULL: padding */
-static void cg_depthwise_fill_edge(const cg_depthwise_dsp_params *p, const int8_t *left, const int8_t *right,
-                                   int32_t zero_points, int32_t *column)
+/* a word column from padding then pixel x (x_high) or from pixel x then padding (channels c, c + 1 at 2c) */
+static void cg_depthwise_fill_edge(const int8_t *x, int32_t in_c, int32_t zero_points, int x_high,
+                                   int32_t *column)
 {
-    for (int32_t i = 0; i < p->in_c / 2; i++) {
-        int32_t a = zero_points, b = zero_points;
-        if (left != NULL) {
-            memcpy(&a, left + 2 * i, 2);
+    const int8_t *const end = x + in_c;
+    if (x_high) {
+        for (; x < end; x += 2) {
+            int32_t b = 0;
+            memcpy(&b, x, 2);
+            *column++ = cg_pack_low(zero_points, b);
         }
-        if (right != NULL) {
-            memcpy(&b, right + 2 * i, 2);
-        }
-        column[i] = cg_pack_low(a, b);
+        return;
+    }
+    for (; x < end; x += 2) {
+        int32_t a = 0;
+        memcpy(&a, x, 2);
+        *column++ = cg_pack_low(a, zero_points);
+    }
+}
+
+/* a word column from two adjacent image pixels at x: 2 loads, 2 PKH, 2 stores per 4 channels */
+static void cg_depthwise_fill_inside(const int8_t *x, int32_t in_c, int32_t *column)
+{
+    for (const int8_t *const end = x + (in_c & ~3); x < end; x += 4, column += 2) {
+        int32_t a, b;
+        memcpy(&a, x, 4);
+        memcpy(&b, x + in_c, 4);
+        column[0] = cg_pack_low(a, b);
+        column[1] = cg_pack_high(a, b);
+    }
+    if (in_c % 4 != 0) { /* in_c = 2 mod 4: the last pair */
+        int32_t a = 0, b = 0;
+        memcpy(&a, x, 2);
+        memcpy(&b, x + in_c, 2);
+        column[0] = cg_pack_low(a, b);
     }
 }
 
@@ -89,30 +111,15 @@ static void cg_depthwise_fill_row(const cg_depthwise_dsp_params *p, const int8_t
     int32_t *column = slot + p->pad_left / 2 * words;
     int32_t ix = 0; /* the image column of the next word's low half */
     if (p->pad_left % 2 == 1) { /* padding, pixel 0 */
-        cg_depthwise_fill_edge(p, NULL, row, zero_points, column);
+        cg_depthwise_fill_edge(row, in_c, zero_points, 1, column);
         column += words;
         ix = 1;
     }
-    for (; ix + 1 < p->in_w; ix += 2) { /* both pixels inside */
-        const int8_t *x = row + ix * in_c;
-        int32_t i = 0;
-        for (; i + 2 <= words; i += 2, x += 4) {
-            int32_t a, b;
-            memcpy(&a, x, 4);
-            memcpy(&b, x + in_c, 4);
-            column[i] = cg_pack_low(a, b);
-            column[i + 1] = cg_pack_high(a, b);
-        }
-        if (i < words) { /* in_c = 2 mod 4: the last pair */
-            int32_t a = 0, b = 0;
-            memcpy(&a, x, 2);
-            memcpy(&b, x + in_c, 2);
-            column[i] = cg_pack_low(a, b);
-        }
-        column += words;
+    for (; ix + 1 < p->in_w; ix += 2, column += words) { /* both pixels inside */
+        cg_depthwise_fill_inside(row + ix * in_c, in_c, column);
     }
     if (ix < p->in_w) { /* the last pixel, padding */
-        cg_depthwise_fill_edge(p, row + ix * in_c, NULL, zero_points, column);
+        cg_depthwise_fill_edge(row + ix * in_c, in_c, zero_points, 0, column);
     }
 }
 
