@@ -196,6 +196,82 @@ static inline __attribute__((always_inline)) void cg_depthwise_pixels_3x3(const 
     }
 }
 
+/* 3x3 stride 1, four output pixels 2m .. 2m + 3 of one channel from words k, k + 1, k + 2 of each filter row
+ * (set 0 for pixels 2m, 2m + 2, set 1 for 2m + 1, 2m + 3): per row 3 loads, 3 SXTB16, 4 weight loads and 8 SMLAD
+ * for 12 MACs, in 3 scratch registers (t0, t1: taps, t2: a weight). ROR: "" for channel c, ", ror #8" for c + 1.
+ * Word k + 1 is 2 in_c bytes after word k, k + 2 4 in_c; the weights of a row: set 0 (pairs 0, 1), set 1. */
+#define CG_DW_QUAD_ROW(S, ROR)                        \
+    "ldr %[t0], [%[" S "]]\n\t"                       \
+    "ldr %[t1], [%[" S "], %[in_c], lsl #1]\n\t"      \
+    "sxtb16 %[t0], %[t0]" ROR "\n\t"                  \
+    "sxtb16 %[t1], %[t1]" ROR "\n\t"                  \
+    "ldr %[t2], [%[w]], #16\n\t"                      \
+    "smlad %[a0], %[t0], %[t2], %[a0]\n\t"            \
+    "smlad %[a2], %[t1], %[t2], %[a2]\n\t"            \
+    "ldr %[t2], [%[w], #-8]\n\t"                      \
+    "smlad %[a1], %[t0], %[t2], %[a1]\n\t"            \
+    "smlad %[a3], %[t1], %[t2], %[a3]\n\t"            \
+    "ldr %[t0], [%[" S "], %[in_c], lsl #2]\n\t"      \
+    "sxtb16 %[t0], %[t0]" ROR "\n\t"                  \
+    "ldr %[t2], [%[w], #-12]\n\t"                     \
+    "smlad %[a0], %[t1], %[t2], %[a0]\n\t"            \
+    "smlad %[a2], %[t0], %[t2], %[a2]\n\t"            \
+    "ldr %[t2], [%[w], #-4]\n\t"                      \
+    "smlad %[a1], %[t1], %[t2], %[a1]\n\t"            \
+    "smlad %[a3], %[t0], %[t2], %[a3]\n\t"
+
+/* one channel's four pixels: the doubled bias, three filter rows, the requantization (cg_requantize_doubled:
+ * SMMLAR, the sign correction, the shift; SSAT), pixel 0's store moving out to the next channel */
+#define CG_DW_QUAD_CHANNEL(ROR)                                                                          \
+    "ldrd %[a0], %[a1], [%[w]], #8\n\t"                                                                  \
+    "mov %[a2], %[a0]\n\t"                                                                               \
+    "mov %[a3], %[a0]\n\t"                                                                               \
+    CG_DW_QUAD_ROW("s0", ROR) CG_DW_QUAD_ROW("s1", ROR) CG_DW_QUAD_ROW("s2", ROR)                        \
+    "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                                                  \
+    "smmlar %[t2], %[a0], %[t0], %[t1]\n\t"                                                              \
+    "sub %[a0], %[t2], %[a0], lsr #31\n\t"                                                               \
+    "smmlar %[t2], %[a1], %[t0], %[t1]\n\t"                                                              \
+    "sub %[a1], %[t2], %[a1], lsr #31\n\t"                                                               \
+    "smmlar %[t2], %[a2], %[t0], %[t1]\n\t"                                                              \
+    "sub %[a2], %[t2], %[a2], lsr #31\n\t"                                                               \
+    "smmlar %[t2], %[a3], %[t0], %[t1]\n\t"                                                              \
+    "sub %[a3], %[t2], %[a3], lsr #31\n\t"                                                               \
+    "ldr %[t0], [%[w]], #4\n\t"                                                                          \
+    "asr %[a0], %[a0], %[t0]\n\t"                                                                        \
+    "asr %[a1], %[a1], %[t0]\n\t"                                                                        \
+    "asr %[a2], %[a2], %[t0]\n\t"                                                                        \
+    "asr %[a3], %[a3], %[t0]\n\t"                                                                        \
+    "ssat %[a0], #8, %[a0]\n\t"                                                                          \
+    "ssat %[a1], #8, %[a1]\n\t"                                                                          \
+    "ssat %[a2], #8, %[a2]\n\t"                                                                          \
+    "ssat %[a3], #8, %[a3]\n\t"                                                                          \
+    "add %[t1], %[out], %[in_c]\n\t"                                                                     \
+    "strb %[a1], [%[t1]]\n\t"                                                                            \
+    "strb %[a3], [%[t1], %[in_c], lsl #1]\n\t"                                                           \
+    "strb %[a2], [%[out], %[in_c], lsl #1]\n\t"                                                          \
+    "strb %[a0], [%[out]], #1\n\t"
+
+/* 3x3 stride 1, full int8 output range: output pixels 2m .. 2m + 3 over every channel (s0, s1, s2: each filter
+ * row's word k = m of the first channel pair), 80 instructions per channel and 36 MACs. The asm takes 13
+ * registers (4 accumulators, 3 scratch, 6 pointers and counts), what clang leaves besides its frame pointer. */
+static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const int32_t *w, const int32_t *s0,
+                                                                        const int32_t *s1, const int32_t *s2,
+                                                                        int8_t *out, int32_t in_c)
+{
+    for (int8_t *const end = out + in_c; out < end;) {
+        int32_t a0, a1, a2, a3, t0, t1, t2;
+        __asm__(CG_DW_QUAD_CHANNEL("") CG_DW_QUAD_CHANNEL(", ror #8")
+                "add %[s0], %[s0], #4\n\t"
+                "add %[s1], %[s1], #4\n\t"
+                "add %[s2], %[s2], #4"
+                : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [t0] "=&r"(t0),
+                  [t1] "=&r"(t1), [t2] "=&r"(t2), [w] "+&r"(w), [s0] "+&r"(s0), [s1] "+&r"(s1), [s2] "+&r"(s2),
+                  [out] "+&r"(out)
+                : [in_c] "r"(in_c)
+                : "memory");
+    }
+}
+
 /* 3x3, full int8 output range, stride 1 or 2: a whole output row, two pixels a pass (a pair starts stride word
  * columns after the last), the last pixel of an odd width alone (its first tap at an even column: set 0) */
 static inline __attribute__((always_inline)) void cg_depthwise_row_3x3(const cg_depthwise_dsp_params *p,
@@ -205,6 +281,12 @@ static inline __attribute__((always_inline)) void cg_depthwise_row_3x3(const cg_
     const int32_t in_c = p->in_c, step = stride * in_c / 2;
     const int32_t *s0 = rows[0], *s1 = rows[1], *s2 = rows[2];
     int32_t ox = 0;
+#if defined(__OPTIMIZE__) /* -O0 keeps a frame pointer besides clang's: too few registers for the asm */
+    for (; stride == 1 && ox + 4 <= p->out_w; ox += 4, s0 += 2 * step, s1 += 2 * step, s2 += 2 * step,
+                                              out += 4 * in_c) {
+        cg_depthwise_quad_3x3(p->channels, s0, s1, s2, out, in_c);
+    }
+#endif
     for (; ox + 2 <= p->out_w; ox += 2, s0 += step, s1 += step, s2 += step, out += 2 * in_c) {
         cg_depthwise_pixels_3x3(p->channels, s0, s1, s2, out, in_c, stride, 2);
     }
