@@ -70,9 +70,9 @@ def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, y) ->
     if row_offsets is None:
         return
     # weight sets: taps as they are (set 0, a pixel's first tap at an even padded column) and moved up one lane
-    # (set 1, an odd column); set 1 only when some pixel starts at an odd column
+    # (set 1, an odd column); an even stride starts every pixel at an even column
     pairs = filter_w // 2 + 1
-    sets = 2 if fields["stride_w"] % 2 == 1 and fields["out_w"] > 1 else 1
+    sets = 2 if fields["stride_w"] % 2 == 1 else 1
     padded = np.zeros((channels, filter_h, sets, 2 * pairs), dtype=np.int64)
     for s in range(sets):
         padded[:, :, s, s:s + filter_w] = 2 * taps  # doubled: the accumulator is 2 acc, what requantization takes
