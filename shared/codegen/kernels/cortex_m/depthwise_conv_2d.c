@@ -289,6 +289,55 @@ static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const in
     }
 }
 
+/* 3x3 stride 1, one output pixel (the last of an odd row, set 0), channels c and c + 1 sharing the loaded words:
+ * per filter row 2 loads, 4 SXTB16, 2 LDRD, 4 SMLAD. Records of 17 words (2 sets): channel c + 1's starts 68 bytes
+ * after c's; row ROW's set-0 words at byte 8 + 16 ROW, the requantization words at 56 and 64. */
+#define CG_DW_LONE_ROW(S, ROW)                         \
+    "ldr %[x1], [%[" S "], %[in_c], lsl #1]\n\t"       \
+    "ldr %[x0], [%[" S "]], #4\n\t"                    \
+    "ldrd %[w0], %[w1], [%[w], #8 + 16 * " ROW "]\n\t" \
+    "sxtb16 %[t], %[x0]\n\t"                           \
+    "smlad %[ac], %[t], %[w0], %[ac]\n\t"              \
+    "sxtb16 %[t], %[x1]\n\t"                           \
+    "smlad %[ac], %[t], %[w1], %[ac]\n\t"              \
+    "ldrd %[w0], %[w1], [%[w], #76 + 16 * " ROW "]\n\t" \
+    "sxtb16 %[t], %[x0], ror #8\n\t"                   \
+    "smlad %[ad], %[t], %[w0], %[ad]\n\t"              \
+    "sxtb16 %[t], %[x1], ror #8\n\t"                   \
+    "smlad %[ad], %[t], %[w1], %[ad]\n\t"
+
+/* channel A's (ac, bytes at 0) or c + 1's (ad, 68) requantization and store */
+#define CG_DW_LONE_STORE(A, BYTES, STORE)                      \
+    "ldrd %[w0], %[w1], [%[w], #56 + " BYTES "]\n\t"           \
+    "smmlar %[t], %[" A "], %[w0], %[w1]\n\t"                  \
+    "sub %[" A "], %[t], %[" A "], lsr #31\n\t"                \
+    "ldr %[w0], [%[w], #64 + " BYTES "]\n\t"                   \
+    "asr %[" A "], %[" A "], %[w0]\n\t"                        \
+    "ssat %[" A "], #8, %[" A "]\n\t"                          \
+    STORE "\n\t"
+
+/* 3x3 stride 1, full int8 output range: the last output pixel of an odd row over every channel (s0, s1, s2: each
+ * filter row's word k of the first channel pair), 55 instructions per channel pair and 18 MACs; 13 registers */
+static inline __attribute__((always_inline)) void cg_depthwise_lone_3x3(const int32_t *w, const int32_t *s0,
+                                                                        const int32_t *s1, const int32_t *s2,
+                                                                        int8_t *out, int32_t in_c)
+{
+    for (int8_t *const end = out + in_c; out < end;) {
+        int32_t ac, ad, x0, x1, t, w0, w1;
+        __asm__("ldr %[ac], [%[w]]\n\t"
+                "ldr %[ad], [%[w], #68]\n\t"
+                CG_DW_LONE_ROW("s0", "0") CG_DW_LONE_ROW("s1", "1") CG_DW_LONE_ROW("s2", "2")
+                CG_DW_LONE_STORE("ac", "0", "strb %[ac], [%[out]]")
+                CG_DW_LONE_STORE("ad", "68", "strb %[ad], [%[out], #1]")
+                "add %[out], %[out], #2\n\t"
+                "add %[w], %[w], #136"
+                : [ac] "=&r"(ac), [ad] "=&r"(ad), [x0] "=&r"(x0), [x1] "=&r"(x1), [t] "=&r"(t), [w0] "=&r"(w0),
+                  [w1] "=&r"(w1), [w] "+&r"(w), [s0] "+&r"(s0), [s1] "+&r"(s1), [s2] "+&r"(s2), [out] "+&r"(out)
+                : [in_c] "r"(in_c)
+                : "memory");
+    }
+}
+
 /* 3x3, full int8 output range, stride 1 or 2: a whole output row, two pixels a pass (a pair starts stride word
  * columns after the last), the last pixel of an odd width alone (its first tap at an even column: set 0) */
 static inline __attribute__((always_inline)) void cg_depthwise_row_3x3(const cg_depthwise_dsp_params *p,
@@ -308,6 +357,12 @@ static inline __attribute__((always_inline)) void cg_depthwise_row_3x3(const cg_
         cg_depthwise_pixels_3x3(p->channels, s0, s1, s2, out, in_c, stride, 2);
     }
     if (ox < p->out_w) {
+#if defined(__OPTIMIZE__)
+        if (stride == 1) {
+            cg_depthwise_lone_3x3(p->channels, s0, s1, s2, out, in_c);
+            return;
+        }
+#endif
         cg_depthwise_pixels_3x3(p->channels, s0, s1, s2, out, in_c, stride, 1);
     }
 }
