@@ -289,6 +289,58 @@ static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const in
     }
 }
 
+/* 3x3 stride 2, two output pixels of one channel from words k .. k + 2 of each row (pixel 0: k, k + 1, pixel 1:
+ * k + 1, k + 2, set 0): per filter row 1 LDRD of weights, 3 loads, 3 SXTB16, 4 SMLAD for 6 MACs */
+#define CG_DW_STRIDE2_ROW(S, ROR)                  \
+    "ldrd %[t0], %[t1], [%[w]], #8\n\t"            \
+    "ldr %[t2], [%[" S "]]\n\t"                    \
+    "sxtb16 %[t2], %[t2]" ROR "\n\t"               \
+    "smlad %[a0], %[t2], %[t0], %[a0]\n\t"         \
+    "ldr %[t2], [%[" S "], %[in_c], lsl #1]\n\t"   \
+    "sxtb16 %[t2], %[t2]" ROR "\n\t"               \
+    "smlad %[a0], %[t2], %[t1], %[a0]\n\t"         \
+    "smlad %[a1], %[t2], %[t0], %[a1]\n\t"         \
+    "ldr %[t2], [%[" S "], %[in_c], lsl #2]\n\t"   \
+    "sxtb16 %[t2], %[t2]" ROR "\n\t"               \
+    "smlad %[a1], %[t2], %[t1], %[a1]\n\t"
+
+/* one channel's two pixels: the doubled bias, three filter rows, the requantization, the stores */
+#define CG_DW_STRIDE2_CHANNEL(ROR)                                                    \
+    "ldrd %[a0], %[a1], [%[w]], #8\n\t"                                               \
+    CG_DW_STRIDE2_ROW("s0", ROR) CG_DW_STRIDE2_ROW("s1", ROR) CG_DW_STRIDE2_ROW("s2", ROR) \
+    "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                               \
+    "smmlar %[t2], %[a0], %[t0], %[t1]\n\t"                                           \
+    "sub %[a0], %[t2], %[a0], lsr #31\n\t"                                            \
+    "smmlar %[t2], %[a1], %[t0], %[t1]\n\t"                                           \
+    "sub %[a1], %[t2], %[a1], lsr #31\n\t"                                            \
+    "ldr %[t0], [%[w]], #4\n\t"                                                       \
+    "asr %[a0], %[a0], %[t0]\n\t"                                                     \
+    "asr %[a1], %[a1], %[t0]\n\t"                                                     \
+    "ssat %[a0], #8, %[a0]\n\t"                                                       \
+    "ssat %[a1], #8, %[a1]\n\t"                                                       \
+    "strb %[a1], [%[out], %[in_c]]\n\t"                                               \
+    "strb %[a0], [%[out]], #1\n\t"
+
+/* 3x3 stride 2, full int8 output range: two output pixels over every channel (s0, s1, s2: each filter row's word
+ * k of the first channel pair), 47 instructions per channel and 18 MACs; 11 registers */
+static inline __attribute__((always_inline)) void cg_depthwise_pair_stride2_3x3(const int32_t *w, const int32_t *s0,
+                                                                                const int32_t *s1,
+                                                                                const int32_t *s2, int8_t *out,
+                                                                                int32_t in_c)
+{
+    for (int8_t *const end = out + in_c; out < end;) {
+        int32_t a0, a1, t0, t1, t2;
+        __asm__(CG_DW_STRIDE2_CHANNEL("") CG_DW_STRIDE2_CHANNEL(", ror #8")
+                "add %[s0], %[s0], #4\n\t"
+                "add %[s1], %[s1], #4\n\t"
+                "add %[s2], %[s2], #4"
+                : [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [w] "+&r"(w),
+                  [s0] "+&r"(s0), [s1] "+&r"(s1), [s2] "+&r"(s2), [out] "+&r"(out)
+                : [in_c] "r"(in_c)
+                : "memory");
+    }
+}
+
 /* 3x3 stride 1, one output pixel (the last of an odd row, set 0), channels c and c + 1 sharing the loaded words:
  * per filter row 2 loads, 4 SXTB16, 2 LDRD, 4 SMLAD. Records of 17 words (2 sets): channel c + 1's starts 68 bytes
  * after c's; row ROW's set-0 words at byte 8 + 16 ROW, the requantization words at 56 and 64. */
@@ -351,6 +403,9 @@ static inline __attribute__((always_inline)) void cg_depthwise_row_3x3(const cg_
     for (; stride == 1 && ox + 4 <= p->out_w; ox += 4, s0 += 2 * step, s1 += 2 * step, s2 += 2 * step,
                                               out += 4 * in_c) {
         cg_depthwise_quad_3x3(p->channels, s0, s1, s2, out, in_c);
+    }
+    for (; stride == 2 && ox + 2 <= p->out_w; ox += 2, s0 += step, s1 += step, s2 += step, out += 2 * in_c) {
+        cg_depthwise_pair_stride2_3x3(p->channels, s0, s1, s2, out, in_c);
     }
 #endif
     for (; ox + 2 <= p->out_w; ox += 2, s0 += step, s1 += step, s2 += step, out += 2 * in_c) {
