@@ -22,7 +22,8 @@
  * every operand already in a register (one per MAC only if the shift could go into SSAT, a per-channel constant).
  * The operands cost more: the taps must be loaded and sign-extended, and a 3x3's weights (12 words with both sets)
  * do not stay in registers beside the accumulators. The 4-pixel pass (80 instructions per channel and 36 MACs,
- * 2.2 per MAC) comes within 2x of that floor; the rest is filling the ring and the odd pixels. */
+ * 2.2 per MAC) comes within 2x of that floor; the rest is filling the ring and the odd pixels (asm passes: stride 1
+ * four pixels and a lone last one, stride 2 two pixels; the C form for the rest and at -O0). */
 typedef struct {
     int32_t batches, in_h, in_w, in_c, out_h, out_w, filter_h, filter_w, stride_h, stride_w, pad_top, pad_left;
     int32_t in_zp, act_min, act_max;
@@ -199,8 +200,10 @@ static inline __attribute__((always_inline)) void cg_depthwise_channel_3x3(const
 }
 
 /* 3x3, full int8 output range: one or two output pixels (2 x 9 MACs a channel) over every channel, stride 1 or 2;
- * s0, s1, s2: each filter row's word k of the first channel pair. Channel by channel, so that a pass needs no
- * more registers than the core has: 7 pointers and counts, 2 accumulators, 2 taps, 2 weights. */
+ * s0, s1, s2: each filter row's word k of the first channel pair. The C form of the asm passes below (what runs
+ * at -O0), and what they leave: a stride-1 pair after the 4-pixel passes, a stride-2 row's last pixel. Channel by
+ * channel, so that it needs no more registers than the core has: 7 pointers and counts, 2 accumulators, 2 taps,
+ * 2 weights. */
 static inline __attribute__((always_inline)) void cg_depthwise_pixels_3x3(const int32_t *w, const int32_t *s0,
                                                                           const int32_t *s1, const int32_t *s2,
                                                                           int8_t *out, int32_t in_c,
