@@ -59,6 +59,22 @@ static inline int32_t cg_pack_high(int32_t a, int32_t b)
     return packed;
 }
 
+/* 4 and 2 bytes at x, any alignment (the Cortex-M7 loads unaligned words): memcpy would do, but clang turns it
+ * into byte loads and ORs */
+static inline int32_t cg_depthwise_load4(const int8_t *x)
+{
+    int32_t word;
+    __asm__("ldr %0, %1" : "=r"(word) : "m"(*(const int32_t *)(const void *)x));
+    return word;
+}
+
+static inline int32_t cg_depthwise_load2(const int8_t *x)
+{
+    int32_t half;
+    __asm__("ldrh %0, %1" : "=r"(half) : "m"(*(const int16_t *)(const void *)x));
+    return half;
+}
+
 /* a word column from padding then pixel x (x_high) or from pixel x then padding (channels c, c + 1 at 2c) */
 static void cg_depthwise_fill_edge(const int8_t *x, int32_t in_c, int32_t zero_points, int x_high,
                                    int32_t *column)
@@ -66,16 +82,12 @@ static void cg_depthwise_fill_edge(const int8_t *x, int32_t in_c, int32_t zero_p
     const int8_t *const end = x + in_c;
     if (x_high) {
         for (; x < end; x += 2) {
-            int32_t b = 0;
-            memcpy(&b, x, 2);
-            *column++ = cg_pack_low(zero_points, b);
+            *column++ = cg_pack_low(zero_points, cg_depthwise_load2(x));
         }
         return;
     }
     for (; x < end; x += 2) {
-        int32_t a = 0;
-        memcpy(&a, x, 2);
-        *column++ = cg_pack_low(a, zero_points);
+        *column++ = cg_pack_low(cg_depthwise_load2(x), zero_points);
     }
 }
 
@@ -89,28 +101,17 @@ static inline void cg_depthwise_pack_four(int32_t a, int32_t b, int32_t *column)
 /* a word column from two adjacent image pixels at x: per 8 channels 4 loads, 4 PKH, 2 STRD, 3 loop */
 static void cg_depthwise_fill_inside(const int8_t *x, int32_t in_c, int32_t *column)
 {
-    int32_t a, b;
     for (const int8_t *const end = x + (in_c & ~7); x < end; x += 8, column += 4) {
-        int32_t a_high, b_high;
-        memcpy(&a, x, 4);
-        memcpy(&a_high, x + 4, 4);
-        memcpy(&b, x + in_c, 4);
-        memcpy(&b_high, x + in_c + 4, 4);
-        cg_depthwise_pack_four(a, b, column);
-        cg_depthwise_pack_four(a_high, b_high, column + 2);
+        cg_depthwise_pack_four(cg_depthwise_load4(x), cg_depthwise_load4(x + in_c), column);
+        cg_depthwise_pack_four(cg_depthwise_load4(x + 4), cg_depthwise_load4(x + in_c + 4), column + 2);
     }
     if (in_c & 4) {
-        memcpy(&a, x, 4);
-        memcpy(&b, x + in_c, 4);
-        cg_depthwise_pack_four(a, b, column);
+        cg_depthwise_pack_four(cg_depthwise_load4(x), cg_depthwise_load4(x + in_c), column);
         x += 4;
         column += 2;
     }
     if (in_c & 2) { /* the last pair */
-        a = b = 0;
-        memcpy(&a, x, 2);
-        memcpy(&b, x + in_c, 2);
-        column[0] = cg_pack_low(a, b);
+        column[0] = cg_pack_low(cg_depthwise_load2(x), cg_depthwise_load2(x + in_c));
     }
 }
 
