@@ -1,5 +1,5 @@
 """DEPTHWISE_CONV_2D with depth multiplier ↔ kernels/reference/depthwise_conv_2d.c and
-kernels/cortex_m/depthwise_conv_2d.c (the SMLAD fast path)."""
+kernels/cortex_m/depthwise_conv_2d.c (the SMLAD fast path; its 3x3 asm passes in depthwise_3x3.c)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from shared.codegen.ops import LayerCode, LayerContext, params_struct, quant_tex
 from shared.codegen.ops.conv_2d import spatial_params
 from shared.codegen.ops.matvec import offsets
 
-KERNELS = ("fixed_point", "dsp", "depthwise_conv_2d")
+KERNELS = ("fixed_point", "dsp", "depthwise_3x3", "depthwise_conv_2d")  # depthwise_3x3: cortex_m only
 MAX_FILTER_H = 16  # CG_DW_MAX_FILTER_H in kernels/cortex_m/depthwise_conv_2d.c
 
 
