@@ -87,7 +87,8 @@ def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, y) ->
     dsp_fields = {k: fields[k] for k in ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "filter_h", "filter_w",
                                          "stride_h", "stride_w", "pad_top", "pad_left", "in_zp", "act_min",
                                          "act_max")}
-    # the kernel multiplies x, not x - zp: sum w (x - zp) = sum w x - zp sum w, exact as the padding holds zp
+    # the kernel multiplies x, not x - zp: sum w (x - zp) = sum w x - zp sum w, exact as the padding holds zp;
+    # |bias - zp sum w| <= |bias| + 128 sum |w| < 2^30 (offsets' bound), so the doubled bias fits int32
     folded_bias = 2 * (bias.astype(np.int64) - x.zero_point * taps.reshape(channels, -1).sum(axis=1))
     records = np.concatenate([np.stack([folded_bias, folded_bias], axis=1), words.reshape(channels, -1),
                               np.stack([multipliers, row_offsets, -shifts], axis=1)], axis=1)  # see the C struct
