@@ -59,7 +59,7 @@ def pair_fill(L, x):
 
 def depthwise(L, x):
     """depth multiplier 1, the DSP fast path: 3x3 SAME over 6 channels (a group of 4 and 2 left) and 7 pixels a
-    row (odd: the last pixel alone) in the 3x3 loop; ReLU6 (a clamped range: the generic loop); 3x3 stride 2; 5x2"""
+    row (a 4-pixel pass, a pair, the last pixel alone); ReLU6 (a clamped range: the general loop); 3x3 stride 2; 5x2"""
     x = L.DepthwiseConv2D(3, padding="same")(x)
     x = L.DepthwiseConv2D(3, padding="same", activation="relu6")(x)
     x = L.DepthwiseConv2D(3, strides=2, padding="same")(x)
@@ -67,11 +67,25 @@ def depthwise(L, x):
     return L.Dense(4)(L.Flatten()(x))
 
 
+def depthwise_shapes(L, x):
+    """the depthwise fast path's other shape classes over 10 channels (5 pairs, 2 mod 4): 3x3 VALID stride 1 over 17
+    pixels a row (four 4-pixel passes and the last pixel alone), 3x3 SAME strides (1, 2) over 9 (pairs of stride-2
+    pixels and the last alone), 3x3 VALID stride 3 (the general loop, pixels at odd columns: weight set 1), 3x3
+    VALID stride 1 to one pixel, 5x5 SAME (the general loop)"""
+    x = L.DepthwiseConv2D(3)(x)
+    x = L.DepthwiseConv2D(3, strides=(1, 2), padding="same")(x)
+    x = L.DepthwiseConv2D(3, strides=3)(x)
+    x = L.DepthwiseConv2D(3)(x)
+    x = L.DepthwiseConv2D(5, padding="same")(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
 MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
           "pair_fill": (pair_fill, (6, 9, 4)),
-          "mnist_cnn": BENCH_MODELS["mnist_cnn"]}  # conv + max pool fused (ring of conv rows)
+          "mnist_cnn": BENCH_MODELS["mnist_cnn"],  # conv + max pool fused (ring of conv rows)
+          "depthwise_shapes": (depthwise_shapes, (11, 19, 10))}
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +111,11 @@ def test_portable_and_dsp_match_tflm_on_qemu(models, name, tmp_path):
     assert instructions[True] < instructions[False], instructions
 
 
-def test_depthwise_fast_path_taken(models):
-    """Every depthwise layer of the `depthwise` model has the DSP fast path (multiplier 1, exact requantization)."""
-    text = generate(models["depthwise"], "depthwise", "depthwise.tflite").c_text
-    assert text.count("cg_depthwise_conv_2d_dsp(&") == 4
+@pytest.mark.parametrize("name", ["depthwise", "depthwise_shapes"])
+def test_depthwise_fast_path_taken(models, name):
+    """Every depthwise layer of the depthwise models has the DSP fast path (multiplier 1, exact requantization)."""
+    text = generate(models[name], name, f"{name}.tflite").c_text
+    assert text.count("cg_depthwise_conv_2d_dsp(&") == {"depthwise": 4, "depthwise_shapes": 5}[name]
 
 
 @pytest.mark.parametrize("name", ["cnn", "strided", "mlp", "conv1d"])
@@ -120,7 +135,7 @@ def test_clang_build_matches_tflm(models, flash_budget, tmp_path):
     """NAME.c built by clang for the Cortex-M7 (matvec.c's 4x2 block in C: clang keeps r7 for the frame), int16
     and int8 weights, the depthwise fast path: equal to TFLM on QEMU."""
     require_tool("clang")
-    for name in ("strided", "depthwise"):
+    for name in ("strided", "depthwise", "depthwise_shapes"):
         generated = generate(models[name], name, f"{name}.tflite", flash_budget=flash_budget)
         x = test_inputs(generated.input_size, seed=9, count=6)
         image = build_image(models[name], name, tmp_path / name, flash_budget=flash_budget, compiler="clang")
@@ -142,12 +157,14 @@ def test_rounded_requantization_matches_tflm(models, monkeypatch, tmp_path):
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
 
 
-def test_dsp_kernels_unoptimized_match_tflm(models, tmp_path):
-    """-O0 keeps a frame pointer, so the 4x2 asm loop's 14 registers do not fit: its C form runs there, as exact."""
-    model_bytes = models["pair_fill"]
-    generated = generate(model_bytes, "pair_fill", "pair_fill.tflite")
+@pytest.mark.parametrize("name", ["pair_fill", "depthwise"])
+def test_dsp_kernels_unoptimized_match_tflm(models, name, tmp_path):
+    """-O0 keeps a frame pointer, so the asm loops (matvec's 4x2 block, 14 registers; depthwise's 4 pixels, 13) do
+    not fit: their C forms run there, as exact."""
+    model_bytes = models[name]
+    generated = generate(model_bytes, name, f"{name}.tflite")
     x = test_inputs(generated.input_size, seed=7, count=4)
-    run = run_image(build_image(model_bytes, "pair_fill", tmp_path, optimize="-O0"), x, generated.output_size)
+    run = run_image(build_image(model_bytes, name, tmp_path, optimize="-O0"), x, generated.output_size)
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
 
 

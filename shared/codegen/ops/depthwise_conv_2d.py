@@ -1,5 +1,5 @@
 """DEPTHWISE_CONV_2D with depth multiplier ↔ kernels/reference/depthwise_conv_2d.c and
-kernels/cortex_m/depthwise_conv_2d.c (the SMLAD fast path)."""
+kernels/cortex_m/depthwise_conv_2d.c (the SMLAD fast path; its 3x3 asm passes in depthwise_3x3.c)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from shared.codegen.ops import LayerCode, LayerContext, params_struct, quant_tex
 from shared.codegen.ops.conv_2d import spatial_params
 from shared.codegen.ops.matvec import offsets
 
-KERNELS = ("fixed_point", "dsp", "depthwise_conv_2d")
+KERNELS = ("fixed_point", "dsp", "depthwise_3x3", "depthwise_conv_2d")  # depthwise_3x3: cortex_m only
 MAX_FILTER_H = 16  # CG_DW_MAX_FILTER_H in kernels/cortex_m/depthwise_conv_2d.c
 
 
@@ -69,25 +69,34 @@ def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, y) ->
     row_offsets = offsets(shifts, y.zero_point, taps.reshape(channels, -1), bias, x.zero_point)
     if row_offsets is None:
         return
-    pairs = (filter_w + 1) // 2
-    padded = np.zeros((channels, filter_h, 2 * pairs), dtype=np.int64)
-    padded[:, :, :filter_w] = 2 * taps  # doubled: the accumulator is 2 acc, what the requantization takes
-    halves = padded.reshape(channels, filter_h, pairs, 2) & 0xFFFF
-    words = ((halves[..., 1] << 16) | halves[..., 0]).astype(np.uint32).view(np.int32)
-    # tap-pair columns: every image column and the padding either side, and the last word an output reads
-    plane_w = max(fields["pad_left"] + fields["in_w"], (fields["out_w"] - 1) * fields["stride_w"] + 2 * pairs - 1)
+    # weight sets: taps as they are (set 0, a pixel's first tap at an even padded column) and moved up one lane
+    # (set 1, an odd column); an even stride starts every pixel at an even column
+    pairs = filter_w // 2 + 1
+    sets = 2 if fields["stride_w"] % 2 == 1 else 1
+    padded = np.zeros((channels, filter_h, sets, 2 * pairs), dtype=np.int64)
+    for s in range(sets):
+        padded[:, :, s, s:s + filter_w] = 2 * taps  # doubled: the accumulator is 2 acc, what requantization takes
+    halves = padded.reshape(channels, filter_h, sets, pairs, 2) & 0xFFFF
+    words = ((halves[..., 1] << 16) | halves[..., 0]).astype(np.uint32).view(np.int32)  # (c, fy, set, pair)
+    # word columns (two padded columns each): every image column and the padding before it, and the last word an
+    # output reads
+    plane_w = max((fields["pad_left"] + fields["in_w"] + 1) // 2,
+                  (fields["out_w"] - 1) * fields["stride_w"] // 2 + pairs)
     reference = ctx.tables[:]
     ctx.tables.clear()
     dsp_fields = {k: fields[k] for k in ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "filter_h", "filter_w",
                                          "stride_h", "stride_w", "pad_top", "pad_left", "in_zp", "act_min",
                                          "act_max")}
-    requant = np.stack([-shifts, 2 * bias, multipliers, row_offsets], axis=1).reshape(channels // 2, 8)
-    records = np.concatenate([requant, words.reshape(channels // 2, -1)], axis=1)  # see cg_depthwise_dsp_params
+    # the kernel multiplies x, not x - zp: sum w (x - zp) = sum w x - zp sum w, exact as the padding holds zp;
+    # |bias - zp sum w| <= |bias| + 128 sum |w| < 2^30 (offsets' bound), so the doubled bias fits int32
+    folded_bias = 2 * (bias.astype(np.int64) - x.zero_point * taps.reshape(channels, -1).sum(axis=1))
+    records = np.concatenate([np.stack([folded_bias, folded_bias], axis=1), words.reshape(channels, -1),
+                              np.stack([multipliers, row_offsets, -shifts], axis=1)], axis=1)  # see the C struct
     dsp_fields.update({
-        "pairs": pairs, "plane_w": plane_w,
+        "pairs": pairs, "sets": sets, "plane_w": plane_w,
         "channels": ctx.table("dsp_channels", records, "int32_t", per_line=8),
     })
     ctx.tables.append(params_struct("cg_depthwise_dsp_params", f"{ctx.prefix}_dsp_params", dsp_fields))
     code.tables = ["#if CG_DSP /* the SMLAD fast path */\n", *ctx.tables, "#else\n", *reference, "#endif\n"]
     code.dsp_call = f"cg_depthwise_conv_2d_dsp(&{ctx.prefix}_dsp_params, in0, out, scratch);"
-    code.scratch_bytes = 2 * filter_h * channels * plane_w  # a word per pair of channels and column
+    code.scratch_bytes = 2 * filter_h * channels * plane_w  # a word per pair of channels and word column

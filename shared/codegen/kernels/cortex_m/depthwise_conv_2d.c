@@ -2,24 +2,46 @@
  * stays the fallback for what it does not take). */
 
 /* The Cortex-M fast path (depth multiplier 1, an even channel count, no dilation, when the generator proves the
- * one-SMMLAR requantization exact): SMLAD multiplies two horizontal taps of one channel at once. A ring of
- * filter_h slots holds the input rows the current output row reads as tap-pair bytes: word (j, c / 2) of a slot is
- * x[j][c], x[j][c + 1], x[j + 1][c], x[j + 1][c + 1] (bytes, low first) over the row padded with pad_left
- * columns of zero points in front and zero points after (plane_w columns j), so SXTAB16 with -zp gives channel c's
- * taps j, j + 1 as int16 lanes and, rotated by 8, channel c + 1's (x - zp = 0 in the padding): 4 bytes per pair of
- * taps, half the int16 form's RAM. Channels are innermost, so one output pixel walks every channel with
- * post-incremented loads and stores. Filling a slot row is 2 loads, 2 PKH and 2 stores per 4 channels. The
- * weights come as words of two taps (filter_w odd: the last word's upper tap 0), doubled, as is the bias, so the
- * accumulator is 2 acc, what the requantization takes. */
+ * one-SMMLAR requantization exact): SMLAD multiplies two horizontal taps of one channel at once.
+ *
+ * Input: a ring of filter_h slots holds the input rows the current output row reads, each row padded with pad_left
+ * columns of zero points in front and zero points after. Word (k, c / 2) of a slot holds padded columns 2k and
+ * 2k + 1 of channels c and c + 1: x[2k][c], x[2k][c + 1], x[2k + 1][c], x[2k + 1][c + 1] (bytes, low first).
+ * SXTB16 gives channel c's two taps as int16 lanes and, rotated by 8, channel c + 1's. The kernel multiplies x, not
+ * x - zp: the generator folds -zp * sum(w) into the bias, exact because the padding holds zp. Each input byte is
+ * stored once (filling a slot row: 4 loads, 4 PKH, 2 STRD per 8 channels and 2 columns), channels innermost.
+ *
+ * Weights: an output pixel whose first tap is at an even column reads words k, k + 1, ... with the taps as they
+ * are (set 0: w0 w1 | w2 0 for a 3-wide filter); one at an odd column reads the same words with the taps moved
+ * up one lane (set 1: 0 w0 | w1 w2). So output pixels 2m .. 2m + 3 of a stride-1 row read only words k .. k + 2
+ * (loaded and sign-extended once for the four), and a stride-2 pixel shares a word with its neighbour. Weights and
+ * biases are doubled, so the accumulator is the 2 acc the SMMLAR requantization takes.
+ *
+ * The floor, per channel and 3x3 output pixel (9 MACs): 9 taps need 5 multiplies (SMLAD does two), the exact
+ * requantization SMMLAR, a sign correction, a shift and SSAT, and the store: 10 instructions, 1.11 per MAC, with
+ * every operand already in a register (one per MAC only if the shift could go into SSAT, a per-channel constant).
+ * The operands cost more: the taps must be loaded and sign-extended, and a 3x3's weights (12 words with both sets)
+ * do not stay in registers beside the accumulators. The 4-pixel pass (80 instructions per channel and 36 MACs,
+ * 2.2 per MAC) comes within 2x of that floor; the rest is filling the ring and the odd pixels (asm passes: stride 1
+ * four pixels and a lone last one, stride 2 two pixels; the C form for the rest and at -O0). */
 typedef struct {
     int32_t batches, in_h, in_w, in_c, out_h, out_w, filter_h, filter_w, stride_h, stride_w, pad_top, pad_left;
     int32_t in_zp, act_min, act_max;
-    int32_t pairs, plane_w; /* pairs = (filter_w + 1) / 2 words per filter row; tap-pair columns per slot */
-    /* per pair of channels c, c + 1 (c even): 4 requantization words of c, then of c + 1 (right shift r, doubled
-     * bias, multiplier, offset 2^(r-1) + out_zp * 2^r), then the filter_h * pairs weight words of c, then of
-     * c + 1 (int16 tap pairs, doubled): one pointer walks a pixel's channels */
+    int32_t pairs, sets, plane_w; /* pairs = filter_w / 2 + 1 words per filter row and set; weight sets (2 for an
+                                    odd stride_w, 1 for an even one); word columns k per slot */
+    /* per channel: its doubled bias (less zp * sum(w)) twice; per filter row, per set, `pairs` weight words (int16
+     * tap pairs, doubled); multiplier, offset 2^(r-1) + out_zp * 2^r, right shift r. One pointer walks it. */
     const int32_t *channels;
 } cg_depthwise_dsp_params;
+
+/* GCC's pre-allocation scheduler interleaves the three filter rows of the C form, which needs more registers than
+ * the core has (measured when the C form still ran whole rows: DS-CNN's depthwise 3.06 instead of 2.89 instructions
+ * per MAC, MobileNet's stride 2 4.7 instead of 4.0) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define CG_DW_NO_SCHED __attribute__((optimize("no-schedule-insns")))
+#else
+#define CG_DW_NO_SCHED
+#endif
 
 #define CG_DW_MAX_FILTER_H 16 /* the generator takes the fast path only up to this filter height */
 
@@ -38,17 +60,67 @@ static inline int32_t cg_pack_high(int32_t a, int32_t b)
     return packed;
 }
 
-/* -zp in both int16 lanes, the SXTAB16 addend */
-static inline int32_t cg_depthwise_minus_zp(const cg_depthwise_dsp_params *p)
+/* 4 and 2 bytes at x, any alignment (the Cortex-M7 loads unaligned words): memcpy would do, but clang turns it
+ * into byte loads and ORs */
+static inline int32_t cg_depthwise_load4(const int8_t *x)
 {
-    return (int32_t)((uint32_t)(uint16_t)(int16_t)(-p->in_zp) * 0x00010001u);
+    int32_t word;
+    __asm__("ldr %0, %1" : "=r"(word) : "m"(*(const int32_t *)(const void *)x));
+    return word;
 }
 
-/* input row `row` (in_w pixels of in_c bytes; NULL: a padding row) into the words of a ring slot: the columns
- * that touch the image, from pad_left - 1 (padding, pixel 0) to pad_left + in_w - 1 (last pixel, padding) */
+static inline int32_t cg_depthwise_load2(const int8_t *x)
+{
+    int32_t half;
+    __asm__("ldrh %0, %1" : "=r"(half) : "m"(*(const int16_t *)(const void *)x));
+    return half;
+}
+
+/* a word column from padding then pixel x (x_high) or from pixel x then padding (channels c, c + 1 at 2c) */
+static void cg_depthwise_fill_edge(const int8_t *x, int32_t in_c, int32_t zero_points, int x_high,
+                                   int32_t *column)
+{
+    const int8_t *const end = x + in_c;
+    if (x_high) {
+        for (; x < end; x += 2) {
+            *column++ = cg_pack_low(zero_points, cg_depthwise_load2(x));
+        }
+        return;
+    }
+    for (; x < end; x += 2) {
+        *column++ = cg_pack_low(cg_depthwise_load2(x), zero_points);
+    }
+}
+
+/* the words of 4 channels from two adjacent image pixels' bytes a, b: 2 PKH */
+static inline void cg_depthwise_pack_four(int32_t a, int32_t b, int32_t *column)
+{
+    column[0] = cg_pack_low(a, b);
+    column[1] = cg_pack_high(a, b);
+}
+
+/* a word column from two adjacent image pixels at x: per 8 channels 4 loads, 4 PKH, 2 STRD, 3 loop */
+static void cg_depthwise_fill_inside(const int8_t *x, int32_t in_c, int32_t *column)
+{
+    for (const int8_t *const end = x + (in_c & ~7); x < end; x += 8, column += 4) {
+        cg_depthwise_pack_four(cg_depthwise_load4(x), cg_depthwise_load4(x + in_c), column);
+        cg_depthwise_pack_four(cg_depthwise_load4(x + 4), cg_depthwise_load4(x + in_c + 4), column + 2);
+    }
+    if (in_c & 4) {
+        cg_depthwise_pack_four(cg_depthwise_load4(x), cg_depthwise_load4(x + in_c), column);
+        x += 4;
+        column += 2;
+    }
+    if (in_c & 2) { /* the last pair */
+        column[0] = cg_pack_low(cg_depthwise_load2(x), cg_depthwise_load2(x + in_c));
+    }
+}
+
+/* input row `row` (in_w pixels of in_c bytes; NULL: a padding row) into the word columns of a ring slot that
+ * touch the image; the others keep the zero points written once per call */
 static void cg_depthwise_fill_row(const cg_depthwise_dsp_params *p, const int8_t *row, int32_t *slot)
 {
-    const int32_t words = p->in_c / 2, last = p->in_w - 1;
+    const int32_t words = p->in_c / 2, in_c = p->in_c;
     const int32_t zero_points = (int32_t)((uint32_t)(uint8_t)p->in_zp * 0x01010101u); /* x - zp = 0 */
     if (row == NULL) {
         for (int32_t i = 0; i < p->plane_w * words; i++) {
@@ -56,96 +128,170 @@ static void cg_depthwise_fill_row(const cg_depthwise_dsp_params *p, const int8_t
         }
         return;
     }
-    int32_t *column = slot + p->pad_left * words; /* pixels 0 and 1 */
-    if (p->pad_left > 0) {
-        for (int32_t i = 0; i < words; i++) {
-            int32_t b = 0;
-            memcpy(&b, row + 2 * i, 2);
-            column[i - words] = cg_pack_low(zero_points, b);
-        }
-    }
-    const int8_t *x = row;
-    for (int32_t ix = 0; ix < last; ix++) { /* both pixels inside */
-        int32_t i = 0;
-        for (; i + 2 <= words; i += 2, x += 4) {
-            int32_t a, b;
-            memcpy(&a, x, 4);
-            memcpy(&b, x + p->in_c, 4);
-            column[i] = cg_pack_low(a, b);
-            column[i + 1] = cg_pack_high(a, b);
-        }
-        if (i < words) { /* in_c = 2 mod 4: the last pair */
-            int32_t a = 0, b = 0;
-            memcpy(&a, x, 2);
-            memcpy(&b, x + p->in_c, 2);
-            column[i] = cg_pack_low(a, b);
-            x += 2;
-        }
+    int32_t *column = slot + p->pad_left / 2 * words;
+    int32_t ix = 0; /* the image column of the next word's low half */
+    if (p->pad_left % 2 == 1) { /* padding, pixel 0 */
+        cg_depthwise_fill_edge(row, in_c, zero_points, 1, column);
         column += words;
+        ix = 1;
     }
-    for (int32_t i = 0; i < words; i++) { /* the last pixel and the padding after it */
-        int32_t a = 0;
-        memcpy(&a, x + 2 * i, 2);
-        column[i] = cg_pack_low(a, zero_points);
+    for (; ix + 1 < p->in_w; ix += 2, column += words) { /* both pixels inside */
+        cg_depthwise_fill_inside(row + ix * in_c, in_c, column);
     }
-}
-
-/* SXTAB16 of the word's bytes 1 and 3 (rotated by 8, free in the instruction) */
-static inline int32_t cg_sxtab16_ror8(int32_t addend, int32_t word)
-{
-    int32_t sum;
-    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(sum) : "r"(addend), "r"(word));
-    return sum;
-}
-
-/* one filter row of a 3x3 for channels c (acc_c) and c + 1 (acc_d): the words of taps 0, 1 (x01) and 2, 3 (x23);
- * w: channel c's two weight words of that row, channel c + 1's six words later */
-static inline void cg_depthwise_row_3x3(int32_t x01, int32_t x23, int32_t minus_zp, const int32_t *w,
-                                        int32_t *acc_c, int32_t *acc_d)
-{
-    *acc_c = __smlad(__sxtab16(minus_zp, x01), w[0], *acc_c);
-    *acc_c = __smlad(__sxtab16(minus_zp, x23), w[1], *acc_c);
-    *acc_d = __smlad(cg_sxtab16_ror8(minus_zp, x01), w[6], *acc_d);
-    *acc_d = __smlad(cg_sxtab16_ror8(minus_zp, x23), w[7], *acc_d);
-}
-
-/* 3x3, the full int8 output range: output pixel `out` (in_c values) from the slots' words at its first tap
- * column (s0, s1, s2); per pair of channels 6 loads, 12 SXTAB16, 12 SMLAD, 20 words of weights and
- * requantization, 10 to requantize */
-__attribute__((noinline)) static void cg_depthwise_pixel_3x3(const cg_depthwise_dsp_params *p, const int32_t *s0,
-                                                             const int32_t *s1, const int32_t *s2, int8_t *out)
-{
-    const int32_t *record = p->channels;
-    const int32_t next = p->in_c, minus_zp = cg_depthwise_minus_zp(p); /* next: the words of taps 2, 3 */
-    int8_t *const end = out + p->in_c;
-    for (; out < end; out += 2, s0++, s1++, s2++, record += 20) {
-        int32_t acc_c = record[1], acc_d = record[5];
-        const int32_t *w = record + 8;
-        cg_depthwise_row_3x3(s0[0], s0[next], minus_zp, w, &acc_c, &acc_d);
-        cg_depthwise_row_3x3(s1[0], s1[next], minus_zp, w + 2, &acc_c, &acc_d);
-        cg_depthwise_row_3x3(s2[0], s2[next], minus_zp, w + 4, &acc_c, &acc_d);
-        out[0] = cg_saturate_int8(cg_requantize_doubled(acc_c, record[2], record[3], record[0]));
-        out[1] = cg_saturate_int8(cg_requantize_doubled(acc_d, record[6], record[7], record[4]));
+    if (ix < p->in_w) { /* the last pixel, padding */
+        cg_depthwise_fill_edge(row + ix * in_c, in_c, zero_points, 0, column);
     }
 }
 
-/* any filter, any activation range: output pixel `out` from the slots' words at its first tap column */
-static void cg_depthwise_pixel(const cg_depthwise_dsp_params *p, const int32_t *const *taps, int8_t *out)
+/* SXTB16 of the word's bytes 1 and 3 (rotated by 8, free in the instruction) */
+static inline int32_t cg_sxtb16_ror8(int32_t word)
 {
-    const int32_t minus_zp = cg_depthwise_minus_zp(p), taps_per_channel = p->filter_h * p->pairs;
+    int32_t extended;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(extended) : "r"(word));
+    return extended;
+}
+
+/* channel c's taps of a word as int16 lanes: bytes 0 and 2 (c even), 1 and 3 (c odd) */
+static inline int32_t cg_depthwise_taps(int32_t word, int32_t odd)
+{
+    return odd ? cg_sxtb16_ror8(word) : __sxtb16(word);
+}
+
+/* one filter row of a 3x3, one channel, one or two output pixels: row s at the channel pair's word k; stride 1
+ * (weight sets = 2): pixels 2m, 2m + 1 read words k, k + 1 with sets 0 and 1; stride 2 (sets = 1): pixel 1 reads
+ * k + 1, k + 2 with set 0; one pixel: set 0. *w walks the channel's record. */
+static inline __attribute__((always_inline)) void cg_depthwise_filter_row_3x3(const int32_t *s, int32_t next,
+                                                                              const int32_t **w, int32_t *acc0,
+                                                                              int32_t *acc1, int32_t odd,
+                                                                              int32_t stride, int32_t pixels)
+{
+    const int32_t x0 = cg_depthwise_taps(s[0], odd), x1 = cg_depthwise_taps(s[next], odd);
+    int32_t w0, w1;
+    cg_load_two_words(w, &w0, &w1);
+    *acc0 = __smlad(x1, w1, __smlad(x0, w0, *acc0));
+    if (pixels == 2 && stride == 1) {
+        cg_load_two_words(w, &w0, &w1);
+        *acc1 = __smlad(x1, w1, __smlad(x0, w0, *acc1));
+    } else if (pixels == 2) {
+        *acc1 = __smlad(cg_depthwise_taps(s[2 * next], odd), w1, __smlad(x1, w0, *acc1));
+    } else if (stride == 1) {
+        *w += 2; /* set 1 */
+    }
+}
+
+/* one channel of a 3x3 (full int8 output range) for one or two output pixels: the doubled bias, three filter
+ * rows, the requantization */
+static inline __attribute__((always_inline)) void cg_depthwise_channel_3x3(const int32_t *s0, const int32_t *s1,
+                                                                           const int32_t *s2, int32_t next,
+                                                                           const int32_t **w, int8_t *out,
+                                                                           int32_t in_c, int32_t odd,
+                                                                           int32_t stride, int32_t pixels)
+{
+    int32_t acc0, acc1; /* pixels 0 and 1 */
+    cg_load_two_words(w, &acc0, &acc1);
+    cg_depthwise_filter_row_3x3(s0, next, w, &acc0, &acc1, odd, stride, pixels);
+    cg_depthwise_filter_row_3x3(s1, next, w, &acc0, &acc1, odd, stride, pixels);
+    cg_depthwise_filter_row_3x3(s2, next, w, &acc0, &acc1, odd, stride, pixels);
+    int32_t multiplier, offset;
+    cg_load_two_words(w, &multiplier, &offset);
+    const int32_t right_shift = *(*w)++;
+    out[0] = cg_saturate_int8(cg_requantize_doubled(acc0, multiplier, offset, right_shift));
+    if (pixels == 2) {
+        out[in_c] = cg_saturate_int8(cg_requantize_doubled(acc1, multiplier, offset, right_shift));
+    }
+}
+
+/* 3x3, full int8 output range: one or two output pixels (2 x 9 MACs a channel) over every channel, stride 1 or 2;
+ * s0, s1, s2: each filter row's word k of the first channel pair. The C form of the asm passes below (what runs
+ * at -O0), and what they leave: a stride-1 pair after the 4-pixel passes, a stride-2 row's last pixel. Channel by
+ * channel, so that it needs no more registers than the core has: 7 pointers and counts, 2 accumulators, 2 taps,
+ * 2 weights. */
+static inline __attribute__((always_inline)) void cg_depthwise_pixels_3x3(const int32_t *w, const int32_t *s0,
+                                                                          const int32_t *s1, const int32_t *s2,
+                                                                          int8_t *out, int32_t in_c,
+                                                                          int32_t stride, int32_t pixels)
+{
+    const int32_t next = in_c / 2; /* word k + 1 */
+    for (int8_t *const end = out + in_c; out < end; out += 2, s0++, s1++, s2++) {
+        cg_depthwise_channel_3x3(s0, s1, s2, next, &w, out, in_c, 0, stride, pixels);
+        cg_depthwise_channel_3x3(s0, s1, s2, next, &w, out + 1, in_c, 1, stride, pixels);
+    }
+}
+
+/* 3x3, full int8 output range, stride 1 or 2: a whole output row, two pixels a pass (a pair starts stride word
+ * columns after the last), the last pixel of an odd width alone (its first tap at an even column: set 0) */
+static inline __attribute__((always_inline)) void cg_depthwise_row_3x3(const cg_depthwise_dsp_params *p,
+                                                                       const int32_t *const *rows, int8_t *out,
+                                                                       int32_t stride)
+{
+    const int32_t in_c = p->in_c, step = stride * in_c / 2;
+    const int32_t *s0 = rows[0], *s1 = rows[1], *s2 = rows[2];
+    int32_t ox = 0;
+#if defined(__OPTIMIZE__) /* -O0 keeps a frame pointer besides clang's: too few registers for the asm */
+    for (; stride == 1 && ox + 4 <= p->out_w; ox += 4, s0 += 2 * step, s1 += 2 * step, s2 += 2 * step,
+                                              out += 4 * in_c) {
+        cg_depthwise_quad_3x3(p->channels, s0, s1, s2, out, in_c);
+    }
+    for (; stride == 2 && ox + 2 <= p->out_w; ox += 2, s0 += step, s1 += step, s2 += step, out += 2 * in_c) {
+        cg_depthwise_pair_stride2_3x3(p->channels, s0, s1, s2, out, in_c);
+    }
+#endif
+    for (; ox + 2 <= p->out_w; ox += 2, s0 += step, s1 += step, s2 += step, out += 2 * in_c) {
+        cg_depthwise_pixels_3x3(p->channels, s0, s1, s2, out, in_c, stride, 2);
+    }
+    if (ox < p->out_w) {
+#if defined(__OPTIMIZE__)
+        if (stride == 1) {
+            cg_depthwise_lone_3x3(p->channels, s0, s1, s2, out, in_c);
+            return;
+        }
+#endif
+        cg_depthwise_pixels_3x3(p->channels, s0, s1, s2, out, in_c, stride, 1);
+    }
+}
+
+CG_DW_NO_SCHED static void cg_depthwise_row_3x3_stride1(const cg_depthwise_dsp_params *p,
+                                                        const int32_t *const *rows, int8_t *out)
+{
+    cg_depthwise_row_3x3(p, rows, out, 1);
+}
+
+CG_DW_NO_SCHED static void cg_depthwise_row_3x3_stride2(const cg_depthwise_dsp_params *p,
+                                                        const int32_t *const *rows, int8_t *out)
+{
+    cg_depthwise_row_3x3(p, rows, out, 2);
+}
+
+/* any filter, any activation range: output pixel `out` from the slots' words at its first tap (taps), set `set` */
+static void cg_depthwise_pixel(const cg_depthwise_dsp_params *p, const int32_t *const *taps, int32_t set,
+                               int8_t *out)
+{
+    const int32_t next = p->in_c / 2, row_words = p->sets * p->pairs;
+    const int32_t record_words = 5 + p->filter_h * row_words;
     for (int32_t c = 0; c < p->in_c; c++) {
-        const int32_t *record = p->channels + c / 2 * (8 + 2 * taps_per_channel);
-        const int32_t *requant = record + 4 * (c & 1), *w = record + 8 + taps_per_channel * (c & 1);
-        int32_t acc = requant[1];
-        for (int32_t fy = 0; fy < p->filter_h; fy++) {
+        const int32_t *record = p->channels + c * record_words, *w = record + 2 + set * p->pairs;
+        const int32_t *q = record + 2 + p->filter_h * row_words;
+        int32_t acc = record[0];
+        for (int32_t fy = 0; fy < p->filter_h; fy++, w += row_words) {
             for (int32_t k = 0; k < p->pairs; k++) {
-                const int32_t word = taps[fy][k * p->in_c + c / 2];
-                const int32_t taps_c = c & 1 ? cg_sxtab16_ror8(minus_zp, word) : __sxtab16(minus_zp, word);
-                acc = __smlad(taps_c, *w++, acc);
+                acc = __smlad(cg_depthwise_taps(taps[fy][k * next + c / 2], c & 1), w[k], acc);
             }
         }
-        const int32_t value = cg_requantize_doubled(acc, requant[2], requant[3], requant[0]);
-        out[c] = (int8_t)cg_clamp(value, p->act_min, p->act_max);
+        out[c] = (int8_t)cg_clamp(cg_requantize_doubled(acc, q[0], q[1], q[2]), p->act_min, p->act_max);
+    }
+}
+
+/* one output row, any filter and activation range: pixel ox's first tap is at padded column ox * stride_w, word
+ * column ox * stride_w / 2, weight set ox * stride_w % 2; rows: each filter row's slot */
+static void cg_depthwise_row(const cg_depthwise_dsp_params *p, const int32_t *const *rows, int8_t *out)
+{
+    for (int32_t ox = 0; ox < p->out_w; ox++, out += p->in_c) {
+        const int32_t column = ox * p->stride_w;
+        const int32_t *taps[CG_DW_MAX_FILTER_H];
+        for (int32_t fy = 0; fy < p->filter_h; fy++) {
+            taps[fy] = rows[fy] + column / 2 * (p->in_c / 2);
+        }
+        cg_depthwise_pixel(p, taps, column % 2, out);
     }
 }
 
@@ -155,14 +301,14 @@ CG_MAYBE_UNUSED static void cg_depthwise_conv_2d_dsp(const cg_depthwise_dsp_para
 {
     int32_t *slots = (int32_t *)(void *)scratch;
     const int32_t slot_words = p->plane_w * p->in_c / 2, row_bytes = p->in_w * p->in_c;
-    const int fast = p->filter_h == 3 && p->pairs == 2 && p->act_min == -128 && p->act_max == 127;
+    const int fast = p->filter_h == 3 && p->filter_w == 3 && p->act_min == -128 && p->act_max == 127;
     for (int32_t fy = 0; fy < p->filter_h; fy++) { /* every column zero points: the padding columns stay so */
         cg_depthwise_fill_row(p, NULL, slots + fy * slot_words);
     }
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *image = in + b * p->in_h * row_bytes;
         int32_t next_row = -p->pad_top; /* the first input row not yet in the ring */
-        for (int32_t oy = 0; oy < p->out_h; oy++) {
+        for (int32_t oy = 0; oy < p->out_h; oy++, out += p->out_w * p->in_c) {
             const int32_t iy0 = oy * p->stride_h - p->pad_top;
             const int32_t *rows[CG_DW_MAX_FILTER_H];
             for (int32_t fy = 0; fy < p->filter_h; fy++) {
@@ -174,17 +320,12 @@ CG_MAYBE_UNUSED static void cg_depthwise_conv_2d_dsp(const cg_depthwise_dsp_para
                 rows[fy] = words;
             }
             next_row = iy0 + p->filter_h > next_row ? iy0 + p->filter_h : next_row;
-            for (int32_t ox = 0; ox < p->out_w; ox++, out += p->in_c) {
-                const int32_t column = ox * p->stride_w * p->in_c / 2;
-                if (fast) {
-                    cg_depthwise_pixel_3x3(p, rows[0] + column, rows[1] + column, rows[2] + column, out);
-                    continue;
-                }
-                const int32_t *taps[CG_DW_MAX_FILTER_H];
-                for (int32_t fy = 0; fy < p->filter_h; fy++) {
-                    taps[fy] = rows[fy] + column;
-                }
-                cg_depthwise_pixel(p, taps, out);
+            if (fast && p->stride_w == 1) {
+                cg_depthwise_row_3x3_stride1(p, rows, out);
+            } else if (fast && p->stride_w == 2) {
+                cg_depthwise_row_3x3_stride2(p, rows, out);
+            } else {
+                cg_depthwise_row(p, rows, out);
             }
         }
     }
