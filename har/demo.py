@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from har.config import DATA_SOURCES, FULL, MODELS, QUICK, HarConfig
+from har.config import DATA_SOURCES, FULL, MODELS, QUICK, HarConfig, with_source_window
 from shared.cli import add_run_arguments, print_written
 from shared.config import apply_overrides
 from shared.data import data_dir
@@ -26,6 +26,7 @@ from shared.train import Augment, TrainSettings
 
 NOT_DEPLOYABLE = "Kwapisz's ARFF features are host-only: the board computes har/features.py's set (--data wisdm-arff)"
 PER_CLASS_STEP = "per-class recall and macro-F1"
+WINDOW_FIELDS = ("window_samples", "fft_length")  # set on the command line: the source's window is not applied
 
 
 def numpy_inputs(config: HarConfig, preprocess: dict[str, Any], xyz: np.ndarray) -> np.ndarray:
@@ -64,7 +65,8 @@ class HarDemo(Demo):
 
     def resolve_config(self, args: argparse.Namespace) -> Any:
         """QUICK or FULL, then --set overrides, then --data/--model; without a data choice, the default source
-        (WISDM raw if local or downloadable, else MotionSense), said on stdout and in the report."""
+        (WISDM raw if local or downloadable, else MotionSense), said on stdout and in the report. Then the source's
+        window (har.config.SOURCE_WINDOWS) unless --set gives window_samples or fft_length."""
         from har.dataset import choose_source
 
         chosen = [f"{key}={value}" for key, value in (("data", args.data), ("model", args.model)) if value]
@@ -73,6 +75,8 @@ class HarDemo(Demo):
             source, self.data_choice = choose_source(data_dir(args.data_dir))
             print(self.data_choice)
             config = apply_overrides(config, [f"data={source}"])
+        if not any(item.split("=")[0].strip() in WINDOW_FIELDS for item in args.overrides):
+            config = with_source_window(config)
         return config
 
     def prepare(self, cfg: Any, data_dir: Path | None, out_dir: Path) -> Prepared:

@@ -1,7 +1,7 @@
 """HAR features of one window, defined once and computed three ways that agree.
 
 Input: a window of N = window_samples samples, x/y/z interleaved, m/s^2 (N, 3) float32. Output: 27 float32
-(feature_set "axes", or "orientation", below).
+(feature_set "axes"), or 41 (feature_set "orientation", below).
 Per axis a in x, y, z (8 each, in this order), with v the axis samples and F = fft_length:
     mean            sum(v) / N
     std             sqrt(sum((v - mean)^2) / N)                 (ddof = 0: population standard deviation)
@@ -14,24 +14,30 @@ Per axis a in x, y, z (8 each, in this order), with v the axis samples and F = f
 Global (3): sma = sum(|x| + |y| + |z|) / N (signal magnitude area per sample), magnitude_mean and magnitude_std
 (ddof 0) of |a| = sqrt(x^2 + y^2 + z^2). Gravity is left in: it tells sitting from standing.
 
-feature_set "orientation" (27): the same 8 series features of two orientation-free series instead of x, y, z,
+feature_set "orientation" (41): the same 8 series features of two orientation-free series instead of x, y, z,
 then posture, |a| and the series' shape. With g = (mean x, mean y, mean z) the window's gravity estimate and
 u = g / |g| (u = 0 if |g| = 0): vertical = a . u (acceleration along gravity, whatever way the phone sits in the
 pocket) and horizontal = |a - vertical * u| (the rest), computed as |d - (d . u) u| with d = a - g (the same
 vector). posture_x/y/z = |g_x| / |g|, |g_y| / |g|, |g_z| / |g| (which phone axis gravity lies along, sign
 dropped: a phone upside down in the pocket gives the same posture). Then magnitude_mean, magnitude_std as above.
-Then per series (vertical, then horizontal) its shape: skewness m3 / (var + 0.0025)^1.5, kurtosis
-m4 / (var + 0.0025)^2 (m_k = sum((s - mean)^k) / N, var = m2; regularised so that a phone at rest reads ~0
+Then per series (vertical, then horizontal) its shape: skewness m3 / (var + 0.01)^1.5, kurtosis
+m4 / (var + 0.01)^2 (m_k = sum((s - mean)^k) / N, var = m2; regularised so that a phone at rest reads ~0
 instead of round-off), and jerk_std, the std (ddof 0) of the N - 1 differences (s[i+1] - s[i]) * sample_rate
-(m/s^3): how the stairs differ from walking (push-off and landing). Why: in MotionSense 6 of 260
-upright-activity trials have the phone upside down or sideways, and x/y/z features tie the model to one
-placement.
+(m/s^3): how the stairs differ from walking (push-off and landing). Then per series (vertical, then horizontal) its
+rhythm, from c = the series minus its mean (for vertical: the motion along gravity, the same c): five fft_share
+features, the share of the spectral power sum_{k=1..F/2} |X_k|^2 (X = DFT of c zero-padded to F) that falls in
+0.3-1.5, 1.5-2.5, 2.5-3.5, 3.5-5 Hz and 5 Hz-Nyquist (bin k is in a band when lo <= k x rate / F < hi; denominator
++ (F/2) x N x 0.01), and acf_max, acf_min, the largest and smallest autocorrelation r(L) = sum_i c_i c_{i+L} /
+(sum_i c_i^2 + N x 0.01) over lags L of 0.3-1.5 s (one step to two strides): how regular the gait is and at what
+tempo. Why: in MotionSense 6 of 260 upright-activity trials have the phone upside down or sideways, and x/y/z
+features tie the model to one placement; the rhythm features separate the stairs from walking (on the validation
+subjects, har/README.md).
 
 Three implementations:
 - `compute_features_numpy`: float64 numpy (np.fft.rfft, np.std), the readable definition;
 - `compute_features_float32`: float32, every operation in the order `firmware/apps/har/features.c` performs it
-  (compensated sums for means, sequential sums elsewhere, radix-2 FFT with the same twiddle table), vectorised
-  over windows: bit-identical to the C;
+  (compensated sums for means, shape moments and rhythm features, sequential sums elsewhere, radix-2 FFT with the same
+  twiddle table), vectorised over windows: bit-identical to the C;
 - the C twin itself. Tests compile it with host gcc -ffp-contract=off and compare.
 `normalize_float32` standardises features with training-set constants, (f - mean) * inv_std, in the same order as
 `har_features_normalize` in C.
@@ -39,6 +45,8 @@ Three implementations:
 
 from __future__ import annotations
 
+import itertools
+import math
 from pathlib import Path
 
 import numpy as np
@@ -55,13 +63,29 @@ N_FEATURES = len(FEATURE_NAMES)
 CHANNELS = ("vertical", "horizontal")
 POSTURE = ("posture_x", "posture_y", "posture_z")
 SHAPE = ("skewness", "kurtosis", "jerk_std")
+# Spectral bands of the rhythm features, lower edges in Hz; the last band runs to Nyquist (rate / 2) inclusive.
+BAND_EDGES_HZ = (0.3, 1.5, 2.5, 3.5, 5.0)
+BANDS = (*(f"fft_share_{lo:g}_{hi:g}hz" for lo, hi in itertools.pairwise(BAND_EDGES_HZ)),
+         f"fft_share_{BAND_EDGES_HZ[-1]:g}hz_nyquist")
+RHYTHM = (*BANDS, "acf_max", "acf_min")
+ACF_LAGS_S = (0.3, 1.5)  # autocorrelation lags: a step at 200 steps/min to two strides at 80 steps/min
 ORIENTATION_NAMES = (tuple(f"{channel}_{name}" for channel in CHANNELS for name in PER_AXIS) + POSTURE + GLOBAL[1:]
-                     + tuple(f"{channel}_{name}" for channel in CHANNELS for name in SHAPE))
-# Skewness and kurtosis divide by std^3 and std^4; a phone at rest has std ~0.005 m/s^2, where float32 round-off
-# would dominate. Regularised: m3 / (var + SHAPE_VAR)^1.5 and m4 / (var + SHAPE_VAR)^2, SHAPE_VAR in (m/s^2)^2:
-# quiet windows read ~0, walking (std > 1 m/s^2) is changed by < 0.4 %.
-SHAPE_VAR = 0.0025
+                     + tuple(f"{channel}_{name}" for channel in CHANNELS for name in SHAPE)
+                     + tuple(f"{channel}_{name}" for channel in CHANNELS for name in RHYTHM))
+# Skewness and kurtosis divide by std^3 and std^4, the rhythm features by the energy: on a phone at rest (std
+# ~0.005-0.05 m/s^2) they would describe round-off, which float32 and float64 compute differently (the horizontal
+# series differs by up to ~4e-6 m/s^2, from gravity's float32 rounding). So they are regularised as if the series had
+# QUIET_VAR (m/s^2)^2 more variance: m3 / (var + QUIET_VAR)^1.5, m4 / (var + QUIET_VAR)^2, and the rhythm
+# denominators get floors N x QUIET_VAR (energy) and (F/2) x N x QUIET_VAR (power: by Parseval, bins 1..F/2 hold
+# about half of F x energy). Quiet windows read ~0; walking (std > 1 m/s^2) is changed by < 2 %.
+QUIET_VAR = 0.01
 F32 = np.float32
+
+
+def rhythm_floors(config: HarConfig) -> tuple[np.float32, np.float32]:
+    """(energy floor, power floor) as float32, the values C uses (har_features_tables.h)."""
+    energy = config.window_samples * QUIET_VAR
+    return F32(energy), F32(config.fft_length // 2 * energy)
 
 
 def feature_names(config: HarConfig) -> tuple[str, ...]:
@@ -71,6 +95,20 @@ def feature_names(config: HarConfig) -> tuple[str, ...]:
 
 def n_features(config: HarConfig) -> int:
     return len(feature_names(config))
+
+
+def band_start_bins(config: HarConfig) -> tuple[int, ...]:
+    """First FFT bin of each band and, last, F/2 + 1 (one past Nyquist): band b is bins [start[b], start[b+1]).
+    Bin k (1..F/2) lies at k x rate / F Hz; a band above Nyquist is empty."""
+    half = config.fft_length // 2
+    starts = [min(max(1, math.ceil(lo * config.fft_length / config.sample_rate_hz)), half + 1) for lo in BAND_EDGES_HZ]
+    return (*starts, half + 1)
+
+
+def acf_lags(config: HarConfig) -> tuple[int, int]:
+    """First and last autocorrelation lag in samples (ACF_LAGS_S rounded), kept inside the window."""
+    last = min(round(ACF_LAGS_S[1] * config.sample_rate_hz), config.window_samples - 1)
+    return min(max(1, round(ACF_LAGS_S[0] * config.sample_rate_hz)), last), last
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -101,10 +139,24 @@ def _shape_numpy(series: np.ndarray, config: HarConfig) -> np.ndarray:
     """(B, N, C) -> (B, C, 3) float64: skewness, kurtosis, jerk_std of each series (definitions above)."""
     centred = series - series.mean(axis=1, keepdims=True)
     var = (centred**2).mean(axis=1)
-    skewness = (centred**3).mean(axis=1) / (var + SHAPE_VAR) ** 1.5
-    kurtosis = (centred**4).mean(axis=1) / (var + SHAPE_VAR) ** 2
+    skewness = (centred**3).mean(axis=1) / (var + QUIET_VAR) ** 1.5
+    kurtosis = (centred**4).mean(axis=1) / (var + QUIET_VAR) ** 2
     jerk_std = (np.diff(series, axis=1) * config.sample_rate_hz).std(axis=1, ddof=0)
     return np.stack([skewness, kurtosis, jerk_std], axis=2)
+
+
+def _rhythm_numpy(series: np.ndarray, config: HarConfig) -> np.ndarray:
+    """(B, N, C) -> (B, C, 7) float64: band shares and acf_max, acf_min of each series (definitions above)."""
+    centred = series - series.mean(axis=1, keepdims=True)
+    power = np.abs(np.fft.rfft(centred, n=config.fft_length, axis=1))[:, 1 : config.fft_length // 2 + 1, :] ** 2
+    energy_floor, power_floor = rhythm_floors(config)
+    total = power.sum(axis=1) + float(power_floor)
+    starts = band_start_bins(config)
+    shares = [power[:, lo - 1 : hi - 1, :].sum(axis=1) / total for lo, hi in itertools.pairwise(starts)]
+    energy = (centred**2).sum(axis=1) + float(energy_floor)
+    first, last = acf_lags(config)
+    acf = np.stack([(centred[:, :-lag] * centred[:, lag:]).sum(axis=1) / energy for lag in range(first, last + 1)])
+    return np.stack([*shares, acf.max(axis=0), acf.min(axis=0)], axis=2)
 
 
 def orientation_series_numpy(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +183,8 @@ def compute_features_numpy(windows: np.ndarray, config: HarConfig) -> np.ndarray
         series, posture = orientation_series_numpy(v)
         per_series = _series_numpy(series, config).reshape(len(v), -1)
         shape = _shape_numpy(series, config).reshape(len(v), -1)
-        return np.concatenate([per_series, posture, np.stack(magnitude_stats, axis=1), shape], axis=1)
+        rhythm = _rhythm_numpy(series, config).reshape(len(v), -1)
+        return np.concatenate([per_series, posture, np.stack(magnitude_stats, axis=1), shape, rhythm], axis=1)
     per_axis = _series_numpy(v, config).reshape(len(v), -1)  # (B, 3 axes x 8)
     sma = np.abs(v).sum(axis=2).mean(axis=1)
     return np.concatenate([per_axis, np.stack([sma, *magnitude_stats], axis=1)], axis=1)
@@ -199,8 +252,9 @@ def fft_tables(fft_length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return twiddle_re, twiddle_im, bit_reverse
 
 
-def fft_magnitudes_float32(signal: np.ndarray, fft_length: int) -> np.ndarray:
-    """|X_k| for k = 1..F/2 of (B, n) float32 signals zero-padded to F: the C radix-2 FFT, op for op."""
+def fft_float32(signal: np.ndarray, fft_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Real and imaginary parts (B, F) of the DFT of (B, n) float32 signals zero-padded to F: the C radix-2 FFT,
+    op for op."""
     twiddle_re, twiddle_im, bit_reverse = fft_tables(fft_length)
     padded = np.zeros((len(signal), fft_length), dtype=F32)
     padded[:, : signal.shape[1]] = signal
@@ -222,6 +276,12 @@ def fft_magnitudes_float32(signal: np.ndarray, fft_length: int) -> np.ndarray:
         re[:, b], im[:, b] = re_a - tr, im_a - ti
         re[:, a], im[:, a] = re_a + tr, im_a + ti
         size *= 2
+    return re, im
+
+
+def fft_magnitudes_float32(signal: np.ndarray, fft_length: int) -> np.ndarray:
+    """|X_k| for k = 1..F/2 of (B, n) float32 signals zero-padded to F, as the C computes them."""
+    re, im = fft_float32(signal, fft_length)
     k = slice(1, fft_length // 2 + 1)
     return np.sqrt(re[:, k] * re[:, k] + im[:, k] * im[:, k])
 
@@ -276,14 +336,32 @@ def _shape_float32(series: np.ndarray, config: HarConfig) -> list[np.ndarray]:
     mean = _compensated_sum(series) / n
     centred = series - mean[:, None]
     square = centred * centred
-    var = _sequential_sum(square) / n + F32(SHAPE_VAR)
-    skewness = (_sequential_sum(square * centred) / n) / (var * np.sqrt(var))
-    kurtosis = (_sequential_sum(square * square) / n) / (var * var)
+    var = _compensated_sum(square) / n + F32(QUIET_VAR)
+    skewness = (_compensated_sum(square * centred) / n) / (var * np.sqrt(var))
+    kurtosis = (_compensated_sum(square * square) / n) / (var * var)
     jerk = (series[:, 1:] - series[:, :-1]) * F32(config.sample_rate_hz)
     jerk_mean = _compensated_sum(jerk) / F32(jerk.shape[1])
     deviation = jerk - jerk_mean[:, None]
     jerk_std = np.sqrt(_sequential_sum(deviation * deviation) / F32(jerk.shape[1]))
     return [skewness, kurtosis, jerk_std]
+
+
+def _rhythm_float32(series: np.ndarray, config: HarConfig) -> list[np.ndarray]:
+    """Band shares, acf_max, acf_min of (B, N) float32 samples in features.c order (har_features_rhythm). Every sum
+    is compensated: a share or a correlation is a ratio, where a plain float32 sum's relative error would show."""
+    n = F32(series.shape[1])
+    centred = series - (_compensated_sum(series) / n)[:, None]
+    spectrum_re, spectrum_im = fft_float32(centred, config.fft_length)
+    k = slice(1, config.fft_length // 2 + 1)
+    power = spectrum_re[:, k] * spectrum_re[:, k] + spectrum_im[:, k] * spectrum_im[:, k]  # (B, F/2), bins 1..F/2
+    energy_floor, power_floor = rhythm_floors(config)
+    total = _compensated_sum(power) + power_floor
+    starts = band_start_bins(config)
+    shares = [_compensated_sum(power[:, lo - 1 : hi - 1]) / total for lo, hi in itertools.pairwise(starts)]
+    energy = _compensated_sum(centred * centred) + energy_floor
+    first, last = acf_lags(config)
+    acf = np.stack([_compensated_sum(centred[:, :-lag] * centred[:, lag:]) / energy for lag in range(first, last + 1)])
+    return [*shares, acf.max(axis=0), acf.min(axis=0)]
 
 
 def _orientation_series_float32(v: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -328,6 +406,7 @@ def compute_features_float32(windows: np.ndarray, config: HarConfig) -> np.ndarr
         columns.extend(posture[:, axis] for axis in range(N_AXES))
         columns.extend(_magnitude_float32(v)[1:])
         columns.extend(_shape_float32(along, config) + _shape_float32(horizontal, config))
+        columns.extend(_rhythm_float32(along, config) + _rhythm_float32(horizontal, config))
     else:
         for axis in range(N_AXES):
             columns.extend(_axis_features_float32(v[:, :, axis], config))
@@ -369,7 +448,14 @@ def write_feature_tables(config: HarConfig, path: Path, mean: np.ndarray | None,
         f"/* Features, in output order:\n{names}\n */",
         f"#define HAR_FFT_BIN_HZ {c_float(config.sample_rate_hz / config.fft_length)}  /* sample_rate / F */",
         f"#define HAR_FFT_AMP_SCALE {c_float(2.0 / config.window_samples)}  /* 2 / N: |X_k| -> amplitude */",
-        f"#define HAR_SHAPE_VAR {c_float(SHAPE_VAR)}  /* (m/s^2)^2 regularising skewness and kurtosis */\n",
+        f"#define HAR_QUIET_VAR {c_float(QUIET_VAR)}  /* (m/s^2)^2 regularising shape and rhythm */",
+        f"#define HAR_ENERGY_FLOOR {c_float(rhythm_floors(config)[0])}  /* N x HAR_QUIET_VAR: acf denominator */",
+        f"#define HAR_POWER_FLOOR {c_float(rhythm_floors(config)[1])}  /* F/2 x N x HAR_QUIET_VAR: band shares */",
+        f"#define HAR_N_BANDS {len(BANDS)}  /* spectral bands of the rhythm features */",
+        f"#define HAR_ACF_FIRST_LAG {acf_lags(config)[0]}  /* autocorrelation lags, samples: {ACF_LAGS_S} s */",
+        f"#define HAR_ACF_LAST_LAG {acf_lags(config)[1]}\n",
+        f"/* band b covers FFT bins [har_band_start[b], har_band_start[b + 1]); lower edges {BAND_EDGES_HZ} Hz */",
+        c_array("har_band_start", np.array(band_start_bins(config)), "uint16_t", static=True),
         "/* cos(2 pi k / F) and -sin(2 pi k / F), k < F/2, rounded from double */",
         c_array("har_twiddle_re", twiddle_re, "float", static=True),
         c_array("har_twiddle_im", twiddle_im, "float", static=True),

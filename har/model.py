@@ -19,12 +19,16 @@ import shared  # noqa: F401  (tf-keras before TensorFlow)
 from har.config import N_AXES, HarConfig
 
 
-def build_mlp(n_features: int, hidden: tuple[int, ...], n_classes: int, name: str):
-    """Dense(h, relu) for each h in `hidden`, then Dense(n_classes, softmax). Input: standardised features."""
+def build_mlp(n_features: int, hidden: tuple[int, ...], n_classes: int, name: str, dropout: float = 0.0):
+    """Dense(h, relu) for each h in `hidden` (each followed by Dropout(dropout) if > 0: training only, no op after
+    conversion), then Dense(n_classes, softmax). Input: standardised features."""
     import tensorflow as tf
 
     layers = [tf.keras.Input(shape=(n_features,), name="features")]
-    layers += [tf.keras.layers.Dense(width, activation="relu", name=f"dense_{i}") for i, width in enumerate(hidden)]
+    for i, width in enumerate(hidden):
+        layers.append(tf.keras.layers.Dense(width, activation="relu", name=f"dense_{i}"))
+        if dropout > 0:
+            layers.append(tf.keras.layers.Dropout(dropout, name=f"dropout_{i}"))
     layers.append(tf.keras.layers.Dense(n_classes, activation="softmax", name="scores"))
     return tf.keras.Sequential(layers, name=name)
 
@@ -79,7 +83,8 @@ def model_builder(config: HarConfig, n_inputs: int) -> Callable[[], object]:
     if config.model == "mlp_textbook":
         return lambda: build_mlp(n_inputs, (100, 100), n_classes, "har_mlp_textbook")
     if config.model == "mlp":
-        return lambda: build_mlp(n_inputs, (32, 16), n_classes, "har_mlp")
+        # dropout 0.2: validation subjects (MotionSense, 8 s, 41 features), float32 mean of 4 seeds 95.5 % vs 94.5 %
+        return lambda: build_mlp(n_inputs, (32, 16), n_classes, "har_mlp", dropout=0.2)
     return lambda: build_cnn1d(config.window_samples, n_classes)
 
 
@@ -97,10 +102,10 @@ def deploy_note(config: HarConfig) -> str:
         kind = f"{config.model} on the {'orientation' if config.orientation_features else 'axes'} feature set"
     else:
         kind = f"{config.model} on the raw window"
-    why = ("why: the --model/--set choice (default: mlp, feature_set auto). On MotionSense, leave-one-subject-out "
-           "over the 16 non-test subjects gave int8 91.3 % (cnn1d), 90.1 % (mlp, orientation features), 88.7 % "
-           "(mlp, axes): mlp and cnn1d are within the subject-to-subject spread, and mlp needs 1/6 of the "
-           "instructions per window, so mlp with orientation features is the default (har/README.md)")
+    why = ("why: the --model/--set choice (default: mlp, feature_set auto, the source's window). On MotionSense's "
+           "validation subjects (mlp with dropout, float32, mean of 4 seeds): 4 s windows and 27 features 89.5 %, "
+           "8 s windows 92.5 %, the 14 rhythm features (band shares, autocorrelation) at 4 s 92.5 %, both 95.5 %; "
+           "cnn1d on raw 4 s windows: leave-one-subject-out 90.4 % (har/README.md)")
     return f"deployed: models/int8.tflite, full-integer int8 {kind}; {why}"
 
 

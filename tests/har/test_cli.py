@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -9,6 +10,9 @@ import sys
 import pytest
 
 from har.__main__ import main
+from har.config import HarConfig
+from har.demo import HarDemo
+from shared.cli import add_run_arguments
 from tests.conftest import REPO_ROOT
 
 # Floor for the QUICK profile on generated data (measured ~0.9; chance is 1/6). Generated data: says nothing about
@@ -70,6 +74,21 @@ def test_run_refuses_bad_settings(capsys):
     assert "window_samples" in capsys.readouterr().err
     assert main(["run", "--data", "wisdm-arff", "--model", "cnn1d", "--set", "fft_length=100"]) == 2
     assert "fft_length" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("options", "window"), [
+    (["--data", "motionsense"], (160, 256)),  # MotionSense's own window: 8 s at 20 Hz, 256-point FFT
+    (["--data", "motionsense", "--set", "window_samples=100"], (100, 128)),  # set: the source's is not applied
+    (["--set", "data=motionsense", "--set", "fft_length=512"], (80, 512)),
+    (["--data", "synthetic"], (80, 128)),  # WISDM's format: the textbook's 4 s
+])
+def test_source_window_unless_set(options, window):
+    parser = argparse.ArgumentParser()
+    add_run_arguments(parser, "har", HarConfig)
+    parser.add_argument("--data")
+    parser.add_argument("--model")
+    config = HarDemo().resolve_config(parser.parse_args(["--quick", *options]))
+    assert (config.window_samples, config.fft_length) == window
 
 
 def test_device_needs_a_run_first(tmp_path, capsys):

@@ -12,7 +12,9 @@ import pytest
 from har.config import FULL, write_config_header
 from har.data import parse_raw_text
 from har.features import (
+    BANDS,
     FEATURE_NAMES,
+    RHYTHM,
     compute_features_float32,
     compute_features_numpy,
     feature_names,
@@ -134,11 +136,34 @@ def test_orientation_features_by_hand():
     turned_row = dict(zip(names, values[2], strict=True))
     assert turned_row["posture_z"] == pytest.approx(np.sin(angle), abs=1e-3)
     # shape of the 2 Hz, 2 m/s^2 bounce (8 whole periods): symmetric; kurtosis of a sine 1.5, regularised by
-    # (var / (var + 0.0025))^2 with var = 2; jerk: the 79 differences of the bounce times 20 Hz
+    # (var / (var + 0.01))^2 with var = 2; jerk: the 79 differences of the bounce times 20 Hz
     assert row["vertical_skewness"] == pytest.approx(0.0, abs=1e-9)
-    assert row["vertical_kurtosis"] == pytest.approx(1.5 * (2 / 2.0025) ** 2)
+    assert row["vertical_kurtosis"] == pytest.approx(1.5 * (2 / 2.01) ** 2)
     assert row["vertical_jerk_std"] == pytest.approx(np.std(np.diff(bounce) * 20))
     assert 17.0 < row["vertical_jerk_std"] < 17.5  # ~ 2 A r sin(pi f / r) / sqrt(2) = 17.48 over whole periods
+
+
+def test_rhythm_features_by_hand():
+    """8 s at 20 Hz (160 samples, 256-point FFT). A 2 Hz bounce of amplitude 2 along gravity, 16 whole periods:
+    energy sum c^2 = 160 x 2 = 320, and over whole periods r(L) = (160 - L) x 2 cos(2 pi 2 L / 20) / (320 + 160 x
+    0.01): largest at L = 10 (one period), smallest at L = 15 (one and a half); the power lies in 1.5-2.5 Hz.
+    A window without motion reads 0 everywhere (the floors, not 0/0)."""
+    config = dataclasses.replace(ORIENTATION, window_samples=160, fft_length=256)
+    t = np.arange(160) / 20
+    bounce = 2.0 * np.sin(2 * np.pi * 2.0 * t)
+    moving = np.stack([np.zeros(160), 9.8 + bounce, np.zeros(160)], axis=1)
+    still = np.tile([0.3, 9.7, 1.1], (160, 1))
+    names = feature_names(config)
+    for values in (compute_features_numpy(np.stack([moving, still]), config),
+                   compute_features_float32(np.stack([moving, still]).astype(np.float32), config)):
+        row = dict(zip(names, values[0], strict=True))
+        assert row["vertical_acf_max"] == pytest.approx(150 * 2 / 321.6, abs=1e-5)
+        assert row["vertical_acf_min"] == pytest.approx(-145 * 2 / 321.6, abs=1e-5)
+        assert row["vertical_fft_share_1.5_2.5hz"] > 0.95
+        shares = [row[f"vertical_{band}"] for band in BANDS]
+        assert sum(shares) < 1 and sum(shares) - row["vertical_fft_share_1.5_2.5hz"] < 0.04
+        rhythm = [i for i, name in enumerate(names) if name.endswith(RHYTHM)]
+        np.testing.assert_allclose(values[1, rhythm], 0.0, atol=1e-12)  # float64 leaves ~1e-27 of round-off
 
 
 def build_c_twin(tmp_path: Path, config, mean=None, inv_std=None) -> Path:
@@ -153,12 +178,14 @@ def build_c_twin(tmp_path: Path, config, mean=None, inv_std=None) -> Path:
     return exe
 
 
-# The default, a longer window with a longer FFT and no overlap, and the orientation feature set: the C follows
-# the generated headers.
-TWIN_CONFIGS = [FULL, dataclasses.replace(FULL, window_samples=100, fft_length=256, overlap_percent=0), ORIENTATION]
+# The default, a longer window with a longer FFT and no overlap, and the orientation feature set with the default
+# and with MotionSense's window: the C follows the generated headers.
+TWIN_CONFIGS = [FULL, dataclasses.replace(FULL, window_samples=100, fft_length=256, overlap_percent=0), ORIENTATION,
+                dataclasses.replace(ORIENTATION, window_samples=160, fft_length=256)]
 
 
-@pytest.mark.parametrize("config", TWIN_CONFIGS, ids=["default", "window100_fft256", "orientation"])
+@pytest.mark.parametrize("config", TWIN_CONFIGS, ids=["default", "window100_fft256", "orientation",
+                                                      "orientation_window160"])
 def test_c_twin_is_bit_identical(tmp_path, generated_records, config):
     generated_windows = cut_windows(generated_records, config).xyz
     reference = compute_features_float32(generated_windows, config)

@@ -121,7 +121,8 @@ def test_predict_on_real_csv_wisdm_text_and_a_bad_file(quick_real_run, shared_da
     with zipfile.ZipFile(shared_data / "motionsense" / "jog_9.zip") as archive:
         (tmp_path / "sub_5.csv").write_bytes(archive.read("A_DeviceMotion_data/jog_9/sub_5.csv"))
     wisdm = tmp_path / "mine.txt"
-    wisdm.write_text("".join(f"9,Walking,{10**12 + i * 50_000_000},0.5,9.5,1.0;\n" for i in range(120)))
+    # 12 s at 20 Hz: two windows of MotionSense's 8 s (160 samples, hop 80), starting at 0 and 4 s
+    wisdm.write_text("".join(f"9,Walking,{10**12 + i * 50_000_000},0.5,9.5,1.0;\n" for i in range(240)))
     bad = tmp_path / "bad.csv"
     lines = standing_csv(300).split("\n")
     lines[1] = lines[1].replace(",", ",x,", 1)  # file line 2: one field too many
@@ -134,7 +135,7 @@ def test_predict_on_real_csv_wisdm_text_and_a_bad_file(quick_real_run, shared_da
     by_file = {name: [line for line in lines if line["file"] == name] for name in {line["file"] for line in lines}}
     assert set(by_file) == {str(tmp_path / "sub_5.csv"), str(wisdm)}  # nothing printed for the bad file
     assert all(set(line) == {"file", "start_s", "label", "scores"} for line in lines)
-    assert [line["start_s"] for line in by_file[str(wisdm)]] == [0.0, 2.0]
+    assert [line["start_s"] for line in by_file[str(wisdm)]] == [0.0, 4.0]
     jogging = [line["label"] for line in by_file[str(tmp_path / "sub_5.csv")]]
     assert jogging.count("Jogging") > len(jogging) / 2  # subject 5 is the held-out test subject of this run
     assert result.stderr.count("error: ") == 1 and f"{bad}: row 2: " in result.stderr

@@ -16,10 +16,14 @@
 #define HAR_FFT_BINS (HAR_FFT_LENGTH / 2) /* bins 1..F/2 are used; bin 0 is the removed mean */
 
 #define HAR_PER_SHAPE 3 /* skewness, kurtosis, jerk std */
+#define HAR_PER_RHYTHM (HAR_N_BANDS + 2) /* band shares, acf max, acf min */
 
 #if HAR_FEATURE_SET_ORIENTATION
-#if HAR_N_FEATURES != 2 * HAR_PER_AXIS + 3 + 2 + 2 * HAR_PER_SHAPE
-#error "har_config.h HAR_N_FEATURES does not match features.c (27 orientation features)"
+#if HAR_N_FEATURES != 2 * HAR_PER_AXIS + 3 + 2 + 2 * HAR_PER_SHAPE + 2 * HAR_PER_RHYTHM
+#error "har_config.h HAR_N_FEATURES does not match features.c (41 orientation features)"
+#endif
+#if HAR_ACF_FIRST_LAG < 1 || HAR_ACF_LAST_LAG >= HAR_WINDOW_SAMPLES || HAR_ACF_FIRST_LAG > HAR_ACF_LAST_LAG
+#error "har_features_tables.h autocorrelation lags outside the window"
 #endif
 #elif HAR_N_FEATURES != 3 * HAR_PER_AXIS + 3
 #error "har_config.h HAR_N_FEATURES does not match features.c (27 features)"
@@ -134,24 +138,28 @@ static void har_features_axis_series(const float *window, size_t axis, float *se
 }
 
 #if HAR_FEATURE_SET_ORIENTATION
-/* Skewness m3 / (var + HAR_SHAPE_VAR)^1.5, kurtosis m4 / (var + HAR_SHAPE_VAR)^2 and the std of the differences
- * (s[i+1] - s[i]) * rate of one series (for the vertical one: the motion along gravity, the same shape). */
+/* Skewness m3 / (var + HAR_QUIET_VAR)^1.5, kurtosis m4 / (var + HAR_QUIET_VAR)^2 and the std of the differences
+ * (s[i+1] - s[i]) * rate of one series (for the vertical one: the motion along gravity, the same shape). The moment
+ * sums are compensated: a plain float32 sum of 160 fourth powers is off by ~1e-5 of the kurtosis' spread. */
 static void har_features_shape(const float *samples, float *out) {
     static float jerk[HAR_WINDOW_SAMPLES - 1];
+    static float centred[HAR_WINDOW_SAMPLES];
+    static float power[HAR_WINDOW_SAMPLES]; /* centred^2, then ^3, then ^4 */
     const float n = (float)HAR_WINDOW_SAMPLES;
     const float n_jerk = (float)(HAR_WINDOW_SAMPLES - 1);
     const float mean = har_features_sum(samples, HAR_WINDOW_SAMPLES) / n;
-    float squares = 0.0f;
-    float cubes = 0.0f;
-    float fourths = 0.0f;
     for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) {
-        const float centred = samples[i] - mean;
-        const float square = centred * centred;
-        squares += square;
-        cubes += square * centred;
-        fourths += square * square;
+        centred[i] = samples[i] - mean;
+        power[i] = centred[i] * centred[i];
     }
-    const float var = squares / n + HAR_SHAPE_VAR;
+    const float var = har_features_sum(power, HAR_WINDOW_SAMPLES) / n + HAR_QUIET_VAR;
+    for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) { power[i] = (centred[i] * centred[i]) * centred[i]; }
+    const float cubes = har_features_sum(power, HAR_WINDOW_SAMPLES);
+    for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) {
+        const float square = centred[i] * centred[i];
+        power[i] = square * square;
+    }
+    const float fourths = har_features_sum(power, HAR_WINDOW_SAMPLES);
     out[0] = (cubes / n) / (var * sqrtf(var));
     out[1] = (fourths / n) / (var * var);
     for (size_t i = 0; i + 1 < HAR_WINDOW_SAMPLES; i++) {
@@ -164,6 +172,44 @@ static void har_features_shape(const float *samples, float *out) {
         jerk_squares += deviation * deviation;
     }
     out[2] = sqrtf(jerk_squares / n_jerk);
+}
+
+/* Band shares of the spectral power, then the largest and smallest autocorrelation over the lags
+ * HAR_ACF_FIRST_LAG..HAR_ACF_LAST_LAG, of one series (for the vertical one: the motion along gravity) into
+ * out[0..HAR_PER_RHYTHM-1]. Every sum is compensated (har_features_sum): the features are ratios of sums. The
+ * floors in the denominators stand for HAR_QUIET_VAR of extra variance, so a phone at rest reads ~0. */
+static void har_features_rhythm(const float *samples, float *out) {
+    static float centred[HAR_WINDOW_SAMPLES];
+    static float products[HAR_WINDOW_SAMPLES];
+    static float re[HAR_FFT_LENGTH];
+    static float im[HAR_FFT_LENGTH];
+    static float power[HAR_FFT_BINS];
+    const float mean = har_features_sum(samples, HAR_WINDOW_SAMPLES) / (float)HAR_WINDOW_SAMPLES;
+    for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) { centred[i] = samples[i] - mean; }
+    for (size_t i = 0; i < HAR_FFT_LENGTH; i++) {
+        re[har_bit_reverse[i]] = i < HAR_WINDOW_SAMPLES ? centred[i] : 0.0f;
+        im[i] = 0.0f;
+    }
+    har_features_fft(re, im);
+    for (size_t k = 0; k < HAR_FFT_BINS; k++) { power[k] = re[k + 1] * re[k + 1] + im[k + 1] * im[k + 1]; }
+    const float total = har_features_sum(power, HAR_FFT_BINS) + HAR_POWER_FLOOR;
+    for (size_t band = 0; band < HAR_N_BANDS; band++) {
+        const size_t first_bin = har_band_start[band];
+        const size_t end_bin = har_band_start[band + 1];
+        out[band] = har_features_sum(&power[first_bin - 1], end_bin - first_bin) / total; /* power[k - 1] = bin k */
+    }
+    for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) { products[i] = centred[i] * centred[i]; }
+    const float energy = har_features_sum(products, HAR_WINDOW_SAMPLES) + HAR_ENERGY_FLOOR;
+    float highest = 0.0f;
+    float lowest = 0.0f;
+    for (size_t lag = HAR_ACF_FIRST_LAG; lag <= HAR_ACF_LAST_LAG; lag++) {
+        for (size_t i = 0; i + lag < HAR_WINDOW_SAMPLES; i++) { products[i] = centred[i] * centred[i + lag]; }
+        const float correlation = har_features_sum(products, HAR_WINDOW_SAMPLES - lag) / energy;
+        if (lag == HAR_ACF_FIRST_LAG || correlation > highest) { highest = correlation; }
+        if (lag == HAR_ACF_FIRST_LAG || correlation < lowest) { lowest = correlation; }
+    }
+    out[HAR_N_BANDS] = highest;
+    out[HAR_N_BANDS + 1] = lowest;
 }
 
 /* vertical = a . u and horizontal = |a - vertical u| per sample, u = g / |g| with g the per-axis window mean (u = 0
@@ -215,6 +261,9 @@ int har_features_compute(const float *window, float *features) {
     float *shape = &features[2 * HAR_PER_AXIS + HAR_N_AXES + 2];
     har_features_shape(along_gravity, shape);
     har_features_shape(horizontal, &shape[HAR_PER_SHAPE]);
+    float *rhythm = &shape[2 * HAR_PER_SHAPE];
+    har_features_rhythm(along_gravity, rhythm);
+    har_features_rhythm(horizontal, &rhythm[HAR_PER_RHYTHM]);
 #else
     for (size_t axis = 0; axis < HAR_N_AXES; axis++) {
         har_features_axis_series(window, axis, series);
