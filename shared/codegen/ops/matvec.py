@@ -79,6 +79,17 @@ def offsets(shifts: np.ndarray, out_zp: int, weights_2d: np.ndarray, bias: np.nd
     return (np.int64(1) << (right - 1)) + out_zp * (np.int64(1) << right)
 
 
+def offset_tables(ctx: LayerContext, multipliers: np.ndarray, row_offsets: np.ndarray, right_shifts: np.ndarray) -> str:
+    """The offsets table under one name: per row the offset (portable build), or in the DSP build the record
+    (multiplier, offset, right shift) that kernels/cortex_m/matvec.c reads with one LDRD and one LDR."""
+    name = f"{ctx.prefix}_offsets"
+    records = np.stack([multipliers, row_offsets, right_shifts], axis=1)
+    ctx.tables.append("#if CG_DSP /* (multiplier, offset, right shift) per row (kernels/cortex_m/matvec.c) */\n"
+                      + c_array(name, records, "int32_t", static=True, const=True, per_line=12, align_bytes=8)
+                      + "#else\n" + c_array(name, row_offsets, "int32_t", static=True, const=True) + "#endif\n")
+    return name
+
+
 def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarray, bias: np.ndarray) -> dict:
     """Padded tables and the nested cg_matvec_params initializer for `weights_2d` (rows, depth)."""
     rows, depth = weights_2d.shape
@@ -96,6 +107,6 @@ def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarra
     }
     row_offsets = offsets(shifts, y.zero_point, weights_2d, bias, x.zero_point)
     if row_offsets is not None:
-        return {**fields, "offsets": ctx.table("offsets", row_offsets, "int32_t")}
+        return {**fields, "offsets": offset_tables(ctx, multipliers, row_offsets, np.maximum(-shifts, 0))}
     return {**fields, "left_shifts": ctx.table("left_shifts", np.maximum(shifts, 0), "int32_t"),
             "roundings": ctx.table("roundings", roundings(shifts), "int64_t", per_line=8)}
