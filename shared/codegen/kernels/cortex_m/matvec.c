@@ -261,10 +261,29 @@ CG_MAYBE_UNUSED __attribute__((noinline)) static void cg_widen_pair(const int8_t
     "smlad %[a3], %[w1], %[xa], %[a3]\n\t"      \
     "smlad %[b3], %[w1], %[xb], %[b3]\n\t"
 
+/* the same step with one weight register (13 registers in all, for clang, which keeps r7 as its frame pointer):
+ * 1 LDRD, 4 LDR, 8 SMLAD per 16 MACs */
+#define CG_STEP_4X2_LDR                         \
+    "ldrd %[xa], %[xb], [%[x]], #8\n\t"         \
+    "ldr %[w0], [%[w]], #4\n\t"                 \
+    "smlad %[a0], %[w0], %[xa], %[a0]\n\t"      \
+    "smlad %[b0], %[w0], %[xb], %[b0]\n\t"      \
+    "ldr %[w0], [%[w]], #4\n\t"                 \
+    "smlad %[a1], %[w0], %[xa], %[a1]\n\t"      \
+    "smlad %[b1], %[w0], %[xb], %[b1]\n\t"      \
+    "ldr %[w0], [%[w]], #4\n\t"                 \
+    "smlad %[a2], %[w0], %[xa], %[a2]\n\t"      \
+    "smlad %[b2], %[w0], %[xb], %[b2]\n\t"      \
+    "ldr %[w0], [%[w]], #4\n\t"                 \
+    "smlad %[a3], %[w0], %[xa], %[a3]\n\t"      \
+    "smlad %[b3], %[w0], %[xb], %[b3]\n\t"
+
 /* a block of 4 rows against a pair column of `words` words per pixel (even), from bias; acc receives the sums of
- * rows 0..3 as pairs (pixel a, pixel b); returns the advanced weight pointer. Eight accumulators, four loaded values and the two pointers take all 14 registers, so the asm keeps its
- * two loop ends on the stack (pushed and dropped inside it): 8 steps per loop test (3 instructions), the last
- * words % 8 two at a time. Per 128 MACs: 24 LDRD, 64 SMLAD, 3 loop instructions. GCC -O1 and up; else C. */
+ * rows 0..3 as pairs (pixel a, pixel b); returns the advanced weight pointer. Eight accumulators, four loaded
+ * values and the two pointers take all 14 registers, so the asm keeps its two loop ends on the stack (pushed and
+ * dropped inside it): 8 steps per loop test (3 instructions), the last words % 8 two at a time. Per 128 MACs:
+ * 24 LDRD, 64 SMLAD, 3 loop instructions. clang (r7 is its frame pointer): the one-weight-register step, the loop
+ * end reloaded into that register. GCC -O0 (a frame pointer too): C. */
 __attribute__((noinline)) static const int32_t *cg_block4x2(const int32_t *w, const int32_t *x, int32_t words,
                                                             const int32_t *bias, int32_t *acc)
 {
@@ -298,7 +317,36 @@ __attribute__((noinline)) static const int32_t *cg_block4x2(const int32_t *w, co
               [w0] "=&r"(w0), [w1] "=&r"(w1)
             :
             : "cc", "memory");
-#else /* -O0 keeps a frame pointer and clang does not hand out all 14 registers: the same sums in C */
+#elif defined(__OPTIMIZE__)
+    int32_t xa = (int32_t)(intptr_t)(x + words / 8 * 16); /* end of the 8-step loop */
+    int32_t xb = (int32_t)(intptr_t)(x + words * 2);      /* end of the column */
+    int32_t w0;
+    __asm__("strd %[xa], %[xb], [sp, #-8]!\n\t"
+            "cmp %[x], %[xa]\n\t"
+            "beq 2f\n"
+            "1:\n\t"
+            CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR
+            CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR
+            "ldr %[w0], [sp]\n\t"
+            "cmp %[x], %[w0]\n\t"
+            "bne 1b\n"
+            "2:\n\t"
+            "ldr %[w0], [sp, #4]\n\t"
+            "cmp %[x], %[w0]\n\t"
+            "beq 4f\n"
+            "3:\n\t"
+            CG_STEP_4X2_LDR CG_STEP_4X2_LDR
+            "ldr %[w0], [sp, #4]\n\t"
+            "cmp %[x], %[w0]\n\t"
+            "bne 3b\n"
+            "4:\n\t"
+            "add sp, sp, #8"
+            : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [b0] "+&r"(b0), [b1] "+&r"(b1),
+              [b2] "+&r"(b2), [b3] "+&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),
+              [w0] "=&r"(w0)
+            :
+            : "cc", "memory");
+#else /* -O0 keeps a frame pointer and spills: the same sums in C */
     for (int32_t n = words; n > 0; n--) {
         int32_t xa, xb, w0, w1;
         cg_load_two_words(&x, &xa, &xb);
@@ -374,7 +422,7 @@ static inline void cg_widen_weights(int32_t word, int32_t *even, int32_t *odd)
 }
 
 /* one group of 4 values of rows 2i, 2i + 1 against a pair column (two pixels): 3 LDRD, 4 SXTB16, 8 SMLAD */
-static inline void cg_group2x2_int8(const int32_t **w, const int32_t **x, int32_t acc[4])
+CG_MAYBE_UNUSED static inline void cg_group2x2_int8(const int32_t **w, const int32_t **x, int32_t acc[4])
 {
     int32_t xa0, xb0, xa1, xb1, raw0, raw1, even, odd;
     cg_load_two_words(x, &xa0, &xb0);
@@ -388,23 +436,74 @@ static inline void cg_group2x2_int8(const int32_t **w, const int32_t **x, int32_
     acc[3] = __smlad(odd, xb1, __smlad(even, xb0, acc[3]));
 }
 
-/* rows 2i, 2i + 1 against a pair column, two groups per loop test; acc receives (row 0: pixel a, pixel b), (row 1:
- * pixel a, pixel b); returns the advanced weight pointer */
+/* one group of the 2x2 int8 block in asm: the pair column's 4 words (values 0, 2 then 1, 3 of pixels a and b), the
+ * two rows' weight words, SXTB16 each into (0, 2) and, in place, (1, 3): 3 LDRD, 4 SXTB16, 8 SMLAD */
+#define CG_STEP_2X2_INT8                        \
+    "ldrd %[xa0], %[xb0], [%[x]], #8\n\t"       \
+    "ldrd %[xa1], %[xb1], [%[x]], #8\n\t"       \
+    "ldrd %[r0], %[r1], [%[w]], #8\n\t"         \
+    "sxtb16 %[e], %[r0]\n\t"                    \
+    "smlad %[a0], %[e], %[xa0], %[a0]\n\t"      \
+    "smlad %[b0], %[e], %[xb0], %[b0]\n\t"      \
+    "sxtb16 %[r0], %[r0], ror #8\n\t"           \
+    "smlad %[a0], %[r0], %[xa1], %[a0]\n\t"     \
+    "smlad %[b0], %[r0], %[xb1], %[b0]\n\t"     \
+    "sxtb16 %[e], %[r1]\n\t"                    \
+    "smlad %[a1], %[e], %[xa0], %[a1]\n\t"      \
+    "smlad %[b1], %[e], %[xb0], %[b1]\n\t"      \
+    "sxtb16 %[r1], %[r1], ror #8\n\t"           \
+    "smlad %[a1], %[r1], %[xa1], %[a1]\n\t"     \
+    "smlad %[b1], %[r1], %[xb1], %[b1]\n\t"
+
+/* rows 2i, 2i + 1 against a pair column; acc receives (row 0: pixel a, pixel b), (row 1: pixel a, pixel b);
+ * returns the advanced weight pointer. The asm (13 registers: GCC and clang alike) keeps its two loop ends on the
+ * stack, 4 groups per loop test; per 64 MACs 12 LDRD, 16 SXTB16, 32 SMLAD, 3 loop instructions. -O0: C. */
 __attribute__((noinline)) static const int32_t *cg_block2x2_int8(const int32_t *w, const int32_t *x, int32_t groups,
                                                                  const int32_t *bias, int32_t *acc)
 {
-    int32_t sums[4] = {bias[0], bias[1], bias[0], bias[1]}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
-    for (int32_t twos = groups / 2; twos > 0; twos--) {
-        cg_group2x2_int8(&w, &x, sums);
+    int32_t a0 = bias[0], a1 = bias[1], b0 = a0, b1 = a1;
+#if defined(__OPTIMIZE__)
+    int32_t xa0 = (int32_t)(intptr_t)(x + groups / 4 * 16); /* end of the 4-group loop */
+    int32_t xb0 = (int32_t)(intptr_t)(x + groups * 4);      /* end of the column */
+    int32_t xa1, xb1, r0, r1, e;
+    __asm__("strd %[xa0], %[xb0], [sp, #-8]!\n\t"
+            "cmp %[x], %[xa0]\n\t"
+            "beq 2f\n"
+            "1:\n\t"
+            CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8
+            "ldr %[e], [sp]\n\t"
+            "cmp %[x], %[e]\n\t"
+            "bne 1b\n"
+            "2:\n\t"
+            "ldr %[e], [sp, #4]\n\t"
+            "cmp %[x], %[e]\n\t"
+            "beq 4f\n"
+            "3:\n\t"
+            CG_STEP_2X2_INT8
+            "ldr %[e], [sp, #4]\n\t"
+            "cmp %[x], %[e]\n\t"
+            "bne 3b\n"
+            "4:\n\t"
+            "add sp, sp, #8"
+            : [a0] "+&r"(a0), [a1] "+&r"(a1), [b0] "+&r"(b0), [b1] "+&r"(b1), [x] "+&r"(x), [w] "+&r"(w),
+              [xa0] "+&r"(xa0), [xb0] "+&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [r0] "=&r"(r0),
+              [r1] "=&r"(r1), [e] "=&r"(e)
+            :
+            : "cc", "memory");
+#else
+    int32_t sums[4] = {a0, a1, b0, b1}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
+    for (; groups > 0; groups--) {
         cg_group2x2_int8(&w, &x, sums);
     }
-    if (groups & 1) {
-        cg_group2x2_int8(&w, &x, sums);
-    }
-    acc[0] = sums[0];
-    acc[1] = sums[2];
-    acc[2] = sums[1];
-    acc[3] = sums[3];
+    a0 = sums[0];
+    a1 = sums[1];
+    b0 = sums[2];
+    b1 = sums[3];
+#endif
+    acc[0] = a0;
+    acc[1] = b0;
+    acc[2] = a1;
+    acc[3] = b1;
     return w;
 }
 

@@ -92,6 +92,12 @@ __attribute__((noinline)) static void cg_matvec_outputs(const cg_matvec_params *
     }
     const int32_t *multipliers = p->multipliers + row, *offsets = p->offsets + row, *shifts = p->right_shifts + row;
     out += row;
+    if (p->act_min == -128 && p->act_max == 127) { /* the full int8 range: one saturation */
+        for (int32_t i = 0; i < n; i++) {
+            out[i] = cg_saturate_int8(cg_requantize_offset(acc[i], multipliers[i], offsets[i], shifts[i]));
+        }
+        return;
+    }
     for (int32_t i = 0; i < n; i++) {
         const int32_t value = cg_requantize_offset(acc[i], multipliers[i], offsets[i], shifts[i]);
         out[i] = (int8_t)cg_clamp(value, p->act_min, p->act_max);
@@ -125,14 +131,14 @@ CG_MAYBE_UNUSED static void cg_widen_pair(const int8_t *xa, const int8_t *xb, in
     }
 }
 
-/* |w * (x - zp)| <= 128 * 255 < 2^15: int32 accumulators hold 2^16 terms. One column (out_b NULL, step 1) or a
- * pair column (step CG_PAIR_STEP, pixel b's outputs to out_b): 4 rows x 2 pixels per weight pass, requantized
- * CG_ROW_CHUNK rows at a time. Inline, so each caller gets the loop for its pixel count. */
-static inline void cg_matvec_pixels(const cg_matvec_params *p, const int16_t *column, int32_t step, int8_t *out_a,
-                                    int8_t *out_b)
+/* |w * (x - zp)| <= 128 * 255 < 2^15: int32 accumulators hold 2^16 terms. One column (pixels 1) or a pair column
+ * (pixels 2, pixel b's outputs to out_b): 4 rows x 2 pixels per weight pass, requantized CG_ROW_CHUNK rows at a
+ * time. Inline, so each caller gets the loop for its (constant) pixel count. */
+static inline void cg_matvec_pixels(const cg_matvec_params *p, const int16_t *column, int32_t pixels,
+                                    int8_t *out_a, int8_t *out_b)
 {
     const int32_t depth = p->depth, rows = p->rows;
-    const int32_t b = out_b != NULL ? 1 : 0; /* pixel b's value k at column[k * step + b] */
+    const int32_t step = pixels, b = pixels - 1; /* pixel a's value k at column[k * step], pixel b's at + b */
     const int8_t *w0 = (const int8_t *)p->weights; /* the next row's weights */
     int32_t acc_a[CG_ROW_CHUNK], acc_b[CG_ROW_CHUNK];
     for (int32_t row0 = 0; row0 < rows; row0 += CG_ROW_CHUNK) {
@@ -172,7 +178,7 @@ static inline void cg_matvec_pixels(const cg_matvec_params *p, const int16_t *co
             acc_b[i] = y;
         }
         cg_matvec_outputs(p, row0, n, acc_a, out_a);
-        if (out_b != NULL) {
+        if (pixels == 2) {
             cg_matvec_outputs(p, row0, n, acc_b, out_b);
         }
     }
@@ -180,12 +186,12 @@ static inline void cg_matvec_pixels(const cg_matvec_params *p, const int16_t *co
 
 static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
 {
-    cg_matvec_pixels(p, column, 1, out, NULL);
+    cg_matvec_pixels(p, column, 1, out, out);
 }
 
 /* two output pixels from their pair column: every weight loaded once for both */
 CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *pair, int8_t *out_a, int8_t *out_b)
 {
-    cg_matvec_pixels(p, pair, CG_PAIR_STEP, out_a, out_b);
+    cg_matvec_pixels(p, pair, 2, out_a, out_b);
 }
 #endif
