@@ -284,92 +284,96 @@ CG_MAYBE_UNUSED __attribute__((noinline)) static void cg_widen_pair(const int8_t
  * dropped inside it): 8 steps per loop test (3 instructions), the last words % 8 two at a time. Per 128 MACs:
  * 24 LDRD, 64 SMLAD, 3 loop instructions. clang (r7 is its frame pointer): the one-weight-register step, the loop
  * end reloaded into that register. GCC -O0 (a frame pointer too): C. */
-__attribute__((noinline)) static const int32_t *cg_block4x2(const int32_t *w, const int32_t *x, int32_t words,
-                                                            const int32_t *bias, int32_t *acc)
+__attribute__((noinline)) static const int32_t *cg_block4x2(const int32_t *w, const int32_t *column,
+                                                            int32_t words, const int32_t *bias, int32_t *acc,
+                                                            int32_t blocks)
 {
-    int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-    int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    for (; blocks > 0; blocks--, bias += 4, acc += 8) {
+        const int32_t *x = column;
+        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
 #if defined(__OPTIMIZE__) && !defined(__clang__)
-    int32_t xa = (int32_t)(intptr_t)(x + words / 8 * 16); /* end of the 8-step loop */
-    int32_t xb = (int32_t)(intptr_t)(x + words * 2);      /* end of the column */
-    int32_t w0, w1;
-    __asm__("strd %[xa], %[xb], [sp, #-8]!\n\t"
-            "cmp %[x], %[xa]\n\t"
-            "beq 2f\n"
-            "1:\n\t"
-            CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2
-            "ldr %[xa], [sp]\n\t"
-            "cmp %[x], %[xa]\n\t"
-            "bne 1b\n"
-            "2:\n\t"
-            "ldr %[xb], [sp, #4]\n\t"
-            "cmp %[x], %[xb]\n\t"
-            "beq 4f\n"
-            "3:\n\t"
-            CG_STEP_4X2 CG_STEP_4X2
-            "ldr %[xb], [sp, #4]\n\t"
-            "cmp %[x], %[xb]\n\t"
-            "bne 3b\n"
-            "4:\n\t"
-            "add sp, sp, #8"
-            : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [b0] "+&r"(b0), [b1] "+&r"(b1),
-              [b2] "+&r"(b2), [b3] "+&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),
-              [w0] "=&r"(w0), [w1] "=&r"(w1)
-            :
-            : "cc", "memory");
+        int32_t xa = (int32_t)(intptr_t)(x + words / 8 * 16); /* end of the 8-step loop */
+        int32_t xb = (int32_t)(intptr_t)(x + words * 2);      /* end of the column */
+        int32_t w0, w1;
+        __asm__("strd %[xa], %[xb], [sp, #-8]!\n\t"
+                "cmp %[x], %[xa]\n\t"
+                "beq 2f\n"
+                "1:\n\t"
+                CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2
+                "ldr %[xa], [sp]\n\t"
+                "cmp %[x], %[xa]\n\t"
+                "bne 1b\n"
+                "2:\n\t"
+                "ldr %[xb], [sp, #4]\n\t"
+                "cmp %[x], %[xb]\n\t"
+                "beq 4f\n"
+                "3:\n\t"
+                CG_STEP_4X2 CG_STEP_4X2
+                "ldr %[xb], [sp, #4]\n\t"
+                "cmp %[x], %[xb]\n\t"
+                "bne 3b\n"
+                "4:\n\t"
+                "add sp, sp, #8"
+                : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [b0] "+&r"(b0), [b1] "+&r"(b1),
+                  [b2] "+&r"(b2), [b3] "+&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),
+                  [w0] "=&r"(w0), [w1] "=&r"(w1)
+                :
+                : "cc", "memory");
 #elif defined(__OPTIMIZE__)
-    int32_t xa = (int32_t)(intptr_t)(x + words / 8 * 16); /* end of the 8-step loop */
-    int32_t xb = (int32_t)(intptr_t)(x + words * 2);      /* end of the column */
-    int32_t w0;
-    __asm__("strd %[xa], %[xb], [sp, #-8]!\n\t"
-            "cmp %[x], %[xa]\n\t"
-            "beq 2f\n"
-            "1:\n\t"
-            CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR
-            CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR
-            "ldr %[w0], [sp]\n\t"
-            "cmp %[x], %[w0]\n\t"
-            "bne 1b\n"
-            "2:\n\t"
-            "ldr %[w0], [sp, #4]\n\t"
-            "cmp %[x], %[w0]\n\t"
-            "beq 4f\n"
-            "3:\n\t"
-            CG_STEP_4X2_LDR CG_STEP_4X2_LDR
-            "ldr %[w0], [sp, #4]\n\t"
-            "cmp %[x], %[w0]\n\t"
-            "bne 3b\n"
-            "4:\n\t"
-            "add sp, sp, #8"
-            : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [b0] "+&r"(b0), [b1] "+&r"(b1),
-              [b2] "+&r"(b2), [b3] "+&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),
-              [w0] "=&r"(w0)
-            :
-            : "cc", "memory");
+        int32_t xa = (int32_t)(intptr_t)(x + words / 8 * 16); /* end of the 8-step loop */
+        int32_t xb = (int32_t)(intptr_t)(x + words * 2);      /* end of the column */
+        int32_t w0;
+        __asm__("strd %[xa], %[xb], [sp, #-8]!\n\t"
+                "cmp %[x], %[xa]\n\t"
+                "beq 2f\n"
+                "1:\n\t"
+                CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR
+                CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR
+                "ldr %[w0], [sp]\n\t"
+                "cmp %[x], %[w0]\n\t"
+                "bne 1b\n"
+                "2:\n\t"
+                "ldr %[w0], [sp, #4]\n\t"
+                "cmp %[x], %[w0]\n\t"
+                "beq 4f\n"
+                "3:\n\t"
+                CG_STEP_4X2_LDR CG_STEP_4X2_LDR
+                "ldr %[w0], [sp, #4]\n\t"
+                "cmp %[x], %[w0]\n\t"
+                "bne 3b\n"
+                "4:\n\t"
+                "add sp, sp, #8"
+                : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [b0] "+&r"(b0), [b1] "+&r"(b1),
+                  [b2] "+&r"(b2), [b3] "+&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),
+                  [w0] "=&r"(w0)
+                :
+                : "cc", "memory");
 #else /* -O0 keeps a frame pointer and spills: the same sums in C */
-    for (int32_t n = words; n > 0; n--) {
-        int32_t xa, xb, w0, w1;
-        cg_load_two_words(&x, &xa, &xb);
-        cg_load_two_words(&w, &w0, &w1);
-        a0 = __smlad(w0, xa, a0);
-        b0 = __smlad(w0, xb, b0);
-        a1 = __smlad(w1, xa, a1);
-        b1 = __smlad(w1, xb, b1);
-        cg_load_two_words(&w, &w0, &w1);
-        a2 = __smlad(w0, xa, a2);
-        b2 = __smlad(w0, xb, b2);
-        a3 = __smlad(w1, xa, a3);
-        b3 = __smlad(w1, xb, b3);
-    }
+        for (int32_t n = words; n > 0; n--) {
+            int32_t xa, xb, w0, w1;
+            cg_load_two_words(&x, &xa, &xb);
+            cg_load_two_words(&w, &w0, &w1);
+            a0 = __smlad(w0, xa, a0);
+            b0 = __smlad(w0, xb, b0);
+            a1 = __smlad(w1, xa, a1);
+            b1 = __smlad(w1, xb, b1);
+            cg_load_two_words(&w, &w0, &w1);
+            a2 = __smlad(w0, xa, a2);
+            b2 = __smlad(w0, xb, b2);
+            a3 = __smlad(w1, xa, a3);
+            b3 = __smlad(w1, xb, b3);
+        }
 #endif
-    acc[0] = a0;
-    acc[1] = b0;
-    acc[2] = a1;
-    acc[3] = b1;
-    acc[4] = a2;
-    acc[5] = b2;
-    acc[6] = a3;
-    acc[7] = b3;
+        acc[0] = a0;
+        acc[1] = b0;
+        acc[2] = a1;
+        acc[3] = b1;
+        acc[4] = a2;
+        acc[5] = b2;
+        acc[6] = a3;
+        acc[7] = b3;
+    }
     return w;
 }
 
@@ -458,52 +462,56 @@ CG_MAYBE_UNUSED static inline void cg_group2x2_int8(const int32_t **w, const int
 /* rows 2i, 2i + 1 against a pair column; acc receives (row 0: pixel a, pixel b), (row 1: pixel a, pixel b);
  * returns the advanced weight pointer. The asm (13 registers: GCC and clang alike) keeps its two loop ends on the
  * stack, 4 groups per loop test; per 64 MACs 12 LDRD, 16 SXTB16, 32 SMLAD, 3 loop instructions. -O0: C. */
-__attribute__((noinline)) static const int32_t *cg_block2x2_int8(const int32_t *w, const int32_t *x, int32_t groups,
-                                                                 const int32_t *bias, int32_t *acc)
+__attribute__((noinline)) static const int32_t *cg_block2x2_int8(const int32_t *w, const int32_t *column,
+                                                                 int32_t groups, const int32_t *bias, int32_t *acc,
+                                                                 int32_t blocks)
 {
-    int32_t a0 = bias[0], a1 = bias[1], b0 = a0, b1 = a1;
+    for (; blocks > 0; blocks--, bias += 2, acc += 4) {
+        const int32_t *x = column;
+        int32_t a0 = bias[0], a1 = bias[1], b0 = a0, b1 = a1;
 #if defined(__OPTIMIZE__)
-    int32_t xa0 = (int32_t)(intptr_t)(x + groups / 4 * 16); /* end of the 4-group loop */
-    int32_t xb0 = (int32_t)(intptr_t)(x + groups * 4);      /* end of the column */
-    int32_t xa1, xb1, r0, r1, e;
-    __asm__("strd %[xa0], %[xb0], [sp, #-8]!\n\t"
-            "cmp %[x], %[xa0]\n\t"
-            "beq 2f\n"
-            "1:\n\t"
-            CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8
-            "ldr %[e], [sp]\n\t"
-            "cmp %[x], %[e]\n\t"
-            "bne 1b\n"
-            "2:\n\t"
-            "ldr %[e], [sp, #4]\n\t"
-            "cmp %[x], %[e]\n\t"
-            "beq 4f\n"
-            "3:\n\t"
-            CG_STEP_2X2_INT8
-            "ldr %[e], [sp, #4]\n\t"
-            "cmp %[x], %[e]\n\t"
-            "bne 3b\n"
-            "4:\n\t"
-            "add sp, sp, #8"
-            : [a0] "+&r"(a0), [a1] "+&r"(a1), [b0] "+&r"(b0), [b1] "+&r"(b1), [x] "+&r"(x), [w] "+&r"(w),
-              [xa0] "+&r"(xa0), [xb0] "+&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [r0] "=&r"(r0),
-              [r1] "=&r"(r1), [e] "=&r"(e)
-            :
-            : "cc", "memory");
+        int32_t xa0 = (int32_t)(intptr_t)(x + groups / 4 * 16); /* end of the 4-group loop */
+        int32_t xb0 = (int32_t)(intptr_t)(x + groups * 4);      /* end of the column */
+        int32_t xa1, xb1, r0, r1, e;
+        __asm__("strd %[xa0], %[xb0], [sp, #-8]!\n\t"
+                "cmp %[x], %[xa0]\n\t"
+                "beq 2f\n"
+                "1:\n\t"
+                CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8
+                "ldr %[e], [sp]\n\t"
+                "cmp %[x], %[e]\n\t"
+                "bne 1b\n"
+                "2:\n\t"
+                "ldr %[e], [sp, #4]\n\t"
+                "cmp %[x], %[e]\n\t"
+                "beq 4f\n"
+                "3:\n\t"
+                CG_STEP_2X2_INT8
+                "ldr %[e], [sp, #4]\n\t"
+                "cmp %[x], %[e]\n\t"
+                "bne 3b\n"
+                "4:\n\t"
+                "add sp, sp, #8"
+                : [a0] "+&r"(a0), [a1] "+&r"(a1), [b0] "+&r"(b0), [b1] "+&r"(b1), [x] "+&r"(x), [w] "+&r"(w),
+                  [xa0] "+&r"(xa0), [xb0] "+&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [r0] "=&r"(r0),
+                  [r1] "=&r"(r1), [e] "=&r"(e)
+                :
+                : "cc", "memory");
 #else
-    int32_t sums[4] = {a0, a1, b0, b1}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
-    for (; groups > 0; groups--) {
-        cg_group2x2_int8(&w, &x, sums);
-    }
-    a0 = sums[0];
-    a1 = sums[1];
-    b0 = sums[2];
-    b1 = sums[3];
+        int32_t sums[4] = {a0, a1, b0, b1}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
+        for (; groups > 0; groups--) {
+            cg_group2x2_int8(&w, &x, sums);
+        }
+        a0 = sums[0];
+        a1 = sums[1];
+        b0 = sums[2];
+        b1 = sums[3];
 #endif
-    acc[0] = a0;
-    acc[1] = b0;
-    acc[2] = a1;
-    acc[3] = b1;
+        acc[0] = a0;
+        acc[1] = b0;
+        acc[2] = a1;
+        acc[3] = b1;
+    }
     return w;
 }
 
@@ -547,9 +555,7 @@ static void cg_matvec_int8(const cg_matvec_params *p, const int16_t *column, int
     for (int32_t row0 = 0; row0 < paired_rows; row0 += CG_ROW_CHUNK) {
         const int32_t n = paired_rows - row0 < CG_ROW_CHUNK ? paired_rows - row0 : CG_ROW_CHUNK;
         if (out_b != NULL) {
-            for (int32_t i = 0; i < n; i += 2) {
-                w = cg_block2x2_int8(w, x, groups, p->bias + row0 + i, acc + 2 * i);
-            }
+            w = cg_block2x2_int8(w, x, groups, p->bias + row0, acc, n / 2);
             cg_matvec_outputs2(p, row0, n, acc, out_a, out_b);
         } else {
             for (int32_t i = 0; i < n; i += 2) {
@@ -581,9 +587,7 @@ CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t 
     int32_t acc[2 * CG_ROW_CHUNK]; /* per row (pixel a, pixel b) */
     for (int32_t row0 = 0; row0 < blocked_rows; row0 += CG_ROW_CHUNK) {
         const int32_t n = blocked_rows - row0 < CG_ROW_CHUNK ? blocked_rows - row0 : CG_ROW_CHUNK;
-        for (int32_t i = 0; i < n; i += 4) {
-            w = cg_block4x2(w, x, words, p->bias + row0 + i, acc + 2 * i);
-        }
+        w = cg_block4x2(w, x, words, p->bias + row0, acc, n / 4);
         cg_matvec_outputs2(p, row0, n, acc, out_a, out_b);
     }
     cg_matvec_rest2(p, w, x, out_a, out_b);
