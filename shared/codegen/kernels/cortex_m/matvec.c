@@ -231,18 +231,22 @@ static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, in
 }
 
 /* values k0 .. k0 + n - 1 (k0 and n multiples of 4) of both pixels of a pair column at once, from their bytes xa
- * and xb: per 8 values 2 loads, 4 SXTAB16 and the 4 words stored together. Out of line: inlined into the layer's
- * loops, GCC spills inside this one. */
+ * and xb, into pixel a's words (column_a) and pixel b's (column_b = column_a + CG_PAIR_OFFSET): per 8 values
+ * 2 loads, 4 SXTAB16, 4 stores. Out of line: inlined into the layer's loops, GCC spills inside this one. */
 CG_MAYBE_UNUSED __attribute__((noinline)) static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n,
-                                                                    int32_t zp, int16_t *pair, int32_t k0)
+                                                                    int32_t zp, int16_t *column_a,
+                                                                    int16_t *column_b, int32_t k0)
 {
     const int32_t minus_zp = cg_minus_zp_pair(zp);
-    int16_t *group = pair + 2 * k0;
-    for (int32_t i = 0; i + 4 <= n; i += 4, group += 8) {
-        int32_t words[4]; /* even a, even b, odd a, odd b */
-        cg_widen_group(xa + i, minus_zp, &words[0], &words[2]);
-        cg_widen_group(xb + i, minus_zp, &words[1], &words[3]);
-        memcpy(group, words, sizeof(words));
+    int16_t *group_a = column_a + k0 * CG_PAIR_STEP, *group_b = column_b + k0 * CG_PAIR_STEP;
+    for (int32_t i = 0; i + 4 <= n; i += 4, group_a += 4 * CG_PAIR_STEP, group_b += 4 * CG_PAIR_STEP) {
+        int32_t even, odd;
+        cg_widen_group(xa + i, minus_zp, &even, &odd);
+        memcpy(group_a, &even, 4);
+        memcpy(group_a + 2 * CG_PAIR_STEP, &odd, 4);
+        cg_widen_group(xb + i, minus_zp, &even, &odd);
+        memcpy(group_b, &even, 4);
+        memcpy(group_b + 2 * CG_PAIR_STEP, &odd, 4);
     }
 }
 

@@ -103,7 +103,7 @@ static void cg_conv_fill_pair(const cg_conv_params *p, const int8_t *image, int3
             const int8_t *a = cg_conv_row_bytes(p, image, iya + dy, ixa, stage_a);
             const int8_t *b = cg_conv_row_bytes(p, image, iyb + dy, ixb, stage_b);
             if (a != NULL && b != NULL) {
-                cg_widen_pair(a, b, row_values, p->in_zp, pair, k);
+                cg_widen_pair(a, b, row_values, p->in_zp, pair, column_b, k);
             } else if (a != NULL) { /* pixel b's filter row is padding */
                 cg_widen(a, row_values, p->in_zp, pair, k, CG_PAIR_STEP);
                 cg_column_zero(column_b, k, row_values, CG_PAIR_STEP);
@@ -128,7 +128,7 @@ static void cg_conv_fill_pair(const cg_conv_params *p, const int8_t *image, int3
             stage_a[i] = (int8_t)p->in_zp;
             stage_b[i] = (int8_t)p->in_zp;
         }
-        cg_widen_pair(stage_a, stage_b, p->matvec.depth, p->in_zp, pair, 0);
+        cg_widen_pair(stage_a, stage_b, p->matvec.depth, p->in_zp, pair, column_b, 0);
         return;
     }
     cg_conv_fill_column(p, image, iya, ixa, pair, CG_PAIR_STEP);
@@ -156,7 +156,7 @@ static void cg_conv_pixels(const cg_conv_params *p, const int8_t *image, int32_t
         const int32_t iya = oy * p->stride_h - p->pad_top, ixa = ox * p->stride_w - p->pad_left;
         if (pointwise) { /* pixels p, p + 1 read input pixels p, p + 1 */
             const int8_t *x = image + (oy * p->out_w + ox) * p->in_c;
-            cg_widen_pair(x, x + p->in_c, p->in_c, p->in_zp, column, 0); /* in_c = depth */
+            cg_widen_pair(x, x + p->in_c, p->in_c, p->in_zp, column, column_b, 0); /* in_c = depth */
             ox += 2;
             oy += ox / p->out_w;
             ox %= p->out_w;

@@ -64,16 +64,10 @@ CG_MAYBE_UNUSED static inline int8_t cg_matvec_output_rounded(const cg_matvec_pa
 }
 
 #if !CG_DSP /* the portable loops; cortex_m/matvec.c has the DSP ones (and its own requantization loops) */
-/* a pair column (two output pixels) interleaves the two pixels' columns by groups of 4 values (group g of pixel a,
- * group g of pixel b, ...): pixel b's values start 4 in, each pixel's groups are 2 groups apart (step 2) */
-#define CG_PAIR_STEP 2
-#define CG_PAIR_OFFSET(depth) 4
-
-/* index of column value k in a column whose groups of 4 are `step` groups apart (1: a plain column) */
-static inline int32_t cg_column_index(int32_t k, int32_t step)
-{
-    return (k & ~3) * step + (k & 3);
-}
+/* a pair column (two output pixels) is two plain columns, one after the other: GCC -O3 vectorizes each pixel's
+ * dot products on the host, and the Cortex-M build without DSP keeps one load per value */
+#define CG_PAIR_STEP 1
+#define CG_PAIR_OFFSET(depth) (depth)
 #define CG_ROW_CHUNK 32 /* rows per requantization call */
 
 CG_MAYBE_UNUSED static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
@@ -110,37 +104,34 @@ __attribute__((noinline)) static void cg_matvec_outputs(const cg_matvec_params *
     }
 }
 
-/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth); step as cg_column_index */
+/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth); step: CG_PAIR_STEP (see the DSP path) */
 static void cg_column_zero(int16_t *column, int32_t k0, int32_t n, int32_t step)
 {
     for (int32_t i = 0; i < n; i++) {
-        column[cg_column_index(k0 + i, step)] = 0;
+        column[(k0 + i) * step] = 0;
     }
 }
 
-/* column values k0 .. k0 + n - 1 = x[i] - zp; step as cg_column_index */
+/* column values k0 .. k0 + n - 1 = x[i] - zp; step: CG_PAIR_STEP (see the DSP path) */
 static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0, int32_t step)
 {
     for (int32_t i = 0; i < n; i++) {
-        column[cg_column_index(k0 + i, step)] = (int16_t)(x[i] - zp);
+        column[(k0 + i) * step] = (int16_t)(x[i] - zp);
     }
 }
 
-/* values k0 .. k0 + n - 1 of both pixels of a pair column, from their bytes xa and xb */
-CG_MAYBE_UNUSED static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n, int32_t zp, int16_t *pair,
-                                          int32_t k0)
+/* values k0 .. k0 + n - 1 of both pixels of a pair column, from their bytes xa and xb: pixel a's into column_a,
+ * pixel b's into column_b (column_a + CG_PAIR_OFFSET(depth)) */
+CG_MAYBE_UNUSED static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n, int32_t zp, int16_t *column_a,
+                                          int16_t *column_b, int32_t k0)
 {
-    for (int32_t i = 0; i < n; i++) {
-        const int32_t index = cg_column_index(k0 + i, CG_PAIR_STEP);
-        pair[index] = (int16_t)(xa[i] - zp);
-        pair[index + CG_PAIR_OFFSET(0)] = (int16_t)(xb[i] - zp);
-    }
+    cg_widen(xa, n, zp, column_a, k0, 1);
+    cg_widen(xb, n, zp, column_b, k0, 1);
 }
 
-/* |w * (x - zp)| <= 128 * 255 < 2^15: int32 accumulators hold 2^16 terms. One pixel's column, its groups of 4
- * values `step` groups apart (1, or CG_PAIR_STEP in a pair column): 4 rows per column pass (GCC -O3 vectorizes the
- * dot products on the host), requantized CG_ROW_CHUNK rows at a time. */
-static void cg_matvec_column(const cg_matvec_params *p, const int16_t *column, int32_t step, int8_t *out)
+/* |w * (x - zp)| <= 128 * 255 < 2^15: int32 accumulators hold 2^16 terms. One pixel's column: 4 rows per column
+ * pass, requantized CG_ROW_CHUNK rows at a time. */
+static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
 {
     const int32_t depth = p->depth, rows = p->rows;
     const int8_t *w0 = (const int8_t *)p->weights; /* the next row's weights */
@@ -152,14 +143,12 @@ static void cg_matvec_column(const cg_matvec_params *p, const int16_t *column, i
             const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
             int32_t a0 = p->bias[row0 + i], a1 = p->bias[row0 + i + 1], a2 = p->bias[row0 + i + 2];
             int32_t a3 = p->bias[row0 + i + 3];
-            for (int32_t k = 0; k < depth; k += 4) {
-                const int16_t *x = column + k * step;
-                for (int32_t j = 0; j < 4; j++) {
-                    a0 += w0[k + j] * x[j];
-                    a1 += w1[k + j] * x[j];
-                    a2 += w2[k + j] * x[j];
-                    a3 += w3[k + j] * x[j];
-                }
+            for (int32_t k = 0; k < depth; k++) {
+                const int32_t x = column[k];
+                a0 += w0[k] * x;
+                a1 += w1[k] * x;
+                a2 += w2[k] * x;
+                a3 += w3[k] * x;
             }
             acc[i] = a0;
             acc[i + 1] = a1;
@@ -168,10 +157,8 @@ static void cg_matvec_column(const cg_matvec_params *p, const int16_t *column, i
         }
         for (int32_t rest = n & 3; rest > 0; rest--, i++, w0 += depth) { /* n & 3: GCC 12 misjudges `i < n` */
             int32_t a = p->bias[row0 + i];
-            for (int32_t k = 0; k < depth; k += 4) {
-                for (int32_t j = 0; j < 4; j++) {
-                    a += w0[k + j] * column[k * step + j];
-                }
+            for (int32_t k = 0; k < depth; k++) {
+                a += w0[k] * column[k];
             }
             acc[i] = a;
         }
@@ -179,15 +166,10 @@ static void cg_matvec_column(const cg_matvec_params *p, const int16_t *column, i
     }
 }
 
-static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
-{
-    cg_matvec_column(p, column, 1, out);
-}
-
-/* two output pixels from their pair column, one after the other (the DSP path shares the weight loads) */
+/* two output pixels: one column after the other (the DSP build shares the weight loads) */
 CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *pair, int8_t *out_a, int8_t *out_b)
 {
-    cg_matvec_column(p, pair, CG_PAIR_STEP, out_a);
-    cg_matvec_column(p, pair + CG_PAIR_OFFSET(p->depth), CG_PAIR_STEP, out_b);
+    cg_matvec(p, pair, out_a);
+    cg_matvec(p, pair + CG_PAIR_OFFSET(p->depth), out_b);
 }
 #endif
