@@ -50,19 +50,20 @@ def strided(L, x):
 
 
 def pair_fill(L, x):
-    """filter rows of 12 and 24 values (whole groups of 4): both pixels' columns filled at once inside the image,
-    pixel by pixel at its left and right edges, padded filter rows zeroed for both; SAME stride 1, then stride 2"""
+    """3x3 SAME over 16 channels (windows of 144 values: filter rows of 48 widened for both pixels at once, from the
+    input inside the image, from a staged copy at its left and right edges, padded rows zeroed; pairs across row
+    ends), then stride 2 over 8 channels (windows of 72 values, copied whole)"""
     x = L.Conv2D(8, 3, padding="same", activation="relu")(x)
     x = L.Conv2D(6, 3, strides=2, padding="same")(x)
     return L.Dense(3)(L.Flatten()(x))
 
 
 def first_conv(L, x):
-    """MLPerf Tiny DS-CNN's first conv on a smaller input: 1 input channel, 10x4 stride 2 SAME (filter rows of 4
-    values staged at the left and right edges, padded rows above and below), 5 output pixels a row (pairs across row
-    ends), 10 filters (2 rows after the blocks of 4); then 3x2 stride 2 VALID over 10 channels (filter rows of 20
-    values), a 1x1 8 -> 7 conv on the pointwise path (3 rows after the block of 4, an odd count for int8 weights)
-    and a Dense of 12 (per-tensor weights; the convs are per-channel)"""
+    """MLPerf Tiny DS-CNN's first conv on a smaller input: 1 input channel, 10x4 stride 2 SAME (windows of 40
+    values copied whole, zero points at the padding on all four sides), 5 output pixels a row (pairs across row
+    ends), 10 filters (2 rows after the blocks of 4); then 3x2 stride 2 VALID over 10 channels (windows of 60), a
+    1x1 8 -> 7 conv on the pointwise path (3 rows after the block of 4, an odd count for int8 weights) and a Dense
+    of 12 (per-tensor weights; the convs are per-channel)"""
     x = L.Conv2D(10, (10, 4), strides=2, padding="same", activation="relu")(x)
     x = L.Conv2D(8, (3, 2), strides=2, activation="relu")(x)
     x = L.Conv2D(7, 1, activation="relu")(x)
@@ -92,7 +93,7 @@ def depthwise(L, x):
 MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
-          "pair_fill": (pair_fill, (6, 9, 4)),
+          "pair_fill": (pair_fill, (6, 9, 16)),
           "first_conv": (first_conv, (19, 10, 1)), "rgb_conv": (rgb_conv, (9, 10, 3)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"]}  # conv + max pool fused (ring of conv rows)
 

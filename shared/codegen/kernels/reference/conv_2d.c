@@ -44,8 +44,20 @@ static void cg_conv_fill_column(const cg_conv_params *p, const int8_t *image, in
     cg_column_zero(column, k, p->matvec.depth - k, step);
 }
 
+/* n bytes from `from` to `to`, a word at a time (unaligned word accesses: one LDR/STR each on Cortex-M7) */
+static inline void cg_copy_bytes(int8_t *to, const int8_t *from, int32_t n)
+{
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        memcpy(to + i, from + i, 4);
+    }
+    for (; i < n; i++) {
+        to[i] = from[i];
+    }
+}
+
 /* filter row iy of the window whose first input column is ix0 (dilation 1) as filter_w * in_c bytes at to: the
- * input's bytes, the zero point at padding taps; the inside part copied a word at a time */
+ * input's bytes, the zero point at padding taps */
 static void cg_conv_stage_row(const cg_conv_params *p, const int8_t *image, int32_t iy, int32_t ix0, int8_t *to)
 {
     const int32_t row_values = p->filter_w * p->in_c;
@@ -55,19 +67,33 @@ static void cg_conv_stage_row(const cg_conv_params *p, const int8_t *image, int3
     if (iy < 0 || iy >= p->in_h || last <= first) {
         first = last = 0;
     }
-    int32_t i = 0;
-    for (; i < first; i++) {
+    for (int32_t i = 0; i < first; i++) {
         to[i] = zp;
     }
-    const int8_t *from = image + (iy * p->in_w + ix0) * p->in_c;
-    for (; i + 4 <= last; i += 4) {
-        memcpy(to + i, from + i, 4);
-    }
-    for (; i < last; i++) {
-        to[i] = from[i];
-    }
-    for (; i < row_values; i++) {
+    cg_copy_bytes(to + first, image + (iy * p->in_w + ix0) * p->in_c + first, last - first);
+    for (int32_t i = last; i < row_values; i++) {
         to[i] = zp;
+    }
+}
+
+/* the whole window of the pixel at input (iy0, ix0) (dilation 1 across) as depth bytes at to: its filter rows, the
+ * zero point at padding taps and after the last tap (widened, all of them give 0); rows inside the image copied
+ * straight */
+static void cg_conv_stage_window(const cg_conv_params *p, const int8_t *image, int32_t iy0, int32_t ix0, int8_t *to)
+{
+    const int32_t row_values = p->filter_w * p->in_c, taps = p->filter_h * row_values;
+    const int inside = ix0 >= 0 && ix0 + p->filter_w <= p->in_w && iy0 >= 0 &&
+                       iy0 + (p->filter_h - 1) * p->dilation_h < p->in_h;
+    for (int32_t fy = 0; fy < p->filter_h; fy++) {
+        const int32_t iy = iy0 + fy * p->dilation_h;
+        if (inside) {
+            cg_copy_bytes(to + fy * row_values, image + (iy * p->in_w + ix0) * p->in_c, row_values);
+        } else {
+            cg_conv_stage_row(p, image, iy, ix0, to + fy * row_values);
+        }
+    }
+    for (int32_t i = taps; i < p->matvec.depth; i++) {
+        to[i] = (int8_t)p->in_zp;
     }
 }
 
@@ -87,14 +113,20 @@ static const int8_t *cg_conv_row_bytes(const cg_conv_params *p, const int8_t *im
 }
 
 /* the pair column of the output pixels whose windows start at input (iya, ixa) and (iyb, ixb); column_b: pixel b's
- * first value. Filter rows of whole groups of 4 values: both pixels' rows widened together, from the input or, at
- * the edges, from a staged copy; other small windows: both staged whole and widened in one pass; else pixel by
- * pixel. */
+ * first value. Windows of at most CG_STAGE_BYTES values (first convs): both copied whole (zero points at the
+ * padding) and widened in one pass; filter rows of whole groups of 4 values: both pixels' rows widened together,
+ * from the input or, at the edges, from a staged copy of the row; else pixel by pixel. */
 static void cg_conv_fill_pair(const cg_conv_params *p, const int8_t *image, int32_t iya, int32_t ixa, int32_t iyb,
                               int32_t ixb, int16_t *pair, int16_t *column_b)
 {
-    const int32_t row_values = p->filter_w * p->in_c, taps = p->filter_h * row_values;
+    const int32_t row_values = p->filter_w * p->in_c;
     int8_t stage_a[CG_STAGE_BYTES], stage_b[CG_STAGE_BYTES];
+    if (p->dilation_w == 1 && p->matvec.depth <= CG_STAGE_BYTES) { /* small windows (first convs): copied whole */
+        cg_conv_stage_window(p, image, iya, ixa, stage_a);
+        cg_conv_stage_window(p, image, iyb, ixb, stage_b);
+        cg_widen_pair(stage_a, stage_b, p->matvec.depth, p->in_zp, pair, column_b, 0);
+        return;
+    }
     const int inside = ixa >= 0 && ixa + p->filter_w <= p->in_w && ixb >= 0 && ixb + p->filter_w <= p->in_w;
     if (p->dilation_w == 1 && (row_values & 3) == 0 && (inside || row_values <= CG_STAGE_BYTES)) {
         int32_t k = 0;
@@ -117,18 +149,6 @@ static void cg_conv_fill_pair(const cg_conv_params *p, const int8_t *image, int3
         }
         cg_column_zero(pair, k, p->matvec.depth - k, CG_PAIR_STEP);
         cg_column_zero(column_b, k, p->matvec.depth - k, CG_PAIR_STEP);
-        return;
-    }
-    if (p->dilation_w == 1 && p->matvec.depth <= CG_STAGE_BYTES) { /* e.g. 3 input channels: rows of 3 x 3 */
-        for (int32_t fy = 0; fy < p->filter_h; fy++) {
-            cg_conv_stage_row(p, image, iya + fy * p->dilation_h, ixa, stage_a + fy * row_values);
-            cg_conv_stage_row(p, image, iyb + fy * p->dilation_h, ixb, stage_b + fy * row_values);
-        }
-        for (int32_t i = taps; i < p->matvec.depth; i++) { /* the tail up to depth: zero points, widened to 0 */
-            stage_a[i] = (int8_t)p->in_zp;
-            stage_b[i] = (int8_t)p->in_zp;
-        }
-        cg_widen_pair(stage_a, stage_b, p->matvec.depth, p->in_zp, pair, column_b, 0);
         return;
     }
     cg_conv_fill_column(p, image, iya, ixa, pair, CG_PAIR_STEP);
