@@ -50,11 +50,34 @@ def strided(L, x):
 
 
 def pair_fill(L, x):
-    """filter rows of 12 and 24 values (whole groups of 4): both pixels' columns filled at once inside the image,
-    pixel by pixel at its left and right edges, padded filter rows zeroed for both; SAME stride 1, then stride 2"""
+    """3x3 SAME over 16 channels (windows of 144 values: filter rows of 48 widened for both pixels at once, from the
+    input inside the image, from a staged copy at its left and right edges, padded rows zeroed; pairs across row
+    ends), then stride 2 over 8 channels (windows of 72 values, copied whole)"""
     x = L.Conv2D(8, 3, padding="same", activation="relu")(x)
     x = L.Conv2D(6, 3, strides=2, padding="same")(x)
     return L.Dense(3)(L.Flatten()(x))
+
+
+def first_conv(L, x):
+    """MLPerf Tiny DS-CNN's first conv on a smaller input: 1 input channel, 10x4 stride 2 SAME (windows of 40
+    values copied whole, zero points at the padding on all four sides), 5 output pixels a row (pairs across row
+    ends), 10 filters (2 rows after the blocks of 4); then 3x2 stride 2 VALID over 10 channels (windows of 60), a
+    1x1 8 -> 7 conv on the pointwise path (3 rows after the block of 4, an odd count for int8 weights) and a Dense
+    of 12 (per-tensor weights; the convs are per-channel)"""
+    x = L.Conv2D(10, (10, 4), strides=2, padding="same", activation="relu")(x)
+    x = L.Conv2D(8, (3, 2), strides=2, activation="relu")(x)
+    x = L.Conv2D(7, 1, activation="relu")(x)
+    return L.Dense(12)(L.Flatten()(x))
+
+
+def rgb_conv(L, x):
+    """MobileNet's first conv on a smaller image: 3 input channels, 3x3 stride 2 SAME (windows of 27 values staged
+    whole and widened in one pass), 5x5 = 25 output pixels (odd), then 1x1 convs 8 -> 16 (narrow, pointwise) and
+    16 -> 6 with ReLU6"""
+    x = L.Conv2D(8, 3, strides=2, padding="same", activation="relu6")(x)
+    x = L.Conv2D(16, 1, activation="relu6")(x)
+    x = L.Conv2D(6, 1, activation="relu6")(x)
+    return L.Dense(4)(L.GlobalAveragePooling2D()(x))
 
 
 def depthwise(L, x):
@@ -83,7 +106,8 @@ def depthwise_shapes(L, x):
 MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
-          "pair_fill": (pair_fill, (6, 9, 4)),
+          "pair_fill": (pair_fill, (6, 9, 16)),
+          "first_conv": (first_conv, (19, 10, 1)), "rgb_conv": (rgb_conv, (9, 10, 3)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"],  # conv + max pool fused (ring of conv rows)
           "depthwise_shapes": (depthwise_shapes, (11, 19, 10))}
 
@@ -118,7 +142,7 @@ def test_depthwise_fast_path_taken(models, name):
     assert text.count("cg_depthwise_conv_2d_dsp(&") == {"depthwise": 4, "depthwise_shapes": 5}[name]
 
 
-@pytest.mark.parametrize("name", ["cnn", "strided", "mlp", "conv1d"])
+@pytest.mark.parametrize("name", ["cnn", "strided", "mlp", "conv1d", "first_conv", "rgb_conv"])
 def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
     """--flash-budget 0: every CONV_2D / FULLY_CONNECTED keeps int8 weights (SXTB16 in the loop; odd row counts,
     lone pixels, depth tails) and still equals TFLM byte for byte on QEMU."""
@@ -135,7 +159,7 @@ def test_clang_build_matches_tflm(models, flash_budget, tmp_path):
     """NAME.c built by clang for the Cortex-M7 (matvec.c's 4x2 block in C: clang keeps r7 for the frame), int16
     and int8 weights, the depthwise fast path: equal to TFLM on QEMU."""
     require_tool("clang")
-    for name in ("strided", "depthwise", "depthwise_shapes"):
+    for name in ("strided", "depthwise", "depthwise_shapes", "first_conv"):
         generated = generate(models[name], name, f"{name}.tflite", flash_budget=flash_budget)
         x = test_inputs(generated.input_size, seed=9, count=6)
         image = build_image(models[name], name, tmp_path / name, flash_budget=flash_budget, compiler="clang")

@@ -33,6 +33,21 @@ def conv1d_case(rng):
     return (int(rng.integers(12, 40)), int(rng.integers(1, 7))), lambda L, x: L.Conv1D(**options)(x)
 
 
+def first_conv_case(rng, in_c):
+    """the first conv of a keyword spotter or an image model (1 or 3 input channels, stride 2, SAME): windows at the
+    image edges staged with the zero point, output pixels paired across row ends (odd row widths), then a narrow 1x1
+    conv (depth 6 or 8) and a Dense head (per-tensor weights after per-channel convs)"""
+    kernel = (10, 4) if in_c == 1 else (3, 3)
+    shape = (int(rng.integers(12, 16)), int(rng.integers(9, 12)), in_c)
+
+    def build(L, x):
+        x = L.Conv2D(int(rng.integers(6, 9)), kernel, strides=2, padding="same", activation="relu")(x)
+        x = L.Conv2D(5, 1, activation="relu6")(x)
+        return L.Dense(3)(L.Flatten()(x))
+
+    return shape, build
+
+
 def depthwise_case(rng):
     kernel = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
     options = {"kernel_size": kernel, "strides": (int(rng.integers(1, 3)),) * 2,
@@ -105,6 +120,9 @@ def case_makers():
         makers.append((f"conv2d_{i}", conv2d_case))
     for i in range(3):
         makers.append((f"conv1d_{i}", conv1d_case))
+    for i in range(2):
+        makers.append((f"first_conv_1ch_{i}", lambda rng: first_conv_case(rng, 1)))
+        makers.append((f"first_conv_3ch_{i}", lambda rng: first_conv_case(rng, 3)))
     for i in range(5):
         makers.append((f"depthwise_{i}", depthwise_case))
     for i in range(5):

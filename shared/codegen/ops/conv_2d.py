@@ -79,7 +79,8 @@ def emit(ctx: LayerContext) -> LayerCode:
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} stride "
                f"{spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, {ctx.fused_activation()}\n"
                f"in {quant_text(x)}, out {quant_text(y)}")
-    columns = 2 if out_w >= 2 else 1  # int16 im2col columns, as cg_conv_columns: two output pixels per weight pass
+    # int16 im2col columns, as cg_conv_columns: two output pixels per weight pass (pairs run across row ends)
+    columns = 2 if out_h * out_w >= 2 else 1
     return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out, scratch);", [x.index],
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c,
                      scratch_bytes=2 * matvec["depth"] * columns, in_place_lead=lead)

@@ -79,6 +79,26 @@ def offsets(shifts: np.ndarray, out_zp: int, weights_2d: np.ndarray, bias: np.nd
     return (np.int64(1) << (right - 1)) + out_zp * (np.int64(1) << right)
 
 
+def offset_tables(ctx: LayerContext, multipliers: np.ndarray, row_offsets: np.ndarray, right_shifts: np.ndarray) -> str:
+    """The offsets table under one name: per row the offset (portable build), or in the DSP build the record
+    (multiplier, offset, right shift) that kernels/cortex_m/matvec.c reads with one LDRD and one LDR."""
+    name = f"{ctx.prefix}_offsets"
+    records = np.stack([multipliers, row_offsets, right_shifts], axis=1)
+    ctx.tables.append("#if CG_DSP /* (multiplier, offset, right shift) per row (kernels/cortex_m/matvec.c) */\n"
+                      + c_array(name, records, "int32_t", static=True, const=True, per_line=12, align_bytes=8)
+                      + "#else\n" + c_array(name, row_offsets, "int32_t", static=True, const=True) + "#endif\n")
+    return name
+
+
+def portable_table(ctx: LayerContext, suffix: str, values: np.ndarray) -> str:
+    """An int32 table of the portable build only; in the DSP build its name is NULL (the offsets records carry the
+    values there)."""
+    name = f"{ctx.prefix}_{suffix}"
+    ctx.tables.append(f"#if CG_DSP /* in the offsets records */\n#define {name} NULL\n#else\n"
+                      + c_array(name, values, "int32_t", static=True, const=True) + "#endif\n")
+    return name
+
+
 def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarray, bias: np.ndarray) -> dict:
     """Padded tables and the nested cg_matvec_params initializer for `weights_2d` (rows, depth)."""
     rows, depth = weights_2d.shape
@@ -91,11 +111,14 @@ def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarra
         "rows": rows, "depth": depth4, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
         "weights": weight_tables(ctx, padded), "int8_weights": int(ctx.int8_weights),
         "bias": ctx.table("bias", bias, "int32_t"),
-        "multipliers": ctx.table("multipliers", multipliers, "int32_t"),
-        "right_shifts": ctx.table("right_shifts", np.maximum(-shifts, 0), "int32_t"),
     }
+    right_shifts = np.maximum(-shifts, 0)
     row_offsets = offsets(shifts, y.zero_point, weights_2d, bias, x.zero_point)
-    if row_offsets is not None:
-        return {**fields, "offsets": ctx.table("offsets", row_offsets, "int32_t")}
-    return {**fields, "left_shifts": ctx.table("left_shifts", np.maximum(shifts, 0), "int32_t"),
+    if row_offsets is not None:  # the DSP build reads only the records
+        return {**fields, "multipliers": portable_table(ctx, "multipliers", multipliers),
+                "right_shifts": portable_table(ctx, "right_shifts", right_shifts),
+                "offsets": offset_tables(ctx, multipliers, row_offsets, right_shifts)}
+    return {**fields, "multipliers": ctx.table("multipliers", multipliers, "int32_t"),
+            "right_shifts": ctx.table("right_shifts", right_shifts, "int32_t"),
+            "left_shifts": ctx.table("left_shifts", np.maximum(shifts, 0), "int32_t"),
             "roundings": ctx.table("roundings", roundings(shifts), "int64_t", per_line=8)}

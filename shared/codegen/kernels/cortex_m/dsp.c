@@ -17,3 +17,13 @@ CG_MAYBE_UNUSED static inline int32_t cg_requantize_doubled(int32_t q, int32_t m
     __asm__("smmlar %0, %1, %2, %3" : "=r"(high) : "r"(q), "r"(multiplier), "r"(offset));
     return (high - (int32_t)((uint32_t)q >> 31)) >> right_shift;
 }
+
+/* x clamped to the int8 range: one SSAT. The portable cg_saturate_int8 (reference/fixed_point.c) becomes compares
+ * and branches inside GCC 12's loops, so the kernels pasted after this file (the DSP build only) call this one. */
+CG_MAYBE_UNUSED static inline int8_t cg_saturate_int8_dsp(int32_t x)
+{
+    int32_t saturated;
+    __asm__("ssat %0, #8, %1" : "=r"(saturated) : "r"(x));
+    return (int8_t)saturated;
+}
+#define cg_saturate_int8(x) cg_saturate_int8_dsp(x)

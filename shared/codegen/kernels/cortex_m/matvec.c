@@ -11,7 +11,106 @@
  * 16 SMLAD. Rows beyond the last block of 4 follow, one after another.
  * With int8 weights in flash (the generator's per-layer choice) see cg_matvec_int8 below. */
 
-#define CG_ROW_CHUNK 32 /* rows per requantization call: fewer calls, a 128-byte stack buffer */
+#define CG_ROW_CHUNK 32 /* rows per requantization call: fewer calls, a 256-byte stack buffer for a pair */
+
+/* The offsets form of the requantization (cg_requantize_offset) reads one record per row here: the generator
+ * writes the DSP build's `offsets` table as (multiplier, offset, right shift) triples, so a row costs one LDRD and
+ * one LDR, shared by the two pixels of a pair; per output then the doubling, SMMLAR, the sign correction, a
+ * shift (cg_requantize_doubled), the saturation and the store. */
+
+/* the next row's record (advancing *record) and its sums of `pixels` (1 or 2) pixels (advancing *acc),
+ * requantized into *a (and *b) */
+static inline void cg_requantize_records(const int32_t **acc, const int32_t **record, int32_t pixels, int32_t *a,
+                                         int32_t *b)
+{
+    int32_t multiplier, offset, shift, high;
+    __asm__("ldrd %0, %1, [%3], #12\n\tldr %2, [%3, #-4]"
+            : "=&r"(multiplier), "=&r"(offset), "=&r"(shift), "+r"(*record) : "m"(**record));
+    if (pixels == 1) {
+        __asm__("ldr %0, [%1], #4" : "=r"(*a), "+r"(*acc) : "m"(**acc));
+    } else {
+        __asm__("ldrd %0, %1, [%2], #8" : "=&r"(*a), "=&r"(*b), "+r"(*acc) : "m"(**acc));
+    }
+    __asm__("lsl %0, %0, #1\n\tsmmlar %1, %0, %2, %3\n\tsub %0, %1, %0, lsr #31\n\tasr %0, %0, %4"
+            : "+&r"(*a), "=&r"(high) : "r"(multiplier), "r"(offset), "r"(shift));
+    if (pixels == 2) {
+        __asm__("lsl %0, %0, #1\n\tsmmlar %1, %0, %2, %3\n\tsub %0, %1, %0, lsr #31\n\tasr %0, %0, %4"
+                : "+&r"(*b), "=&r"(high) : "r"(multiplier), "r"(offset), "r"(shift));
+    }
+}
+
+/* x clamped to [lo, hi] without branches (GCC makes compares and branches of cg_clamp here) */
+static inline int32_t cg_clamp_dsp(int32_t x, int32_t lo, int32_t hi)
+{
+    __asm__("cmp %0, %1\n\tit lt\n\tmovlt %0, %1\n\tcmp %0, %2\n\tit gt\n\tmovgt %0, %2"
+            : "+r"(x) : "r"(lo), "r"(hi) : "cc");
+    return x;
+}
+
+/* one row's output on this path (the rows after the last block) */
+CG_MAYBE_UNUSED static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
+{
+    if (p->offsets == NULL) {
+        return cg_matvec_output_rounded(p, row, acc);
+    }
+    const int32_t *record = p->offsets + 3 * row, *sum = &acc;
+    int32_t value, unused;
+    cg_requantize_records(&sum, &record, 1, &value, &unused);
+    return (int8_t)cg_clamp_dsp(value, p->act_min, p->act_max);
+}
+
+/* requantize rows row .. row + n - 1 of `pixels` (1 or 2) pixels; acc: per row the pixels' sums side by side */
+static inline __attribute__((always_inline)) void cg_matvec_outputs_dsp(const cg_matvec_params *p, int32_t row,
+                                                                        int32_t n, const int32_t *acc,
+                                                                        int32_t pixels, int8_t *out_a,
+                                                                        int8_t *out_b)
+{
+    if (p->offsets == NULL) {
+        for (int32_t i = 0; i < n; i++, acc += pixels) {
+            out_a[row + i] = cg_matvec_output_rounded(p, row + i, acc[0]);
+            if (pixels == 2) {
+                out_b[row + i] = cg_matvec_output_rounded(p, row + i, acc[1]);
+            }
+        }
+        return;
+    }
+    const int32_t *record = p->offsets + 3 * row;
+    const int32_t lo = p->act_min, hi = p->act_max;
+    out_a += row;
+    out_b += row;
+    const int8_t *const end = out_a + n;
+    int32_t a, b = 0;
+    if (lo == -128 && hi == 127) {
+        while (out_a < end) {
+            cg_requantize_records(&acc, &record, pixels, &a, &b);
+            *out_a++ = cg_saturate_int8(a);
+            if (pixels == 2) {
+                *out_b++ = cg_saturate_int8(b);
+            }
+        }
+        return;
+    }
+    while (out_a < end) {
+        cg_requantize_records(&acc, &record, pixels, &a, &b);
+        *out_a++ = (int8_t)cg_clamp_dsp(a, lo, hi);
+        if (pixels == 2) {
+            *out_b++ = (int8_t)cg_clamp_dsp(b, lo, hi);
+        }
+    }
+}
+
+/* out of line, so that the requantization does not compete for registers with the multiply loops */
+__attribute__((noinline)) static void cg_matvec_outputs(const cg_matvec_params *p, int32_t row, int32_t n,
+                                                        const int32_t *acc, int8_t *out)
+{
+    cg_matvec_outputs_dsp(p, row, n, acc, 1, out, out);
+}
+
+__attribute__((noinline)) static void cg_matvec_outputs2(const cg_matvec_params *p, int32_t row, int32_t n,
+                                                         const int32_t *acc, int8_t *out_a, int8_t *out_b)
+{
+    cg_matvec_outputs_dsp(p, row, n, acc, 2, out_a, out_b);
+}
 
 /* A pair column (two output pixels of a convolution) interleaves the two pixels' columns word by word: word j of
  * pixel a, then word j of pixel b, so one LDRD brings the same two values of both pixels. Pixel b's values start
@@ -132,19 +231,22 @@ static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, in
 }
 
 /* values k0 .. k0 + n - 1 (k0 and n multiples of 4) of both pixels of a pair column at once, from their bytes xa
- * and xb: per 8 values 2 loads, 4 SXTAB16 and the 4 words stored together (column_b: unused here, pair + 2). Out of
- * line: inlined into the layer's loops, GCC spills inside this one. */
-CG_MAYBE_UNUSED __attribute__((noinline)) static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n, int32_t zp, int16_t *pair,
-                          int16_t *column_b, int32_t k0)
+ * and xb, into pixel a's words (column_a) and pixel b's (column_b = column_a + CG_PAIR_OFFSET): per 8 values
+ * 2 loads, 4 SXTAB16, 4 stores. Out of line: inlined into the layer's loops, GCC spills inside this one. */
+CG_MAYBE_UNUSED __attribute__((noinline)) static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n,
+                                                                    int32_t zp, int16_t *column_a,
+                                                                    int16_t *column_b, int32_t k0)
 {
-    (void)column_b;
     const int32_t minus_zp = cg_minus_zp_pair(zp);
-    int16_t *group = pair + 2 * k0;
-    for (int32_t i = 0; i + 4 <= n; i += 4, group += 8) {
-        int32_t words[4]; /* even a, even b, odd a, odd b */
-        cg_widen_group(xa + i, minus_zp, &words[0], &words[2]);
-        cg_widen_group(xb + i, minus_zp, &words[1], &words[3]);
-        memcpy(group, words, sizeof(words));
+    int16_t *group_a = column_a + k0 * CG_PAIR_STEP, *group_b = column_b + k0 * CG_PAIR_STEP;
+    for (int32_t i = 0; i + 4 <= n; i += 4, group_a += 4 * CG_PAIR_STEP, group_b += 4 * CG_PAIR_STEP) {
+        int32_t even, odd;
+        cg_widen_group(xa + i, minus_zp, &even, &odd);
+        memcpy(group_a, &even, 4);
+        memcpy(group_a + 2 * CG_PAIR_STEP, &odd, 4);
+        cg_widen_group(xb + i, minus_zp, &even, &odd);
+        memcpy(group_b, &even, 4);
+        memcpy(group_b + 2 * CG_PAIR_STEP, &odd, 4);
     }
 }
 
@@ -163,67 +265,119 @@ CG_MAYBE_UNUSED __attribute__((noinline)) static void cg_widen_pair(const int8_t
     "smlad %[a3], %[w1], %[xa], %[a3]\n\t"      \
     "smlad %[b3], %[w1], %[xb], %[b3]\n\t"
 
-/* a block of 4 rows against a pair column of `words` words per pixel (even), from bias; returns the advanced weight
- * pointer. Eight accumulators, four loaded values and the two pointers take all 14 registers, so the asm keeps its
- * two loop ends on the stack (pushed and dropped inside it): 8 steps per loop test (3 instructions), the last
- * words % 8 two at a time. Per 128 MACs: 24 LDRD, 64 SMLAD, 3 loop instructions. GCC -O1 and up; else C. */
-__attribute__((noinline)) static const int32_t *cg_block4x2(const int32_t *w, const int32_t *x, int32_t words,
-                                                            const int32_t *bias, int32_t *acc_a, int32_t *acc_b)
+/* the same step with one weight register (13 registers in all, for clang, which keeps r7 as its frame pointer):
+ * 1 LDRD, 4 LDR, 8 SMLAD per 16 MACs */
+#define CG_STEP_4X2_LDR                         \
+    "ldrd %[xa], %[xb], [%[x]], #8\n\t"         \
+    "ldr %[w0], [%[w]], #4\n\t"                 \
+    "smlad %[a0], %[w0], %[xa], %[a0]\n\t"      \
+    "smlad %[b0], %[w0], %[xb], %[b0]\n\t"      \
+    "ldr %[w0], [%[w]], #4\n\t"                 \
+    "smlad %[a1], %[w0], %[xa], %[a1]\n\t"      \
+    "smlad %[b1], %[w0], %[xb], %[b1]\n\t"      \
+    "ldr %[w0], [%[w]], #4\n\t"                 \
+    "smlad %[a2], %[w0], %[xa], %[a2]\n\t"      \
+    "smlad %[b2], %[w0], %[xb], %[b2]\n\t"      \
+    "ldr %[w0], [%[w]], #4\n\t"                 \
+    "smlad %[a3], %[w0], %[xa], %[a3]\n\t"      \
+    "smlad %[b3], %[w0], %[xb], %[b3]\n\t"
+
+/* a block of 4 rows against a pair column of `words` words per pixel (even), from bias; acc receives the sums of
+ * rows 0..3 as pairs (pixel a, pixel b); returns the advanced weight pointer. Eight accumulators, four loaded
+ * values and the two pointers take all 14 registers, so the asm keeps its two loop ends on the stack (pushed and
+ * dropped inside it): 8 steps per loop test (3 instructions), the last words % 8 two at a time. Per 128 MACs:
+ * 24 LDRD, 64 SMLAD, 3 loop instructions. clang (r7 is its frame pointer): the one-weight-register step, the loop
+ * end reloaded into that register. GCC -O0 (a frame pointer too): C. */
+__attribute__((noinline)) static const int32_t *cg_block4x2(const int32_t *w, const int32_t *column,
+                                                            int32_t words, const int32_t *bias, int32_t *acc,
+                                                            int32_t blocks)
 {
-    int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-    int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    for (; blocks > 0; blocks--, bias += 4, acc += 8) {
+        const int32_t *x = column;
+        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
 #if defined(__OPTIMIZE__) && !defined(__clang__)
-    int32_t xa = (int32_t)(intptr_t)(x + words / 8 * 16); /* end of the 8-step loop */
-    int32_t xb = (int32_t)(intptr_t)(x + words * 2);      /* end of the column */
-    int32_t w0, w1;
-    __asm__("strd %[xa], %[xb], [sp, #-8]!\n\t"
-            "cmp %[x], %[xa]\n\t"
-            "beq 2f\n"
-            "1:\n\t"
-            CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2
-            "ldr %[xa], [sp]\n\t"
-            "cmp %[x], %[xa]\n\t"
-            "bne 1b\n"
-            "2:\n\t"
-            "ldr %[xb], [sp, #4]\n\t"
-            "cmp %[x], %[xb]\n\t"
-            "beq 4f\n"
-            "3:\n\t"
-            CG_STEP_4X2 CG_STEP_4X2
-            "ldr %[xb], [sp, #4]\n\t"
-            "cmp %[x], %[xb]\n\t"
-            "bne 3b\n"
-            "4:\n\t"
-            "add sp, sp, #8"
-            : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [b0] "+&r"(b0), [b1] "+&r"(b1),
-              [b2] "+&r"(b2), [b3] "+&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),
-              [w0] "=&r"(w0), [w1] "=&r"(w1)
-            :
-            : "cc", "memory");
-#else /* -O0 keeps a frame pointer and clang does not hand out all 14 registers: the same sums in C */
-    for (int32_t n = words; n > 0; n--) {
-        int32_t xa, xb, w0, w1;
-        cg_load_two_words(&x, &xa, &xb);
-        cg_load_two_words(&w, &w0, &w1);
-        a0 = __smlad(w0, xa, a0);
-        b0 = __smlad(w0, xb, b0);
-        a1 = __smlad(w1, xa, a1);
-        b1 = __smlad(w1, xb, b1);
-        cg_load_two_words(&w, &w0, &w1);
-        a2 = __smlad(w0, xa, a2);
-        b2 = __smlad(w0, xb, b2);
-        a3 = __smlad(w1, xa, a3);
-        b3 = __smlad(w1, xb, b3);
-    }
+        int32_t xa = (int32_t)(intptr_t)(x + words / 8 * 16); /* end of the 8-step loop */
+        int32_t xb = (int32_t)(intptr_t)(x + words * 2);      /* end of the column */
+        int32_t w0, w1;
+        __asm__("strd %[xa], %[xb], [sp, #-8]!\n\t"
+                "cmp %[x], %[xa]\n\t"
+                "beq 2f\n"
+                "1:\n\t"
+                CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2 CG_STEP_4X2
+                "ldr %[xa], [sp]\n\t"
+                "cmp %[x], %[xa]\n\t"
+                "bne 1b\n"
+                "2:\n\t"
+                "ldr %[xb], [sp, #4]\n\t"
+                "cmp %[x], %[xb]\n\t"
+                "beq 4f\n"
+                "3:\n\t"
+                CG_STEP_4X2 CG_STEP_4X2
+                "ldr %[xb], [sp, #4]\n\t"
+                "cmp %[x], %[xb]\n\t"
+                "bne 3b\n"
+                "4:\n\t"
+                "add sp, sp, #8"
+                : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [b0] "+&r"(b0), [b1] "+&r"(b1),
+                  [b2] "+&r"(b2), [b3] "+&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),
+                  [w0] "=&r"(w0), [w1] "=&r"(w1)
+                :
+                : "cc", "memory");
+#elif defined(__OPTIMIZE__)
+        int32_t xa = (int32_t)(intptr_t)(x + words / 8 * 16); /* end of the 8-step loop */
+        int32_t xb = (int32_t)(intptr_t)(x + words * 2);      /* end of the column */
+        int32_t w0;
+        __asm__("strd %[xa], %[xb], [sp, #-8]!\n\t"
+                "cmp %[x], %[xa]\n\t"
+                "beq 2f\n"
+                "1:\n\t"
+                CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR
+                CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR CG_STEP_4X2_LDR
+                "ldr %[w0], [sp]\n\t"
+                "cmp %[x], %[w0]\n\t"
+                "bne 1b\n"
+                "2:\n\t"
+                "ldr %[w0], [sp, #4]\n\t"
+                "cmp %[x], %[w0]\n\t"
+                "beq 4f\n"
+                "3:\n\t"
+                CG_STEP_4X2_LDR CG_STEP_4X2_LDR
+                "ldr %[w0], [sp, #4]\n\t"
+                "cmp %[x], %[w0]\n\t"
+                "bne 3b\n"
+                "4:\n\t"
+                "add sp, sp, #8"
+                : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [b0] "+&r"(b0), [b1] "+&r"(b1),
+                  [b2] "+&r"(b2), [b3] "+&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),
+                  [w0] "=&r"(w0)
+                :
+                : "cc", "memory");
+#else /* -O0 keeps a frame pointer and spills: the same sums in C */
+        for (int32_t n = words; n > 0; n--) {
+            int32_t xa, xb, w0, w1;
+            cg_load_two_words(&x, &xa, &xb);
+            cg_load_two_words(&w, &w0, &w1);
+            a0 = __smlad(w0, xa, a0);
+            b0 = __smlad(w0, xb, b0);
+            a1 = __smlad(w1, xa, a1);
+            b1 = __smlad(w1, xb, b1);
+            cg_load_two_words(&w, &w0, &w1);
+            a2 = __smlad(w0, xa, a2);
+            b2 = __smlad(w0, xb, b2);
+            a3 = __smlad(w1, xa, a3);
+            b3 = __smlad(w1, xb, b3);
+        }
 #endif
-    acc_a[0] = a0;
-    acc_a[1] = a1;
-    acc_a[2] = a2;
-    acc_a[3] = a3;
-    acc_b[0] = b0;
-    acc_b[1] = b1;
-    acc_b[2] = b2;
-    acc_b[3] = b3;
+        acc[0] = a0;
+        acc[1] = b0;
+        acc[2] = a1;
+        acc[3] = b1;
+        acc[4] = a2;
+        acc[5] = b2;
+        acc[6] = a3;
+        acc[7] = b3;
+    }
     return w;
 }
 
@@ -276,7 +430,7 @@ static inline void cg_widen_weights(int32_t word, int32_t *even, int32_t *odd)
 }
 
 /* one group of 4 values of rows 2i, 2i + 1 against a pair column (two pixels): 3 LDRD, 4 SXTB16, 8 SMLAD */
-static inline void cg_group2x2_int8(const int32_t **w, const int32_t **x, int32_t acc[4])
+CG_MAYBE_UNUSED static inline void cg_group2x2_int8(const int32_t **w, const int32_t **x, int32_t acc[4])
 {
     int32_t xa0, xb0, xa1, xb1, raw0, raw1, even, odd;
     cg_load_two_words(x, &xa0, &xb0);
@@ -290,22 +444,78 @@ static inline void cg_group2x2_int8(const int32_t **w, const int32_t **x, int32_
     acc[3] = __smlad(odd, xb1, __smlad(even, xb0, acc[3]));
 }
 
-/* rows 2i, 2i + 1 against a pair column, two groups per loop test; returns the advanced weight pointer */
-__attribute__((noinline)) static const int32_t *cg_block2x2_int8(const int32_t *w, const int32_t *x, int32_t groups,
-                                                                 const int32_t *bias, int32_t *acc_a, int32_t *acc_b)
+/* one group of the 2x2 int8 block in asm: the pair column's 4 words (values 0, 2 then 1, 3 of pixels a and b), the
+ * two rows' weight words, SXTB16 each into (0, 2) and, in place, (1, 3): 3 LDRD, 4 SXTB16, 8 SMLAD */
+#define CG_STEP_2X2_INT8                        \
+    "ldrd %[xa0], %[xb0], [%[x]], #8\n\t"       \
+    "ldrd %[xa1], %[xb1], [%[x]], #8\n\t"       \
+    "ldrd %[r0], %[r1], [%[w]], #8\n\t"         \
+    "sxtb16 %[e], %[r0]\n\t"                    \
+    "smlad %[a0], %[e], %[xa0], %[a0]\n\t"      \
+    "smlad %[b0], %[e], %[xb0], %[b0]\n\t"      \
+    "sxtb16 %[r0], %[r0], ror #8\n\t"           \
+    "smlad %[a0], %[r0], %[xa1], %[a0]\n\t"     \
+    "smlad %[b0], %[r0], %[xb1], %[b0]\n\t"     \
+    "sxtb16 %[e], %[r1]\n\t"                    \
+    "smlad %[a1], %[e], %[xa0], %[a1]\n\t"      \
+    "smlad %[b1], %[e], %[xb0], %[b1]\n\t"      \
+    "sxtb16 %[r1], %[r1], ror #8\n\t"           \
+    "smlad %[a1], %[r1], %[xa1], %[a1]\n\t"     \
+    "smlad %[b1], %[r1], %[xb1], %[b1]\n\t"
+
+/* rows 2i, 2i + 1 against a pair column; acc receives (row 0: pixel a, pixel b), (row 1: pixel a, pixel b);
+ * returns the advanced weight pointer. The asm (13 registers: GCC and clang alike) keeps its two loop ends on the
+ * stack, 4 groups per loop test; per 64 MACs 12 LDRD, 16 SXTB16, 32 SMLAD, 3 loop instructions. -O0: C. */
+__attribute__((noinline)) static const int32_t *cg_block2x2_int8(const int32_t *w, const int32_t *column,
+                                                                 int32_t groups, const int32_t *bias, int32_t *acc,
+                                                                 int32_t blocks)
 {
-    int32_t acc[4] = {bias[0], bias[1], bias[0], bias[1]}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
-    for (int32_t twos = groups / 2; twos > 0; twos--) {
-        cg_group2x2_int8(&w, &x, acc);
-        cg_group2x2_int8(&w, &x, acc);
+    for (; blocks > 0; blocks--, bias += 2, acc += 4) {
+        const int32_t *x = column;
+        int32_t a0 = bias[0], a1 = bias[1], b0 = a0, b1 = a1;
+#if defined(__OPTIMIZE__)
+        int32_t xa0 = (int32_t)(intptr_t)(x + groups / 4 * 16); /* end of the 4-group loop */
+        int32_t xb0 = (int32_t)(intptr_t)(x + groups * 4);      /* end of the column */
+        int32_t xa1, xb1, r0, r1, e;
+        __asm__("strd %[xa0], %[xb0], [sp, #-8]!\n\t"
+                "cmp %[x], %[xa0]\n\t"
+                "beq 2f\n"
+                "1:\n\t"
+                CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8
+                "ldr %[e], [sp]\n\t"
+                "cmp %[x], %[e]\n\t"
+                "bne 1b\n"
+                "2:\n\t"
+                "ldr %[e], [sp, #4]\n\t"
+                "cmp %[x], %[e]\n\t"
+                "beq 4f\n"
+                "3:\n\t"
+                CG_STEP_2X2_INT8
+                "ldr %[e], [sp, #4]\n\t"
+                "cmp %[x], %[e]\n\t"
+                "bne 3b\n"
+                "4:\n\t"
+                "add sp, sp, #8"
+                : [a0] "+&r"(a0), [a1] "+&r"(a1), [b0] "+&r"(b0), [b1] "+&r"(b1), [x] "+&r"(x), [w] "+&r"(w),
+                  [xa0] "+&r"(xa0), [xb0] "+&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [r0] "=&r"(r0),
+                  [r1] "=&r"(r1), [e] "=&r"(e)
+                :
+                : "cc", "memory");
+#else
+        int32_t sums[4] = {a0, a1, b0, b1}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
+        for (; groups > 0; groups--) {
+            cg_group2x2_int8(&w, &x, sums);
+        }
+        a0 = sums[0];
+        a1 = sums[1];
+        b0 = sums[2];
+        b1 = sums[3];
+#endif
+        acc[0] = a0;
+        acc[1] = b0;
+        acc[2] = a1;
+        acc[3] = b1;
     }
-    if (groups & 1) {
-        cg_group2x2_int8(&w, &x, acc);
-    }
-    acc_a[0] = acc[0];
-    acc_a[1] = acc[1];
-    acc_b[0] = acc[2];
-    acc_b[1] = acc[3];
     return w;
 }
 
@@ -342,19 +552,20 @@ static int32_t cg_last_row_int8(const int32_t *w, const int32_t *x, int32_t grou
 /* cg_matvec2 / cg_matvec with int8 weights: pair (two pixels, out_b set) or one column (out_b NULL) */
 static void cg_matvec_int8(const cg_matvec_params *p, const int16_t *column, int8_t *out_a, int8_t *out_b)
 {
-    const int32_t *w = p->weights;
+    const int32_t *w = (const int32_t *)p->weights;
     const int32_t *x = (const int32_t *)(const void *)column;
     const int32_t groups = p->depth / 4, paired_rows = p->rows / 2 * 2;
-    int32_t acc_a[CG_ROW_CHUNK], acc_b[CG_ROW_CHUNK];
+    int32_t acc[2 * CG_ROW_CHUNK];
     for (int32_t row0 = 0; row0 < paired_rows; row0 += CG_ROW_CHUNK) {
         const int32_t n = paired_rows - row0 < CG_ROW_CHUNK ? paired_rows - row0 : CG_ROW_CHUNK;
-        for (int32_t i = 0; i < n; i += 2) {
-            w = out_b != NULL ? cg_block2x2_int8(w, x, groups, p->bias + row0 + i, acc_a + i, acc_b + i)
-                              : cg_block2_int8(w, x, groups, p->bias + row0 + i, acc_a + i);
-        }
-        cg_matvec_outputs(p, row0, n, acc_a, out_a);
         if (out_b != NULL) {
-            cg_matvec_outputs(p, row0, n, acc_b, out_b);
+            w = cg_block2x2_int8(w, x, groups, p->bias + row0, acc, n / 2);
+            cg_matvec_outputs2(p, row0, n, acc, out_a, out_b);
+        } else {
+            for (int32_t i = 0; i < n; i += 2) {
+                w = cg_block2_int8(w, x, groups, p->bias + row0 + i, acc + i);
+            }
+            cg_matvec_outputs(p, row0, n, acc, out_a);
         }
     }
     if (p->rows & 1) {
@@ -373,18 +584,15 @@ CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t 
         cg_matvec_int8(p, pair, out_a, out_b);
         return;
     }
-    const int32_t *w = p->weights;
+    const int32_t *w = (const int32_t *)p->weights;
     const int32_t *x = (const int32_t *)(const void *)pair;
     const int32_t words = p->depth / 2;
     const int32_t blocked_rows = p->rows / 4 * 4;
-    int32_t acc_a[CG_ROW_CHUNK], acc_b[CG_ROW_CHUNK];
+    int32_t acc[2 * CG_ROW_CHUNK]; /* per row (pixel a, pixel b) */
     for (int32_t row0 = 0; row0 < blocked_rows; row0 += CG_ROW_CHUNK) {
         const int32_t n = blocked_rows - row0 < CG_ROW_CHUNK ? blocked_rows - row0 : CG_ROW_CHUNK;
-        for (int32_t i = 0; i < n; i += 4) {
-            w = cg_block4x2(w, x, words, p->bias + row0 + i, acc_a + i, acc_b + i);
-        }
-        cg_matvec_outputs(p, row0, n, acc_a, out_a);
-        cg_matvec_outputs(p, row0, n, acc_b, out_b);
+        w = cg_block4x2(w, x, words, p->bias + row0, acc, n / 4);
+        cg_matvec_outputs2(p, row0, n, acc, out_a, out_b);
     }
     cg_matvec_rest2(p, w, x, out_a, out_b);
 }
@@ -395,7 +603,7 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
         cg_matvec_int8(p, column, out, NULL);
         return;
     }
-    const int32_t *w = p->weights;
+    const int32_t *w = (const int32_t *)p->weights;
     const int32_t *x = (const int32_t *)(const void *)column;
     const int32_t quads = p->depth / 4;
     const int32_t blocked_rows = p->rows / 4 * 4;

@@ -9,13 +9,15 @@ typedef struct {
     cg_matvec_params matvec; /* rows = output channels, depth = filter_h * filter_w * in_c padded to 4 */
 } cg_conv_params;
 
+#define CG_STAGE_BYTES 128 /* windows (or filter rows) up to this many bytes are staged on the stack at edges */
+
 /* column: the pixel's first value, its words `step` words apart (1, or CG_PAIR_STEP in a pair column) */
 static void cg_conv_fill_column(const cg_conv_params *p, const int8_t *image, int32_t iy0, int32_t ix0,
                                 int16_t *column, int32_t step)
 {
     const int32_t row_values = p->filter_w * p->in_c;
-    const int row_inside = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->filter_w <= p->in_w;
-    if (row_inside && p->filter_w == p->in_w && p->dilation_h == 1 && iy0 >= 0 && iy0 + p->filter_h <= p->in_h) {
+    if (p->dilation_w == 1 && ix0 >= 0 && ix0 + p->filter_w <= p->in_w && p->filter_w == p->in_w &&
+        p->dilation_h == 1 && iy0 >= 0 && iy0 + p->filter_h <= p->in_h) {
         /* the filter spans whole rows (e.g. a (k, 1) kernel over a (T, 1, C) window): one contiguous run */
         cg_widen(image + iy0 * row_values, p->filter_h * row_values, p->in_zp, column, 0, step);
         cg_column_zero(column, p->filter_h * row_values, p->matvec.depth - p->filter_h * row_values, step);
@@ -24,15 +26,16 @@ static void cg_conv_fill_column(const cg_conv_params *p, const int8_t *image, in
     int32_t k = 0;
     for (int32_t fy = 0; fy < p->filter_h; fy++) {
         const int32_t iy = iy0 + fy * p->dilation_h;
-        if (row_inside && iy >= 0 && iy < p->in_h) { /* the filter row's taps are contiguous in NHWC: one call */
-            cg_widen(image + (iy * p->in_w + ix0) * p->in_c, row_values, p->in_zp, column, k, step);
-            k += row_values;
-            continue;
-        }
         for (int32_t fx = 0; fx < p->filter_w; fx++, k += p->in_c) {
             const int32_t ix = ix0 + fx * p->dilation_w;
             if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
                 cg_column_zero(column, k, p->in_c, step);
+            } else if (p->dilation_w == 1 && fx + 1 < p->filter_w && ix + 1 < p->in_w) {
+                /* the taps from here to the row's last inside the image: contiguous in NHWC, one widening */
+                const int32_t run = (p->in_w - ix < p->filter_w - fx ? p->in_w - ix : p->filter_w - fx);
+                cg_widen(image + (iy * p->in_w + ix) * p->in_c, run * p->in_c, p->in_zp, column, k, step);
+                fx += run - 1;
+                k += (run - 1) * p->in_c;
             } else {
                 cg_widen(image + (iy * p->in_w + ix) * p->in_c, p->in_c, p->in_zp, column, k, step);
             }
@@ -41,65 +44,177 @@ static void cg_conv_fill_column(const cg_conv_params *p, const int8_t *image, in
     cg_column_zero(column, k, p->matvec.depth - k, step);
 }
 
-/* the pair column of output pixels ix0 and ix0 + stride_w (input columns): both windows' filter rows as one widening
- * when every filter row of both lies inside the image's columns and starts a group of 4 values, else pixel by pixel */
-static void cg_conv_fill_pair(const cg_conv_params *p, const int8_t *image, int32_t iy0, int32_t ix0, int16_t *pair,
-                              int16_t *column_b)
+/* n bytes from `from` to `to`, a word at a time (unaligned word accesses: one LDR/STR each on Cortex-M7) */
+static inline void cg_copy_bytes(int8_t *to, const int8_t *from, int32_t n)
 {
-    const int32_t row_values = p->filter_w * p->in_c, ix1 = ix0 + p->stride_w;
-    if (p->dilation_w != 1 || (row_values & 3) != 0 || ix0 < 0 || ix1 + p->filter_w > p->in_w) {
-        cg_conv_fill_column(p, image, iy0, ix0, pair, CG_PAIR_STEP);
-        cg_conv_fill_column(p, image, iy0, ix1, column_b, CG_PAIR_STEP);
-        return;
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        memcpy(to + i, from + i, 4);
     }
-    const int32_t b_offset = p->stride_w * p->in_c;
-    int32_t k = 0;
-    for (int32_t fy = 0; fy < p->filter_h; fy++, k += row_values) {
-        const int32_t iy = iy0 + fy * p->dilation_h;
-        if (iy >= 0 && iy < p->in_h) {
-            const int8_t *row = image + (iy * p->in_w + ix0) * p->in_c;
-            cg_widen_pair(row, row + b_offset, row_values, p->in_zp, pair, column_b, k);
-        } else {
-            cg_column_zero(pair, k, row_values, CG_PAIR_STEP);
-            cg_column_zero(column_b, k, row_values, CG_PAIR_STEP);
-        }
+    for (; i < n; i++) {
+        to[i] = from[i];
     }
-    cg_column_zero(pair, k, p->matvec.depth - k, CG_PAIR_STEP);
-    cg_column_zero(column_b, k, p->matvec.depth - k, CG_PAIR_STEP);
 }
 
-/* int16 columns in the scratch: two (a pair column: two output pixels per weight pass) when a row has two pixels */
+/* filter row iy of the window whose first input column is ix0 (dilation 1) as filter_w * in_c bytes at to: the
+ * input's bytes, the zero point at padding taps */
+static void cg_conv_stage_row(const cg_conv_params *p, const int8_t *image, int32_t iy, int32_t ix0, int8_t *to)
+{
+    const int32_t row_values = p->filter_w * p->in_c;
+    const int8_t zp = (int8_t)p->in_zp;
+    int32_t first = ix0 < 0 ? -ix0 * p->in_c : 0; /* the bytes [first, last) lie inside the image */
+    int32_t last = ix0 + p->filter_w > p->in_w ? (p->in_w - ix0) * p->in_c : row_values;
+    if (iy < 0 || iy >= p->in_h || last <= first) {
+        first = last = 0;
+    }
+    for (int32_t i = 0; i < first; i++) {
+        to[i] = zp;
+    }
+    cg_copy_bytes(to + first, image + (iy * p->in_w + ix0) * p->in_c + first, last - first);
+    for (int32_t i = last; i < row_values; i++) {
+        to[i] = zp;
+    }
+}
+
+/* the whole window of the pixel at input (iy0, ix0) (dilation 1 across) as depth bytes at to: its filter rows, the
+ * zero point at padding taps and after the last tap (widened, all of them give 0); rows inside the image copied
+ * straight */
+static void cg_conv_stage_window(const cg_conv_params *p, const int8_t *image, int32_t iy0, int32_t ix0, int8_t *to)
+{
+    const int32_t row_values = p->filter_w * p->in_c, taps = p->filter_h * row_values;
+    const int inside = ix0 >= 0 && ix0 + p->filter_w <= p->in_w && iy0 >= 0 &&
+                       iy0 + (p->filter_h - 1) * p->dilation_h < p->in_h;
+    for (int32_t fy = 0; fy < p->filter_h; fy++) {
+        const int32_t iy = iy0 + fy * p->dilation_h;
+        if (inside) {
+            cg_copy_bytes(to + fy * row_values, image + (iy * p->in_w + ix0) * p->in_c, row_values);
+        } else {
+            cg_conv_stage_row(p, image, iy, ix0, to + fy * row_values);
+        }
+    }
+    for (int32_t i = taps; i < p->matvec.depth; i++) {
+        to[i] = (int8_t)p->in_zp;
+    }
+}
+
+/* filter row iy of the window at input column ix0 as filter_w * in_c contiguous bytes: the input itself when the row
+ * lies inside the image, else staged in `stage` (CG_STAGE_BYTES bytes); NULL when the whole row is padding */
+static const int8_t *cg_conv_row_bytes(const cg_conv_params *p, const int8_t *image, int32_t iy, int32_t ix0,
+                                       int8_t *stage)
+{
+    if (iy < 0 || iy >= p->in_h) {
+        return NULL;
+    }
+    if (ix0 >= 0 && ix0 + p->filter_w <= p->in_w) {
+        return image + (iy * p->in_w + ix0) * p->in_c;
+    }
+    cg_conv_stage_row(p, image, iy, ix0, stage);
+    return stage;
+}
+
+/* the pair column of the output pixels whose windows start at input (iya, ixa) and (iyb, ixb); column_b: pixel b's
+ * first value. Windows of at most CG_STAGE_BYTES values (first convs): both copied whole (zero points at the
+ * padding) and widened in one pass; filter rows of whole groups of 4 values: both pixels' rows widened together,
+ * from the input or, at the edges, from a staged copy of the row; else pixel by pixel. */
+static void cg_conv_fill_pair(const cg_conv_params *p, const int8_t *image, int32_t iya, int32_t ixa, int32_t iyb,
+                              int32_t ixb, int16_t *pair, int16_t *column_b)
+{
+    const int32_t row_values = p->filter_w * p->in_c;
+    int8_t stage_a[CG_STAGE_BYTES], stage_b[CG_STAGE_BYTES];
+    if (p->dilation_w == 1 && p->matvec.depth <= CG_STAGE_BYTES) { /* small windows (first convs): copied whole */
+        cg_conv_stage_window(p, image, iya, ixa, stage_a);
+        cg_conv_stage_window(p, image, iyb, ixb, stage_b);
+        cg_widen_pair(stage_a, stage_b, p->matvec.depth, p->in_zp, pair, column_b, 0);
+        return;
+    }
+    const int inside = ixa >= 0 && ixa + p->filter_w <= p->in_w && ixb >= 0 && ixb + p->filter_w <= p->in_w;
+    if (p->dilation_w == 1 && (row_values & 3) == 0 && (inside || row_values <= CG_STAGE_BYTES)) {
+        int32_t k = 0;
+        for (int32_t fy = 0; fy < p->filter_h; fy++, k += row_values) {
+            const int32_t dy = fy * p->dilation_h;
+            const int8_t *a = cg_conv_row_bytes(p, image, iya + dy, ixa, stage_a);
+            const int8_t *b = cg_conv_row_bytes(p, image, iyb + dy, ixb, stage_b);
+            if (a != NULL && b != NULL) {
+                cg_widen_pair(a, b, row_values, p->in_zp, pair, column_b, k);
+            } else if (a != NULL) { /* pixel b's filter row is padding */
+                cg_widen(a, row_values, p->in_zp, pair, k, CG_PAIR_STEP);
+                cg_column_zero(column_b, k, row_values, CG_PAIR_STEP);
+            } else if (b != NULL) {
+                cg_column_zero(pair, k, row_values, CG_PAIR_STEP);
+                cg_widen(b, row_values, p->in_zp, column_b, k, CG_PAIR_STEP);
+            } else {
+                cg_column_zero(pair, k, row_values, CG_PAIR_STEP);
+                cg_column_zero(column_b, k, row_values, CG_PAIR_STEP);
+            }
+        }
+        cg_column_zero(pair, k, p->matvec.depth - k, CG_PAIR_STEP);
+        cg_column_zero(column_b, k, p->matvec.depth - k, CG_PAIR_STEP);
+        return;
+    }
+    cg_conv_fill_column(p, image, iya, ixa, pair, CG_PAIR_STEP);
+    cg_conv_fill_column(p, image, iyb, ixb, column_b, CG_PAIR_STEP);
+}
+
+/* int16 columns in the scratch: two (a pair column: two output pixels per weight pass) when an image has two pixels */
 CG_MAYBE_UNUSED static inline int32_t cg_conv_columns(const cg_conv_params *p)
 {
-    return p->out_w >= 2 ? 2 : 1;
+    return p->out_w * p->out_h >= 2 ? 2 : 1;
+}
+
+/* `count` output pixels of one image in raster order from (oy, ox) on, written from out on; column:
+ * cg_conv_columns columns. Pixels go in pairs (one weight pass for two), across row ends too. */
+static void cg_conv_pixels(const cg_conv_params *p, const int8_t *image, int32_t oy, int32_t ox, int32_t count,
+                           int8_t *out, int16_t *column)
+{
+    const int32_t rows = p->matvec.rows;
+    int16_t *column_b = column + CG_PAIR_OFFSET(p->matvec.depth);
+    /* 1x1, stride 1, unpadded: output pixel i reads input pixel i only, the pair column in one widening (the input's
+     * pixels are whole groups of 4 values when in_c is a multiple of 4) */
+    const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+                          p->pad_top == 0 && p->pad_left == 0 && (p->in_c & 3) == 0;
+    for (int32_t pairs = count / 2; pairs > 0; pairs--, out += 2 * rows) { /* counted: GCC 12 misjudges `<=` */
+        const int32_t iya = oy * p->stride_h - p->pad_top, ixa = ox * p->stride_w - p->pad_left;
+        if (pointwise) { /* pixels p, p + 1 read input pixels p, p + 1 */
+            const int8_t *x = image + (oy * p->out_w + ox) * p->in_c;
+            cg_widen_pair(x, x + p->in_c, p->in_c, p->in_zp, column, column_b, 0); /* in_c = depth */
+            ox += 2;
+            oy += ox / p->out_w;
+            ox %= p->out_w;
+            cg_matvec2(&p->matvec, column, out, out + rows);
+            continue;
+        }
+        if (++ox == p->out_w) { /* pixel b starts the next row */
+            oy++;
+            ox = 0;
+        }
+        cg_conv_fill_pair(p, image, iya, ixa, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, column,
+                          column_b);
+        if (++ox == p->out_w) {
+            oy++;
+            ox = 0;
+        }
+        cg_matvec2(&p->matvec, column, out, out + rows);
+    }
+    if (count & 1) {
+        cg_conv_fill_column(p, image, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, column, 1);
+        cg_matvec(&p->matvec, column, out);
+    }
 }
 
 /* one output row oy of one image: out_row receives out_w * out_c values; column: cg_conv_columns columns */
-static void cg_conv_row(const cg_conv_params *p, const int8_t *image, int32_t oy, int8_t *out_row, int16_t *column)
+CG_MAYBE_UNUSED static void cg_conv_row(const cg_conv_params *p, const int8_t *image, int32_t oy, int8_t *out_row,
+                                        int16_t *column)
 {
-    const int32_t iy0 = oy * p->stride_h - p->pad_top, rows = p->matvec.rows;
-    int16_t *column_b = column + CG_PAIR_OFFSET(p->matvec.depth);
-    int32_t ox = 0;
-    for (int32_t pairs = p->out_w / 2; pairs > 0; pairs--, ox += 2) { /* counted: GCC 12 misjudges `ox + 2 <=` */
-        cg_conv_fill_pair(p, image, iy0, ox * p->stride_w - p->pad_left, column, column_b);
-        cg_matvec2(&p->matvec, column, out_row + ox * rows, out_row + (ox + 1) * rows);
-    }
-    if (p->out_w & 1) {
-        cg_conv_fill_column(p, image, iy0, ox * p->stride_w - p->pad_left, column, 1);
-        cg_matvec(&p->matvec, column, out_row + ox * rows);
-    }
+    cg_conv_pixels(p, image, oy, 0, p->out_w, out_row, column);
 }
 
 /* column: scratch of cg_conv_columns * matvec.depth int16 values, 8-byte aligned; unused when every conv is
  * fused with a pool */
 CG_MAYBE_UNUSED static void cg_conv_2d(const cg_conv_params *p, const int8_t *in, int8_t *out, int16_t *column)
 {
-    const int32_t out_row_bytes = p->out_w * p->matvec.rows;
+    const int32_t pixels = p->out_h * p->out_w;
     for (int32_t b = 0; b < p->batches; b++) {
-        const int8_t *image = in + b * p->in_h * p->in_w * p->in_c;
-        for (int32_t oy = 0; oy < p->out_h; oy++) {
-            cg_conv_row(p, image, oy, out, column);
-            out += out_row_bytes;
-        }
+        cg_conv_pixels(p, in + b * p->in_h * p->in_w * p->in_c, 0, 0, pixels, out + b * pixels * p->matvec.rows,
+                       column);
     }
 }

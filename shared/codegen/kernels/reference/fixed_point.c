@@ -75,14 +75,11 @@ CG_MAYBE_UNUSED static inline int32_t cg_sub_wrap(int32_t a, int32_t b)
     return (int32_t)((uint32_t)a - (uint32_t)b);
 }
 
-/* x clamped to the int8 range: one SSAT on the DSP path */
+/* x clamped to the int8 range; written in two steps, the form GCC 12 and clang 14 turn into one SSAT on ARMv6 and
+ * up (the nested conditional of cg_clamp stays compares and branches) */
 CG_MAYBE_UNUSED static inline int8_t cg_saturate_int8(int32_t x)
 {
-#if CG_DSP
-    int32_t saturated;
-    __asm__("ssat %0, #8, %1" : "=r"(saturated) : "r"(x));
-    return (int8_t)saturated;
-#else
-    return (int8_t)cg_clamp(x, -128, 127);
-#endif
+    x = x < -128 ? -128 : x;
+    x = x > 127 ? 127 : x;
+    return (int8_t)x;
 }

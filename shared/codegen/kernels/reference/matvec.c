@@ -1,25 +1,21 @@
 /* matvec.c: the int8 matrix-vector core of CONV_2D and FULLY_CONNECTED: rows of weights times one column of
  * (x - zp) values held as int16 (|x - zp| <= 255), bias added, one requantization per row (per-channel).
  * The depth is padded to a multiple of 4 with zero weights and zero column entries, so no loop has a tail.
- * Here: plain int8 weights (row-major), 4 rows per column pass, and the requantization both paths share;
- * cortex_m/matvec.c replaces the loops (cg_matvec, cg_matvec2 and the column fill) on a DSP core. */
-
-#if CG_DSP
-typedef int32_t cg_weight_t; /* two int16 weights per word, even index in the low half */
-#else
-typedef int8_t cg_weight_t;
-#endif
+ * Here: the parameters, the requantization (TFLite's arithmetic, portable C) and the portable loops: plain int8
+ * weights (row-major), 4 rows x 2 pixels per weight pass; cortex_m/matvec.c replaces the loops (cg_matvec,
+ * cg_matvec2, the column fill and the offsets-form requantization) on a DSP core. */
 
 typedef struct {
     int32_t rows, depth; /* depth: multiple of 4 */
     int32_t out_zp, act_min, act_max;
-    const cg_weight_t *weights; /* (rows, depth) int8, or in the DSP build one of the two layouts above */
+    const void *weights; /* (rows, depth) int8 row-major; the DSP build: int32 words, see cortex_m/matvec.c */
     int32_t int8_weights; /* DSP build: 1 = int8 weights widened in registers (SXTB16), 0 = int16 pairs */
     const int32_t *bias;        /* (rows,) */
     const int32_t *multipliers;  /* (rows,) */
     const int32_t *right_shifts; /* (rows,) max(-shift, 0) of TFLite's per-channel shift */
     /* either (cg_requantize_offset, when the generator proves it exact for every row) */
-    const int32_t *offsets; /* (rows,) 2^(r - 1) + out_zp * 2^r for the right shift r */
+    const int32_t *offsets; /* (rows,) 2^(r - 1) + out_zp * 2^r for the right shift r; the DSP build: (rows, 3)
+                             * records (multiplier, offset, right shift), see cortex_m/matvec.c */
     /* or (cg_requantize_rounded; offsets NULL) */
     const int32_t *left_shifts; /* (rows,) max(shift, 0), split ahead: no branch */
     const int64_t *roundings;   /* (rows,) 2^30 + (right shift r > 0 ? 2^(30 + r) : 0) */
@@ -54,42 +50,49 @@ CG_MAYBE_UNUSED static inline int32_t cg_requantize_offset(int32_t acc, int32_t 
                                                            int32_t right_shift)
 {
     const int32_t q = cg_shift_left_wrap(acc, 1);
-#if CG_DSP
-    int32_t high;
-    __asm__("smmlar %0, %1, %2, %3" : "=r"(high) : "r"(q), "r"(multiplier), "r"(offset));
-#else
     const int32_t high = (int32_t)(((int64_t)offset * ((int64_t)1 << 32) + (int64_t)q * multiplier +
-                                    ((int64_t)1 << 31)) >> 32);
-#endif
+                                    ((int64_t)1 << 31)) >> 32); /* SMMLAR on a DSP core (cortex_m/dsp.c) */
     return (high - (q < 0)) >> right_shift;
 }
 
-CG_MAYBE_UNUSED static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
+/* the general form (offsets NULL): TFLite's requantization, the output zero point, the activation range */
+CG_MAYBE_UNUSED static inline int8_t cg_matvec_output_rounded(const cg_matvec_params *p, int32_t row, int32_t acc)
 {
-    if (p->offsets != NULL) {
-        acc = cg_requantize_offset(acc, p->multipliers[row], p->offsets[row], p->right_shifts[row]);
-    } else {
-        acc = cg_requantize_rounded(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row],
-                                    p->roundings[row]) + p->out_zp;
-    }
+    acc = cg_requantize_rounded(acc, p->multipliers[row], p->left_shifts[row], p->right_shifts[row],
+                                p->roundings[row]) + p->out_zp;
     return (int8_t)cg_clamp(acc, p->act_min, p->act_max);
 }
 
-/* requantize and store rows row .. row + n - 1; out of line, so that the requantization does not compete for
- * registers with the caller's loop state (inlined, GCC spills inside the multiply loop). The offsets form gets
- * its own loops (no per-row test), the full int8 range a single saturation. */
+#if !CG_DSP /* the portable loops; cortex_m/matvec.c has the DSP ones (and its own requantization loops) */
+/* a pair column (two output pixels) is two plain columns, one after the other: GCC -O3 vectorizes each pixel's
+ * dot products on the host, and the Cortex-M build without DSP keeps one load per value */
+#define CG_PAIR_STEP 1
+#define CG_PAIR_OFFSET(depth) (depth)
+#define CG_ROW_CHUNK 32 /* rows per requantization call */
+
+CG_MAYBE_UNUSED static inline int8_t cg_matvec_output(const cg_matvec_params *p, int32_t row, int32_t acc)
+{
+    if (p->offsets == NULL) {
+        return cg_matvec_output_rounded(p, row, acc);
+    }
+    const int32_t value = cg_requantize_offset(acc, p->multipliers[row], p->offsets[row], p->right_shifts[row]);
+    return (int8_t)cg_clamp(value, p->act_min, p->act_max);
+}
+
+/* requantize and store rows row .. row + n - 1 (acc: n values); out of line, so that the requantization does not
+ * compete for registers with the multiply loops. The offsets form gets its own loops (no per-row test). */
 __attribute__((noinline)) static void cg_matvec_outputs(const cg_matvec_params *p, int32_t row, int32_t n,
                                                         const int32_t *acc, int8_t *out)
 {
     if (p->offsets == NULL) {
         for (int32_t i = 0; i < n; i++) {
-            out[row + i] = cg_matvec_output(p, row + i, acc[i]);
+            out[row + i] = cg_matvec_output_rounded(p, row + i, acc[i]);
         }
         return;
     }
     const int32_t *multipliers = p->multipliers + row, *offsets = p->offsets + row, *shifts = p->right_shifts + row;
     out += row;
-    if (p->act_min == -128 && p->act_max == 127) {
+    if (p->act_min == -128 && p->act_max == 127) { /* the full int8 range: one saturation */
         for (int32_t i = 0; i < n; i++) {
             out[i] = cg_saturate_int8(cg_requantize_offset(acc[i], multipliers[i], offsets[i], shifts[i]));
         }
@@ -101,12 +104,7 @@ __attribute__((noinline)) static void cg_matvec_outputs(const cg_matvec_params *
     }
 }
 
-#if !CG_DSP /* the portable loops; cortex_m/matvec.c has the DSP ones */
-/* a pair column here is two plain columns, one after the other */
-#define CG_PAIR_STEP 1
-#define CG_PAIR_OFFSET(depth) (depth)
-
-/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth); step: 1 (see the DSP path) */
+/* column values k0 .. k0 + n - 1 = 0 (padded taps, the tail up to depth); step: CG_PAIR_STEP (see the DSP path) */
 static void cg_column_zero(int16_t *column, int32_t k0, int32_t n, int32_t step)
 {
     for (int32_t i = 0; i < n; i++) {
@@ -114,7 +112,7 @@ static void cg_column_zero(int16_t *column, int32_t k0, int32_t n, int32_t step)
     }
 }
 
-/* column values k0 .. k0 + n - 1 = x[i] - zp; step: 1 (see the DSP path) */
+/* column values k0 .. k0 + n - 1 = x[i] - zp; step: CG_PAIR_STEP (see the DSP path) */
 static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, int32_t k0, int32_t step)
 {
     for (int32_t i = 0; i < n; i++) {
@@ -122,39 +120,49 @@ static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, in
     }
 }
 
-/* values k0 .. k0 + n - 1 of two pixels' columns (pair: pixel a's, column_b: pixel b's), from their bytes */
-CG_MAYBE_UNUSED static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n, int32_t zp, int16_t *pair,
-                          int16_t *column_b, int32_t k0)
+/* values k0 .. k0 + n - 1 of both pixels of a pair column, from their bytes xa and xb: pixel a's into column_a,
+ * pixel b's into column_b (column_a + CG_PAIR_OFFSET(depth)) */
+CG_MAYBE_UNUSED static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n, int32_t zp, int16_t *column_a,
+                                          int16_t *column_b, int32_t k0)
 {
-    cg_widen(xa, n, zp, pair, k0, 1);
+    cg_widen(xa, n, zp, column_a, k0, 1);
     cg_widen(xb, n, zp, column_b, k0, 1);
 }
 
-/* |w * (x - zp)| <= 128 * 255 < 2^15: int32 accumulators hold 2^16 terms */
+/* |w * (x - zp)| <= 128 * 255 < 2^15: int32 accumulators hold 2^16 terms. One pixel's column: 4 rows per column
+ * pass, requantized CG_ROW_CHUNK rows at a time. */
 static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
 {
-    const int32_t depth = p->depth;
-    const int32_t blocked_rows = p->rows / 4 * 4;
-    for (int32_t row = 0; row < blocked_rows; row += 4) {
-        const int8_t *w0 = p->weights + row * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-        int32_t acc0 = p->bias[row], acc1 = p->bias[row + 1], acc2 = p->bias[row + 2], acc3 = p->bias[row + 3];
-        for (int32_t k = 0; k < depth; k++) {
-            const int32_t x = column[k];
-            acc0 += w0[k] * x;
-            acc1 += w1[k] * x;
-            acc2 += w2[k] * x;
-            acc3 += w3[k] * x;
+    const int32_t depth = p->depth, rows = p->rows;
+    const int8_t *w0 = (const int8_t *)p->weights; /* the next row's weights */
+    int32_t acc[CG_ROW_CHUNK];
+    for (int32_t row0 = 0; row0 < rows; row0 += CG_ROW_CHUNK) {
+        const int32_t n = rows - row0 < CG_ROW_CHUNK ? rows - row0 : CG_ROW_CHUNK;
+        int32_t i = 0;
+        for (; i + 4 <= n; i += 4, w0 += 4 * depth) {
+            const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+            int32_t a0 = p->bias[row0 + i], a1 = p->bias[row0 + i + 1], a2 = p->bias[row0 + i + 2];
+            int32_t a3 = p->bias[row0 + i + 3];
+            for (int32_t k = 0; k < depth; k++) {
+                const int32_t x = column[k];
+                a0 += w0[k] * x;
+                a1 += w1[k] * x;
+                a2 += w2[k] * x;
+                a3 += w3[k] * x;
+            }
+            acc[i] = a0;
+            acc[i + 1] = a1;
+            acc[i + 2] = a2;
+            acc[i + 3] = a3;
         }
-        const int32_t acc[4] = {acc0, acc1, acc2, acc3};
-        cg_matvec_outputs(p, row, 4, acc, out);
-    }
-    for (int32_t row = blocked_rows; row < p->rows; row++) {
-        const int8_t *w = p->weights + row * depth;
-        int32_t acc = p->bias[row];
-        for (int32_t k = 0; k < depth; k++) {
-            acc += w[k] * column[k];
+        for (int32_t rest = n & 3; rest > 0; rest--, i++, w0 += depth) { /* n & 3: GCC 12 misjudges `i < n` */
+            int32_t a = p->bias[row0 + i];
+            for (int32_t k = 0; k < depth; k++) {
+                a += w0[k] * column[k];
+            }
+            acc[i] = a;
         }
-        out[row] = cg_matvec_output(p, row, acc);
+        cg_matvec_outputs(p, row0, n, acc, out);
     }
 }
 
@@ -162,6 +170,6 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
 CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *pair, int8_t *out_a, int8_t *out_b)
 {
     cg_matvec(p, pair, out_a);
-    cg_matvec(p, pair + p->depth, out_b);
+    cg_matvec(p, pair + CG_PAIR_OFFSET(p->depth), out_b);
 }
 #endif
