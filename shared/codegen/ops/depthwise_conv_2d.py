@@ -25,6 +25,18 @@ def requant_tables(ctx: LayerContext, x, weights, y, channels: int) -> dict:
     }
 
 
+def offset_tables(ctx: LayerContext, x, weights, y, out_c: int) -> dict:
+    """The reference kernel's `offsets` and `right_shifts` (cg_requantize_offset) when that form is exact for every
+    output channel, else NULL for both."""
+    _, shifts = per_channel_multipliers(x.scale, weights.scales, y.scale, out_c)
+    taps = weights.data.reshape(-1, out_c).T  # (out_c, filter_h * filter_w)
+    channel_offsets = offsets(shifts, y.zero_point, taps, ctx.bias(2, out_c), x.zero_point)
+    if channel_offsets is None:
+        return {"offsets": "NULL", "right_shifts": "NULL"}
+    return {"offsets": ctx.table("offsets", channel_offsets, "int32_t"),
+            "right_shifts": ctx.table("right_shifts", -shifts, "int32_t")}
+
+
 def emit(ctx: LayerContext) -> LayerCode:
     x, y = ctx.activation(0), ctx.activation(0, outputs=True)
     weights = ctx.constant(1, "int8")
@@ -46,6 +58,7 @@ def emit(ctx: LayerContext) -> LayerCode:
     fields["weights"] = ctx.table("weights", weights.data, "int8_t")
     fields["bias"] = ctx.table("bias", ctx.bias(2, out_c), "int32_t")
     fields["multipliers"], fields["shifts"] = requant["multipliers"], requant["shifts"]
+    fields.update(offset_tables(ctx, x, weights, y, out_c))
     ctx.tables.append(params_struct("cg_depthwise_params", f"{ctx.prefix}_params", fields))
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} x{out_c // in_c} "
                f"stride {spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, "

@@ -68,7 +68,7 @@ OFFSET_MAX_SHIFT = 21  # cg_requantize_offset: right shifts 1..21 keep every int
 
 
 def offsets(shifts: np.ndarray, out_zp: int, weights_2d: np.ndarray, bias: np.ndarray, in_zp: int):
-    """Per row 2^(r-1) + out_zp * 2^r (kernels/reference/matvec.c, cg_requantize_offset), or None when that form is
+    """Per row 2^(r-1) + out_zp * 2^r (kernels/reference/fixed_point.c, cg_requantize_offset), or None when that form is
     not exact for some row: a TFLite shift >= 0 or a right shift above OFFSET_MAX_SHIFT, or an accumulator that could
     reach 2^30 (|bias| + sum |w| * max |x - zp|)."""
     right = -np.asarray(shifts, dtype=np.int64)

@@ -8,7 +8,7 @@ CG_MAYBE_UNUSED static inline void cg_load_two_words(const int32_t **pointer, in
 }
 
 /* TFLite's requantization of a doubled accumulator q = 2 acc (|acc| < 2^30, right shift 1 <= r <= 21) plus the
- * output zero point, with offset = 2^(r-1) + zp * 2^r: SMMLAR, the sign correction, a shift (see matvec.c,
+ * output zero point, with offset = 2^(r-1) + zp * 2^r: SMMLAR, the sign correction, a shift (see fixed_point.c,
  * cg_requantize_offset, for the proof) */
 CG_MAYBE_UNUSED static inline int32_t cg_requantize_doubled(int32_t q, int32_t multiplier, int32_t offset,
                                                             int32_t right_shift)

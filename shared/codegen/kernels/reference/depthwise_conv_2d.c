@@ -9,7 +9,10 @@ typedef struct {
     const int8_t *weights;      /* (1, filter_h, filter_w, out_c) */
     const int32_t *bias;        /* (out_c,) */
     const int32_t *multipliers; /* (out_c,) */
-    const int32_t *shifts;      /* (out_c,) */
+    const int32_t *shifts;      /* (out_c,) TFLite's signed shifts */
+    /* when the generator proves cg_requantize_offset exact for every channel (else both NULL): */
+    const int32_t *offsets;      /* (out_c,) 2^(r - 1) + out_zp * 2^r for the right shift r */
+    const int32_t *right_shifts; /* (out_c,) r = -shift */
 } cg_depthwise_params;
 
 #define CG_DW_CHUNK 64 /* output channels accumulated together (a 256-byte stack buffer) */
@@ -26,6 +29,30 @@ static void cg_depthwise_tap(const cg_depthwise_params *p, const int8_t *x, cons
     }
     for (int32_t i = 0; i < n; i++) {
         acc[i] += w[i] * (x[(oc0 + i) / p->depth_multiplier] - p->in_zp);
+    }
+}
+
+/* out[oc0 + i] = acc[i] requantized, i < n. The offsets form (one 64-bit multiply, no branch) goes through a local
+ * buffer, so no store can alias the tables it reads: GCC -O3 vectorizes that loop on a host whose vectors multiply
+ * 32-bit lanes into 64 bits and shift each lane by its own count (AVX2); TFLite's general form stays scalar. */
+static void cg_depthwise_outputs(const cg_depthwise_params *p, const int32_t *acc, int32_t oc0, int32_t n,
+                                 int8_t *out)
+{
+    const int32_t act_min = p->act_min, act_max = p->act_max;
+    if (p->offsets != NULL) {
+        const int32_t *multipliers = p->multipliers + oc0, *offsets = p->offsets + oc0;
+        const int32_t *right_shifts = p->right_shifts + oc0;
+        int8_t values[CG_DW_CHUNK];
+        for (int32_t i = 0; i < n; i++) {
+            const int32_t value = cg_requantize_offset(acc[i], multipliers[i], offsets[i], right_shifts[i]);
+            values[i] = (int8_t)cg_clamp(value, act_min, act_max);
+        }
+        memcpy(out + oc0, values, (size_t)n);
+        return;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t value = cg_requantize(acc[i], p->multipliers[oc0 + i], p->shifts[oc0 + i]) + p->out_zp;
+        out[oc0 + i] = (int8_t)cg_clamp(value, act_min, act_max);
     }
 }
 
@@ -53,10 +80,7 @@ static void cg_depthwise_chunk(const cg_depthwise_params *p, const int8_t *image
             cg_depthwise_tap(p, image + (iy * p->in_w + ix) * p->in_c, taps, oc0, n, acc);
         }
     }
-    for (int32_t i = 0; i < n; i++) {
-        const int32_t value = cg_requantize(acc[i], p->multipliers[oc0 + i], p->shifts[oc0 + i]) + p->out_zp;
-        out[oc0 + i] = (int8_t)cg_clamp(value, p->act_min, p->act_max);
-    }
+    cg_depthwise_outputs(p, acc, oc0, n, out);
 }
 
 CG_MAYBE_UNUSED static void cg_depthwise_conv_2d(const cg_depthwise_params *p, const int8_t *in, int8_t *out)

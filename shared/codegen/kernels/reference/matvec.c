@@ -39,22 +39,6 @@ CG_MAYBE_UNUSED static inline int32_t cg_requantize_rounded(int32_t x, int32_t m
     return (int32_t)((sum - negative) >> 32) >> (right_shift - 1);
 }
 
-/* The same plus the output zero point, in fewer instructions, for a row whose TFLite shift is negative (right shift
- * 1 <= r <= 21, no left shift) and whose accumulators satisfy |acc| < 2^30 (the generator checks |bias| + sum |w| *
- * max |x - zp| < 2^30 for every row, or leaves offsets NULL). Then q = 2 acc is exact and TFLite's doubling high
- * multiply is h = floor((q * m + 2^31) / 2^32), SMMULR's rounding; the rounding divide by 2^r is floor((h + 2^(r-1)
- * - [h < 0]) / 2^r), where [h < 0] may be [q < 0] (they differ only where h = 0, and both give 0), and adding
- * zp * 2^r before the floor adds zp after it. offset = 2^(r-1) + zp * 2^r: one SMMLAR, one add, one shift; no
- * intermediate exceeds 2^31 for r <= 21. */
-CG_MAYBE_UNUSED static inline int32_t cg_requantize_offset(int32_t acc, int32_t multiplier, int32_t offset,
-                                                           int32_t right_shift)
-{
-    const int32_t q = cg_shift_left_wrap(acc, 1);
-    const int32_t high = (int32_t)(((int64_t)offset * ((int64_t)1 << 32) + (int64_t)q * multiplier +
-                                    ((int64_t)1 << 31)) >> 32); /* SMMLAR on a DSP core (cortex_m/dsp.c) */
-    return (high - (q < 0)) >> right_shift;
-}
-
 /* the general form (offsets NULL): TFLite's requantization, the output zero point, the activation range */
 CG_MAYBE_UNUSED static inline int8_t cg_matvec_output_rounded(const cg_matvec_params *p, int32_t row, int32_t acc)
 {
