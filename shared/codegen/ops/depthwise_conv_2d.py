@@ -14,27 +14,25 @@ KERNELS = ("fixed_point", "dsp", "depthwise_3x3", "depthwise_conv_2d")  # depthw
 MAX_FILTER_H = 16  # CG_DW_MAX_FILTER_H in kernels/cortex_m/depthwise_conv_2d.c
 
 
-def requant_tables(ctx: LayerContext, x, weights, y, channels: int) -> dict:
-    """Per-channel multiplier/shift tables and the activation range, as named struct fields."""
-    multipliers, shifts = per_channel_multipliers(x.scale, weights.scales, y.scale, channels)
+def requant_tables(ctx: LayerContext, x, weights, y, out_c: int) -> tuple[dict, np.ndarray, np.ndarray, object]:
+    """Per-channel requantization as named struct fields (multiplier/shift tables, the activation range, and the
+    reference kernel's `offsets` and `right_shifts` for cg_requantize_offset when that form is exact for every
+    output channel, else NULL for both), with the multipliers, shifts and offsets (or None) themselves, which the
+    DSP path shares."""
+    multipliers, shifts = per_channel_multipliers(x.scale, weights.scales, y.scale, out_c)
     act_min, act_max = activation_range(ctx.fused_activation(), y.scale, y.zero_point)
-    return {
+    taps = weights.data.reshape(-1, out_c).T  # (out_c, filter_h * filter_w)
+    channel_offsets = offsets(shifts, y.zero_point, taps, ctx.bias(2, out_c), x.zero_point)
+    fields = {
         "in_zp": x.zero_point, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
         "multipliers": ctx.table("multipliers", multipliers, "int32_t"),
         "shifts": ctx.table("shifts", shifts, "int32_t"),
+        "offsets": "NULL", "right_shifts": "NULL",
     }
-
-
-def offset_tables(ctx: LayerContext, x, weights, y, out_c: int) -> dict:
-    """The reference kernel's `offsets` and `right_shifts` (cg_requantize_offset) when that form is exact for every
-    output channel, else NULL for both."""
-    _, shifts = per_channel_multipliers(x.scale, weights.scales, y.scale, out_c)
-    taps = weights.data.reshape(-1, out_c).T  # (out_c, filter_h * filter_w)
-    channel_offsets = offsets(shifts, y.zero_point, taps, ctx.bias(2, out_c), x.zero_point)
-    if channel_offsets is None:
-        return {"offsets": "NULL", "right_shifts": "NULL"}
-    return {"offsets": ctx.table("offsets", channel_offsets, "int32_t"),
-            "right_shifts": ctx.table("right_shifts", -shifts, "int32_t")}
+    if channel_offsets is not None:
+        fields["offsets"] = ctx.table("offsets", channel_offsets, "int32_t")
+        fields["right_shifts"] = ctx.table("right_shifts", -shifts, "int32_t")
+    return fields, multipliers, shifts, channel_offsets
 
 
 def emit(ctx: LayerContext) -> LayerCode:
@@ -53,12 +51,11 @@ def emit(ctx: LayerContext) -> LayerCode:
         "depth_multiplier": out_c // in_c, "filter_h": filter_h, "filter_w": filter_w,
         **{k: v for k, v in spatial.items() if k != "padding"},
     }
-    requant = requant_tables(ctx, x, weights, y, out_c)
+    requant, multipliers, shifts, channel_offsets = requant_tables(ctx, x, weights, y, out_c)
     fields.update({k: requant[k] for k in ("in_zp", "out_zp", "act_min", "act_max")})
     fields["weights"] = ctx.table("weights", weights.data, "int8_t")
     fields["bias"] = ctx.table("bias", ctx.bias(2, out_c), "int32_t")
-    fields["multipliers"], fields["shifts"] = requant["multipliers"], requant["shifts"]
-    fields.update(offset_tables(ctx, x, weights, y, out_c))
+    fields.update({k: requant[k] for k in ("multipliers", "shifts", "offsets", "right_shifts")})
     ctx.tables.append(params_struct("cg_depthwise_params", f"{ctx.prefix}_params", fields))
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} x{out_c // in_c} "
                f"stride {spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, "
@@ -67,21 +64,19 @@ def emit(ctx: LayerContext) -> LayerCode:
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w,
                      in_place_lead=row_lead(x.shape, y.shape, spatial["pad_top"]))
     if fields["depth_multiplier"] == 1 and fields["dilation_h"] == fields["dilation_w"] == 1 and \
-            filter_h <= MAX_FILTER_H and in_c % 2 == 0:
-        dsp_path(ctx, code, fields, x, weights, y)
+            filter_h <= MAX_FILTER_H and in_c % 2 == 0 and channel_offsets is not None:
+        dsp_path(ctx, code, fields, x, weights, (multipliers, shifts, channel_offsets))
     return code
 
 
-def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, y) -> None:
-    """The Cortex-M fast path (kernels/cortex_m/depthwise_conv_2d.c) when the one-SMMLAR
-    requantization is exact for every channel: its tables, then the reference tables, each under its build."""
+def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, requant: tuple) -> None:
+    """The Cortex-M fast path (kernels/cortex_m/depthwise_conv_2d.c; depth multiplier 1, the one-SMMLAR
+    requantization exact for every channel): its tables, then the reference tables, each under its build.
+    `requant`: the multipliers, shifts and offsets of requant_tables."""
     channels, filter_h, filter_w = fields["in_c"], fields["filter_h"], fields["filter_w"]
     taps = weights.data.reshape(filter_h, filter_w, channels).transpose(2, 0, 1).astype(np.int64)  # (c, fy, fx)
     bias = ctx.bias(2, channels)
-    multipliers, shifts = per_channel_multipliers(x.scale, weights.scales, y.scale, channels)
-    row_offsets = offsets(shifts, y.zero_point, taps.reshape(channels, -1), bias, x.zero_point)
-    if row_offsets is None:
-        return
+    multipliers, shifts, row_offsets = requant
     # weight sets: taps as they are (set 0, a pixel's first tap at an even padded column) and moved up one lane
     # (set 1, an odd column); an even stride starts every pixel at an even column
     pairs = filter_w // 2 + 1
