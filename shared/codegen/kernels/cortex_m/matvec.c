@@ -417,6 +417,151 @@ static void cg_matvec_rest2(const cg_matvec_params *p, const int32_t *w, const i
     }
 }
 
+/* ---- fused blocks (the generator's choice where it holds: int16 weights, the offsets form exact, rows a multiple
+ * of 4, the whole int8 range; `fused` in cg_matvec_params, ops/matvec.py fused_form). The weights come as one
+ * stream, per block of 4 rows: the doubled bias of rows 0..3, each twice (8 words: both pixels' accumulators start
+ * from it), the block's doubled weights (the int16 layout above), the 4 rows' records (multiplier, offset, right
+ * shift). With weights and bias doubled the sums are the 2 acc that the offsets form takes (no doubling), and the
+ * pair's multiply asm requantizes its 8 accumulators itself: no sums stored and read back, no call per 32 rows. */
+#define CG_FUSED_BIAS_WORDS 8
+#define CG_FUSED_RECORD_WORDS 12
+
+/* the output of a row (q = 2 acc) from its record (C: the single column, -O0); the sign correction is always exact */
+static inline int8_t cg_fused_output(const int32_t *record, int32_t q)
+{
+    return cg_saturate_int8(cg_requantize_doubled(q, record[0], record[1], record[2]));
+}
+
+/* one output in the asm, multiplier and offset in xb, w0, the shift in `sh`: SMMLAR (into t, then the sign
+ * correction back into q; or in place without it: fused 2), the shift, SSAT, the store (post-incremented) */
+#define CG_FUSED_OUT_FIX(q, out, sh, t)                                                                         \
+    "smmlar " t ", " q ", %[xb], %[w0]\n\tsub " q ", " t ", " q ", lsr #31\n\tasr " q ", " q ", " sh "\n\t" \
+    "ssat " q ", #8, " q "\n\tstrb " q ", [" out "], #1\n\t"
+#define CG_FUSED_OUT_NOFIX(q, out, sh, t)                                                                  \
+    "smmlar " q ", " q ", %[xb], %[w0]\n\tasr " q ", " q ", " sh "\n\tssat " q ", #8, " q "\n\tstrb " q \
+    ", [" out "], #1\n\t"
+/* one row of both pixels: its record (LDRD, LDR) from the stream, then the two outputs (pixel a's pointer in x,
+ * pixel b's in xa) */
+#define CG_FUSED_ROW(OUT, a, b, sh, t) \
+    "ldrd %[xb], %[w0], [%[w]], #8\n\tldr " sh ", [%[w]], #4\n\t" OUT(a, "%[x]", sh, t) OUT(b, "%[xa]", sh, t)
+
+/* The whole pass of a pair column over all blocks, one asm: its frame on the stack (pushed and dropped inside):
+ * [sp] column, [sp, 4] end of the 8-step loop, [sp, 8] end of the column, [sp, 12] and [sp, 16] the two pixels'
+ * output pointers, [sp, 20] end of the stream, [sp, 24] rows 2, 3 of pixel b while rows 0, 1 are requantized (13
+ * registers: the 8 accumulators, the stream pointer, 2 output pointers, multiplier, offset, shift, and with the
+ * sign correction a temporary). Per block: 4 LDRD of bias, the loop as cg_block4x2, then 12 + 8 (10 with the sign
+ * correction) instructions per row of 2 outputs and 8 of bookkeeping. */
+#define CG_FUSED_ASM(STEP, OUT)                                                                                   \
+    "strd %[x], %[xa], [sp, #-32]!\n\t"                                                                           \
+    "strd %[xb], %[w0], [sp, #8]\n\t"                                                                             \
+    "strd %[a0], %[a1], [sp, #16]\n"                                                                              \
+    "5:\n\t"                                                                                                      \
+    "ldr %[x], [sp]\n\t"                                                                                          \
+    "ldrd %[a0], %[b0], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a1], %[b1], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a2], %[b2], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a3], %[b3], [%[w]], #8\n\t"                                                                           \
+    "ldr %[xa], [sp, #4]\n\t"                                                                                     \
+    "cmp %[x], %[xa]\n\t"                                                                                         \
+    "beq 2f\n"                                                                                                    \
+    "1:\n\t" STEP STEP STEP STEP STEP STEP STEP STEP                                                              \
+    "ldr %[xa], [sp, #4]\n\t"                                                                                     \
+    "cmp %[x], %[xa]\n\t"                                                                                         \
+    "bne 1b\n"                                                                                                    \
+    "2:\n\t"                                                                                                      \
+    "ldr %[xa], [sp, #8]\n\t"                                                                                     \
+    "cmp %[x], %[xa]\n\t"                                                                                         \
+    "beq 4f\n"                                                                                                    \
+    "3:\n\t" STEP STEP                                                                                            \
+    "ldr %[xa], [sp, #8]\n\t"                                                                                     \
+    "cmp %[x], %[xa]\n\t"                                                                                         \
+    "bne 3b\n"                                                                                                    \
+    "4:\n\t"                                                                                                      \
+    "strd %[b2], %[b3], [sp, #24]\n\t"                                                                            \
+    "ldrd %[x], %[xa], [sp, #12]\n\t"                                                                             \
+    CG_FUSED_ROW(OUT, "%[a0]", "%[b0]", "%[b2]", "%[b3]")                                                         \
+    CG_FUSED_ROW(OUT, "%[a1]", "%[b1]", "%[b2]", "%[b3]")                                                         \
+    "ldrd %[b2], %[b3], [sp, #24]\n\t"                                                                            \
+    CG_FUSED_ROW(OUT, "%[a2]", "%[b2]", "%[a0]", "%[b0]")                                                         \
+    CG_FUSED_ROW(OUT, "%[a3]", "%[b3]", "%[a0]", "%[b0]")                                                         \
+    "strd %[x], %[xa], [sp, #12]\n\t"                                                                             \
+    "ldr %[xa], [sp, #20]\n\t"                                                                                    \
+    "cmp %[w], %[xa]\n\t"                                                                                         \
+    "bne 5b\n\t"                                                                                                  \
+    "add sp, sp, #32"
+
+#if defined(__OPTIMIZE__) && !defined(__clang__)
+#define CG_FUSED_OPERANDS                                                                                         \
+    [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1),               \
+        [b2] "=&r"(b2), [b3] "=&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),              \
+        [w0] "+&r"(w0), [w1] "=&r"(w1)
+#define CG_FUSED_STEP CG_STEP_4X2
+#elif defined(__OPTIMIZE__)
+#define CG_FUSED_OPERANDS                                                                                         \
+    [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1),               \
+        [b2] "=&r"(b2), [b3] "=&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb), [w0] "+&r"(w0)
+#define CG_FUSED_STEP CG_STEP_4X2_LDR
+#endif
+
+/* the pair (pixels a, b) through all rows of a fused layer: `words` words per pixel in the pair column */
+__attribute__((noinline)) static void cg_matvec2_fused(const cg_matvec_params *p, const int32_t *column,
+                                                       int8_t *out_a, int8_t *out_b)
+{
+    const int32_t words = p->depth / 2, blocks = p->rows / 4;
+    const int32_t *w = (const int32_t *)p->weights;
+#if defined(__OPTIMIZE__)
+    const int32_t *x = column;
+    int32_t xa = (int32_t)(intptr_t)(column + words / 8 * 16); /* end of the 8-step loop */
+    int32_t xb = (int32_t)(intptr_t)(column + words * 2);      /* end of the column */
+    int32_t w0 = (int32_t)(intptr_t)out_a, a0 = (int32_t)(intptr_t)out_b;
+    /* end of the stream, as an address (GCC's bounds check of a constant-propagated copy would see a table
+     * that is not fused) */
+    int32_t a1 = (int32_t)(intptr_t)w + 4 * blocks * (CG_FUSED_BIAS_WORDS + 4 * words + CG_FUSED_RECORD_WORDS);
+    int32_t a2, a3, b0, b1, b2, b3;
+#if !defined(__clang__)
+    int32_t w1;
+#endif
+    if (p->fused == 2) {
+        __asm__ volatile(CG_FUSED_ASM(CG_FUSED_STEP, CG_FUSED_OUT_NOFIX) : CG_FUSED_OPERANDS : : "cc", "memory");
+    } else {
+        __asm__ volatile(CG_FUSED_ASM(CG_FUSED_STEP, CG_FUSED_OUT_FIX) : CG_FUSED_OPERANDS : : "cc", "memory");
+    }
+#else /* -O0 keeps a frame pointer: the same sums and outputs in C */
+    for (int32_t block = 0; block < blocks; block++) {
+        int32_t acc[8]; /* rows 0..3 of pixel a, then of pixel b */
+        for (int32_t i = 0; i < 4; i++) {
+            acc[i] = acc[4 + i] = w[2 * i];
+        }
+        w += CG_FUSED_BIAS_WORDS;
+        for (int32_t n = words; n > 0; n--, column += 2) {
+            for (int32_t i = 0; i < 4; i++, w++) {
+                acc[i] = __smlad(*w, column[0], acc[i]);
+                acc[4 + i] = __smlad(*w, column[1], acc[4 + i]);
+            }
+        }
+        column -= 2 * words;
+        for (int32_t i = 0; i < 4; i++, w += 3) {
+            *out_a++ = cg_fused_output(w, acc[i]);
+            *out_b++ = cg_fused_output(w, acc[4 + i]);
+        }
+    }
+#endif
+}
+
+/* one column (FULLY_CONNECTED, a lone pixel) through a fused layer: the blocks of cg_matvec, outputs from the
+ * stream's records */
+static void cg_matvec_fused(const cg_matvec_params *p, const int32_t *x, int8_t *out)
+{
+    const int32_t *w = (const int32_t *)p->weights;
+    for (int32_t row = 0; row < p->rows; row += 4) {
+        int32_t acc[4] = {w[0], w[2], w[4], w[6]};
+        w = cg_matvec_block4(w + CG_FUSED_BIAS_WORDS, x, p->depth / 4, acc);
+        for (int32_t i = 0; i < 4; i++, w += 3) {
+            out[row + i] = cg_fused_output(w, acc[i]);
+        }
+    }
+}
+
 /* ---- int8 weights in flash (the generator's choice per layer, --flash-budget): each row's groups of 4 int8
  * weights as one word, in natural order; SXTB16 of the word gives values 0, 2 (the column's even word) and of the
  * word rotated by 8 values 1, 3 (the odd word), so no reordering is needed. Rows go in blocks of 2, interleaved
@@ -580,12 +725,16 @@ static void cg_matvec_int8(const cg_matvec_params *p, const int16_t *column, int
 /* two output pixels of a convolution from their pair column: every weight is loaded once for both */
 CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *pair, int8_t *out_a, int8_t *out_b)
 {
+    const int32_t *x = (const int32_t *)(const void *)pair;
+    if (p->fused) {
+        cg_matvec2_fused(p, x, out_a, out_b);
+        return;
+    }
     if (p->int8_weights) {
         cg_matvec_int8(p, pair, out_a, out_b);
         return;
     }
     const int32_t *w = (const int32_t *)p->weights;
-    const int32_t *x = (const int32_t *)(const void *)pair;
     const int32_t words = p->depth / 2;
     const int32_t blocked_rows = p->rows / 4 * 4;
     int32_t acc[2 * CG_ROW_CHUNK]; /* per row (pixel a, pixel b) */
@@ -599,12 +748,16 @@ CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t 
 
 static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
 {
+    const int32_t *x = (const int32_t *)(const void *)column;
+    if (p->fused) {
+        cg_matvec_fused(p, x, out);
+        return;
+    }
     if (p->int8_weights) {
         cg_matvec_int8(p, column, out, NULL);
         return;
     }
     const int32_t *w = (const int32_t *)p->weights;
-    const int32_t *x = (const int32_t *)(const void *)column;
     const int32_t quads = p->depth / 4;
     const int32_t blocked_rows = p->rows / 4 * 4;
     int32_t acc[CG_ROW_CHUNK]; /* up to CG_ROW_CHUNK rows accumulated, then requantized in one call */
