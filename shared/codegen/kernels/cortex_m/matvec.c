@@ -445,38 +445,12 @@ static inline int8_t cg_fused_output(const int32_t *record, int32_t q)
 #define CG_FUSED_ROW(OUT, a, b, sh, t) \
     "ldrd %[xb], %[w0], [%[w]], #8\n\tldr " sh ", [%[w]], #4\n\t" OUT(a, "%[x]", sh, t) OUT(b, "%[xa]", sh, t)
 
-/* The whole pass of a pair column over all blocks, one asm: its frame on the stack (pushed and dropped inside):
- * [sp] column, [sp, 4] end of the 8-step loop, [sp, 8] end of the column, [sp, 12] and [sp, 16] the two pixels'
- * output pointers, [sp, 20] end of the stream, [sp, 24] rows 2, 3 of pixel b while rows 0, 1 are requantized (13
- * registers: the 8 accumulators, the stream pointer, 2 output pointers, multiplier, offset, shift, and with the
- * sign correction a temporary). Per block: 4 LDRD of bias, the loop as cg_block4x2, then 12 + 8 (10 with the sign
- * correction) instructions per row of 2 outputs and 8 of bookkeeping. */
-#define CG_FUSED_ASM(STEP, OUT)                                                                                   \
-    "strd %[x], %[xa], [sp, #-32]!\n\t"                                                                           \
-    "strd %[xb], %[w0], [sp, #8]\n\t"                                                                             \
-    "strd %[a0], %[a1], [sp, #16]\n"                                                                              \
-    "5:\n\t"                                                                                                      \
-    "ldr %[x], [sp]\n\t"                                                                                          \
-    "ldrd %[a0], %[b0], [%[w]], #8\n\t"                                                                           \
-    "ldrd %[a1], %[b1], [%[w]], #8\n\t"                                                                           \
-    "ldrd %[a2], %[b2], [%[w]], #8\n\t"                                                                           \
-    "ldrd %[a3], %[b3], [%[w]], #8\n\t"                                                                           \
-    "ldr %[xa], [sp, #4]\n\t"                                                                                     \
-    "cmp %[x], %[xa]\n\t"                                                                                         \
-    "beq 2f\n"                                                                                                    \
-    "1:\n\t" STEP STEP STEP STEP STEP STEP STEP STEP                                                              \
-    "ldr %[xa], [sp, #4]\n\t"                                                                                     \
-    "cmp %[x], %[xa]\n\t"                                                                                         \
-    "bne 1b\n"                                                                                                    \
-    "2:\n\t"                                                                                                      \
-    "ldr %[xa], [sp, #8]\n\t"                                                                                     \
-    "cmp %[x], %[xa]\n\t"                                                                                         \
-    "beq 4f\n"                                                                                                    \
-    "3:\n\t" STEP STEP                                                                                            \
-    "ldr %[xa], [sp, #8]\n\t"                                                                                     \
-    "cmp %[x], %[xa]\n\t"                                                                                         \
-    "bne 3b\n"                                                                                                    \
-    "4:\n\t"                                                                                                      \
+/* rows 0..3 of both pixels with the 8 accumulators in registers, the pixels' output pointers loaded into x, xa
+ * from the frame and stored back. 13 registers (clang; or with the sign correction's temporary): the accumulators,
+ * the stream pointer, 2 output pointers, multiplier and offset take all; pixel b's rows 2, 3 wait on the stack
+ * while rows 0, 1 use their registers for the shift and the temporary. GCC without the sign correction: the shift
+ * in w1, nothing waits. */
+#define CG_FUSED_ROWS_SPILL(OUT)                                                                                  \
     "strd %[b2], %[b3], [sp, #24]\n\t"                                                                            \
     "ldrd %[x], %[xa], [sp, #12]\n\t"                                                                             \
     CG_FUSED_ROW(OUT, "%[a0]", "%[b0]", "%[b2]", "%[b3]")                                                         \
@@ -484,7 +458,50 @@ static inline int8_t cg_fused_output(const int32_t *record, int32_t q)
     "ldrd %[b2], %[b3], [sp, #24]\n\t"                                                                            \
     CG_FUSED_ROW(OUT, "%[a2]", "%[b2]", "%[a0]", "%[b0]")                                                         \
     CG_FUSED_ROW(OUT, "%[a3]", "%[b3]", "%[a0]", "%[b0]")                                                         \
-    "strd %[x], %[xa], [sp, #12]\n\t"                                                                             \
+    "strd %[x], %[xa], [sp, #12]\n\t"
+#define CG_FUSED_ROWS_DIRECT(OUT)                                                                                 \
+    "ldrd %[x], %[xa], [sp, #12]\n\t"                                                                             \
+    CG_FUSED_ROW(OUT, "%[a0]", "%[b0]", "%[w1]", "") CG_FUSED_ROW(OUT, "%[a1]", "%[b1]", "%[w1]", "")             \
+    CG_FUSED_ROW(OUT, "%[a2]", "%[b2]", "%[w1]", "") CG_FUSED_ROW(OUT, "%[a3]", "%[b3]", "%[w1]", "")             \
+    "strd %[x], %[xa], [sp, #12]\n\t"
+
+/* The whole pass of a pair column over all blocks, one asm, with its frame on the stack (pushed and dropped
+ * inside): [sp] column, [sp, 4] entry into the unrolled steps, [sp, 8] end of the column, [sp, 12] and [sp, 16]
+ * the two pixels' output pointers, [sp, 20] end of the stream, [sp, 24] the waiting accumulators. The multiply
+ * loop is 32 steps unrolled; each block jumps into it so that the first pass runs `first` steps (words % 32, or
+ * 32), every further pass 32, with one loop test per pass: no remainder loop. The entry is the end of the steps
+ * less `first` steps' bytes (the 32 steps' bytes / 32, measured from their labels once per call). Per block then:
+ * 4 LDRD of bias, LDR and BX to the entry, the steps, 3 per pass, 12 instructions per row of 2 outputs (16 with
+ * the sign correction), 2 or 4 for the output pointers and the waiting accumulators, 3 for the block loop. */
+#define CG_FUSED_ASM(STEP, ROWS)                                                                                  \
+    "strd %[x], %[xa], [sp, #-32]!\n\t"                                                                           \
+    "strd %[xb], %[w0], [sp, #8]\n\t"                                                                             \
+    "strd %[a0], %[a1], [sp, #16]\n\t"                                                                            \
+    "adr.w %[xa], 1f\n\t"                                                                                         \
+    "adr.w %[xb], 6f\n\t"                                                                                         \
+    "sub %[xb], %[xb], %[xa]\n\t"                                                                                 \
+    "lsr %[xb], %[xb], #5\n\t"                                                                                    \
+    "ldr %[xa], [sp, #4]\n\t"                                                                                     \
+    "mul %[xb], %[xb], %[xa]\n\t"                                                                                 \
+    "adr.w %[xa], 6f\n\t"                                                                                         \
+    "sub %[xa], %[xa], %[xb]\n\t"                                                                                 \
+    "orr %[xa], %[xa], #1\n\t"                                                                                    \
+    "str %[xa], [sp, #4]\n"                                                                                       \
+    "5:\n\t"                                                                                                      \
+    "ldr %[x], [sp]\n\t"                                                                                          \
+    "ldrd %[a0], %[b0], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a1], %[b1], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a2], %[b2], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a3], %[b3], [%[w]], #8\n\t"                                                                           \
+    "ldr %[xa], [sp, #4]\n\t"                                                                                     \
+    "bx %[xa]\n"                                                                                                  \
+    "1:\n\t" STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP                      \
+    STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP                              \
+    "6:\n\t"                                                                                                      \
+    "ldr %[xa], [sp, #8]\n\t"                                                                                     \
+    "cmp %[x], %[xa]\n\t"                                                                                         \
+    "bne 1b\n\t"                                                                                                  \
+    ROWS                                                                                                          \
     "ldr %[xa], [sp, #20]\n\t"                                                                                    \
     "cmp %[w], %[xa]\n\t"                                                                                         \
     "bne 5b\n\t"                                                                                                  \
@@ -496,11 +513,13 @@ static inline int8_t cg_fused_output(const int32_t *record, int32_t q)
         [b2] "=&r"(b2), [b3] "=&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),              \
         [w0] "+&r"(w0), [w1] "=&r"(w1)
 #define CG_FUSED_STEP CG_STEP_4X2
+#define CG_FUSED_ROWS_NOFIX CG_FUSED_ROWS_DIRECT(CG_FUSED_OUT_NOFIX)
 #elif defined(__OPTIMIZE__)
 #define CG_FUSED_OPERANDS                                                                                         \
     [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1),               \
         [b2] "=&r"(b2), [b3] "=&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb), [w0] "+&r"(w0)
 #define CG_FUSED_STEP CG_STEP_4X2_LDR
+#define CG_FUSED_ROWS_NOFIX CG_FUSED_ROWS_SPILL(CG_FUSED_OUT_NOFIX)
 #endif
 
 /* the pair (pixels a, b) through all rows of a fused layer: `words` words per pixel in the pair column */
@@ -511,8 +530,8 @@ __attribute__((noinline)) static void cg_matvec2_fused(const cg_matvec_params *p
     const int32_t *w = (const int32_t *)p->weights;
 #if defined(__OPTIMIZE__)
     const int32_t *x = column;
-    int32_t xa = (int32_t)(intptr_t)(column + words / 8 * 16); /* end of the 8-step loop */
-    int32_t xb = (int32_t)(intptr_t)(column + words * 2);      /* end of the column */
+    int32_t xa = (words - 1) % 32 + 1;                    /* steps of the first pass */
+    int32_t xb = (int32_t)(intptr_t)(column + words * 2); /* end of the column */
     int32_t w0 = (int32_t)(intptr_t)out_a, a0 = (int32_t)(intptr_t)out_b;
     /* end of the stream, as an address (GCC's bounds check of a constant-propagated copy would see a table
      * that is not fused) */
@@ -522,9 +541,12 @@ __attribute__((noinline)) static void cg_matvec2_fused(const cg_matvec_params *p
     int32_t w1;
 #endif
     if (p->fused == 2) {
-        __asm__ volatile(CG_FUSED_ASM(CG_FUSED_STEP, CG_FUSED_OUT_NOFIX) : CG_FUSED_OPERANDS : : "cc", "memory");
+        __asm__ volatile(CG_FUSED_ASM(CG_FUSED_STEP, CG_FUSED_ROWS_NOFIX) : CG_FUSED_OPERANDS : : "cc", "memory");
     } else {
-        __asm__ volatile(CG_FUSED_ASM(CG_FUSED_STEP, CG_FUSED_OUT_FIX) : CG_FUSED_OPERANDS : : "cc", "memory");
+        __asm__ volatile(CG_FUSED_ASM(CG_FUSED_STEP, CG_FUSED_ROWS_SPILL(CG_FUSED_OUT_FIX))
+                         : CG_FUSED_OPERANDS
+                         :
+                         : "cc", "memory");
     }
 #else /* -O0 keeps a frame pointer: the same sums and outputs in C */
     for (int32_t block = 0; block < blocks; block++) {
