@@ -195,20 +195,36 @@ static void cg_column_zero(int16_t *column, int32_t k0, int32_t n, int32_t step)
     }
 }
 
-/* 4 bytes at x minus zp as int16 in the column's lane order: *even = values 0, 2 (SXTAB16), *odd = values 1, 3
- * (SXTAB16 of the bytes rotated by 8, one instruction) */
+/* the 4 bytes of a word minus zp as int16 in the column's lane order: *even = values 0, 2 (SXTAB16), *odd =
+ * values 1, 3 (SXTAB16 of the bytes rotated by 8, one instruction) */
+static inline void cg_widen_bytes(int32_t bytes, int32_t minus_zp, int32_t *even, int32_t *odd)
+{
+    *even = __sxtab16(minus_zp, bytes);
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(*odd) : "r"(minus_zp), "r"(bytes));
+}
+
+/* the same from 4 bytes at x */
 CG_MAYBE_UNUSED static inline void cg_widen_group(const int8_t *x, int32_t minus_zp, int32_t *even, int32_t *odd)
 {
     int32_t bytes;
     memcpy(&bytes, x, 4);
-    *even = __sxtab16(minus_zp, bytes);
-    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(*odd) : "r"(minus_zp), "r"(bytes));
+    cg_widen_bytes(bytes, minus_zp, even, odd);
 }
 
 /* -zp in both halves of a word, the SXTAB16 addend */
 CG_MAYBE_UNUSED static inline int32_t cg_minus_zp_pair(int32_t zp)
 {
     return (int32_t)((uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
+}
+
+/* column values k .. k + 3 (k a multiple of 4) = the bytes of `bytes` (value i in bits 8i .. 8i + 7) minus zp;
+ * step: 1, or CG_PAIR_STEP */
+CG_MAYBE_UNUSED static inline void cg_widen_word(uint32_t bytes, int32_t zp, int16_t *column, int32_t k, int32_t step)
+{
+    int32_t even, odd;
+    cg_widen_bytes((int32_t)bytes, cg_minus_zp_pair(zp), &even, &odd);
+    memcpy(column + k * step, &even, 4);
+    memcpy(column + (k + 2) * step, &odd, 4);
 }
 
 /* column values k0 .. k0 + n - 1 = x[i] - zp: four at a time when k0 starts a group, one by one otherwise */

@@ -105,6 +105,15 @@ static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, in
     }
 }
 
+/* column values k .. k + 3 (k a multiple of 4) = the bytes of `bytes` (value i in bits 8i .. 8i + 7) minus zp;
+ * step: CG_PAIR_STEP (see the DSP path) */
+CG_MAYBE_UNUSED static inline void cg_widen_word(uint32_t bytes, int32_t zp, int16_t *column, int32_t k, int32_t step)
+{
+    for (int32_t i = 0; i < 4; i++) {
+        column[(k + i) * step] = (int16_t)((int32_t)(((bytes >> (8 * i)) & 0xFFu) ^ 0x80u) - 0x80 - zp);
+    }
+}
+
 /* values k0 .. k0 + n - 1 of both pixels of a pair column, from their bytes xa and xb: pixel a's into column_a,
  * pixel b's into column_b (column_a + CG_PAIR_OFFSET(depth)) */
 CG_MAYBE_UNUSED static void cg_widen_pair(const int8_t *xa, const int8_t *xb, int32_t n, int32_t zp, int16_t *column_a,
