@@ -41,20 +41,24 @@ def int8_dsp_layout(weights: np.ndarray) -> np.ndarray:
     return np.concatenate([head, words[paired:].reshape(-1)])
 
 
-def fused_layout(weights: np.ndarray, bias: np.ndarray, records: np.ndarray) -> np.ndarray:
+def fused_layout(weights: np.ndarray, bias: np.ndarray, records: np.ndarray, int8: bool) -> np.ndarray:
     """(rows, depth) int8 weights (rows a multiple of 4), their bias and (rows, 3) requantization records -> the
-    int32 stream of kernels/cortex_m/matvec.c's fused blocks: per block of 4 rows, the doubled bias of each row
-    twice (the two pixels' accumulators start from it: 8 words), the block's doubled weights in dsp_layout's order,
-    then the block's 4 records (multiplier, offset, right shift). Doubling weights and bias gives the accumulator
-    2 acc that the offsets form takes (|acc| < 2^30, checked by `offsets`; |2 w| <= 256 fits int16)."""
-    rows, depth = weights.shape
-    doubled = dsp_layout(weights.astype(np.int16) * 2)
-    per_block = 4 * depth // 2
-    blocks = []
-    for b in range(rows // 4):
-        blocks += [np.repeat(2 * bias[4 * b:4 * b + 4].astype(np.int64), 2), doubled[b * per_block:(b + 1) * per_block],
-                   records[4 * b:4 * b + 4].reshape(-1)]
-    return np.concatenate(blocks).astype(np.int64).astype(np.uint32).view(np.int32)
+    int32 stream of kernels/cortex_m/matvec.c's fused blocks. int16 weights: per block of 4 rows the doubled bias
+    of each row twice (the two pixels' accumulators start from it: 8 words), the block's doubled weights in
+    dsp_layout's order, the block's 4 records (multiplier, offset, right shift); doubling weights and bias gives
+    the accumulator 2 acc that the offsets form takes (|acc| < 2^30, checked by `offsets`; |2 w| <= 256 fits
+    int16). int8 weights: per block of 2 rows the bias twice (not doubled), the 2 rows' words in int8_dsp_layout's
+    order, their 2 records."""
+    rows = weights.shape[0]
+    block_rows = 2 if int8 else 4
+    laid_out = int8_dsp_layout(weights) if int8 else dsp_layout(weights.astype(np.int16) * 2)
+    bias = bias.astype(np.int64) * (1 if int8 else 2)
+    per_block = laid_out.size // (rows // block_rows)
+    parts = []
+    for b in range(rows // block_rows):
+        block = slice(block_rows * b, block_rows * (b + 1))
+        parts += [np.repeat(bias[block], 2), laid_out[b * per_block:(b + 1) * per_block], records[block].reshape(-1)]
+    return np.concatenate(parts).astype(np.int64).astype(np.uint32).view(np.int32)
 
 
 def weight_tables(ctx: LayerContext, weights: np.ndarray, fused: np.ndarray | None = None) -> str:
@@ -63,8 +67,8 @@ def weight_tables(ctx: LayerContext, weights: np.ndarray, fused: np.ndarray | No
     (ctx.int8_weights); int8 row-major otherwise."""
     name = f"{ctx.prefix}_weights"
     if fused is not None:
-        dsp = ("#if CG_DSP /* doubled int16 pairs, bias and requantization records per block of 4 rows "
-               "(kernels/cortex_m/matvec.c) */\n"
+        dsp = (f"#if CG_DSP /* {'int8 words' if ctx.int8_weights else 'doubled int16 pairs'}, bias and "
+               "requantization records per block of rows (kernels/cortex_m/matvec.c) */\n"
                + c_array(name, fused, "int32_t", static=True, const=True, per_line=8, align_bytes=8))
     elif ctx.int8_weights:
         dsp = ("#if CG_DSP /* int8 in flash, widened by SXTB16 in the loop (kernels/cortex_m/matvec.c) */\n"
@@ -120,14 +124,13 @@ def portable_table(ctx: LayerContext, suffix: str, values: np.ndarray) -> str:
     return name
 
 
-def fused_form(ctx: LayerContext, rows: int, row_offsets, out_zp: int, act_min: int, act_max: int) -> int:
+def fused_form(rows: int, row_offsets, out_zp: int, act_min: int, act_max: int) -> int:
     """kernels/cortex_m/matvec.c's fused blocks (the requantization inside the multiply asm, from records in the
-    weight stream) for int16 weights where the offsets form is exact, the rows come in whole blocks of 4 and the
-    activation range is the whole int8 range (one SSAT): 0 = not fused; 1 = fused; 2 = fused without the sign
-    correction, exact when act_min >= out_zp: a negative sum then gives at most out_zp with or without it
-    (SMMLAR's high word of q * m, m >= 0, is <= 0 for q < 0, and 2^(r-1) - 1 < 2^r), which the clamp raises to
-    act_min either way."""
-    if ctx.int8_weights or row_offsets is None or rows % 4 != 0 or (act_min, act_max) != (-128, 127):
+    weight stream) where the offsets form is exact, the rows come in whole blocks of 4 and the activation range is
+    the whole int8 range (one SSAT): 0 = not fused; 1 = fused; 2 = fused without the sign correction, exact when
+    act_min >= out_zp: a negative sum then gives at most out_zp with or without it (SMMLAR's high word of q * m,
+    m >= 0, is <= 0 for q < 0, and 2^(r-1) - 1 < 2^r), which the clamp raises to act_min either way."""
+    if row_offsets is None or rows % 4 != 0 or (act_min, act_max) != (-128, 127):
         return 0
     return 2 if act_min >= out_zp else 1
 
@@ -142,10 +145,11 @@ def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarra
     act_min, act_max = activation_range(ctx.fused_activation(), y.scale, y.zero_point)
     right_shifts = np.maximum(-shifts, 0)
     row_offsets = offsets(shifts, y.zero_point, weights_2d, bias, x.zero_point)
-    fused = fused_form(ctx, rows, row_offsets, y.zero_point, act_min, act_max)
+    fused = fused_form(rows, row_offsets, y.zero_point, act_min, act_max)
     stream = None
     if fused:
-        stream = fused_layout(padded, bias, np.stack([multipliers, row_offsets, right_shifts], axis=1))
+        stream = fused_layout(padded, bias, np.stack([multipliers, row_offsets, right_shifts], axis=1),
+                              ctx.int8_weights)
     fields = {
         "rows": rows, "depth": depth4, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
         "weights": weight_tables(ctx, padded, stream), "int8_weights": int(ctx.int8_weights), "fused": fused,

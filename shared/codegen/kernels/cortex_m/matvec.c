@@ -442,6 +442,19 @@ static void cg_matvec_rest2(const cg_matvec_params *p, const int32_t *w, const i
 #define CG_FUSED_BIAS_WORDS 8
 #define CG_FUSED_RECORD_WORDS 12
 
+/* a pointer as the int32 an asm operand takes */
+static inline int32_t cg_address(const void *pointer)
+{
+    return (int32_t)(intptr_t)pointer;
+}
+
+/* the address after `blocks` blocks of `block_words` words from w (computed as an address: GCC's bounds check of
+ * a constant-propagated copy would see a table that is not fused) */
+static inline int32_t cg_stream_end(const int32_t *w, int32_t blocks, int32_t block_words)
+{
+    return cg_address(w) + 4 * blocks * block_words;
+}
+
 /* the output of a row (q = 2 acc) from its record (C: the single column, -O0); the sign correction is always exact */
 static inline int8_t cg_fused_output(const int32_t *record, int32_t q)
 {
@@ -545,13 +558,11 @@ __attribute__((noinline)) static void cg_matvec2_fused(const cg_matvec_params *p
     const int32_t words = p->depth / 2, blocks = p->rows / 4;
     const int32_t *w = (const int32_t *)p->weights;
 #if defined(__OPTIMIZE__)
+    /* the frame's values: column, steps of the first pass, end of the column, output pointers, end of the stream */
     const int32_t *x = column;
-    int32_t xa = (words - 1) % 32 + 1;                    /* steps of the first pass */
-    int32_t xb = (int32_t)(intptr_t)(column + words * 2); /* end of the column */
-    int32_t w0 = (int32_t)(intptr_t)out_a, a0 = (int32_t)(intptr_t)out_b;
-    /* end of the stream, as an address (GCC's bounds check of a constant-propagated copy would see a table
-     * that is not fused) */
-    int32_t a1 = (int32_t)(intptr_t)w + 4 * blocks * (CG_FUSED_BIAS_WORDS + 4 * words + CG_FUSED_RECORD_WORDS);
+    int32_t xa = (words - 1) % 32 + 1, xb = cg_address(column + words * 2), w0 = cg_address(out_a);
+    int32_t a0 = cg_address(out_b), a1 = cg_stream_end(w, blocks, CG_FUSED_BIAS_WORDS + 4 * words +
+                                                                   CG_FUSED_RECORD_WORDS);
     int32_t a2, a3, b0, b1, b2, b3;
 #if !defined(__clang__)
     int32_t w1;
@@ -686,7 +697,7 @@ __attribute__((noinline)) static const int32_t *cg_block2x2_int8(const int32_t *
                 : "cc", "memory");
 #else
         int32_t sums[4] = {a0, a1, b0, b1}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
-        for (; groups > 0; groups--) {
+        for (int32_t n = groups; n > 0; n--) { /* every block runs all groups */
             cg_group2x2_int8(&w, &x, sums);
         }
         a0 = sums[0];
@@ -732,6 +743,113 @@ static int32_t cg_last_row_int8(const int32_t *w, const int32_t *x, int32_t grou
     return acc;
 }
 
+/* ---- fused blocks with int8 weights: per block of 2 rows the stream holds the bias of rows 0, 1, each twice (4
+ * words), the 2 rows' int8 words (the layout above), their 2 records. The weights are not doubled (int8), so each
+ * output takes one LSL more than on the int16 path. */
+#define CG_FUSED_INT8_BIAS_WORDS 4
+#define CG_FUSED_INT8_RECORD_WORDS 6
+
+/* one output (LSL, SMMLAR into t, the sign correction back into q; or in place without it, the shift, SSAT, the
+ * store), multiplier, offset and shift in r0, r1, e */
+#define CG_FUSED_INT8_OUT_FIX(q, out)                                                                            \
+    "lsl " q ", " q ", #1\n\tsmmlar %[xb1], " q ", %[r0], %[r1]\n\tsub " q ", %[xb1], " q ", lsr #31\n\t"        \
+    "asr " q ", " q ", %[e]\n\tssat " q ", #8, " q "\n\tstrb " q ", [" out "], #1\n\t"
+#define CG_FUSED_INT8_OUT_NOFIX(q, out)                                                                          \
+    "lsl " q ", " q ", #1\n\tsmmlar " q ", " q ", %[r0], %[r1]\n\tasr " q ", " q ", %[e]\n\t"                    \
+    "ssat " q ", #8, " q "\n\tstrb " q ", [" out "], #1\n\t"
+#define CG_FUSED_INT8_ROW(OUT, a, b)                                                                             \
+    "ldrd %[r0], %[r1], [%[w]], #8\n\tldr %[e], [%[w]], #4\n\t" OUT(a, "%[xa0]") OUT(b, "%[xb0]")
+
+/* the pass of a pair column over all blocks of 2 rows, one asm (13 registers, GCC and clang alike), its frame as
+ * CG_FUSED_ASM's ([sp] column, [sp, 4] entry, [sp, 8] end of the column, [sp, 12], [sp, 16] output pointers, [sp,
+ * 20] end of the stream): 16 groups unrolled, entered so that the first pass runs groups % 16 (or 16) */
+#define CG_FUSED_INT8_ASM(OUT)                                                                                    \
+    "strd %[x], %[xa0], [sp, #-24]!\n\t"                                                                          \
+    "strd %[xb0], %[xa1], [sp, #8]\n\t"                                                                           \
+    "strd %[a0], %[a1], [sp, #16]\n\t"                                                                            \
+    "adr.w %[xa0], 1f\n\t"                                                                                        \
+    "adr.w %[xb0], 6f\n\t"                                                                                        \
+    "sub %[xb0], %[xb0], %[xa0]\n\t"                                                                              \
+    "lsr %[xb0], %[xb0], #4\n\t"                                                                                  \
+    "ldr %[xa0], [sp, #4]\n\t"                                                                                    \
+    "mul %[xb0], %[xb0], %[xa0]\n\t"                                                                              \
+    "adr.w %[xa0], 6f\n\t"                                                                                        \
+    "sub %[xa0], %[xa0], %[xb0]\n\t"                                                                              \
+    "orr %[xa0], %[xa0], #1\n\t"                                                                                  \
+    "str %[xa0], [sp, #4]\n"                                                                                      \
+    "5:\n\t"                                                                                                      \
+    "ldr %[x], [sp]\n\t"                                                                                          \
+    "ldrd %[a0], %[b0], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a1], %[b1], [%[w]], #8\n\t"                                                                           \
+    "ldr %[xa0], [sp, #4]\n\t"                                                                                    \
+    "bx %[xa0]\n"                                                                                                 \
+    "1:\n\t" CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8                  \
+    CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8         \
+    CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8                          \
+    "6:\n\t"                                                                                                      \
+    "ldr %[xa0], [sp, #8]\n\t"                                                                                    \
+    "cmp %[x], %[xa0]\n\t"                                                                                        \
+    "bne 1b\n\t"                                                                                                  \
+    "ldrd %[xa0], %[xb0], [sp, #12]\n\t"                                                                          \
+    CG_FUSED_INT8_ROW(OUT, "%[a0]", "%[b0]") CG_FUSED_INT8_ROW(OUT, "%[a1]", "%[b1]")                             \
+    "strd %[xa0], %[xb0], [sp, #12]\n\t"                                                                          \
+    "ldr %[xa0], [sp, #20]\n\t"                                                                                   \
+    "cmp %[w], %[xa0]\n\t"                                                                                        \
+    "bne 5b\n\t"                                                                                                  \
+    "add sp, sp, #24"
+
+#define CG_FUSED_INT8_OPERANDS                                                                                    \
+    [a0] "+&r"(a0), [a1] "+&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [x] "+&r"(x), [w] "+&r"(w),                   \
+        [xa0] "+&r"(xa0), [xb0] "+&r"(xb0), [xa1] "+&r"(xa1), [xb1] "=&r"(xb1), [r0] "=&r"(r0), [r1] "=&r"(r1),   \
+        [e] "=&r"(e)
+
+/* the pair (pixels a, b) through all rows of a fused layer with int8 weights */
+__attribute__((noinline)) static void cg_matvec2_fused_int8(const cg_matvec_params *p, const int32_t *column,
+                                                            int8_t *out_a, int8_t *out_b)
+{
+    const int32_t groups = p->depth / 4, blocks = p->rows / 2;
+    const int32_t *w = (const int32_t *)p->weights;
+#if defined(__OPTIMIZE__)
+    const int32_t *x = column; /* the frame's values as in cg_matvec2_fused (groups of the first pass) */
+    int32_t xa0 = (groups - 1) % 16 + 1, xb0 = cg_address(column + groups * 4), xa1 = cg_address(out_a);
+    int32_t a0 = cg_address(out_b);
+    int32_t a1 = cg_stream_end(w, blocks, CG_FUSED_INT8_BIAS_WORDS + 2 * groups + CG_FUSED_INT8_RECORD_WORDS);
+    int32_t b0, b1, xb1, r0, r1, e;
+    if (p->fused == 2) {
+        __asm__ volatile(CG_FUSED_INT8_ASM(CG_FUSED_INT8_OUT_NOFIX) : CG_FUSED_INT8_OPERANDS : : "cc", "memory");
+    } else {
+        __asm__ volatile(CG_FUSED_INT8_ASM(CG_FUSED_INT8_OUT_FIX) : CG_FUSED_INT8_OPERANDS : : "cc", "memory");
+    }
+#else /* -O0: the same sums and outputs in C */
+    for (int32_t block = 0; block < blocks; block++) {
+        int32_t sums[4] = {w[0], w[2], w[1], w[3]}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
+        const int32_t *x = column;
+        w += CG_FUSED_INT8_BIAS_WORDS;
+        for (int32_t n = groups; n > 0; n--) {
+            cg_group2x2_int8(&w, &x, sums);
+        }
+        for (int32_t i = 0; i < 2; i++, w += 3) {
+            *out_a++ = cg_fused_output(w, 2 * sums[i]);
+            *out_b++ = cg_fused_output(w, 2 * sums[2 + i]);
+        }
+    }
+#endif
+}
+
+/* one column through a fused layer with int8 weights */
+static void cg_matvec_fused_int8(const cg_matvec_params *p, const int32_t *x, int8_t *out)
+{
+    const int32_t *w = (const int32_t *)p->weights;
+    for (int32_t row = 0; row < p->rows; row += 2) {
+        const int32_t bias[2] = {w[0], w[2]};
+        int32_t acc[2];
+        w = cg_block2_int8(w + CG_FUSED_INT8_BIAS_WORDS, x, p->depth / 4, bias, acc);
+        for (int32_t i = 0; i < 2; i++, w += 3) {
+            out[row + i] = cg_fused_output(w, 2 * acc[i]);
+        }
+    }
+}
+
 /* cg_matvec2 / cg_matvec with int8 weights: pair (two pixels, out_b set) or one column (out_b NULL) */
 static void cg_matvec_int8(const cg_matvec_params *p, const int16_t *column, int8_t *out_a, int8_t *out_b)
 {
@@ -765,7 +883,11 @@ CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t 
 {
     const int32_t *x = (const int32_t *)(const void *)pair;
     if (p->fused) {
-        cg_matvec2_fused(p, x, out_a, out_b);
+        if (p->int8_weights) {
+            cg_matvec2_fused_int8(p, x, out_a, out_b);
+        } else {
+            cg_matvec2_fused(p, x, out_a, out_b);
+        }
         return;
     }
     if (p->int8_weights) {
@@ -788,7 +910,11 @@ static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *
 {
     const int32_t *x = (const int32_t *)(const void *)column;
     if (p->fused) {
-        cg_matvec_fused(p, x, out);
+        if (p->int8_weights) {
+            cg_matvec_fused_int8(p, x, out);
+        } else {
+            cg_matvec_fused(p, x, out);
+        }
         return;
     }
     if (p->int8_weights) {
