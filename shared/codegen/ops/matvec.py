@@ -117,7 +117,7 @@ def offset_tables(ctx: LayerContext, multipliers: np.ndarray, row_offsets: np.nd
 
 def portable_table(ctx: LayerContext, suffix: str, values: np.ndarray) -> str:
     """An int32 table of the portable build only; in the DSP build its name is NULL (the offsets records, or the
-    fused stream, carry the values there)."""
+    fused stream, carry the values there: no DSP kernel reads it)."""
     name = f"{ctx.prefix}_{suffix}"
     ctx.tables.append(f"#if CG_DSP /* in the offsets records */\n#define {name} NULL\n#else\n"
                       + c_array(name, values, "int32_t", static=True, const=True) + "#endif\n")
@@ -153,9 +153,9 @@ def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarra
     fields = {
         "rows": rows, "depth": depth4, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
         "weights": weight_tables(ctx, padded, stream), "int8_weights": int(ctx.int8_weights), "fused": fused,
-        "bias": ctx.table("bias", bias, "int32_t"),
+        "bias": portable_table(ctx, "bias", bias) if fused else ctx.table("bias", bias, "int32_t"),
     }
-    if fused:  # the DSP build reads the records in the stream
+    if fused:  # the DSP build reads bias and records in the stream
         return {**fields, "multipliers": portable_table(ctx, "multipliers", multipliers),
                 "right_shifts": portable_table(ctx, "right_shifts", right_shifts),
                 "offsets": portable_table(ctx, "offsets", row_offsets)}

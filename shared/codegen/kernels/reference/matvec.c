@@ -11,7 +11,7 @@ typedef struct {
     const void *weights; /* (rows, depth) int8 row-major; the DSP build: int32 words, see cortex_m/matvec.c */
     int32_t int8_weights; /* DSP build: 1 = int8 weights widened in registers (SXTB16), 0 = int16 pairs */
     int32_t fused; /* DSP build: 0, or the weights are cortex_m/matvec.c's fused stream (1; 2: no sign correction) */
-    const int32_t *bias;        /* (rows,) */
+    const int32_t *bias;        /* (rows,); NULL in the DSP build of a fused layer (in the stream) */
     const int32_t *multipliers;  /* (rows,) */
     const int32_t *right_shifts; /* (rows,) max(-shift, 0) of TFLite's per-channel shift */
     /* either (cg_requantize_offset, when the generator proves it exact for every row) */
