@@ -9,7 +9,9 @@
  * share every column load, per 32 MACs 10 LDRD and 16 SMLAD. A convolution passes two output pixels in one pair
  * column (cg_matvec2, cg_block4x2): 4 rows x 2 pixels, every weight load feeds both pixels, per 32 MACs 6 LDRD and
  * 16 SMLAD. Rows beyond the last block of 4 follow, one after another.
- * With int8 weights in flash (the generator's per-layer choice) see cg_matvec_int8 below. */
+ * With int8 weights in flash (the generator's per-layer choice) see cg_matvec_int8 below; where the generator
+ * fuses a layer (`fused`), its weights come as one stream with bias and requantization records and one asm runs a
+ * pair through all its rows, requantizing in registers (cg_matvec2_fused, cg_matvec2_fused_int8). */
 
 #define CG_ROW_CHUNK 32 /* rows per requantization call: fewer calls, a 256-byte stack buffer for a pair */
 
