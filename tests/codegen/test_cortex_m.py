@@ -181,14 +181,16 @@ def test_rounded_requantization_matches_tflm(models, monkeypatch, tmp_path):
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
 
 
-@pytest.mark.parametrize("name", ["pair_fill", "depthwise"])
-def test_dsp_kernels_unoptimized_match_tflm(models, name, tmp_path):
+@pytest.mark.parametrize(("name", "flash_budget"), [("pair_fill", None), ("depthwise", None), ("pair_fill", 0)])
+def test_dsp_kernels_unoptimized_match_tflm(models, name, flash_budget, tmp_path):
     """-O0 keeps a frame pointer, so the asm loops (matvec's 4x2 block, 14 registers; depthwise's 4 pixels, 13) do
-    not fit: their C forms run there, as exact."""
+    not fit: their C forms run there, as exact; with int8 weights too (fused and plain blocks of 2 rows, several
+    blocks per pass)."""
     model_bytes = models[name]
-    generated = generate(model_bytes, name, f"{name}.tflite")
+    generated = generate(model_bytes, name, f"{name}.tflite", flash_budget=flash_budget)
     x = test_inputs(generated.input_size, seed=7, count=4)
-    run = run_image(build_image(model_bytes, name, tmp_path, optimize="-O0"), x, generated.output_size)
+    image = build_image(model_bytes, name, tmp_path, optimize="-O0", flash_budget=flash_budget)
+    run = run_image(image, x, generated.output_size)
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
 
 

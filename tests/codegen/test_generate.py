@@ -202,7 +202,9 @@ def test_offsets_requantization_only_where_exact():
 def test_flash_budget_chooses_int8_or_int16_weights_per_layer(models):
     """choose_int8_layers: the default widens everything of a small model (int16 tables within 64 KiB); budget 0
     keeps int8 everywhere; a budget with room for one layer's int16 table widens the layer with the most MACs per
-    byte; the generated DSP tables follow the choice (int8: a quarter of the words of the int16 pairs' half)."""
+    byte; the generated DSP tables follow the choice (int8: a quarter of the words of the int16 pairs' half; the
+    conv's 4 rows reach the whole int8 range, so its table is the fused stream: per block of 2 rows also 4 words of
+    bias and 6 of requantization records)."""
     from shared.codegen.emit_c import choose_int8_layers, matvec_weights
 
     graph = read_graph(models["cnn"])
@@ -218,7 +220,7 @@ def test_flash_budget_chooses_int8_or_int16_weights_per_layer(models):
     int8 = generate(models["cnn"], "cnn", "cnn.tflite", flash_budget=0)
     assert int8.int8_weight_layers == [0, 3] and int16.int8_weight_layers == []
     words = re.search(r"#if CG_DSP.*?cnn_l00_weights\[(\d+)\]", int8.c_text, re.S).group(1)
-    assert int(words) == 4 * 20 // 4 and ".int8_weights = 1" in int8.c_text
+    assert int(words) == 4 * 20 // 4 + 2 * (4 + 6) and ".int8_weights = 1, .fused = 2" in int8.c_text
     assert "--flash-budget 0" in int8.c_text and ".int8_weights = 0" in int16.c_text
 
 

@@ -20,7 +20,7 @@ def padded_depth(depth: int) -> int:
 
 
 def dsp_layout(weights: np.ndarray) -> np.ndarray:
-    """(rows, depth) int8 -> int32 words of int16 pairs in matvec.c's DSP order: each group of 4 values as
+    """(rows, depth) int8 (or int16) -> int32 words of int16 pairs in matvec.c's DSP order: each group of 4 values as
     0, 2, 1, 3 (first of a pair in the low half); blocks of 4 rows interleaved word by word (word j of rows 0..3,
     then word j + 1), then the other rows."""
     rows, depth = weights.shape
@@ -41,11 +41,36 @@ def int8_dsp_layout(weights: np.ndarray) -> np.ndarray:
     return np.concatenate([head, words[paired:].reshape(-1)])
 
 
-def weight_tables(ctx: LayerContext, weights: np.ndarray) -> str:
-    """Both weight layouts under one name: for the DSP build int16 pairs, or int8 words when the layer keeps int8
-    weights in flash (ctx.int8_weights); int8 row-major otherwise."""
+def fused_layout(weights: np.ndarray, bias: np.ndarray, records: np.ndarray, int8: bool) -> np.ndarray:
+    """(rows, depth) int8 weights (rows a multiple of 4), their bias and (rows, 3) requantization records -> the
+    int32 stream of kernels/cortex_m/matvec.c's fused blocks. int16 weights: per block of 4 rows the doubled bias
+    of each row twice (the two pixels' accumulators start from it: 8 words), the block's doubled weights in
+    dsp_layout's order, the block's 4 records (multiplier, offset, right shift); doubling weights and bias gives
+    the accumulator 2 acc that the offsets form takes (|acc| < 2^30, checked by `offsets`; |2 w| <= 256 fits
+    int16). int8 weights: per block of 2 rows the bias twice (not doubled), the 2 rows' words in int8_dsp_layout's
+    order, their 2 records."""
+    rows = weights.shape[0]
+    block_rows = 2 if int8 else 4
+    laid_out = int8_dsp_layout(weights) if int8 else dsp_layout(weights.astype(np.int16) * 2)
+    bias = bias.astype(np.int64) * (1 if int8 else 2)
+    per_block = laid_out.size // (rows // block_rows)
+    parts = []
+    for b in range(rows // block_rows):
+        block = slice(block_rows * b, block_rows * (b + 1))
+        parts += [np.repeat(bias[block], 2), laid_out[b * per_block:(b + 1) * per_block], records[block].reshape(-1)]
+    return np.concatenate(parts).astype(np.int64).astype(np.uint32).view(np.int32)
+
+
+def weight_tables(ctx: LayerContext, weights: np.ndarray, fused: np.ndarray | None = None) -> str:
+    """Both weight layouts under one name: for the DSP build int16 pairs (or, fused not None, the fused stream of
+    weights, bias and records, see fused_layout), or int8 words when the layer keeps int8 weights in flash
+    (ctx.int8_weights); int8 row-major otherwise."""
     name = f"{ctx.prefix}_weights"
-    if ctx.int8_weights:
+    if fused is not None:
+        dsp = (f"#if CG_DSP /* {'int8 words' if ctx.int8_weights else 'doubled int16 pairs'}, bias and "
+               "requantization records per block of rows (kernels/cortex_m/matvec.c) */\n"
+               + c_array(name, fused, "int32_t", static=True, const=True, per_line=8, align_bytes=8))
+    elif ctx.int8_weights:
         dsp = ("#if CG_DSP /* int8 in flash, widened by SXTB16 in the loop (kernels/cortex_m/matvec.c) */\n"
                + c_array(name, int8_dsp_layout(weights), "int32_t", static=True, const=True, per_line=8,
                          align_bytes=8))
@@ -91,12 +116,23 @@ def offset_tables(ctx: LayerContext, multipliers: np.ndarray, row_offsets: np.nd
 
 
 def portable_table(ctx: LayerContext, suffix: str, values: np.ndarray) -> str:
-    """An int32 table of the portable build only; in the DSP build its name is NULL (the offsets records carry the
-    values there)."""
+    """An int32 table of the portable build only; in the DSP build its name is NULL (the offsets records, or the
+    fused stream, carry the values there: no DSP kernel reads it)."""
     name = f"{ctx.prefix}_{suffix}"
     ctx.tables.append(f"#if CG_DSP /* in the offsets records */\n#define {name} NULL\n#else\n"
                       + c_array(name, values, "int32_t", static=True, const=True) + "#endif\n")
     return name
+
+
+def fused_form(rows: int, row_offsets, out_zp: int, act_min: int, act_max: int) -> int:
+    """kernels/cortex_m/matvec.c's fused blocks (the requantization inside the multiply asm, from records in the
+    weight stream) where the offsets form is exact, the rows come in whole blocks of 4 and the activation range is
+    the whole int8 range (one SSAT): 0 = not fused; 1 = fused; 2 = fused without the sign correction, exact when
+    act_min >= out_zp: a negative sum then gives at most out_zp with or without it (SMMLAR's high word of q * m,
+    m >= 0, is <= 0 for q < 0, and 2^(r-1) - 1 < 2^r), which the clamp raises to act_min either way."""
+    if row_offsets is None or rows % 4 != 0 or (act_min, act_max) != (-128, 127):
+        return 0
+    return 2 if act_min >= out_zp else 1
 
 
 def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarray, bias: np.ndarray) -> dict:
@@ -107,13 +143,22 @@ def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarra
     padded[:, :depth] = weights_2d
     multipliers, shifts = per_channel_multipliers(x.scale, weights_tensor.scales, y.scale, rows)
     act_min, act_max = activation_range(ctx.fused_activation(), y.scale, y.zero_point)
-    fields = {
-        "rows": rows, "depth": depth4, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
-        "weights": weight_tables(ctx, padded), "int8_weights": int(ctx.int8_weights),
-        "bias": ctx.table("bias", bias, "int32_t"),
-    }
     right_shifts = np.maximum(-shifts, 0)
     row_offsets = offsets(shifts, y.zero_point, weights_2d, bias, x.zero_point)
+    fused = fused_form(rows, row_offsets, y.zero_point, act_min, act_max)
+    stream = None
+    if fused:
+        stream = fused_layout(padded, bias, np.stack([multipliers, row_offsets, right_shifts], axis=1),
+                              ctx.int8_weights)
+    fields = {
+        "rows": rows, "depth": depth4, "out_zp": y.zero_point, "act_min": act_min, "act_max": act_max,
+        "weights": weight_tables(ctx, padded, stream), "int8_weights": int(ctx.int8_weights), "fused": fused,
+        "bias": portable_table(ctx, "bias", bias) if fused else ctx.table("bias", bias, "int32_t"),
+    }
+    if fused:  # the DSP build reads bias and records in the stream
+        return {**fields, "multipliers": portable_table(ctx, "multipliers", multipliers),
+                "right_shifts": portable_table(ctx, "right_shifts", right_shifts),
+                "offsets": portable_table(ctx, "offsets", row_offsets)}
     if row_offsets is not None:  # the DSP build reads only the records
         return {**fields, "multipliers": portable_table(ctx, "multipliers", multipliers),
                 "right_shifts": portable_table(ctx, "right_shifts", right_shifts),

@@ -9,7 +9,9 @@
  * share every column load, per 32 MACs 10 LDRD and 16 SMLAD. A convolution passes two output pixels in one pair
  * column (cg_matvec2, cg_block4x2): 4 rows x 2 pixels, every weight load feeds both pixels, per 32 MACs 6 LDRD and
  * 16 SMLAD. Rows beyond the last block of 4 follow, one after another.
- * With int8 weights in flash (the generator's per-layer choice) see cg_matvec_int8 below. */
+ * With int8 weights in flash (the generator's per-layer choice) see cg_matvec_int8 below; where the generator
+ * fuses a layer (`fused`), its weights come as one stream with bias and requantization records and one asm runs a
+ * pair through all its rows, requantizing in registers (cg_matvec2_fused, cg_matvec2_fused_int8). */
 
 #define CG_ROW_CHUNK 32 /* rows per requantization call: fewer calls, a 256-byte stack buffer for a pair */
 
@@ -195,20 +197,36 @@ static void cg_column_zero(int16_t *column, int32_t k0, int32_t n, int32_t step)
     }
 }
 
-/* 4 bytes at x minus zp as int16 in the column's lane order: *even = values 0, 2 (SXTAB16), *odd = values 1, 3
- * (SXTAB16 of the bytes rotated by 8, one instruction) */
+/* the 4 bytes of a word minus zp as int16 in the column's lane order: *even = values 0, 2 (SXTAB16), *odd =
+ * values 1, 3 (SXTAB16 of the bytes rotated by 8, one instruction) */
+static inline void cg_widen_bytes(int32_t bytes, int32_t minus_zp, int32_t *even, int32_t *odd)
+{
+    *even = __sxtab16(minus_zp, bytes);
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(*odd) : "r"(minus_zp), "r"(bytes));
+}
+
+/* the same from 4 bytes at x */
 CG_MAYBE_UNUSED static inline void cg_widen_group(const int8_t *x, int32_t minus_zp, int32_t *even, int32_t *odd)
 {
     int32_t bytes;
     memcpy(&bytes, x, 4);
-    *even = __sxtab16(minus_zp, bytes);
-    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(*odd) : "r"(minus_zp), "r"(bytes));
+    cg_widen_bytes(bytes, minus_zp, even, odd);
 }
 
 /* -zp in both halves of a word, the SXTAB16 addend */
 CG_MAYBE_UNUSED static inline int32_t cg_minus_zp_pair(int32_t zp)
 {
     return (int32_t)((uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
+}
+
+/* column values k .. k + 3 (k a multiple of 4) = the bytes of `bytes` (value i in bits 8i .. 8i + 7) minus zp;
+ * step: 1, or CG_PAIR_STEP */
+CG_MAYBE_UNUSED static inline void cg_widen_word(uint32_t bytes, int32_t zp, int16_t *column, int32_t k, int32_t step)
+{
+    int32_t even, odd;
+    cg_widen_bytes((int32_t)bytes, cg_minus_zp_pair(zp), &even, &odd);
+    memcpy(column + k * step, &even, 4);
+    memcpy(column + (k + 2) * step, &odd, 4);
 }
 
 /* column values k0 .. k0 + n - 1 = x[i] - zp: four at a time when k0 starts a group, one by one otherwise */
@@ -417,6 +435,184 @@ static void cg_matvec_rest2(const cg_matvec_params *p, const int32_t *w, const i
     }
 }
 
+/* ---- fused blocks (the generator's choice where it holds: int16 weights, the offsets form exact, rows a multiple
+ * of 4, the whole int8 range; `fused` in cg_matvec_params, ops/matvec.py fused_form). The weights come as one
+ * stream, per block of 4 rows: the doubled bias of rows 0..3, each twice (8 words: both pixels' accumulators start
+ * from it), the block's doubled weights (the int16 layout above), the 4 rows' records (multiplier, offset, right
+ * shift). With weights and bias doubled the sums are the 2 acc that the offsets form takes (no doubling), and the
+ * pair's multiply asm requantizes its 8 accumulators itself: no sums stored and read back, no call per 32 rows. */
+#define CG_FUSED_BIAS_WORDS 8
+#define CG_FUSED_RECORD_WORDS 12
+
+/* a pointer as the int32 an asm operand takes */
+static inline int32_t cg_address(const void *pointer)
+{
+    return (int32_t)(intptr_t)pointer;
+}
+
+/* the address after `blocks` blocks of `block_words` words from w (computed as an address: GCC's bounds check of
+ * a constant-propagated copy would see a table that is not fused) */
+static inline int32_t cg_stream_end(const int32_t *w, int32_t blocks, int32_t block_words)
+{
+    return cg_address(w) + 4 * blocks * block_words;
+}
+
+/* the output of a row (q = 2 acc) from its record (C: the single column, -O0); the sign correction is always exact */
+static inline int8_t cg_fused_output(const int32_t *record, int32_t q)
+{
+    return cg_saturate_int8(cg_requantize_doubled(q, record[0], record[1], record[2]));
+}
+
+/* one output in the asm, multiplier and offset in xb, w0, the shift in `sh`: SMMLAR (into t, then the sign
+ * correction back into q; or in place without it: fused 2), the shift, SSAT, the store (post-incremented) */
+#define CG_FUSED_OUT_FIX(q, out, sh, t)                                                                         \
+    "smmlar " t ", " q ", %[xb], %[w0]\n\tsub " q ", " t ", " q ", lsr #31\n\tasr " q ", " q ", " sh "\n\t" \
+    "ssat " q ", #8, " q "\n\tstrb " q ", [" out "], #1\n\t"
+#define CG_FUSED_OUT_NOFIX(q, out, sh, t)                                                                  \
+    "smmlar " q ", " q ", %[xb], %[w0]\n\tasr " q ", " q ", " sh "\n\tssat " q ", #8, " q "\n\tstrb " q \
+    ", [" out "], #1\n\t"
+/* one row of both pixels: its record (LDRD, LDR) from the stream, then the two outputs (pixel a's pointer in x,
+ * pixel b's in xa) */
+#define CG_FUSED_ROW(OUT, a, b, sh, t) \
+    "ldrd %[xb], %[w0], [%[w]], #8\n\tldr " sh ", [%[w]], #4\n\t" OUT(a, "%[x]", sh, t) OUT(b, "%[xa]", sh, t)
+
+/* rows 0..3 of both pixels with the 8 accumulators in registers, the pixels' output pointers loaded into x, xa
+ * from the frame and stored back. 13 registers (clang; or with the sign correction's temporary): the accumulators,
+ * the stream pointer, 2 output pointers, multiplier and offset take all; pixel b's rows 2, 3 wait on the stack
+ * while rows 0, 1 use their registers for the shift and the temporary. GCC without the sign correction: the shift
+ * in w1, nothing waits. */
+#define CG_FUSED_ROWS_SPILL(OUT)                                                                                  \
+    "strd %[b2], %[b3], [sp, #24]\n\t"                                                                            \
+    "ldrd %[x], %[xa], [sp, #12]\n\t"                                                                             \
+    CG_FUSED_ROW(OUT, "%[a0]", "%[b0]", "%[b2]", "%[b3]")                                                         \
+    CG_FUSED_ROW(OUT, "%[a1]", "%[b1]", "%[b2]", "%[b3]")                                                         \
+    "ldrd %[b2], %[b3], [sp, #24]\n\t"                                                                            \
+    CG_FUSED_ROW(OUT, "%[a2]", "%[b2]", "%[a0]", "%[b0]")                                                         \
+    CG_FUSED_ROW(OUT, "%[a3]", "%[b3]", "%[a0]", "%[b0]")                                                         \
+    "strd %[x], %[xa], [sp, #12]\n\t"
+#define CG_FUSED_ROWS_DIRECT(OUT)                                                                                 \
+    "ldrd %[x], %[xa], [sp, #12]\n\t"                                                                             \
+    CG_FUSED_ROW(OUT, "%[a0]", "%[b0]", "%[w1]", "") CG_FUSED_ROW(OUT, "%[a1]", "%[b1]", "%[w1]", "")             \
+    CG_FUSED_ROW(OUT, "%[a2]", "%[b2]", "%[w1]", "") CG_FUSED_ROW(OUT, "%[a3]", "%[b3]", "%[w1]", "")             \
+    "strd %[x], %[xa], [sp, #12]\n\t"
+
+/* The whole pass of a pair column over all blocks, one asm, with its frame on the stack (pushed and dropped
+ * inside): [sp] column, [sp, 4] entry into the unrolled steps, [sp, 8] end of the column, [sp, 12] and [sp, 16]
+ * the two pixels' output pointers, [sp, 20] end of the stream, [sp, 24] the waiting accumulators. The multiply
+ * loop is 32 steps unrolled; each block jumps into it so that the first pass runs `first` steps (words % 32, or
+ * 32), every further pass 32, with one loop test per pass: no remainder loop. The entry is the end of the steps
+ * less `first` steps' bytes (the 32 steps' bytes / 32, measured from their labels once per call). Per block then:
+ * 4 LDRD of bias, LDR and BX to the entry, the steps, 3 per pass, 12 instructions per row of 2 outputs (16 with
+ * the sign correction), 2 or 4 for the output pointers and the waiting accumulators, 3 for the block loop. */
+#define CG_FUSED_ASM(STEP, ROWS)                                                                                  \
+    "strd %[x], %[xa], [sp, #-32]!\n\t"                                                                           \
+    "strd %[xb], %[w0], [sp, #8]\n\t"                                                                             \
+    "strd %[a0], %[a1], [sp, #16]\n\t"                                                                            \
+    "adr.w %[xa], 1f\n\t"                                                                                         \
+    "adr.w %[xb], 6f\n\t"                                                                                         \
+    "sub %[xb], %[xb], %[xa]\n\t"                                                                                 \
+    "lsr %[xb], %[xb], #5\n\t"                                                                                    \
+    "ldr %[xa], [sp, #4]\n\t"                                                                                     \
+    "mul %[xb], %[xb], %[xa]\n\t"                                                                                 \
+    "adr.w %[xa], 6f\n\t"                                                                                         \
+    "sub %[xa], %[xa], %[xb]\n\t"                                                                                 \
+    "orr %[xa], %[xa], #1\n\t"                                                                                    \
+    "str %[xa], [sp, #4]\n"                                                                                       \
+    "5:\n\t"                                                                                                      \
+    "ldr %[x], [sp]\n\t"                                                                                          \
+    "ldrd %[a0], %[b0], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a1], %[b1], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a2], %[b2], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a3], %[b3], [%[w]], #8\n\t"                                                                           \
+    "ldr %[xa], [sp, #4]\n\t"                                                                                     \
+    "bx %[xa]\n"                                                                                                  \
+    "1:\n\t" STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP                      \
+    STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP                              \
+    "6:\n\t"                                                                                                      \
+    "ldr %[xa], [sp, #8]\n\t"                                                                                     \
+    "cmp %[x], %[xa]\n\t"                                                                                         \
+    "bne 1b\n\t"                                                                                                  \
+    ROWS                                                                                                          \
+    "ldr %[xa], [sp, #20]\n\t"                                                                                    \
+    "cmp %[w], %[xa]\n\t"                                                                                         \
+    "bne 5b\n\t"                                                                                                  \
+    "add sp, sp, #32"
+
+#if defined(__OPTIMIZE__) && !defined(__clang__)
+#define CG_FUSED_OPERANDS                                                                                         \
+    [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1),               \
+        [b2] "=&r"(b2), [b3] "=&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb),              \
+        [w0] "+&r"(w0), [w1] "=&r"(w1)
+#define CG_FUSED_STEP CG_STEP_4X2
+#define CG_FUSED_ROWS_NOFIX CG_FUSED_ROWS_DIRECT(CG_FUSED_OUT_NOFIX)
+#elif defined(__OPTIMIZE__)
+#define CG_FUSED_OPERANDS                                                                                         \
+    [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1),               \
+        [b2] "=&r"(b2), [b3] "=&r"(b3), [x] "+&r"(x), [w] "+&r"(w), [xa] "+&r"(xa), [xb] "+&r"(xb), [w0] "+&r"(w0)
+#define CG_FUSED_STEP CG_STEP_4X2_LDR
+#define CG_FUSED_ROWS_NOFIX CG_FUSED_ROWS_SPILL(CG_FUSED_OUT_NOFIX)
+#endif
+
+/* the pair (pixels a, b) through all rows of a fused layer: `words` words per pixel in the pair column */
+__attribute__((noinline)) static void cg_matvec2_fused(const cg_matvec_params *p, const int32_t *column,
+                                                       int8_t *out_a, int8_t *out_b)
+{
+    const int32_t words = p->depth / 2, blocks = p->rows / 4;
+    const int32_t *w = (const int32_t *)p->weights;
+#if defined(__OPTIMIZE__)
+    /* the frame's values: column, steps of the first pass, end of the column, output pointers, end of the stream */
+    const int32_t *x = column;
+    int32_t xa = (words - 1) % 32 + 1, xb = cg_address(column + words * 2), w0 = cg_address(out_a);
+    int32_t a0 = cg_address(out_b), a1 = cg_stream_end(w, blocks, CG_FUSED_BIAS_WORDS + 4 * words +
+                                                                   CG_FUSED_RECORD_WORDS);
+    int32_t a2, a3, b0, b1, b2, b3;
+#if !defined(__clang__)
+    int32_t w1;
+#endif
+    if (p->fused == 2) {
+        __asm__ volatile(CG_FUSED_ASM(CG_FUSED_STEP, CG_FUSED_ROWS_NOFIX) : CG_FUSED_OPERANDS : : "cc", "memory");
+    } else {
+        __asm__ volatile(CG_FUSED_ASM(CG_FUSED_STEP, CG_FUSED_ROWS_SPILL(CG_FUSED_OUT_FIX))
+                         : CG_FUSED_OPERANDS
+                         :
+                         : "cc", "memory");
+    }
+#else /* -O0 keeps a frame pointer: the same sums and outputs in C */
+    for (int32_t block = 0; block < blocks; block++) {
+        int32_t acc[8]; /* rows 0..3 of pixel a, then of pixel b */
+        for (int32_t i = 0; i < 4; i++) {
+            acc[i] = acc[4 + i] = w[2 * i];
+        }
+        w += CG_FUSED_BIAS_WORDS;
+        for (int32_t n = words; n > 0; n--, column += 2) {
+            for (int32_t i = 0; i < 4; i++, w++) {
+                acc[i] = __smlad(*w, column[0], acc[i]);
+                acc[4 + i] = __smlad(*w, column[1], acc[4 + i]);
+            }
+        }
+        column -= 2 * words;
+        for (int32_t i = 0; i < 4; i++, w += 3) {
+            *out_a++ = cg_fused_output(w, acc[i]);
+            *out_b++ = cg_fused_output(w, acc[4 + i]);
+        }
+    }
+#endif
+}
+
+/* one column (FULLY_CONNECTED, a lone pixel) through a fused layer: the blocks of cg_matvec, outputs from the
+ * stream's records */
+static void cg_matvec_fused(const cg_matvec_params *p, const int32_t *x, int8_t *out)
+{
+    const int32_t *w = (const int32_t *)p->weights;
+    for (int32_t row = 0; row < p->rows; row += 4) {
+        int32_t acc[4] = {w[0], w[2], w[4], w[6]};
+        w = cg_matvec_block4(w + CG_FUSED_BIAS_WORDS, x, p->depth / 4, acc);
+        for (int32_t i = 0; i < 4; i++, w += 3) {
+            out[row + i] = cg_fused_output(w, acc[i]);
+        }
+    }
+}
+
 /* ---- int8 weights in flash (the generator's choice per layer, --flash-budget): each row's groups of 4 int8
  * weights as one word, in natural order; SXTB16 of the word gives values 0, 2 (the column's even word) and of the
  * word rotated by 8 values 1, 3 (the odd word), so no reordering is needed. Rows go in blocks of 2, interleaved
@@ -503,7 +699,7 @@ __attribute__((noinline)) static const int32_t *cg_block2x2_int8(const int32_t *
                 : "cc", "memory");
 #else
         int32_t sums[4] = {a0, a1, b0, b1}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
-        for (; groups > 0; groups--) {
+        for (int32_t n = groups; n > 0; n--) { /* every block runs all groups */
             cg_group2x2_int8(&w, &x, sums);
         }
         a0 = sums[0];
@@ -549,6 +745,113 @@ static int32_t cg_last_row_int8(const int32_t *w, const int32_t *x, int32_t grou
     return acc;
 }
 
+/* ---- fused blocks with int8 weights: per block of 2 rows the stream holds the bias of rows 0, 1, each twice (4
+ * words), the 2 rows' int8 words (the layout above), their 2 records. The weights are not doubled (int8), so each
+ * output takes one LSL more than on the int16 path. */
+#define CG_FUSED_INT8_BIAS_WORDS 4
+#define CG_FUSED_INT8_RECORD_WORDS 6
+
+/* one output (LSL, SMMLAR into t, the sign correction back into q; or in place without it, the shift, SSAT, the
+ * store), multiplier, offset and shift in r0, r1, e */
+#define CG_FUSED_INT8_OUT_FIX(q, out)                                                                            \
+    "lsl " q ", " q ", #1\n\tsmmlar %[xb1], " q ", %[r0], %[r1]\n\tsub " q ", %[xb1], " q ", lsr #31\n\t"        \
+    "asr " q ", " q ", %[e]\n\tssat " q ", #8, " q "\n\tstrb " q ", [" out "], #1\n\t"
+#define CG_FUSED_INT8_OUT_NOFIX(q, out)                                                                          \
+    "lsl " q ", " q ", #1\n\tsmmlar " q ", " q ", %[r0], %[r1]\n\tasr " q ", " q ", %[e]\n\t"                    \
+    "ssat " q ", #8, " q "\n\tstrb " q ", [" out "], #1\n\t"
+#define CG_FUSED_INT8_ROW(OUT, a, b)                                                                             \
+    "ldrd %[r0], %[r1], [%[w]], #8\n\tldr %[e], [%[w]], #4\n\t" OUT(a, "%[xa0]") OUT(b, "%[xb0]")
+
+/* the pass of a pair column over all blocks of 2 rows, one asm (13 registers, GCC and clang alike), its frame as
+ * CG_FUSED_ASM's ([sp] column, [sp, 4] entry, [sp, 8] end of the column, [sp, 12], [sp, 16] output pointers, [sp,
+ * 20] end of the stream): 16 groups unrolled, entered so that the first pass runs groups % 16 (or 16) */
+#define CG_FUSED_INT8_ASM(OUT)                                                                                    \
+    "strd %[x], %[xa0], [sp, #-24]!\n\t"                                                                          \
+    "strd %[xb0], %[xa1], [sp, #8]\n\t"                                                                           \
+    "strd %[a0], %[a1], [sp, #16]\n\t"                                                                            \
+    "adr.w %[xa0], 1f\n\t"                                                                                        \
+    "adr.w %[xb0], 6f\n\t"                                                                                        \
+    "sub %[xb0], %[xb0], %[xa0]\n\t"                                                                              \
+    "lsr %[xb0], %[xb0], #4\n\t"                                                                                  \
+    "ldr %[xa0], [sp, #4]\n\t"                                                                                    \
+    "mul %[xb0], %[xb0], %[xa0]\n\t"                                                                              \
+    "adr.w %[xa0], 6f\n\t"                                                                                        \
+    "sub %[xa0], %[xa0], %[xb0]\n\t"                                                                              \
+    "orr %[xa0], %[xa0], #1\n\t"                                                                                  \
+    "str %[xa0], [sp, #4]\n"                                                                                      \
+    "5:\n\t"                                                                                                      \
+    "ldr %[x], [sp]\n\t"                                                                                          \
+    "ldrd %[a0], %[b0], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a1], %[b1], [%[w]], #8\n\t"                                                                           \
+    "ldr %[xa0], [sp, #4]\n\t"                                                                                    \
+    "bx %[xa0]\n"                                                                                                 \
+    "1:\n\t" CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8                  \
+    CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8         \
+    CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8                          \
+    "6:\n\t"                                                                                                      \
+    "ldr %[xa0], [sp, #8]\n\t"                                                                                    \
+    "cmp %[x], %[xa0]\n\t"                                                                                        \
+    "bne 1b\n\t"                                                                                                  \
+    "ldrd %[xa0], %[xb0], [sp, #12]\n\t"                                                                          \
+    CG_FUSED_INT8_ROW(OUT, "%[a0]", "%[b0]") CG_FUSED_INT8_ROW(OUT, "%[a1]", "%[b1]")                             \
+    "strd %[xa0], %[xb0], [sp, #12]\n\t"                                                                          \
+    "ldr %[xa0], [sp, #20]\n\t"                                                                                   \
+    "cmp %[w], %[xa0]\n\t"                                                                                        \
+    "bne 5b\n\t"                                                                                                  \
+    "add sp, sp, #24"
+
+#define CG_FUSED_INT8_OPERANDS                                                                                    \
+    [a0] "+&r"(a0), [a1] "+&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [x] "+&r"(x), [w] "+&r"(w),                   \
+        [xa0] "+&r"(xa0), [xb0] "+&r"(xb0), [xa1] "+&r"(xa1), [xb1] "=&r"(xb1), [r0] "=&r"(r0), [r1] "=&r"(r1),   \
+        [e] "=&r"(e)
+
+/* the pair (pixels a, b) through all rows of a fused layer with int8 weights */
+__attribute__((noinline)) static void cg_matvec2_fused_int8(const cg_matvec_params *p, const int32_t *column,
+                                                            int8_t *out_a, int8_t *out_b)
+{
+    const int32_t groups = p->depth / 4, blocks = p->rows / 2;
+    const int32_t *w = (const int32_t *)p->weights;
+#if defined(__OPTIMIZE__)
+    const int32_t *x = column; /* the frame's values as in cg_matvec2_fused (groups of the first pass) */
+    int32_t xa0 = (groups - 1) % 16 + 1, xb0 = cg_address(column + groups * 4), xa1 = cg_address(out_a);
+    int32_t a0 = cg_address(out_b);
+    int32_t a1 = cg_stream_end(w, blocks, CG_FUSED_INT8_BIAS_WORDS + 2 * groups + CG_FUSED_INT8_RECORD_WORDS);
+    int32_t b0, b1, xb1, r0, r1, e;
+    if (p->fused == 2) {
+        __asm__ volatile(CG_FUSED_INT8_ASM(CG_FUSED_INT8_OUT_NOFIX) : CG_FUSED_INT8_OPERANDS : : "cc", "memory");
+    } else {
+        __asm__ volatile(CG_FUSED_INT8_ASM(CG_FUSED_INT8_OUT_FIX) : CG_FUSED_INT8_OPERANDS : : "cc", "memory");
+    }
+#else /* -O0: the same sums and outputs in C */
+    for (int32_t block = 0; block < blocks; block++) {
+        int32_t sums[4] = {w[0], w[2], w[1], w[3]}; /* pixel a rows 0, 1, pixel b rows 0, 1 */
+        const int32_t *x = column;
+        w += CG_FUSED_INT8_BIAS_WORDS;
+        for (int32_t n = groups; n > 0; n--) {
+            cg_group2x2_int8(&w, &x, sums);
+        }
+        for (int32_t i = 0; i < 2; i++, w += 3) {
+            *out_a++ = cg_fused_output(w, 2 * sums[i]);
+            *out_b++ = cg_fused_output(w, 2 * sums[2 + i]);
+        }
+    }
+#endif
+}
+
+/* one column through a fused layer with int8 weights */
+static void cg_matvec_fused_int8(const cg_matvec_params *p, const int32_t *x, int8_t *out)
+{
+    const int32_t *w = (const int32_t *)p->weights;
+    for (int32_t row = 0; row < p->rows; row += 2) {
+        const int32_t bias[2] = {w[0], w[2]};
+        int32_t acc[2];
+        w = cg_block2_int8(w + CG_FUSED_INT8_BIAS_WORDS, x, p->depth / 4, bias, acc);
+        for (int32_t i = 0; i < 2; i++, w += 3) {
+            out[row + i] = cg_fused_output(w, 2 * acc[i]);
+        }
+    }
+}
+
 /* cg_matvec2 / cg_matvec with int8 weights: pair (two pixels, out_b set) or one column (out_b NULL) */
 static void cg_matvec_int8(const cg_matvec_params *p, const int16_t *column, int8_t *out_a, int8_t *out_b)
 {
@@ -580,12 +883,20 @@ static void cg_matvec_int8(const cg_matvec_params *p, const int16_t *column, int
 /* two output pixels of a convolution from their pair column: every weight is loaded once for both */
 CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t *pair, int8_t *out_a, int8_t *out_b)
 {
+    const int32_t *x = (const int32_t *)(const void *)pair;
+    if (p->fused) {
+        if (p->int8_weights) {
+            cg_matvec2_fused_int8(p, x, out_a, out_b);
+        } else {
+            cg_matvec2_fused(p, x, out_a, out_b);
+        }
+        return;
+    }
     if (p->int8_weights) {
         cg_matvec_int8(p, pair, out_a, out_b);
         return;
     }
     const int32_t *w = (const int32_t *)p->weights;
-    const int32_t *x = (const int32_t *)(const void *)pair;
     const int32_t words = p->depth / 2;
     const int32_t blocked_rows = p->rows / 4 * 4;
     int32_t acc[2 * CG_ROW_CHUNK]; /* per row (pixel a, pixel b) */
@@ -599,12 +910,20 @@ CG_MAYBE_UNUSED static void cg_matvec2(const cg_matvec_params *p, const int16_t 
 
 static void cg_matvec(const cg_matvec_params *p, const int16_t *column, int8_t *out)
 {
+    const int32_t *x = (const int32_t *)(const void *)column;
+    if (p->fused) {
+        if (p->int8_weights) {
+            cg_matvec_fused_int8(p, x, out);
+        } else {
+            cg_matvec_fused(p, x, out);
+        }
+        return;
+    }
     if (p->int8_weights) {
         cg_matvec_int8(p, column, out, NULL);
         return;
     }
     const int32_t *w = (const int32_t *)p->weights;
-    const int32_t *x = (const int32_t *)(const void *)column;
     const int32_t quads = p->depth / 4;
     const int32_t blocked_rows = p->rows / 4 * 4;
     int32_t acc[CG_ROW_CHUNK]; /* up to CG_ROW_CHUNK rows accumulated, then requantized in one call */

@@ -112,6 +112,57 @@ static const int8_t *cg_conv_row_bytes(const cg_conv_params *p, const int8_t *im
     return stage;
 }
 
+/* bytes p[0..3] as a word, value i in bits 8i .. 8i + 7 (GCC and clang make it one load on a little-endian core) */
+static inline uint32_t cg_load_bytes(const int8_t *p)
+{
+    const uint8_t *b = (const uint8_t *)p;
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* the column of the pixel at input (iy0, ix0) when each filter row is one group of 4 values (filter_w * in_c = 4,
+ * dilation 1 across, rows of at least 4 bytes; the DS-CNN's 10x4 over one channel): a row inside the image is one
+ * word of the input; at its left edge the row's first word moved up by the padding bytes, at its right edge its
+ * last word moved down, the zero point in the freed bytes; rows above or below the image are zeros */
+static void cg_conv_fill_words(const cg_conv_params *p, const int8_t *image, int32_t iy0, int32_t ix0,
+                               int16_t *column, int32_t step)
+{
+    const int32_t row_bytes = p->in_w * p->in_c;
+    int32_t start = ix0 * p->in_c; /* the window's first byte in its rows */
+    if (start <= -4 || start >= row_bytes) { /* a window of padding only */
+        cg_column_zero(column, 0, p->matvec.depth, step);
+        return;
+    }
+    uint32_t up = 0, down = 0; /* bits the word moves */
+    if (start < 0) {
+        up = (uint32_t)(-8 * start);
+        start = 0;
+    } else if (start + 4 > row_bytes) {
+        down = (uint32_t)(8 * (start + 4 - row_bytes));
+        start = row_bytes - 4;
+    }
+    const int32_t zp = p->in_zp, filter_h = p->filter_h, dilation = p->dilation_h, in_h = p->in_h;
+    const uint32_t zp4 = (uint32_t)(uint8_t)zp * 0x01010101u;
+    const uint32_t pad = (zp4 & ((1u << up) - 1u)) | (zp4 & ~(0xFFFFFFFFu >> down));
+    /* filter rows [inside, outside) lie inside the image */
+    int32_t inside = iy0 < 0 ? (-iy0 + dilation - 1) / dilation : 0;
+    int32_t outside = in_h - iy0 > 0 ? (in_h - iy0 + dilation - 1) / dilation : 0;
+    inside = inside > filter_h ? filter_h : inside;
+    outside = outside > filter_h ? filter_h : outside < inside ? inside : outside;
+    cg_column_zero(column, 0, 4 * inside, step);
+    const int32_t first = start + iy0 * row_bytes, row_step = dilation * row_bytes; /* filter row fy's offset */
+    if (up == 0 && down == 0) {
+        for (int32_t fy = inside; fy < outside; fy++) {
+            cg_widen_word(cg_load_bytes(image + (first + fy * row_step)), zp, column, 4 * fy, step);
+        }
+    } else {
+        for (int32_t fy = inside; fy < outside; fy++) {
+            const uint32_t word = cg_load_bytes(image + (first + fy * row_step));
+            cg_widen_word((word << up >> down) | pad, zp, column, 4 * fy, step);
+        }
+    }
+    cg_column_zero(column, 4 * outside, 4 * (filter_h - outside), step);
+}
+
 /* the pair column of the output pixels whose windows start at input (iya, ixa) and (iyb, ixb); column_b: pixel b's
  * first value. Windows of at most CG_STAGE_BYTES values (first convs): both copied whole (zero points at the
  * padding) and widened in one pass; filter rows of whole groups of 4 values: both pixels' rows widened together,
@@ -120,6 +171,11 @@ static void cg_conv_fill_pair(const cg_conv_params *p, const int8_t *image, int3
                               int32_t ixb, int16_t *pair, int16_t *column_b)
 {
     const int32_t row_values = p->filter_w * p->in_c;
+    if (p->dilation_w == 1 && row_values == 4 && p->in_w * p->in_c >= 4) { /* one word per filter row */
+        cg_conv_fill_words(p, image, iya, ixa, pair, CG_PAIR_STEP);
+        cg_conv_fill_words(p, image, iyb, ixb, column_b, CG_PAIR_STEP);
+        return;
+    }
     int8_t stage_a[CG_STAGE_BYTES], stage_b[CG_STAGE_BYTES];
     if (p->dilation_w == 1 && p->matvec.depth <= CG_STAGE_BYTES) { /* small windows (first convs): copied whole */
         cg_conv_stage_window(p, image, iya, ixa, stage_a);

@@ -10,7 +10,8 @@ typedef struct {
     int32_t out_zp, act_min, act_max;
     const void *weights; /* (rows, depth) int8 row-major; the DSP build: int32 words, see cortex_m/matvec.c */
     int32_t int8_weights; /* DSP build: 1 = int8 weights widened in registers (SXTB16), 0 = int16 pairs */
-    const int32_t *bias;        /* (rows,) */
+    int32_t fused; /* DSP build: 0, or the weights are cortex_m/matvec.c's fused stream (1; 2: no sign correction) */
+    const int32_t *bias;        /* (rows,); NULL in the DSP build of a fused layer (in the stream) */
     const int32_t *multipliers;  /* (rows,) */
     const int32_t *right_shifts; /* (rows,) max(-shift, 0) of TFLite's per-channel shift */
     /* either (cg_requantize_offset, when the generator proves it exact for every row) */
@@ -101,6 +102,15 @@ static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, in
 {
     for (int32_t i = 0; i < n; i++) {
         column[(k0 + i) * step] = (int16_t)(x[i] - zp);
+    }
+}
+
+/* column values k .. k + 3 (k a multiple of 4) = the bytes of `bytes` (value i in bits 8i .. 8i + 7) minus zp;
+ * step: CG_PAIR_STEP (see the DSP path) */
+CG_MAYBE_UNUSED static inline void cg_widen_word(uint32_t bytes, int32_t zp, int16_t *column, int32_t k, int32_t step)
+{
+    for (int32_t i = 0; i < 4; i++) {
+        column[(k + i) * step] = (int16_t)((int32_t)(((bytes >> (8 * i)) & 0xFFu) ^ 0x80u) - 0x80 - zp);
     }
 }
 
