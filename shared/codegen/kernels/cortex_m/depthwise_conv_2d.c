@@ -78,27 +78,32 @@ static inline int32_t cg_depthwise_load2(const int8_t *x)
     return half;
 }
 
-/* a word column from padding then pixel x (x_high) or from pixel x then padding (channels c, c + 1 at 2c) */
-static void cg_depthwise_fill_edge(const int8_t *x, int32_t in_c, int32_t zero_points, int x_high,
-                                   int32_t *column)
-{
-    const int8_t *const end = x + in_c;
-    if (x_high) {
-        for (; x < end; x += 2) {
-            *column++ = cg_pack_low(zero_points, cg_depthwise_load2(x));
-        }
-        return;
-    }
-    for (; x < end; x += 2) {
-        *column++ = cg_pack_low(cg_depthwise_load2(x), zero_points);
-    }
-}
-
-/* the words of 4 channels from two adjacent image pixels' bytes a, b: 2 PKH */
+/* the words of 4 channels from two adjacent columns' bytes a, b (pixels or zero points): 2 PKH */
 static inline void cg_depthwise_pack_four(int32_t a, int32_t b, int32_t *column)
 {
     column[0] = cg_pack_low(a, b);
     column[1] = cg_pack_high(a, b);
+}
+
+/* a word column from padding then pixel x (x_high) or from pixel x then padding (channels c, c + 1 at 2c): per 4
+ * channels 1 load, 2 PKH, 1 STRD */
+static void cg_depthwise_fill_edge(const int8_t *x, int32_t in_c, int32_t zero_points, int x_high,
+                                   int32_t *column)
+{
+    const int8_t *const end = x + (in_c & ~3);
+    if (x_high) {
+        for (; x < end; x += 4, column += 2) {
+            cg_depthwise_pack_four(zero_points, cg_depthwise_load4(x), column);
+        }
+    } else {
+        for (; x < end; x += 4, column += 2) {
+            cg_depthwise_pack_four(cg_depthwise_load4(x), zero_points, column);
+        }
+    }
+    if (in_c & 2) { /* the last pair */
+        column[0] = x_high ? cg_pack_low(zero_points, cg_depthwise_load2(x))
+                           : cg_pack_low(cg_depthwise_load2(x), zero_points);
+    }
 }
 
 /* a word column from two adjacent image pixels at x: per 8 channels 4 loads, 4 PKH, 2 STRD, 3 loop */
@@ -125,8 +130,8 @@ static void cg_depthwise_fill_row(const cg_depthwise_dsp_params *p, const int8_t
     const int32_t words = p->in_c / 2, in_c = p->in_c;
     const int32_t zero_points = (int32_t)((uint32_t)(uint8_t)p->in_zp * 0x01010101u); /* x - zp = 0 */
     if (row == NULL) {
-        for (int32_t i = 0; i < p->plane_w * words; i++) {
-            slot[i] = zero_points;
+        for (int32_t *const end = slot + p->plane_w * words; slot < end; slot++) {
+            *slot = zero_points;
         }
         return;
     }
