@@ -120,6 +120,17 @@ def depthwise_rows(L, x):
     return L.Dense(4)(L.Flatten()(x))
 
 
+def avg_pool(L, x):
+    """AVERAGE_POOL_2D on the SXTAB16 path (12 channels: three words a pixel): 3x3 stride 2 SAME (windows clipped at
+    the borders, runs of 3 and 2 pixels a row), then 2x5 over rows of 5 (whole rows: one run of 10 pixels), after a
+    depthwise conv (no pool is fused into it)"""
+    x = L.DepthwiseConv2D(3, depth_multiplier=4, padding="same")(x)
+    x = L.AveragePooling2D(3, strides=2, padding="same")(x)
+    x = L.DepthwiseConv2D(3, padding="same")(x)  # channels told apart between the pools
+    x = L.AveragePooling2D((2, 5), strides=(1, 5))(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
 MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
@@ -127,7 +138,8 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "first_conv": (first_conv, (19, 10, 1)), "rgb_conv": (rgb_conv, (9, 10, 3)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"],  # conv + max pool fused (ring of conv rows)
           "depthwise_shapes": (depthwise_shapes, (11, 19, 10)),
-          "depthwise_rows": (depthwise_rows, (10, 11, 6))}
+          "depthwise_rows": (depthwise_rows, (10, 11, 6)),
+          "avg_pool": (avg_pool, (9, 10, 3))}
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +175,12 @@ def test_depthwise_fast_path_taken(models, name):
         assert all(int(zp) != 0 for zp in re.findall(r"\.in_zp = (-?\d+), \.act_min = -128", text))
 
 
+def test_average_pool_fast_path_taken(models):
+    """Average pools over a multiple of 4 channels take the SXTAB16 path; 5 channels (cnn) keep the reference loop."""
+    assert generate(models["avg_pool"], "avg_pool", "avg_pool.tflite").c_text.count("cg_avg_pool_2d_dsp(&") == 2
+    assert "cg_avg_pool_2d_dsp(&" not in generate(models["cnn"], "cnn", "cnn.tflite").c_text
+
+
 @pytest.mark.parametrize("name", ["cnn", "strided", "mlp", "conv1d", "first_conv", "rgb_conv"])
 def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
     """--flash-budget 0: every CONV_2D / FULLY_CONNECTED keeps int8 weights (SXTB16 in the loop; odd row counts,
@@ -180,7 +198,7 @@ def test_clang_build_matches_tflm(models, flash_budget, tmp_path):
     """NAME.c built by clang for the Cortex-M7 (matvec.c's 4x2 block in C: clang keeps r7 for the frame), int16
     and int8 weights, the depthwise fast path: equal to TFLM on QEMU."""
     require_tool("clang")
-    for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "first_conv"):
+    for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "avg_pool", "first_conv"):
         generated = generate(models[name], name, f"{name}.tflite", flash_budget=flash_budget)
         x = test_inputs(generated.input_size, seed=9, count=6)
         image = build_image(models[name], name, tmp_path / name, flash_budget=flash_budget, compiler="clang")

@@ -62,15 +62,7 @@ static inline int32_t cg_pack_high(int32_t a, int32_t b)
     return packed;
 }
 
-/* 4 and 2 bytes at x, any alignment (the Cortex-M7 loads unaligned words): memcpy would do, but clang turns it
- * into byte loads and ORs */
-static inline int32_t cg_depthwise_load4(const int8_t *x)
-{
-    int32_t word;
-    __asm__("ldr %0, %1" : "=r"(word) : "m"(*(const int32_t *)(const void *)x));
-    return word;
-}
-
+/* 2 bytes at x, any alignment (as cg_load_word) */
 static inline int32_t cg_depthwise_load2(const int8_t *x)
 {
     int32_t half;
@@ -93,11 +85,11 @@ static void cg_depthwise_fill_edge(const int8_t *x, int32_t in_c, int32_t zero_p
     const int8_t *const end = x + (in_c & ~3);
     if (x_high) {
         for (; x < end; x += 4, column += 2) {
-            cg_depthwise_pack_four(zero_points, cg_depthwise_load4(x), column);
+            cg_depthwise_pack_four(zero_points, cg_load_word(x), column);
         }
     } else {
         for (; x < end; x += 4, column += 2) {
-            cg_depthwise_pack_four(cg_depthwise_load4(x), zero_points, column);
+            cg_depthwise_pack_four(cg_load_word(x), zero_points, column);
         }
     }
     if (in_c & 2) { /* the last pair */
@@ -110,11 +102,11 @@ static void cg_depthwise_fill_edge(const int8_t *x, int32_t in_c, int32_t zero_p
 static void cg_depthwise_fill_inside(const int8_t *x, int32_t in_c, int32_t *column)
 {
     for (const int8_t *const end = x + (in_c & ~7); x < end; x += 8, column += 4) {
-        cg_depthwise_pack_four(cg_depthwise_load4(x), cg_depthwise_load4(x + in_c), column);
-        cg_depthwise_pack_four(cg_depthwise_load4(x + 4), cg_depthwise_load4(x + in_c + 4), column + 2);
+        cg_depthwise_pack_four(cg_load_word(x), cg_load_word(x + in_c), column);
+        cg_depthwise_pack_four(cg_load_word(x + 4), cg_load_word(x + in_c + 4), column + 2);
     }
     if (in_c & 4) {
-        cg_depthwise_pack_four(cg_depthwise_load4(x), cg_depthwise_load4(x + in_c), column);
+        cg_depthwise_pack_four(cg_load_word(x), cg_load_word(x + in_c), column);
         x += 4;
         column += 2;
     }
