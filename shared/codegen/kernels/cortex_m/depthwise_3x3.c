@@ -171,7 +171,7 @@ static inline __attribute__((always_inline)) void cg_depthwise_pair_stride2_3x3(
     : "memory"
 
 /* 3x3 stride 1, full int8 output range: the last output pixel of an odd row over every channel (s0, s1, s2: each
- * filter row's word k of the first channel pair), 55 instructions per channel pair and 18 MACs, 37 when its third
+ * filter row's word k of the first channel pair), 55 instructions per channel pair and 18 MACs, 40 when its third
  * column is right padding (edge); 13 registers */
 static inline __attribute__((always_inline)) void cg_depthwise_lone_3x3(const int32_t *w, const int32_t *s0,
                                                                         const int32_t *s1, const int32_t *s2,
@@ -234,9 +234,8 @@ static inline __attribute__((always_inline)) void cg_depthwise_lone_3x3(const in
 
 /* 3x3 stride 1, full int8 output range: the last five output pixels 2m .. 2m + 4 of a row whose last pixel's third
  * column is right padding (the DS-CNN's rows of 5), over every channel (s0, s1, s2: each filter row's word k = m
- * of the first channel pair), about 92 instructions per channel and 45 MACs instead of the 4-pixel pass's 80 and
- * the lone pixel's 27.5. Not inlined: in the row function it changed GCC's registers around the 4-pixel pass (the
- * MobileNet's 48-pixel rows took 1 % more instructions). */
+ * of the first channel pair), 89 instructions per channel and 45 MACs instead of the 4-pixel pass's 80 and the
+ * lone pixel's 27.5. One call per row. */
 #if defined(__OPTIMIZE__) /* a function of its own, which -O0 could not build (the C form runs there) */
 static __attribute__((noinline)) void cg_depthwise_penta_3x3(const int32_t *w, const int32_t *s0, const int32_t *s1,
                                                              const int32_t *s2, int8_t *out, int32_t in_c)
