@@ -3,6 +3,8 @@ byte for byte, and the DSP path needs fewer instructions."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -103,13 +105,41 @@ def depthwise_shapes(L, x):
     return L.Dense(4)(L.Flatten()(x))
 
 
+def depthwise_rows(L, x):
+    """3x3 stride-1 rows whose last pixel's third column is right padding (SAME), over 6 channels (3 pairs): 11 pixels
+    a row (two 4-pixel passes, a pair, the last pixel alone without its padding word: the edge bias), 9 (a 4-pixel
+    pass and the 5-pixel pass) and 5 (the 5-pixel pass alone, the DS-CNN's rows); VALID between them narrows the
+    rows (its last pixel alone reads all three columns); no layer's input zero point is 0 (the edge bias would then
+    equal the bias)"""
+    x = L.DepthwiseConv2D(3, padding="same")(x)
+    x = L.DepthwiseConv2D(3)(x)
+    x = L.DepthwiseConv2D(3, padding="same")(x)
+    x = L.DepthwiseConv2D(3)(x)
+    x = L.DepthwiseConv2D(3, activation="relu")(x)  # zero point -128 at the next layer's padding
+    x = L.DepthwiseConv2D(3, padding="same")(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
+def avg_pool(L, x):
+    """AVERAGE_POOL_2D on the SXTAB16 path (12 channels: three words a pixel): 3x3 stride 2 SAME (windows clipped at
+    the borders, runs of 3 and 2 pixels a row), then 2x5 over rows of 5 (whole rows: one run of 10 pixels), after a
+    depthwise conv (no pool is fused into it)"""
+    x = L.DepthwiseConv2D(3, depth_multiplier=4, padding="same")(x)
+    x = L.AveragePooling2D(3, strides=2, padding="same")(x)
+    x = L.DepthwiseConv2D(3, padding="same")(x)  # channels told apart between the pools
+    x = L.AveragePooling2D((2, 5), strides=(1, 5))(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
 MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
           "pair_fill": (pair_fill, (6, 9, 16)),
           "first_conv": (first_conv, (19, 10, 1)), "rgb_conv": (rgb_conv, (9, 10, 3)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"],  # conv + max pool fused (ring of conv rows)
-          "depthwise_shapes": (depthwise_shapes, (11, 19, 10))}
+          "depthwise_shapes": (depthwise_shapes, (11, 19, 10)),
+          "depthwise_rows": (depthwise_rows, (10, 11, 6)),
+          "avg_pool": (avg_pool, (9, 10, 3))}
 
 
 @pytest.fixture(scope="module")
@@ -135,11 +165,20 @@ def test_portable_and_dsp_match_tflm_on_qemu(models, name, tmp_path):
     assert instructions[True] < instructions[False], instructions
 
 
-@pytest.mark.parametrize("name", ["depthwise", "depthwise_shapes"])
+@pytest.mark.parametrize("name", ["depthwise", "depthwise_shapes", "depthwise_rows"])
 def test_depthwise_fast_path_taken(models, name):
     """Every depthwise layer of the depthwise models has the DSP fast path (multiplier 1, exact requantization)."""
     text = generate(models[name], name, f"{name}.tflite").c_text
-    assert text.count("cg_depthwise_conv_2d_dsp(&") == {"depthwise": 4, "depthwise_shapes": 5}[name]
+    layers = {"depthwise": 4, "depthwise_shapes": 5, "depthwise_rows": 6}[name]
+    assert text.count("cg_depthwise_conv_2d_dsp(&") == layers
+    if name == "depthwise_rows":  # the edge bias differs from the bias only where the padding's zero point is not 0
+        assert all(int(zp) != 0 for zp in re.findall(r"\.in_zp = (-?\d+), \.act_min = -128", text))
+
+
+def test_average_pool_fast_path_taken(models):
+    """Average pools over a multiple of 4 channels take the SXTAB16 path; 5 channels (cnn) keep the reference loop."""
+    assert generate(models["avg_pool"], "avg_pool", "avg_pool.tflite").c_text.count("cg_avg_pool_2d_dsp(&") == 2
+    assert "cg_avg_pool_2d_dsp(&" not in generate(models["cnn"], "cnn", "cnn.tflite").c_text
 
 
 @pytest.mark.parametrize("name", ["cnn", "strided", "mlp", "conv1d", "first_conv", "rgb_conv"])
@@ -159,7 +198,7 @@ def test_clang_build_matches_tflm(models, flash_budget, tmp_path):
     """NAME.c built by clang for the Cortex-M7 (matvec.c's 4x2 block in C: clang keeps r7 for the frame), int16
     and int8 weights, the depthwise fast path: equal to TFLM on QEMU."""
     require_tool("clang")
-    for name in ("strided", "depthwise", "depthwise_shapes", "first_conv"):
+    for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "avg_pool", "first_conv"):
         generated = generate(models[name], name, f"{name}.tflite", flash_budget=flash_budget)
         x = test_inputs(generated.input_size, seed=9, count=6)
         image = build_image(models[name], name, tmp_path / name, flash_budget=flash_budget, compiler="clang")
@@ -181,7 +220,8 @@ def test_rounded_requantization_matches_tflm(models, monkeypatch, tmp_path):
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
 
 
-@pytest.mark.parametrize(("name", "flash_budget"), [("pair_fill", None), ("depthwise", None), ("pair_fill", 0)])
+@pytest.mark.parametrize(("name", "flash_budget"),
+                         [("pair_fill", None), ("depthwise", None), ("depthwise_rows", None), ("pair_fill", 0)])
 def test_dsp_kernels_unoptimized_match_tflm(models, name, flash_budget, tmp_path):
     """-O0 keeps a frame pointer, so the asm loops (matvec's 4x2 block, 14 registers; depthwise's 4 pixels, 13) do
     not fit: their C forms run there, as exact; with int8 weights too (fused and plain blocks of 2 rows, several

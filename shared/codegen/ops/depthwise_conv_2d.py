@@ -98,8 +98,12 @@ def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, requa
     # the kernel multiplies x, not x - zp: sum w (x - zp) = sum w x - zp sum w, exact as the padding holds zp;
     # |bias - zp sum w| <= |bias| + 128 sum |w| < 2^30 (offsets' bound), so the doubled bias fits int32
     folded_bias = 2 * (bias.astype(np.int64) - x.zero_point * taps.reshape(channels, -1).sum(axis=1))
+    # a stride-1 pixel whose last filter column is right padding (x = zp there) takes that column's products from
+    # its own bias: the asm passes skip the word (|edge| < 2^31 by the same bound)
+    edge_bias = folded_bias + 2 * x.zero_point * taps[:, :, filter_w - 1].sum(axis=1)
     records = np.concatenate([np.stack([folded_bias, folded_bias], axis=1), words.reshape(channels, -1),
-                              np.stack([multipliers, row_offsets, -shifts], axis=1)], axis=1)  # see the C struct
+                              np.stack([multipliers, row_offsets, -shifts, edge_bias], axis=1)],
+                             axis=1)  # see the C struct
     dsp_fields.update({
         "pairs": pairs, "sets": sets, "plane_w": plane_w,
         "channels": ctx.table("dsp_channels", records, "int32_t", per_line=8),

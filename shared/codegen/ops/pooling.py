@@ -5,7 +5,8 @@ from __future__ import annotations
 from shared.codegen.multipliers import activation_range, same_padding
 from shared.codegen.ops import PADDING_NAMES, LayerCode, LayerContext, params_struct, quant_text, row_lead, shape_text
 
-KERNELS = ("fixed_point", "pooling")
+KERNELS = ("fixed_point", "dsp", "pooling")  # dsp: cortex_m only (cg_load_word for cortex_m/pooling.c)
+DSP_MAX_WINDOW = 256  # kernels/cortex_m/pooling.c: a 16-bit lane sums at most 256 int8 values
 
 
 def emit(ctx: LayerContext) -> LayerCode:
@@ -34,5 +35,8 @@ def emit(ctx: LayerContext) -> LayerCode:
                f"{strides[0]}x{strides[1]} {padding}, {ctx.fused_activation()}\n{quant_text(x)}")
     # without padding each output's window starts at or after the output's own index: it may overwrite the input
     lead = 0 if pads == [0, 0] else row_lead(x.shape, y.shape, pads[0])
-    return LayerCode(KERNELS, ctx.tables, f"cg_pool_2d(&{ctx.prefix}_params, in0, out, {is_max});", [x.index],
+    code = LayerCode(KERNELS, ctx.tables, f"cg_pool_2d(&{ctx.prefix}_params, in0, out, {is_max});", [x.index],
                      summary, in_place_lead=lead)
+    if not is_max and channels % 4 == 0 and filter_hw[0] * filter_hw[1] <= DSP_MAX_WINDOW:
+        code.dsp_call = f"cg_avg_pool_2d_dsp(&{ctx.prefix}_params, in0, out);"  # 4 channels per SXTAB16 pair
+    return code

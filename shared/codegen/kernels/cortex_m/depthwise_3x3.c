@@ -5,20 +5,22 @@
 /* 3x3 stride 1, four output pixels 2m .. 2m + 3 of one channel from words k, k + 1, k + 2 of each filter row
  * (set 0 for pixels 2m, 2m + 2, set 1 for 2m + 1, 2m + 3): per row 3 loads, 3 SXTB16, 4 weight loads and 8 SMLAD
  * for 12 MACs, in 3 scratch registers (t0, t1: taps, t2: a weight). ROR: "" for channel c, ", ror #8" for c + 1.
- * Word k + 1 is 2 in_c bytes after word k, k + 2 4 in_c; the weights of a row: set 0 (pairs 0, 1), set 1. */
-#define CG_DW_QUAD_ROW(S, ROR)                        \
+ * Word k + 1 is 2 in_c bytes after word k, k + 2 4 in_c; the weights of a row: set 0 (pairs 0, 1), set 1. PIXEL4:
+ * "" or CG_DW_PIXEL4, the 5-pixel pass's pixel 2m + 4 (word k + 2 with set 0's first pair, while both are loaded). */
+#define CG_DW_QUAD_ROW(S, ROR, PIXEL4)                \
     "ldr %[t0], [%[" S "]]\n\t"                       \
     "ldr %[t1], [%[" S "], %[in_c], lsl #1]\n\t"      \
     "sxtb16 %[t0], %[t0]" ROR "\n\t"                  \
     "sxtb16 %[t1], %[t1]" ROR "\n\t"                  \
+    "ldr %[t2], [%[w], #8]\n\t"                       \
+    "smlad %[a1], %[t0], %[t2], %[a1]\n\t"            \
+    "smlad %[a3], %[t1], %[t2], %[a3]\n\t"            \
     "ldr %[t2], [%[w]], #16\n\t"                      \
     "smlad %[a0], %[t0], %[t2], %[a0]\n\t"            \
     "smlad %[a2], %[t1], %[t2], %[a2]\n\t"            \
-    "ldr %[t2], [%[w], #-8]\n\t"                      \
-    "smlad %[a1], %[t0], %[t2], %[a1]\n\t"            \
-    "smlad %[a3], %[t1], %[t2], %[a3]\n\t"            \
     "ldr %[t0], [%[" S "], %[in_c], lsl #2]\n\t"      \
     "sxtb16 %[t0], %[t0]" ROR "\n\t"                  \
+    PIXEL4                                            \
     "ldr %[t2], [%[w], #-12]\n\t"                     \
     "smlad %[a0], %[t1], %[t2], %[a0]\n\t"            \
     "smlad %[a2], %[t0], %[t2], %[a2]\n\t"            \
@@ -26,31 +28,24 @@
     "smlad %[a1], %[t1], %[t2], %[a1]\n\t"            \
     "smlad %[a3], %[t0], %[t2], %[a3]\n\t"
 
+#define CG_DW_PIXEL4 "smlad %[a4], %[t0], %[t2], %[a4]\n\t"
+
+/* accumulator A's requantization (cg_requantize_doubled) in two steps, t0, t1 holding the multiplier and the offset,
+ * then t0 the right shift: SMMLAR and the sign correction; the shift and SSAT */
+#define CG_DW_ROUND(A) "smmlar %[t2], %[" A "], %[t0], %[t1]\n\t" "sub %[" A "], %[t2], %[" A "], lsr #31\n\t"
+#define CG_DW_SHIFT_SATURATE(A) "asr %[" A "], %[" A "], %[t0]\n\t" "ssat %[" A "], #8, %[" A "]\n\t"
+
 /* one channel's four pixels: the doubled bias, three filter rows, the requantization (cg_requantize_doubled:
  * SMMLAR, the sign correction, the shift; SSAT), pixel 0's store moving out to the next channel */
 #define CG_DW_QUAD_CHANNEL(ROR)                                                                          \
     "ldrd %[a0], %[a1], [%[w]], #8\n\t"                                                                  \
     "mov %[a2], %[a0]\n\t"                                                                               \
     "mov %[a3], %[a0]\n\t"                                                                               \
-    CG_DW_QUAD_ROW("s0", ROR) CG_DW_QUAD_ROW("s1", ROR) CG_DW_QUAD_ROW("s2", ROR)                        \
+    CG_DW_QUAD_ROW("s0", ROR, "") CG_DW_QUAD_ROW("s1", ROR, "") CG_DW_QUAD_ROW("s2", ROR, "")            \
     "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                                                  \
-    "smmlar %[t2], %[a0], %[t0], %[t1]\n\t"                                                              \
-    "sub %[a0], %[t2], %[a0], lsr #31\n\t"                                                               \
-    "smmlar %[t2], %[a1], %[t0], %[t1]\n\t"                                                              \
-    "sub %[a1], %[t2], %[a1], lsr #31\n\t"                                                               \
-    "smmlar %[t2], %[a2], %[t0], %[t1]\n\t"                                                              \
-    "sub %[a2], %[t2], %[a2], lsr #31\n\t"                                                               \
-    "smmlar %[t2], %[a3], %[t0], %[t1]\n\t"                                                              \
-    "sub %[a3], %[t2], %[a3], lsr #31\n\t"                                                               \
-    "ldr %[t0], [%[w]], #4\n\t"                                                                          \
-    "asr %[a0], %[a0], %[t0]\n\t"                                                                        \
-    "asr %[a1], %[a1], %[t0]\n\t"                                                                        \
-    "asr %[a2], %[a2], %[t0]\n\t"                                                                        \
-    "asr %[a3], %[a3], %[t0]\n\t"                                                                        \
-    "ssat %[a0], #8, %[a0]\n\t"                                                                          \
-    "ssat %[a1], #8, %[a1]\n\t"                                                                          \
-    "ssat %[a2], #8, %[a2]\n\t"                                                                          \
-    "ssat %[a3], #8, %[a3]\n\t"                                                                          \
+    CG_DW_ROUND("a0") CG_DW_ROUND("a1") CG_DW_ROUND("a2") CG_DW_ROUND("a3") \
+    "ldr %[t0], [%[w]], #8\n\t" /* the right shift, past the edge bias */                              \
+    CG_DW_SHIFT_SATURATE("a0") CG_DW_SHIFT_SATURATE("a1") CG_DW_SHIFT_SATURATE("a2") CG_DW_SHIFT_SATURATE("a3") \
     "add %[t1], %[out], %[in_c]\n\t"                                                                     \
     "strb %[a1], [%[t1]]\n\t"                                                                            \
     "strb %[a3], [%[t1], %[in_c], lsl #1]\n\t"                                                           \
@@ -98,15 +93,9 @@ static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const in
     "ldrd %[a0], %[a1], [%[w]], #8\n\t"                                               \
     CG_DW_STRIDE2_ROW("s0", ROR) CG_DW_STRIDE2_ROW("s1", ROR) CG_DW_STRIDE2_ROW("s2", ROR) \
     "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                               \
-    "smmlar %[t2], %[a0], %[t0], %[t1]\n\t"                                           \
-    "sub %[a0], %[t2], %[a0], lsr #31\n\t"                                            \
-    "smmlar %[t2], %[a1], %[t0], %[t1]\n\t"                                           \
-    "sub %[a1], %[t2], %[a1], lsr #31\n\t"                                            \
-    "ldr %[t0], [%[w]], #4\n\t"                                                       \
-    "asr %[a0], %[a0], %[t0]\n\t"                                                     \
-    "asr %[a1], %[a1], %[t0]\n\t"                                                     \
-    "ssat %[a0], #8, %[a0]\n\t"                                                       \
-    "ssat %[a1], #8, %[a1]\n\t"                                                       \
+    CG_DW_ROUND("a0") CG_DW_ROUND("a1") \
+    "ldr %[t0], [%[w]], #8\n\t" /* past the edge bias */                              \
+    CG_DW_SHIFT_SATURATE("a0") CG_DW_SHIFT_SATURATE("a1") \
     "strb %[a1], [%[out], %[in_c]]\n\t"                                               \
     "strb %[a0], [%[out]], #1\n\t"
 
@@ -131,8 +120,8 @@ static inline __attribute__((always_inline)) void cg_depthwise_pair_stride2_3x3(
 }
 
 /* 3x3 stride 1, one output pixel (the last of an odd row, set 0), channels c and c + 1 sharing the loaded words:
- * per filter row 2 loads, 4 SXTB16, 2 LDRD, 4 SMLAD. Records of 17 words (2 sets): channel c + 1's starts 68 bytes
- * after c's; row ROW's set-0 words at byte 8 + 16 ROW, the requantization words at 56 and 64. */
+ * per filter row 2 loads, 4 SXTB16, 2 LDRD, 4 SMLAD. Records of 18 words (2 sets): channel c + 1's starts 72 bytes
+ * after c's; row ROW's set-0 words at byte 8 + 16 ROW, the requantization words at 56 and 64, the edge bias at 68. */
 #define CG_DW_LONE_ROW(S, ROW)                         \
     "ldr %[x1], [%[" S "], %[in_c], lsl #1]\n\t"       \
     "ldr %[x0], [%[" S "]], #4\n\t"                    \
@@ -141,13 +130,24 @@ static inline __attribute__((always_inline)) void cg_depthwise_pair_stride2_3x3(
     "smlad %[ac], %[t], %[w0], %[ac]\n\t"              \
     "sxtb16 %[t], %[x1]\n\t"                           \
     "smlad %[ac], %[t], %[w1], %[ac]\n\t"              \
-    "ldrd %[w0], %[w1], [%[w], #76 + 16 * " ROW "]\n\t" \
+    "ldrd %[w0], %[w1], [%[w], #80 + 16 * " ROW "]\n\t" \
     "sxtb16 %[t], %[x0], ror #8\n\t"                   \
     "smlad %[ad], %[t], %[w0], %[ad]\n\t"              \
     "sxtb16 %[t], %[x1], ror #8\n\t"                   \
     "smlad %[ad], %[t], %[w1], %[ad]\n\t"
 
-/* channel A's (ac, bytes at 0) or c + 1's (ad, 68) requantization and store */
+/* the same pixel when its third filter column is right padding: those products are in the edge bias, so per
+ * filter row only word k (set 0's first pair): 1 load, 2 weight loads, 2 SXTB16, 2 SMLAD */
+#define CG_DW_EDGE_ROW(S, ROW)                         \
+    "ldr %[x0], [%[" S "]], #4\n\t"                    \
+    "ldr %[w0], [%[w], #8 + 16 * " ROW "]\n\t"         \
+    "ldr %[w1], [%[w], #80 + 16 * " ROW "]\n\t"        \
+    "sxtb16 %[t], %[x0]\n\t"                           \
+    "smlad %[ac], %[t], %[w0], %[ac]\n\t"              \
+    "sxtb16 %[t], %[x0], ror #8\n\t"                   \
+    "smlad %[ad], %[t], %[w1], %[ad]\n\t"
+
+/* channel A's (ac, bytes at 0) or c + 1's (ad, 72) requantization and store */
 #define CG_DW_LONE_STORE(A, BYTES, STORE)                      \
     "ldrd %[w0], %[w1], [%[w], #56 + " BYTES "]\n\t"           \
     "smmlar %[t], %[" A "], %[w0], %[w1]\n\t"                  \
@@ -157,24 +157,93 @@ static inline __attribute__((always_inline)) void cg_depthwise_pair_stride2_3x3(
     "ssat %[" A "], #8, %[" A "]\n\t"                          \
     STORE "\n\t"
 
+/* both channels' requantization and stores, then the next channel pair */
+#define CG_DW_LONE_STORES                                          \
+    CG_DW_LONE_STORE("ac", "0", "strb %[ac], [%[out]]")            \
+    CG_DW_LONE_STORE("ad", "72", "strb %[ad], [%[out], #1]")       \
+    "add %[out], %[out], #2\n\t"                                  \
+    "add %[w], %[w], #144"
+
+#define CG_DW_LONE_OPERANDS                                                                                   \
+    : [ac] "=&r"(ac), [ad] "=&r"(ad), [x0] "=&r"(x0), [x1] "=&r"(x1), [t] "=&r"(t), [w0] "=&r"(w0),          \
+      [w1] "=&r"(w1), [w] "+&r"(w), [s0] "+&r"(s0), [s1] "+&r"(s1), [s2] "+&r"(s2), [out] "+&r"(out)         \
+    : [in_c] "r"(in_c)                                                                                        \
+    : "memory"
+
 /* 3x3 stride 1, full int8 output range: the last output pixel of an odd row over every channel (s0, s1, s2: each
- * filter row's word k of the first channel pair), 55 instructions per channel pair and 18 MACs; 13 registers */
+ * filter row's word k of the first channel pair), 55 instructions per channel pair and 18 MACs, 40 when its third
+ * column is right padding (edge); 13 registers */
 static inline __attribute__((always_inline)) void cg_depthwise_lone_3x3(const int32_t *w, const int32_t *s0,
                                                                         const int32_t *s1, const int32_t *s2,
-                                                                        int8_t *out, int32_t in_c)
+                                                                        int8_t *out, int32_t in_c, int edge)
 {
     for (int8_t *const end = out + in_c; out < end;) {
         int32_t ac, ad, x0, x1, t, w0, w1;
-        __asm__("ldr %[ac], [%[w]]\n\t"
-                "ldr %[ad], [%[w], #68]\n\t"
-                CG_DW_LONE_ROW("s0", "0") CG_DW_LONE_ROW("s1", "1") CG_DW_LONE_ROW("s2", "2")
-                CG_DW_LONE_STORE("ac", "0", "strb %[ac], [%[out]]")
-                CG_DW_LONE_STORE("ad", "68", "strb %[ad], [%[out], #1]")
-                "add %[out], %[out], #2\n\t"
-                "add %[w], %[w], #136"
-                : [ac] "=&r"(ac), [ad] "=&r"(ad), [x0] "=&r"(x0), [x1] "=&r"(x1), [t] "=&r"(t), [w0] "=&r"(w0),
-                  [w1] "=&r"(w1), [w] "+&r"(w), [s0] "+&r"(s0), [s1] "+&r"(s1), [s2] "+&r"(s2), [out] "+&r"(out)
-                : [in_c] "r"(in_c)
-                : "memory");
+        if (edge) {
+            __asm__("ldr %[ac], [%[w], #68]\n\t"
+                    "ldr %[ad], [%[w], #140]\n\t"
+                    CG_DW_EDGE_ROW("s0", "0") CG_DW_EDGE_ROW("s1", "1") CG_DW_EDGE_ROW("s2", "2") CG_DW_LONE_STORES
+                    CG_DW_LONE_OPERANDS);
+        } else {
+            __asm__("ldr %[ac], [%[w]]\n\t"
+                    "ldr %[ad], [%[w], #72]\n\t"
+                    CG_DW_LONE_ROW("s0", "0") CG_DW_LONE_ROW("s1", "1") CG_DW_LONE_ROW("s2", "2") CG_DW_LONE_STORES
+                    CG_DW_LONE_OPERANDS);
+        }
     }
 }
+
+/* 3x3 stride 1, five output pixels 2m .. 2m + 4 of one channel, the last with its third column right padding (the
+ * edge bias): per filter row the 4-pixel row and one SMLAD more (15 MACs). Two asm statements, so that neither
+ * needs more than 13 registers (the first: 5 accumulators, 3 scratch, w, s0, s1, s2, in_c; the compiler keeps out
+ * elsewhere meanwhile): the doubled bias (pixel 4: the edge bias) and three filter rows; then the requantization
+ * and the stores */
+#define CG_DW_PENTA_SUMS(ROR)                                                             \
+    "ldr %[a4], [%[w], #68]\n\t"                                                          \
+    "ldrd %[a0], %[a1], [%[w]], #8\n\t"                                                   \
+    "mov %[a2], %[a0]\n\t"                                                                \
+    "mov %[a3], %[a0]\n\t"                                                                \
+    CG_DW_QUAD_ROW("s0", ROR, CG_DW_PIXEL4) CG_DW_QUAD_ROW("s1", ROR, CG_DW_PIXEL4)      \
+    CG_DW_QUAD_ROW("s2", ROR, CG_DW_PIXEL4)
+
+#define CG_DW_PENTA_STORES                                                                \
+    "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                                   \
+    CG_DW_ROUND("a0") CG_DW_ROUND("a1") CG_DW_ROUND("a2") CG_DW_ROUND("a3") CG_DW_ROUND("a4") \
+    "ldr %[t0], [%[w]], #8\n\t" /* the right shift, past the edge bias */               \
+    CG_DW_SHIFT_SATURATE("a0") CG_DW_SHIFT_SATURATE("a1") CG_DW_SHIFT_SATURATE("a2") CG_DW_SHIFT_SATURATE("a3") \
+    CG_DW_SHIFT_SATURATE("a4") \
+    "add %[t1], %[out], %[in_c]\n\t"                                                      \
+    "strb %[a1], [%[t1]]\n\t"                                                             \
+    "strb %[a3], [%[t1], %[in_c], lsl #1]\n\t"                                            \
+    "strb %[a2], [%[out], %[in_c], lsl #1]\n\t"                                           \
+    "strb %[a4], [%[out], %[in_c], lsl #2]\n\t"                                           \
+    "strb %[a0], [%[out]], #1"
+
+/* one channel (ROR: "" for c, ", ror #8" for c + 1) */
+#define CG_DW_PENTA_CHANNEL(ROR)                                                                               \
+    __asm__(CG_DW_PENTA_SUMS(ROR)                                                                              \
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [t0] "=&r"(t0), \
+              [t1] "=&r"(t1), [t2] "=&r"(t2), [w] "+&r"(w)                                                     \
+            : [s0] "r"(s0), [s1] "r"(s1), [s2] "r"(s2), [in_c] "r"(in_c)                                       \
+            : "memory");                                                                                       \
+    __asm__(CG_DW_PENTA_STORES                                                                                 \
+            : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [a4] "+&r"(a4), [t0] "=&r"(t0), \
+              [t1] "=&r"(t1), [t2] "=&r"(t2), [w] "+&r"(w), [out] "+&r"(out)                                   \
+            : [in_c] "r"(in_c)                                                                                 \
+            : "memory")
+
+/* 3x3 stride 1, full int8 output range: the last five output pixels 2m .. 2m + 4 of a row whose last pixel's third
+ * column is right padding (the DS-CNN's rows of 5), over every channel (s0, s1, s2: each filter row's word k = m
+ * of the first channel pair), 89 instructions per channel and 45 MACs instead of the 4-pixel pass's 80 and the
+ * lone pixel's 27.5. One call per row. */
+#if defined(__OPTIMIZE__) /* a function of its own, which -O0 could not build (the C form runs there) */
+static __attribute__((noinline)) void cg_depthwise_penta_3x3(const int32_t *w, const int32_t *s0, const int32_t *s1,
+                                                             const int32_t *s2, int8_t *out, int32_t in_c)
+{
+    for (int8_t *const end = out + in_c; out < end; s0++, s1++, s2++) {
+        int32_t a0, a1, a2, a3, a4, t0, t1, t2;
+        CG_DW_PENTA_CHANNEL("");
+        CG_DW_PENTA_CHANNEL(", ror #8");
+    }
+}
+#endif

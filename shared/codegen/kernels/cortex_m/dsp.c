@@ -7,6 +7,15 @@ CG_MAYBE_UNUSED static inline void cg_load_two_words(const int32_t **pointer, in
     __asm__("ldrd %0, %1, [%2], #8" : "=r"(*low), "=r"(*high), "+r"(*pointer) : "m"(**pointer), "m"((*pointer)[1]));
 }
 
+/* the 4 bytes at x, any alignment (the Cortex-M7 loads unaligned words): memcpy would do, but clang turns it into
+ * byte loads and ORs */
+CG_MAYBE_UNUSED static inline int32_t cg_load_word(const int8_t *x)
+{
+    int32_t word;
+    __asm__("ldr %0, %1" : "=r"(word) : "m"(*(const int32_t *)(const void *)x));
+    return word;
+}
+
 /* TFLite's requantization of a doubled accumulator q = 2 acc (|acc| < 2^30, right shift 1 <= r <= 21) plus the
  * output zero point, with offset = 2^(r-1) + zp * 2^r: SMMLAR, the sign correction, a shift (see fixed_point.c,
  * cg_requantize_offset, for the proof) */

@@ -36,6 +36,15 @@ static inline int32_t cg_pool_max_run(const int8_t *v, int32_t n, int32_t step, 
     return acc;
 }
 
+/* the average of `count` values that sum to `sum`, rounded half away from zero (0 for an empty window) */
+static inline int32_t cg_pool_average(int32_t sum, int32_t count)
+{
+    if (count == 0) {
+        return sum;
+    }
+    return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
+
 /* output row oy from input rows y0..y1-1; input row r starts at rows + (r % ring_rows) * row_bytes (a whole
  * image: ring_rows = in_h; conv_pool_2d.c: a ring of the last filter_h rows). Channel by channel, each window row
  * a strided run: the inner loops do one load and one add (or compare) per input byte. */
@@ -55,8 +64,8 @@ static void cg_pool_row(const cg_pool_params *p, const int8_t *rows, int32_t rin
                 const int8_t *run = rows + slot * row_bytes + x0 * channels + c;
                 acc = is_max ? cg_pool_max_run(run, width, channels, acc) : cg_pool_sum_run(run, width, channels, acc);
             }
-            if (!is_max && count > 0) {
-                acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+            if (!is_max) {
+                acc = cg_pool_average(acc, count);
             }
             out_row[c] = (int8_t)cg_clamp(acc, p->act_min, p->act_max);
         }

@@ -1,0 +1,50 @@
+/* cortex_m/pooling.c: the SXTAB16 fast path of AVERAGE_POOL_2D (reference/pooling.c stays the fallback and does
+ * MAX_POOL_2D). */
+
+/* AVERAGE_POOL_2D over a channel count that is a multiple of 4 and windows of at most 256 values (the generator
+ * checks both): one word holds 4 channels of a pixel; SXTAB16 adds channels c, c + 2 to the two 16-bit lanes of
+ * one sum and, rotated by 8, c + 1, c + 3 to another's (256 values of -128 .. 127 fit a lane). Per pixel of the
+ * window and 4 channels: 1 load, 2 SXTAB16 and, two pixels a step, 1.5 of pointer and loop. A window whose rows
+ * span the whole input width is one run of pixels. Writes each output pixel's 4 channels after reading them, so it
+ * may run in place as the reference loop does. */
+CG_MAYBE_UNUSED static void cg_avg_pool_2d_dsp(const cg_pool_params *p, const int8_t *in, int8_t *out)
+{
+    const int32_t channels = p->channels, row_bytes = p->in_w * channels;
+    for (int32_t b = 0; b < p->batches; b++) {
+        const int8_t *image = in + b * p->in_h * row_bytes;
+        for (int32_t oy = 0; oy < p->out_h; oy++) {
+            int32_t y0, y1;
+            cg_pool_window(oy, p->stride_h, p->pad_top, p->filter_h, p->in_h, &y0, &y1);
+            for (int32_t ox = 0; ox < p->out_w; ox++, out += channels) {
+                int32_t x0, x1;
+                cg_pool_window(ox, p->stride_w, p->pad_left, p->filter_w, p->in_w, &x0, &x1);
+                const int32_t count = (y1 - y0) * (x1 - x0);
+                /* runs of `run` pixels, `runs` of them row_bytes apart (whole rows: one run) */
+                const int whole = x1 - x0 == p->in_w;
+                const int32_t run = whole ? count : x1 - x0, runs = whole ? (count > 0) : y1 - y0;
+                for (int32_t c = 0; c < channels; c += 4) {
+                    int32_t even = 0, odd = 0; /* lanes: channels c, c + 2 and c + 1, c + 3 */
+                    const int8_t *row = image + y0 * row_bytes + x0 * channels + c;
+                    for (int32_t r = 0; r < runs; r++, row += row_bytes) {
+                        const int8_t *v = row;
+                        for (const int8_t *const end = v + (run & ~1) * channels; v < end; v += 2 * channels) {
+                            const int32_t w0 = cg_load_word(v), w1 = cg_load_word(v + channels);
+                            even = __sxtab16(__sxtab16(even, w0), w1);
+                            __asm__("sxtab16 %0, %0, %1, ror #8\n\t"
+                                    "sxtab16 %0, %0, %2, ror #8" : "+r"(odd) : "r"(w0), "r"(w1));
+                        }
+                        if (run & 1) {
+                            const int32_t w = cg_load_word(v);
+                            even = __sxtab16(even, w);
+                            __asm__("sxtab16 %0, %0, %1, ror #8" : "+r"(odd) : "r"(w));
+                        }
+                    }
+                    const int32_t sums[4] = {(int16_t)even, (int16_t)odd, even >> 16, odd >> 16};
+                    for (int32_t k = 0; k < 4; k++) {
+                        out[c + k] = (int8_t)cg_clamp(cg_pool_average(sums[k], count), p->act_min, p->act_max);
+                    }
+                }
+            }
+        }
+    }
+}
