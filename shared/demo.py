@@ -32,11 +32,13 @@ class DeviceData:
     raw_inputs: np.ndarray  # (N, ...) raw samples in their own dtype, exactly as sent (uint8, int16, float32)
     numpy_features: np.ndarray | None = None  # (N, F) float32 from numpy: within NUMPY_FEATURE_TOLERANCE
     description: str = ""  # how the inputs are sent, for the report
+    stream_starts: np.ndarray | None = None  # (N,) bool: the sample starts a new stream (Demo.decisions)
 
     def __post_init__(self) -> None:
         n = len(self.raw_inputs)
-        if self.numpy_features is not None and len(self.numpy_features) != n:
-            raise ValueError(f"DeviceData.numpy_features has {len(self.numpy_features)} rows, raw_inputs has {n}")
+        for name in ("numpy_features", "stream_starts"):
+            if (value := getattr(self, name)) is not None and len(value) != n:
+                raise ValueError(f"DeviceData.{name} has {len(value)} rows, raw_inputs has {n}")
 
 
 @dataclass
@@ -115,6 +117,12 @@ class Demo(ABC):
     def write_sources(self, cfg: Any, prepared: Prepared, c_dir: Path) -> list[Path]:
         """The firmware app's generated sources besides the model, written once into export/c by the data step
         (they depend on the config and the training data only): `<name>_config.h` and the feature tables."""
+
+    def decisions(self, cfg: Any, int8_scores: np.ndarray, stream_starts: np.ndarray) -> np.ndarray | None:
+        """The class the board reports for each test sample when the app decides over a stream of samples
+        (firmware app_decide; HAR smooths its scores), from the int8 scores (N, classes) in stream order and
+        DeviceData.stream_starts; None (the default): the argmax of each sample's own scores."""
+        return None
 
     def twin_features(self, cfg: Any, prepared: Prepared, c_dir: Path) -> np.ndarray | None:
         """The test split's features from the app's C twin built on the host from `c_dir`, (N, *input shape)
