@@ -116,6 +116,11 @@ class HarDemo(Demo):
 
         return train_settings(cfg)
 
+    def train_model(self, cfg: Any, dataset: Dataset, history_path: Path | None = None) -> Any:
+        from har.model import train_model
+
+        return train_model(cfg, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val, history_path)
+
     def augment(self, cfg: Any, dataset: Dataset) -> Augment | None:
         from har.model import augment_windows, uses_features
 

@@ -20,7 +20,7 @@ import numpy as np
 from har.class_report import class_report, int8_scores
 from har.config import HarConfig
 from har.dataset import load_motionsense_windows, load_records, prepare_windows
-from har.model import augment_windows, model_builder, train_settings, uses_features
+from har.model import train_model
 from har.smoothing import smoothed_labels, stream_starts
 from har.windows import Windows, cut_windows
 from shared.data import atomic_write_text
@@ -37,16 +37,12 @@ def load_windows(config: HarConfig, data_dir: Path | None, out_dir: Path) -> Win
 def evaluate_subject(windows: Windows, config: HarConfig, subject: int) -> dict[str, Any]:
     """Train on every other subject, score float32 and int8 on `subject`."""
     from shared import convert, evaluate
-    from shared.train import train_float
 
     held_out = dataclasses.replace(config, split="loso", holdout_user=subject)
     dataset = prepare_windows(windows, held_out, []).dataset
     started = time.perf_counter()
-    settings = train_settings(config)
-    augment = None if uses_features(config) else augment_windows
-    model, history = train_float(model_builder(config, dataset.x_train.shape[1]), dataset.x_train, dataset.y_train,
-                                 dataset.x_val, dataset.y_val, settings, augment)
-    blob = convert.to_int8(model, convert.representative_samples(dataset.x_train, seed=settings.seed))
+    model = train_model(config, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
+    blob = convert.to_int8(model, convert.representative_samples(dataset.x_train, seed=config.seed))
     float_scores = model.predict(dataset.x_test, verbose=0)
     scores = int8_scores(blob, dataset.x_test)
     report = class_report(dataset.y_test, np.argmax(scores, axis=1), config.labels)
@@ -60,7 +56,6 @@ def evaluate_subject(windows: Windows, config: HarConfig, subject: int) -> dict[
         "int8_macro_f1": round(report["macro_f1"], 4),
         "int8_smoothed": round(smoothed["accuracy"], 4),
         "int8_smoothed_macro_f1": round(smoothed["macro_f1"], 4),
-        "epochs": len(history.get("loss", [])),
         "seconds": round(time.perf_counter() - started, 1),
     }
 

@@ -41,7 +41,6 @@ from shared.pipeline import (
     save_models,
 )
 from shared.progress import Steps
-from shared.train import train_float
 
 RUN_FILE = "data/run.json"
 EVALUATION_FILE = "models/evaluation.json"
@@ -109,10 +108,7 @@ def data_step(demo: Demo, cfg: Any, data_dir: Path | None, out_dir: Path) -> Pre
 
 def train_step(demo: Demo, cfg: Any, prepared: Prepared, out_dir: Path):
     """The float model, saved in the native Keras format, and its training history."""
-    dataset = prepared.dataset
-    model, _ = train_float(demo.model_builder(cfg, dataset), dataset.x_train, dataset.y_train, dataset.x_val,
-                           dataset.y_val, demo.train_settings(cfg), demo.augment(cfg, dataset),
-                           history_path=out_dir / "train" / "history.json")
+    model = demo.train_model(cfg, prepared.dataset, out_dir / "train" / "history.json")
     model.save(out_dir / "train" / "float_model.keras")
     return model
 

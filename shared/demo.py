@@ -101,6 +101,15 @@ class Demo(ABC):
         """The training settings (every demo's config is a TrainSettings)."""
         return cfg
 
+    def train_model(self, cfg: Any, dataset: Dataset, history_path: Path | None = None) -> Any:
+        """The trained float tf-keras model: by default one training of model_builder (shared.train.train_float,
+        early stopping on the validation split); a demo may train several and combine them (HAR's ensemble)."""
+        from shared.train import train_float
+
+        model, _ = train_float(self.model_builder(cfg, dataset), dataset.x_train, dataset.y_train, dataset.x_val,
+                               dataset.y_val, self.train_settings(cfg), self.augment(cfg, dataset), history_path)
+        return model
+
     def augment(self, cfg: Any, dataset: Dataset) -> Augment | None:
         """Per-batch augmentation during float training, or None."""
         return None

@@ -155,4 +155,5 @@ def test_loso_one_subject(shared_data, tmp_path):
     loso = json.loads((tmp_path / "loso.json").read_text())
     assert [row["subject"] for row in loso["subjects"]] == [3]
     assert loso["means"]["int8"] == loso["subjects"][0]["int8"] > 1 / 6
+    assert loso["means"]["int8_smoothed"] == loso["subjects"][0]["int8_smoothed"] > 1 / 6  # the board's decisions
     assert "leave-one-subject-out (motionsense, mlp" in result.stdout.splitlines()[-1]
