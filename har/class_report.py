@@ -37,22 +37,38 @@ def class_report(labels: np.ndarray, predictions: np.ndarray, class_names: list[
     }
 
 
+def int8_scores(blob: bytes, x: np.ndarray) -> np.ndarray:
+    """(N, classes) int8: an int8 model's raw output scores for float inputs (LiteRT), what the board smooths."""
+    from shared.evaluate import quantize_input, run_litert_raw
+
+    return run_litert_raw(blob, quantize_input(blob, x)).reshape(len(x), -1)
+
+
 def variant_class_reports(blobs: dict[str, bytes], splits: dict[str, tuple[np.ndarray, np.ndarray]],
-                          class_names: list[str]) -> dict[str, Any]:
+                          class_names: list[str], smoothing: tuple[int, dict[str, np.ndarray]] | None = None
+                          ) -> dict[str, Any]:
     """Every (variant, split) pair scored with LiteRT: {"table": rows for the report, "<variant>/<split>": report}.
 
-    blobs: variant name -> .tflite bytes; splits: split name -> (model inputs, integer labels).
+    blobs: variant name -> .tflite bytes; splits: split name -> (model inputs, integer labels). smoothing:
+    (smooth_windows, split name -> stream starts): int8 also as the board decides, row "int8, smoothed K"
+    (har/smoothing.py).
     """
+    from har.smoothing import smoothed_labels
     from shared.evaluate import run_litert
 
     result: dict[str, Any] = {"table": []}
     for variant, blob in blobs.items():
         for split, (x, y) in splits.items():
-            predictions = np.argmax(run_litert(blob, x).reshape(len(x), -1), axis=1)
-            report = class_report(y, predictions, class_names)
-            result[f"{variant}/{split}"] = report
-            row = {"variant": variant, "split": split, "windows": len(y), "accuracy": round(report["accuracy"], 4),
-                   "macro_f1": round(report["macro_f1"], 4)}
-            row.update({f"recall {name}": round(value, 3) for name, value in report["recall"].items()})
-            result["table"].append(row)
+            predictions = {variant: np.argmax(run_litert(blob, x).reshape(len(x), -1), axis=1)}
+            if variant == "int8" and smoothing is not None and smoothing[0] > 1:
+                windows, starts = smoothing
+                predictions[f"int8, smoothed {windows}"] = smoothed_labels(int8_scores(blob, x), starts[split],
+                                                                           windows)
+            for name, predicted in predictions.items():
+                report = class_report(y, predicted, class_names)
+                result[f"{name}/{split}"] = report
+                row = {"variant": name, "split": split, "windows": len(y), "accuracy": round(report["accuracy"], 4),
+                       "macro_f1": round(report["macro_f1"], 4)}
+                row.update({f"recall {label}": round(value, 3) for label, value in report["recall"].items()})
+                result["table"].append(row)
     return result

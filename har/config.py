@@ -26,9 +26,10 @@ FEATURE_SETS = ("auto", "axes", "orientation")
 # the 16 non-test subjects (int8 90.1 % vs 88.7 % for axes, mlp, 4 s windows; har/README.md). WISDM: axes (its raw
 # file could not be tried here).
 SOURCE_FEATURE_SETS = {"motionsense": "orientation"}
-# Each source's window (window_samples, fft_length) when the command line sets neither: MotionSense 8 s at 20 Hz,
-# chosen on the validation subjects (mlp, 41 orientation features, float32, mean of 4 seeds: 4 s 92.5 %, 6.4 s
-# 94.7 %, 8 s 95.5 %, 10 s 95.6 %; har/README.md). WISDM keeps the textbook's 4 s (HarConfig's default).
+# Each source's window (window_samples, fft_length) unless a config sets them: MotionSense 8 s at 20 Hz, chosen on
+# the validation subjects (mlp, 41 orientation features, float32, mean of 4 seeds: 4 s 92.5 %, 6.4 s 94.7 %, 8 s
+# 95.5 %, 10 s 95.6 %; har/README.md). WISDM and the others keep the textbook's 4 s (DEFAULT_WINDOW).
+DEFAULT_WINDOW = (80, 128)
 SOURCE_WINDOWS = {"motionsense": (160, 256)}
 # Each source's documented default subject split (test, validation); the rest trains. WISDM: the textbook's split.
 # MotionSense (subjects 1-20 here, 24 upstream): every fifth subject is test, the one before it validation, so both
@@ -57,8 +58,8 @@ class HarConfig:
         default=20, metadata={"doc": "WISDM v1.1 sampling rate; the board's accelerometer must run at this rate too"}
     )
     window_samples: int = field(
-        default=80, metadata={"doc": "samples per window (80 = 4 s at 20 Hz); the command line takes the source's "
-                                     "(SOURCE_WINDOWS: 160 = 8 s for motionsense) unless this or fft_length is set"}
+        default=0, metadata={"doc": "samples per window; 0 = the source's (SOURCE_WINDOWS: 160 = 8 s at 20 Hz for "
+                                    "motionsense, else 80 = 4 s)"}
     )
     overlap_percent: int = field(
         default=50, metadata={"doc": "overlap of consecutive windows; hop = window_samples * (100 - overlap) / 100"}
@@ -68,7 +69,23 @@ class HarConfig:
         metadata={"doc": "a timestamp step above this (5 sample periods) or below 0 starts a new segment"},
     )
     fft_length: int = field(
-        default=128, metadata={"doc": "FFT points (power of 2, >= window_samples; the window is zero-padded to it)"}
+        default=0, metadata={"doc": "FFT points (power of 2, >= window_samples; the window is zero-padded to it); "
+                                    "0 = the source's (with window_samples 0), else the smallest power of 2 >= it"}
+    )
+    window_source: str = field(
+        default="", metadata={"doc": "bookkeeping: the source whose default window this config carries (\"\" = "
+                                     "window_samples/fft_length were set); a copy for another data source takes "
+                                     "that source's window"}
+    )
+    smooth_windows: int = field(
+        default=5, metadata={"doc": "windows whose int8 scores the board sums for its decision: this one and up to "
+                                    "K-1 before it in the stream (1 = off; 5 at a 4 s hop: 16 s more history; "
+                                    "chosen on the validation subjects, har/README.md)"}
+    )
+    ensemble_members: int = field(
+        default=4, metadata={"doc": "feature MLPs trained with seeds seed, seed+1, ... and merged into one MLP that "
+                                    "averages their logits (har/model.py merge_mlps; 1 = one model; 4: validation "
+                                    "int8 96.0 % vs 95.3 % per window, har/README.md)"}
     )
     feature_set: str = field(
         default="auto",
@@ -115,6 +132,7 @@ class HarConfig:
     qat_epochs: int = field(default=5, metadata={"doc": "quantization-aware fine-tuning epochs"})
 
     def __post_init__(self) -> None:
+        self._resolve_window()
         checks = [
             (self.data in DATA_SOURCES, f"data must be one of {', '.join(DATA_SOURCES)}, not {self.data!r}"),
             (self.model in MODELS, f"model must be one of {', '.join(MODELS)}, not {self.model!r}"),
@@ -130,10 +148,31 @@ class HarConfig:
             ),
             (self.sample_rate_hz > 0, f"sample_rate_hz must be > 0, not {self.sample_rate_hz}"),
             (self.max_gap_ms > 0, f"max_gap_ms must be > 0, not {self.max_gap_ms}"),
+            (1 <= self.smooth_windows <= 255, f"smooth_windows must be in 1..255, not {self.smooth_windows}"),
+            (1 <= self.ensemble_members <= 16, f"ensemble_members must be in 1..16, not {self.ensemble_members}"),
         ]
         for ok, message in checks:
             if not ok:
                 raise UserError(message)
+
+    def _resolve_window(self) -> None:
+        """Fill window_samples/fft_length left at 0 from the data source (SOURCE_WINDOWS), and move a window that
+        is only another source's default to this source's (dataclasses.replace(FULL, data="motionsense") gets
+        8 s). A window set to exactly the former source's default in the same replace() as a new `data` cannot be
+        told from an inherited one: pass window_source="" with it to keep it (the command line does)."""
+        window = (self.window_samples, self.fft_length)
+        own = SOURCE_WINDOWS.get(self.data, DEFAULT_WINDOW)
+        inherited = self.window_source and window == SOURCE_WINDOWS.get(self.window_source, DEFAULT_WINDOW)
+        if window == (0, 0) or (inherited and self.window_source != self.data):
+            window, source = own, self.data
+        elif inherited:
+            source = self.window_source
+        else:  # set in code or on the command line; a 0 left beside a set value is filled from it
+            samples = self.window_samples or own[0]
+            window, source = (samples, self.fft_length or 1 << (samples - 1).bit_length()), ""
+        object.__setattr__(self, "window_samples", window[0])
+        object.__setattr__(self, "fft_length", window[1])
+        object.__setattr__(self, "window_source", source)
 
     @property
     def hop_samples(self) -> int:
@@ -162,19 +201,13 @@ class HarConfig:
 
 
 FULL = HarConfig()
-# QUICK: tests and classroom labs; fewer epochs and less generated data, same windows and features.
+# QUICK: tests and classroom labs; fewer epochs, less generated data and 2 ensemble members, same windows and
+# features.
 QUICK = dataclasses.replace(
     FULL, epochs=8, patience=3, reduce_lr_patience=2, prune_epochs=2, cluster_epochs=1, qat_epochs=1,
-    synthetic_seconds=40.0,
+    ensemble_members=2, synthetic_seconds=40.0,
 )
 
-
-def with_source_window(config: HarConfig) -> HarConfig:
-    """`config` with its source's window and FFT length (SOURCE_WINDOWS), if the source has its own."""
-    if config.data not in SOURCE_WINDOWS:
-        return config
-    window_samples, fft_length = SOURCE_WINDOWS[config.data]
-    return dataclasses.replace(config, window_samples=window_samples, fft_length=fft_length)
 
 
 def firmware_constants(config: HarConfig, n_features: int) -> dict[str, object]:
@@ -191,6 +224,7 @@ def firmware_constants(config: HarConfig, n_features: int) -> dict[str, object]:
         "fft_length": config.fft_length,  # zero-padded FFT points
         "n_features": n_features,
         "n_classes": len(config.labels),
+        "smooth_windows": config.smooth_windows,  # smoothing.c: windows summed for the reported class
     }
 
 

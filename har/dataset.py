@@ -23,6 +23,7 @@ from har.features import (
     write_feature_tables,
 )
 from har.model import uses_features
+from har.smoothing import stream_starts
 from har.windows import Windows, cut_windows, split_users, windows_in_segments
 from shared.data import DataError, atomic_write_text
 from shared.pipeline import Dataset
@@ -38,6 +39,7 @@ class Prepared:
     inv_std: np.ndarray | None
     sample_file: Path | None = None  # generated WISDM-format file for trying predict
     test_windows: Windows | None = None  # raw test windows (what a board receives), None for the ARFF
+    stream_starts: dict[str, np.ndarray] | None = None  # "val"/"test" -> (n,) bool, a window starts its stream
 
 
 def load_records(config: HarConfig, data_dir: Path | None, out_dir: Path) -> tuple[data.RawRecords, list[str], Path]:
@@ -129,7 +131,8 @@ def prepare_windows(windows: Windows, config: HarConfig, notes: list[str], sampl
     x = model_inputs(windows, config, mean, inv_std)
     names = list(feature_names(config)) if uses_features(config) else ["window"]
     dataset = _dataset(x, windows.activity.astype(np.int64), masks, notes)
-    return Prepared(dataset, names, mean, inv_std, sample_file, windows.subset(masks["test"]))
+    starts = {name: stream_starts(windows.stream[masks[name]]) for name in ("val", "test")}
+    return Prepared(dataset, names, mean, inv_std, sample_file, windows.subset(masks["test"]), starts)
 
 
 def load_motionsense_windows(config: HarConfig, data_dir: Path | None) -> tuple[Windows, list[str]]:

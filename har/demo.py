@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from har.config import DATA_SOURCES, FULL, MODELS, QUICK, HarConfig, with_source_window
+from har.config import DATA_SOURCES, FULL, MODELS, QUICK, HarConfig
 from shared.cli import add_run_arguments, print_written
 from shared.config import apply_overrides
 from shared.data import data_dir
@@ -65,18 +65,20 @@ class HarDemo(Demo):
 
     def resolve_config(self, args: argparse.Namespace) -> Any:
         """QUICK or FULL, then --set overrides, then --data/--model; without a data choice, the default source
-        (WISDM raw if local or downloadable, else MotionSense), said on stdout and in the report. Then the source's
-        window (har.config.SOURCE_WINDOWS) unless --set gives window_samples or fft_length."""
+        (WISDM raw if local or downloadable, else MotionSense), said on stdout and in the report. The window is the
+        source's (har.config.SOURCE_WINDOWS, HarConfig resolves it) unless --set gives window_samples or
+        fft_length: then window_source="" pins it, even when it equals the former source's default."""
         from har.dataset import choose_source
 
         chosen = [f"{key}={value}" for key, value in (("data", args.data), ("model", args.model)) if value]
-        config = apply_overrides(apply_overrides(self.quick if args.quick else self.full, args.overrides), chosen)
+        overrides = list(args.overrides)
+        if any(item.split("=")[0].strip() in WINDOW_FIELDS for item in overrides):
+            overrides.append("window_source=")
+        config = apply_overrides(apply_overrides(self.quick if args.quick else self.full, overrides), chosen)
         if args.data is None and not any(item.strip().startswith("data=") for item in args.overrides):
             source, self.data_choice = choose_source(data_dir(args.data_dir))
             print(self.data_choice)
             config = apply_overrides(config, [f"data={source}"])
-        if not any(item.split("=")[0].strip() in WINDOW_FIELDS for item in args.overrides):
-            config = with_source_window(config)
         return config
 
     def prepare(self, cfg: Any, data_dir: Path | None, out_dir: Path) -> Prepared:
@@ -94,7 +96,9 @@ class HarDemo(Demo):
             return Prepared(har.dataset, None, NOT_DEPLOYABLE, preprocess, context=har)
         xyz = har.test_windows.xyz.astype("<f4")
         device = DeviceData(xyz, numpy_inputs(cfg, preprocess, xyz),
-                            f"raw float32 windows ({cfg.window_samples} x 3, m/s^2 at {cfg.sample_rate_hz} Hz)")
+                            f"raw float32 windows ({cfg.window_samples} x 3, m/s^2 at {cfg.sample_rate_hz} Hz), "
+                            f"one stream per recording; decisions over {cfg.smooth_windows} window(s)",
+                            har.stream_starts["test"])
         return Prepared(har.dataset, device, None, preprocess, context=har)
 
     def write_sources(self, cfg: Any, prepared: Prepared, c_dir: Path) -> list[Path]:
@@ -112,30 +116,50 @@ class HarDemo(Demo):
 
         return train_settings(cfg)
 
+    def train_model(self, cfg: Any, dataset: Dataset, history_path: Path | None = None) -> Any:
+        from har.model import train_model
+
+        return train_model(cfg, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val, history_path)
+
     def augment(self, cfg: Any, dataset: Dataset) -> Augment | None:
         from har.model import augment_windows, uses_features
 
         return None if uses_features(cfg) else augment_windows
+
+    def decisions(self, cfg: Any, int8_scores: np.ndarray, stream_starts: np.ndarray) -> np.ndarray | None:
+        """The board's class per window: int8 scores summed over cfg.smooth_windows windows (har/smoothing.py)."""
+        from har.smoothing import smoothed_labels
+
+        return smoothed_labels(int8_scores, stream_starts, cfg.smooth_windows)
 
     def extra_steps(self, cfg: Any) -> list[str]:
         return [PER_CLASS_STEP]
 
     def run_extra_step(self, title: str, cfg: Any, prepared: Prepared, out_dir: Path,
                        evaluation: dict[str, Any], data_dir: Path | None) -> tuple[str, dict[str, Any]]:
-        """Recall per class and macro-F1 of float32 and int8 on the validation and test splits (LiteRT)."""
+        """Recall per class and macro-F1 of float32 and int8 on the validation and test splits (LiteRT), and of the
+        int8 decisions smoothed over cfg.smooth_windows windows as the board makes them."""
         from har.class_report import variant_class_reports
 
         blobs = {name: (out_dir / "models" / f"{name}.tflite").read_bytes() for name in ("float32", "int8")}
         dataset = prepared.dataset
         splits = {"validation": (dataset.x_val, dataset.y_val), "test": (dataset.x_test, dataset.y_test)}
-        return "per_class", {"table": variant_class_reports(blobs, splits, cfg.labels)["table"]}
+        starts = prepared.context.stream_starts
+        smoothing = (cfg.smooth_windows, {"validation": starts["val"], "test": starts["test"]}) if starts else None
+        return "per_class", {"table": variant_class_reports(blobs, splits, cfg.labels, smoothing)["table"]}
 
     def summary_extra(self, metrics: dict[str, Any]) -> str:
         data, model = metrics["config"]["data"], metrics["config"]["model"]
         rows = metrics.get("per_class", {}).get("table", [])
         f1 = next((row["macro_f1"] for row in rows if row["variant"] == "int8" and row["split"] == "test"), None)
+        smoothed = next((row for row in rows if row["variant"].startswith("int8, smoothed") and row["split"] == "test"),
+                        None)
         source = "GENERATED data" if data == "synthetic" else f"{data} data"
-        return f"{source}, model {model}" + (f", int8 macro-F1 {f1:.3f}" if f1 is not None else "")
+        text = f"{source}, model {model}" + (f", int8 macro-F1 {f1:.3f}" if f1 is not None else "")
+        if smoothed is not None:
+            text += (f"; {smoothed['variant']}: {100 * smoothed['accuracy']:.2f} %, macro-F1 "
+                     f"{smoothed['macro_f1']:.3f}")
+        return text
 
     def add_commands(self, steps: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
         loso = steps.add_parser("loso", help="leave-one-subject-out: one model per held-out subject, int8 mean",

@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from har.class_report import class_report
+from har.class_report import class_report, int8_scores
 from har.config import HarConfig
 from har.dataset import load_motionsense_windows, load_records, prepare_windows
-from har.model import augment_windows, model_builder, train_settings, uses_features
+from har.model import train_model
+from har.smoothing import smoothed_labels, stream_starts
 from har.windows import Windows, cut_windows
 from shared.data import atomic_write_text
 
@@ -36,26 +37,25 @@ def load_windows(config: HarConfig, data_dir: Path | None, out_dir: Path) -> Win
 def evaluate_subject(windows: Windows, config: HarConfig, subject: int) -> dict[str, Any]:
     """Train on every other subject, score float32 and int8 on `subject`."""
     from shared import convert, evaluate
-    from shared.train import train_float
 
     held_out = dataclasses.replace(config, split="loso", holdout_user=subject)
     dataset = prepare_windows(windows, held_out, []).dataset
     started = time.perf_counter()
-    settings = train_settings(config)
-    augment = None if uses_features(config) else augment_windows
-    model, history = train_float(model_builder(config, dataset.x_train.shape[1]), dataset.x_train, dataset.y_train,
-                                 dataset.x_val, dataset.y_val, settings, augment)
-    blob = convert.to_int8(model, convert.representative_samples(dataset.x_train, seed=settings.seed))
+    model = train_model(config, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
+    blob = convert.to_int8(model, convert.representative_samples(dataset.x_train, seed=config.seed))
     float_scores = model.predict(dataset.x_test, verbose=0)
-    int8_predictions = np.argmax(evaluate.run_litert(blob, dataset.x_test).reshape(len(dataset.x_test), -1), axis=1)
-    report = class_report(dataset.y_test, int8_predictions, config.labels)
+    scores = int8_scores(blob, dataset.x_test)
+    report = class_report(dataset.y_test, np.argmax(scores, axis=1), config.labels)
+    starts = stream_starts(windows.stream[windows.user == subject])
+    smoothed = class_report(dataset.y_test, smoothed_labels(scores, starts, config.smooth_windows), config.labels)
     return {
         "subject": subject,
         "windows": len(dataset.y_test),
         "float32": round(evaluate.accuracy(float_scores, dataset.y_test), 4),
         "int8": round(report["accuracy"], 4),
         "int8_macro_f1": round(report["macro_f1"], 4),
-        "epochs": len(history.get("loss", [])),
+        "int8_smoothed": round(smoothed["accuracy"], 4),
+        "int8_smoothed_macro_f1": round(smoothed["macro_f1"], 4),
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -67,10 +67,13 @@ def leave_one_subject_out(config: HarConfig, data_dir: Path | None, out_dir: Pat
     windows = load_windows(config, data_dir, out_dir)
     present = sorted(set(windows.user.tolist()))
     rows = [evaluate_subject(windows, config, subject) for subject in (subjects or present)]
-    means = {key: float(np.mean([row[key] for row in rows])) for key in ("float32", "int8", "int8_macro_f1")}
+    keys = ("float32", "int8", "int8_macro_f1", "int8_smoothed", "int8_smoothed_macro_f1")
+    means = {key: float(np.mean([row[key] for row in rows])) for key in keys}
     summary = (f"leave-one-subject-out ({config.data}, {config.model}, seed {config.seed}): int8 mean "
                f"{100 * means['int8']:.2f} % (float32 {100 * means['float32']:.2f} %, int8 macro-F1 "
-               f"{means['int8_macro_f1']:.3f}) over {len(rows)} subject(s); lowest "
+               f"{means['int8_macro_f1']:.3f}); smoothed over {config.smooth_windows} windows "
+               f"{100 * means['int8_smoothed']:.2f} % (macro-F1 {means['int8_smoothed_macro_f1']:.3f}); "
+               f"{len(rows)} subject(s); lowest (per window) "
                + ", ".join(f"{row['subject']}: {100 * row['int8']:.1f} %"
                            for row in sorted(rows, key=lambda r: r["int8"])[:3]))
     result = {"config": dataclasses.asdict(config), "subjects": rows, "means": means, "summary": summary}

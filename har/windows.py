@@ -27,12 +27,14 @@ class Windows:
     user: np.ndarray  # (n,) int16
     activity: np.ndarray  # (n,) int8
     start: np.ndarray  # (n,) int64, index of the window's first record in RawRecords
+    stream: np.ndarray | None = None  # (n,) int64, the unbroken recording (segment) each window lies in, in order
 
     def __len__(self) -> int:
         return len(self.user)
 
     def subset(self, mask: np.ndarray) -> Windows:
-        return Windows(self.xyz[mask], self.user[mask], self.activity[mask], self.start[mask])
+        stream = self.stream[mask] if self.stream is not None else None
+        return Windows(self.xyz[mask], self.user[mask], self.activity[mask], self.start[mask], stream)
 
 
 def segment_bounds(records: RawRecords, max_gap_ms: float) -> np.ndarray:
@@ -64,6 +66,8 @@ def windows_in_segments(xyz: np.ndarray, user: np.ndarray, activity: np.ndarray,
     `bounds` (k, 2): a segment is one unbroken recording (WISDM: a time-contiguous run; MotionSense: a trial)."""
     length, hop = config.window_samples, config.hop_samples
     starts = [np.arange(begin, end - length + 1, hop, dtype=np.int64) for begin, end in bounds if end - begin >= length]
+    segments = [np.full(max(0, (end - begin - length) // hop + 1), i, dtype=np.int64) for i, (begin, end) in
+                enumerate(bounds) if end - begin >= length]
     start = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
     index = start[:, None] + np.arange(length)[None, :]  # (n, length)
     return Windows(
@@ -71,6 +75,7 @@ def windows_in_segments(xyz: np.ndarray, user: np.ndarray, activity: np.ndarray,
         user=user[start],
         activity=activity[start],
         start=start,
+        stream=np.concatenate(segments) if segments else np.zeros(0, dtype=np.int64),
     )
 
 

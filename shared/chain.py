@@ -6,7 +6,8 @@
 export/ holds everything a board needs, each file written once: tflm/ (the TFLite Micro way), c/ (the generated
 model C and model_identity.h from the export step; `<app>_config.h` and the app's tables from the data step, which
 decides them: the firmware builds from this folder alone), expected.npz (the raw test inputs exactly as sent, the
-features the board must compute — Dataset.x_test — and the TFLM int8 scores) and export.json.
+features the board must compute — Dataset.x_test — and the TFLM int8 scores; for an app that decides over a stream
+of samples also where each stream starts and the decisions the board must report) and export.json.
 `python -m <app> device` reruns firmware → device → report from these files.
 """
 
@@ -40,7 +41,6 @@ from shared.pipeline import (
     save_models,
 )
 from shared.progress import Steps
-from shared.train import train_float
 
 RUN_FILE = "data/run.json"
 EVALUATION_FILE = "models/evaluation.json"
@@ -108,10 +108,7 @@ def data_step(demo: Demo, cfg: Any, data_dir: Path | None, out_dir: Path) -> Pre
 
 def train_step(demo: Demo, cfg: Any, prepared: Prepared, out_dir: Path):
     """The float model, saved in the native Keras format, and its training history."""
-    dataset = prepared.dataset
-    model, _ = train_float(demo.model_builder(cfg, dataset), dataset.x_train, dataset.y_train, dataset.x_val,
-                           dataset.y_val, demo.train_settings(cfg), demo.augment(cfg, dataset),
-                           history_path=out_dir / "train" / "history.json")
+    model = demo.train_model(cfg, prepared.dataset, out_dir / "train" / "history.json")
     model.save(out_dir / "train" / "float_model.keras")
     return model
 
@@ -144,7 +141,7 @@ def write_identity_header(c_dir: Path, identity: str) -> Path:
     return atomic_write_text(c_dir / "model_identity.h", text)
 
 
-def _save_expected(path: Path, prepared: Prepared, tflm_scores: np.ndarray) -> Path:
+def _save_expected(path: Path, prepared: Prepared, tflm_scores: np.ndarray, decisions: np.ndarray | None) -> Path:
     """export/expected.npz: what a board gets and must answer, one row per test sample (see the module doc)."""
     dataset, device = prepared.dataset, prepared.device
     arrays = {"labels": dataset.y_test, "model_inputs": dataset.x_test, "tflm_scores": tflm_scores}
@@ -152,6 +149,8 @@ def _save_expected(path: Path, prepared: Prepared, tflm_scores: np.ndarray) -> P
         arrays["raw_inputs"] = device.raw_inputs
         if device.numpy_features is not None:
             arrays["numpy_features"] = device.numpy_features
+        if decisions is not None:
+            arrays["stream_starts"], arrays["decisions"] = device.stream_starts, decisions
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return atomic_write_bytes(path, buffer.getvalue())
@@ -175,7 +174,9 @@ def export_step(demo: Demo, cfg: Any, prepared: Prepared, blob: bytes, tflm_scor
     app_files = sorted(set(c_dir.iterdir()) - set(c_files))
     x_int8 = evaluate.quantize_input(blob, prepared.dataset.x_test)
     parity = codegen_parity(model, c_dir, x_int8, tflm_scores)
-    _save_expected(out_dir / EXPECTED_FILE, prepared, tflm_scores)
+    starts = prepared.device.stream_starts if prepared.device else None
+    decisions = demo.decisions(cfg, tflm_scores, starts) if starts is not None else None
+    _save_expected(out_dir / EXPECTED_FILE, prepared, tflm_scores, decisions)
     relative = [str(p.relative_to(out_dir)) for p in (*tflm.files, *c_files, *app_files)]
     content = {
         "files": [*relative, EXPECTED_FILE],
@@ -254,8 +255,9 @@ def load_expected(out_dir: Path, app: str):
     with np.load(path) as npz:
         inputs = npz["model_inputs"]
         numpy_features = npz["numpy_features"] if "numpy_features" in npz.files else None
+        starts, decisions = (npz[name] if name in npz.files else None for name in ("stream_starts", "decisions"))
         return HostReference(raw_bytes(npz["raw_inputs"]), npz["tflm_scores"], npz["labels"],
-                             inputs.reshape(len(inputs), -1), numpy_features)
+                             inputs.reshape(len(inputs), -1), numpy_features, starts, decisions)
 
 
 def check_board(demo: Demo, out_dir: Path, exported: dict[str, Any], images: dict[str, Any],

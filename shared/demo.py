@@ -32,11 +32,13 @@ class DeviceData:
     raw_inputs: np.ndarray  # (N, ...) raw samples in their own dtype, exactly as sent (uint8, int16, float32)
     numpy_features: np.ndarray | None = None  # (N, F) float32 from numpy: within NUMPY_FEATURE_TOLERANCE
     description: str = ""  # how the inputs are sent, for the report
+    stream_starts: np.ndarray | None = None  # (N,) bool: the sample starts a new stream (Demo.decisions)
 
     def __post_init__(self) -> None:
         n = len(self.raw_inputs)
-        if self.numpy_features is not None and len(self.numpy_features) != n:
-            raise ValueError(f"DeviceData.numpy_features has {len(self.numpy_features)} rows, raw_inputs has {n}")
+        for name in ("numpy_features", "stream_starts"):
+            if (value := getattr(self, name)) is not None and len(value) != n:
+                raise ValueError(f"DeviceData.{name} has {len(value)} rows, raw_inputs has {n}")
 
 
 @dataclass
@@ -99,6 +101,15 @@ class Demo(ABC):
         """The training settings (every demo's config is a TrainSettings)."""
         return cfg
 
+    def train_model(self, cfg: Any, dataset: Dataset, history_path: Path | None = None) -> Any:
+        """The trained float tf-keras model: by default one training of model_builder (shared.train.train_float,
+        early stopping on the validation split); a demo may train several and combine them (HAR's ensemble)."""
+        from shared.train import train_float
+
+        model, _ = train_float(self.model_builder(cfg, dataset), dataset.x_train, dataset.y_train, dataset.x_val,
+                               dataset.y_val, self.train_settings(cfg), self.augment(cfg, dataset), history_path)
+        return model
+
     def augment(self, cfg: Any, dataset: Dataset) -> Augment | None:
         """Per-batch augmentation during float training, or None."""
         return None
@@ -115,6 +126,12 @@ class Demo(ABC):
     def write_sources(self, cfg: Any, prepared: Prepared, c_dir: Path) -> list[Path]:
         """The firmware app's generated sources besides the model, written once into export/c by the data step
         (they depend on the config and the training data only): `<name>_config.h` and the feature tables."""
+
+    def decisions(self, cfg: Any, int8_scores: np.ndarray, stream_starts: np.ndarray) -> np.ndarray | None:
+        """The class the board reports for each test sample when the app decides over a stream of samples
+        (firmware app_decide; HAR smooths its scores), from the int8 scores (N, classes) in stream order and
+        DeviceData.stream_starts; None (the default): the argmax of each sample's own scores."""
+        return None
 
     def twin_features(self, cfg: Any, prepared: Prepared, c_dir: Path) -> np.ndarray | None:
         """The test split's features from the app's C twin built on the host from `c_dir`, (N, *input shape)

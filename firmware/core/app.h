@@ -33,4 +33,12 @@ int app_features(const uint8_t *raw, size_t raw_bytes, const float **features);
  * int8 scores (valid until the next call), returns 0. */
 int app_infer(const float *features, const int8_t **scores);
 
+/* The class the board reports for this input (INFER's LABEL, the bulk record's label), from its int8 scores.
+ * An app that decides over a stream of inputs (HAR: the sum of the last windows' scores) keeps that state itself
+ * and clears it in app_stream_reset (the RESET request, or a new stream in the bulk run). Both are optional: the
+ * core's weak defaults (core/model_infer.c) report the argmax of the scores (the first of equal ones) and keep no
+ * state. */
+uint16_t app_decide(const int8_t *scores);
+void app_stream_reset(void);
+
 #endif /* CORE_APP_H */

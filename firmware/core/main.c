@@ -88,19 +88,8 @@ static void handle_info(uint8_t seq)
     reply(MSG_INFO, seq, info, at, NULL, 0);
 }
 
-static size_t argmax(const int8_t *scores, size_t n)
-{
-    size_t best = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (scores[i] > scores[best]) {
-            best = i;
-        }
-    }
-    return best;
-}
-
-/* INFER reply: the fields of INFER_FIELDS (class, score count, feature and inference counter deltas), then the
- * int8 scores. */
+/* INFER reply: the fields of INFER_FIELDS (the app's class, score count, feature and inference counter deltas),
+ * then the int8 scores. */
 static void handle_infer(const protocol_event_t *ev)
 {
     const float *features = NULL;
@@ -117,7 +106,7 @@ static void handle_infer(const protocol_event_t *ev)
         return;
     }
     uint8_t head[INFER_FIXED_BYTES];
-    put_u16(head + INFER_LABEL_OFFSET, (uint32_t)argmax(scores, app_info.output_count));
+    put_u16(head + INFER_LABEL_OFFSET, app_decide(scores));
     put_u16(head + INFER_SCORE_COUNT_OFFSET, app_info.output_count);
     put_u32(head + INFER_FEATURE_COUNTER_OFFSET, t1 - t0);
     put_u32(head + INFER_INFERENCE_COUNTER_OFFSET, t2 - t1);
@@ -152,6 +141,10 @@ static void handle_frame(const protocol_event_t *ev)
         break;
     case MSG_FEATURES:
         handle_features(ev);
+        break;
+    case MSG_RESET:
+        app_stream_reset();
+        reply(ev->type, ev->seq, NULL, 0, NULL, 0);
         break;
     case MSG_ECHO:
         reply(ev->type, ev->seq, ev->payload, ev->length, NULL, 0);

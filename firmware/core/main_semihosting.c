@@ -1,11 +1,12 @@
 /* The bulk-evaluation firmware: reads raw inputs from the host file inputs.bin (semihosting, ~15 MB/s under QEMU
  * against ~10 KB/s for the emulated UART), runs the same app code as main.c, writes outputs.bin, exits with one of
- * the BULK_EXIT_* statuses.
+ * the BULK_EXIT_* statuses. starts.bin (optional, one byte per input): 1 = the input starts a new stream
+ * (app_stream_reset first); without it the inputs are one stream.
  *
  * outputs.bin: a header laid out as BULK_FIELDS (shared/board/protocol.py: magic, PROTOCOL_VERSION, output count,
  * feature count, counter unit, input bytes), then per input: int8 scores[output count], uint32 feature counter
- * delta, uint32 inference counter delta, float32 features[feature count]; little-endian. Read by
- * shared/board/emulator.py. */
+ * delta, uint32 inference counter delta, uint32 the app's class (app_decide), float32 features[feature count];
+ * little-endian. Read by shared/board/emulator.py. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,7 @@ static uint32_t run_one(int32_t out)
     (void)semihosting_write(out, (const uint8_t *)scores, app_info.output_count);
     write_u32(out, t1 - t0);
     write_u32(out, t2 - t1);
+    write_u32(out, app_decide(scores));
     (void)semihosting_write(out, (const uint8_t *)features, app_info.feature_count * sizeof(float));
     return BULK_EXIT_OK;
 }
@@ -84,6 +86,7 @@ int main(void)
     if (out < 0) {
         semihosting_exit(BULK_EXIT_NO_OUTPUT);
     }
+    int32_t starts = semihosting_open("starts.bin", 0); /* < 0: no such file, one stream */
     write_header(out);
     uint32_t status = BULK_EXIT_OK;
     for (;;) {
@@ -95,12 +98,23 @@ int main(void)
             status = BULK_EXIT_SHORT_INPUT;
             break;
         }
+        uint8_t start = 0;
+        if (starts >= 0 && semihosting_read(starts, &start, 1) != 1) {
+            status = BULK_EXIT_SHORT_INPUT;
+            break;
+        }
+        if (start != 0) {
+            app_stream_reset();
+        }
         status = run_one(out);
         if (status != BULK_EXIT_OK) {
             break;
         }
     }
     semihosting_close(in);
+    if (starts >= 0) {
+        semihosting_close(starts);
+    }
     semihosting_close(out);
     semihosting_exit(status);
 }

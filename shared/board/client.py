@@ -63,7 +63,7 @@ class DeviceInfo:
 
 @dataclass(frozen=True)
 class InferResult:
-    label: int  # argmax of scores, computed on the device
+    label: int  # the app's class (argmax of the scores, or its decision over the stream), computed on the device
     scores: np.ndarray  # (output_count,) int8
     feature_count: int  # instructions or cycles (DeviceInfo.counter_unit) spent on features
     inference_count: int  # ... and on the model
@@ -175,6 +175,10 @@ class DeviceClient:
     def features(self, raw: bytes) -> np.ndarray:
         """(feature_count,) float32, exactly the bits the device computed."""
         return np.frombuffer(self.request("FEATURES", bytes(raw)).payload, dtype="<f4").copy()
+
+    def reset(self) -> None:
+        """RESET: the next INFER starts a new stream (an app deciding over several inputs forgets the earlier)."""
+        self.request("RESET")
 
     def echo(self, payload: bytes) -> bytes:
         return self.request("ECHO", payload).payload

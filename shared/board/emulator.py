@@ -153,14 +153,20 @@ class BulkResult:
     inference_counts: np.ndarray  # (N,) uint32, instructions spent on the model
     features: np.ndarray  # (N, feature_count) float32
     counter_unit: int
+    labels: np.ndarray | None = None  # (N,) the app's class per input (app_decide)
 
 
-def run_bulk(elf: Path, raw_inputs: np.ndarray, work_dir: Path, timeout_s: float) -> BulkResult:
-    """All inputs (N, input_bytes) uint8 through a semihosting image in one QEMU run; its outputs, decoded."""
+def run_bulk(elf: Path, raw_inputs: np.ndarray, work_dir: Path, timeout_s: float,
+             stream_starts: np.ndarray | None = None) -> BulkResult:
+    """All inputs (N, input_bytes) uint8 through a semihosting image in one QEMU run; its outputs, decoded.
+    stream_starts (N,) bool: where a new stream starts (the app forgets earlier inputs); None: one stream."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     raw_inputs = np.ascontiguousarray(raw_inputs, dtype=np.uint8)
     (work_dir / "inputs.bin").write_bytes(raw_inputs.tobytes())
+    (work_dir / "starts.bin").unlink(missing_ok=True)
+    if stream_starts is not None:
+        (work_dir / "starts.bin").write_bytes(np.asarray(stream_starts, dtype=bool).astype(np.uint8).tobytes())
     outputs = work_dir / "outputs.bin"
     outputs.unlink(missing_ok=True)
     run_semihosting(elf, work_dir, timeout_s)
@@ -170,7 +176,7 @@ def run_bulk(elf: Path, raw_inputs: np.ndarray, work_dir: Path, timeout_s: float
     if header["MAGIC"] != BULK_MAGIC or header["INPUT_BYTES"] != raw_inputs.shape[1]:
         raise FirmwareError(f"{outputs}: not a bulk output for {raw_inputs.shape[1]}-byte inputs")
     record = np.dtype([("scores", "i1", (n_out,)), ("feature_count", "<u4"), ("inference_count", "<u4"),
-                       ("features", "<f4", (n_features,))])  # fmt: skip
+                       ("label", "<u4"), ("features", "<f4", (n_features,))])  # fmt: skip
     records = np.frombuffer(data, dtype=record, offset=field_offsets(BULK_FIELDS)["FIXED_BYTES"])
     if len(records) != len(raw_inputs):
         raise FirmwareError(f"{outputs}: {len(records)} results for {len(raw_inputs)} inputs")
@@ -180,4 +186,5 @@ def run_bulk(elf: Path, raw_inputs: np.ndarray, work_dir: Path, timeout_s: float
         records["inference_count"].copy(),
         records["features"].reshape(len(records), n_features).copy(),
         header["COUNTER_UNIT"],
+        records["label"].astype(np.int64),
     )

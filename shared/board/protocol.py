@@ -38,7 +38,7 @@ HEADER_BYTES = 8
 CRC_BYTES = 4
 # One second of 8 kHz int16 audio is 16000 bytes; 16384 leaves room for a small header in the payload.
 MAX_PAYLOAD_BYTES = 16384
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: RESET, LABEL is the app's decision, bulk records carry it
 REPLY_FLAG = 0x80
 
 # Message types, requests sent by the host; the device answers with type | REPLY_FLAG, or ERROR.
@@ -47,6 +47,7 @@ MESSAGE_TYPES: dict[str, int] = {
     "INFER": 0x02,  # raw input -> class, int8 scores, feature and inference counter deltas
     "FEATURES": 0x03,  # raw input -> the float32 features the app computed on the device
     "ECHO": 0x04,  # payload -> the same payload (link tests and throughput)
+    "RESET": 0x06,  # -> empty reply; the next INFER starts a new stream (the app forgets earlier inputs)
     "ERROR": 0x7F,  # device -> host only: code, offending request type
 }
 
@@ -87,14 +88,15 @@ INFO_TEXTS = ("app", "model", "firmware_version", "board")
 
 # INFER reply; SCORE_COUNT int8 scores follow.
 INFER_FIELDS: Layout = (
-    ("LABEL", "H", 1),  # argmax of the scores, computed on the device
+    ("LABEL", "H", 1),  # the app's class (app_decide): argmax of the scores, or a decision over the stream
     ("SCORE_COUNT", "H", 1),
     ("FEATURE_COUNTER", "I", 1),  # counter delta (COUNTER_UNIT) spent on the features
     ("INFERENCE_COUNTER", "I", 1),  # ... and on the model
 )
 
 # outputs.bin of the semihosting (bulk) firmware; per input follow: int8 scores[OUTPUT_COUNT], uint32 feature
-# counter delta, uint32 inference counter delta, float32 features[FEATURE_COUNT].
+# counter delta, uint32 inference counter delta, uint32 the app's class (as INFER's LABEL), float32
+# features[FEATURE_COUNT].
 BULK_FIELDS: Layout = (
     ("MAGIC", "I", 1),  # BULK_MAGIC
     ("VERSION", "I", 1),  # PROTOCOL_VERSION

@@ -42,10 +42,15 @@ class HostReference:
     labels: np.ndarray  # (N,) int: true classes, for device accuracy
     host_features: np.ndarray | None = None  # (N, features) float32 from the host-built C twin: must be bit-exact
     numpy_features: np.ndarray | None = None  # (N, features) float32 from the Python/numpy code: within 1e-5
+    # An app that decides over a stream (HAR's smoothing): where each stream starts (N,) bool, and the class the
+    # host's reference of that decision gives (N,) int. None: one class per input, the argmax of its scores.
+    stream_starts: np.ndarray | None = None
+    expected_labels: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.raw_inputs)
-        for name in ("expected_scores", "labels", "host_features", "numpy_features"):
+        for name in ("expected_scores", "labels", "host_features", "numpy_features", "stream_starts",
+                     "expected_labels"):
             value = getattr(self, name)
             if value is not None and len(value) != n:
                 raise ValueError(f"HostReference.{name} has {len(value)} rows, raw_inputs has {n}")
@@ -89,6 +94,23 @@ def _feature_problems(device: np.ndarray, reference: HostReference, rows: slice)
     return [p for p in problems if p]
 
 
+def _label_problem(device_labels: np.ndarray, device_scores: np.ndarray, reference: HostReference,
+                   rows: slice) -> str | None:
+    """The device's classes against the host's decisions (or, without them, the argmax of its own scores)."""
+    device_labels = np.asarray(device_labels)
+    if reference.expected_labels is None:
+        if np.array_equal(device_labels, np.argmax(device_scores, axis=1)):
+            return None
+        return "the device's class is not the argmax of its own scores"
+    expected = np.asarray(reference.expected_labels[rows])
+    wrong = np.flatnonzero(device_labels != expected)
+    if wrong.size == 0:
+        return None
+    first = int(wrong[0])
+    return (f"sample {first + (rows.start or 0)}: device class {int(device_labels[first])}, host decision "
+            f"{int(expected[first])}; {wrong.size} samples differ")
+
+
 def _check_info(info: DeviceInfo, app: str, reference: HostReference) -> list[str]:
     problems = []
     if info.app != app:
@@ -116,19 +138,23 @@ def run_serial(device: DeviceClient, reference: HostReference, count: int) -> di
     """INFER and FEATURES for the first `count` samples over the serial protocol; device results and problems."""
     results: list[InferResult] = []
     features = []
-    for raw in bar(reference.raw_inputs[:count], "serial check", total=count):
+    starts = reference.stream_starts
+    for row, raw in enumerate(bar(reference.raw_inputs[:count], "serial check", total=count)):
         features.append(device.features(raw.tobytes()))
+        if starts is not None and starts[row]:
+            device.reset()
         results.append(device.infer(raw.tobytes()))
     scores = np.stack([r.scores for r in results])
+    labels = np.array([r.label for r in results])
     problems = []
     if (mismatch := _first_score_mismatch(scores, reference.expected_scores[:count])) is not None:
         problems.append(f"serial: {mismatch}")
-    labels_from_scores = np.argmax(scores, axis=1)
-    if not np.array_equal(labels_from_scores, [r.label for r in results]):
-        problems.append("serial: the device's class is not the argmax of its own scores")
+    if (problem := _label_problem(labels, scores, reference, slice(0, count))) is not None:
+        problems.append(f"serial: {problem}")
     problems += [f"serial: {p}" for p in _feature_problems(np.stack(features), reference, slice(0, count))]
     return {
         "scores": scores,
+        "labels": labels,
         "feature_counts": np.array([r.feature_count for r in results]),
         "inference_counts": np.array([r.inference_count for r in results]),
         "problems": problems,
@@ -143,6 +169,14 @@ def _agreement(scores: np.ndarray, reference: HostReference, rows: slice) -> dic
         "agree_with_host": float(agree.mean()),
         "accuracy": float(np.mean(np.argmax(scores, axis=1) == np.asarray(reference.labels[rows]))),
     }
+
+
+def _decisions(labels: np.ndarray, reference: HostReference, rows: slice) -> dict | None:
+    """For an app deciding over a stream: its classes' agreement with the host's decisions, and their accuracy."""
+    if reference.expected_labels is None:
+        return None
+    return {"agree_with_host": float(np.mean(labels == np.asarray(reference.expected_labels[rows]))),
+            "accuracy": float(np.mean(labels == np.asarray(reference.labels[rows])))}
 
 
 STATUSES = ("passed", "failed", "skipped", "not deployable")
@@ -183,6 +217,9 @@ def summary(device: dict) -> str:
     text = (f"device ({device['board']}) {device['status']}: {100 * device['agree_with_host']:.1f} % of "
             f"{device['samples']} samples equal to the host's int8 scores, accuracy {100 * device['accuracy']:.2f} %, "
             f"{counter['features_per_sample']:,} {counter['unit']} features + {counter['per_inference']:,} inference")
+    if (decisions := device.get("details", {}).get("decisions")) is not None:
+        text += (f"; its decisions over the stream equal the host's on {100 * decisions['agree_with_host']:.1f} %, "
+                 f"accuracy {100 * decisions['accuracy']:.2f} %")
     return text + (f"; {len(device['problems'])} problem(s), see the report" if device["problems"] else "")
 
 
@@ -195,10 +232,12 @@ def _stm32_fit(stm32_image: dict) -> dict:
 def _run_bulk(elf: Path, reference: HostReference, serial_scores: np.ndarray, timeout_s: float | None):
     """Every sample through the semihosting image; its result and the problems found."""
     timeout = timeout_s or 120.0 + 0.5 * len(reference.raw_inputs)
-    result = run_bulk(elf, reference.raw_inputs, elf.parent / "bulk", timeout)
+    result = run_bulk(elf, reference.raw_inputs, elf.parent / "bulk", timeout, reference.stream_starts)
     problems = []
     if (mismatch := _first_score_mismatch(result.scores, reference.expected_scores)) is not None:
         problems.append(f"bulk: {mismatch}")
+    if (problem := _label_problem(result.labels, result.scores, reference, slice(None))) is not None:
+        problems.append(f"bulk: {problem}")
     if not np.array_equal(result.scores[: len(serial_scores)], serial_scores):
         problems.append("bulk and serial runs of the same inputs gave different scores")
     problems += [f"bulk: {p}" for p in _feature_problems(result.features, reference, slice(None))]
@@ -227,12 +266,16 @@ def verify_on_emulator(app: str, serial_elf: Path, semihosting_elf: Path | None,
     problems += serial["problems"]
     agreement = _agreement(serial["scores"], reference, slice(0, count))
     details["serial_agree_with_host"] = agreement["agree_with_host"]
+    decisions = _decisions(serial["labels"], reference, slice(0, count))
     counts = {"feature": serial["feature_counts"], "inference": serial["inference_counts"]}
     if semihosting_elf is not None:
         result, bulk_problems = _run_bulk(Path(semihosting_elf), reference, serial["scores"], bulk_timeout_s)
         problems += bulk_problems
         agreement = _agreement(result.scores, reference, slice(None))
+        decisions = _decisions(result.labels, reference, slice(None))
         counts = {"feature": result.feature_counts, "inference": result.inference_counts}
+    if decisions is not None:
+        details["decisions"] = decisions
     details["wall_seconds"] = round(time.monotonic() - wall_start, 1)
     return device_result(QEMU_BOARD, problems, agreement, info.counter_unit, counts, image, details)
 
@@ -262,6 +305,8 @@ def verify_on_port(app: str, port: str | None, reference: HostReference, expecte
     details["wall_seconds"] = round(time.monotonic() - wall_start, 1)
     counts = {"feature": serial["feature_counts"], "inference": serial["inference_counts"]}
     agreement = _agreement(serial["scores"], reference, slice(0, count))
+    if (decisions := _decisions(serial["labels"], reference, slice(0, count))) is not None:
+        details["decisions"] = decisions
     return device_result(info.board, problems + serial["problems"], agreement, info.counter_unit, counts, image,
                          details)
 

@@ -32,8 +32,8 @@ def build_app(tmp_path: Path, config, mean, inv_std, model_inputs_count: int) ->
     write_config_header(config, tmp_path / "har_config.h", N_FEATURES)
     write_feature_tables(config, tmp_path / "har_features_tables.h", mean, inv_std)
     write_identity_header(tmp_path, "stub")
-    sources = [C_DIR / "app.c", CORE_DIR / "model_infer.c", C_DIR / "features.c", STUB_DIR / "model.c",
-               Path(__file__).with_name("app_host.c")]
+    sources = [C_DIR / "app.c", CORE_DIR / "model_infer.c", C_DIR / "features.c", C_DIR / "smoothing.c",
+               STUB_DIR / "model.c", Path(__file__).with_name("app_host.c")]
     exe = tmp_path / "app_host"
     includes = [f"-I{d}" for d in (tmp_path, C_DIR, CORE_DIR, STUB_DIR)]
     command = [gcc, *GCC_FLAGS, f"-DMODEL_INPUT_SIZE={model_inputs_count}", *includes, *map(str, sources), "-lm",

@@ -44,6 +44,7 @@ def test_device_agrees_with_host_on_every_window(device_run):
     assert device["details"]["serial_samples"] == min(100, n_test)
     assert device["samples"] == n_test
     assert device["agree_with_host"] == 1.0
+    assert device["details"]["decisions"]["agree_with_host"] == 1.0  # the smoothed classes, every window
     assert device["accuracy"] == metrics["variants"]["int8"]["tflm"]["accuracy"]
     assert device["details"]["stm32f746g_disco"]["fits"]
     assert device["counter"]["features_per_sample"] > 0 and device["counter"]["per_inference"] > 0
@@ -52,10 +53,12 @@ def test_device_agrees_with_host_on_every_window(device_run):
 
 def test_device_features_and_scores_directly(device_run):
     """FEATURES == the host's float32 C-order path bit for bit (and numpy's within 1e-5); INFER == TFLM host int8
-    scores; all recomputed here from the raw windows, not read from the run's expected outputs."""
+    scores, and after RESET the classes are har/smoothing.py's decisions over those scores; all recomputed here
+    from the raw windows, not read from the run's expected outputs."""
     from har.demo import numpy_inputs
     from har.features import compute_features_float32, normalize_float32
     from har.model import uses_features
+    from har.smoothing import smoothed_labels
     from shared.board.client import DeviceClient
     from shared.board.emulator import Emulator
     from shared.board.verify import tflm_expected_scores
@@ -82,7 +85,9 @@ def test_device_features_and_scores_directly(device_run):
         assert (info.app, info.model) == ("har", json.loads((out / "export" / "export.json").read_text())[
             "model_identity"])
         features = np.stack([device.features(window.tobytes()) for window in xyz])
-        scores = np.stack([device.infer(window.tobytes()).scores for window in xyz])
+        device.reset()  # the windows below: one stream
+        results = [device.infer(window.tobytes()) for window in xyz]
+    scores = np.stack([result.scores for result in results])
     differs = (features.view(np.uint32) != host.view(np.uint32)) | (np.abs(features - numpy_side) > 1e-5)
     if differs.any():
         row, col = (int(i) for i in np.argwhere(differs)[0])
@@ -90,3 +95,5 @@ def test_device_features_and_scores_directly(device_run):
                     f"{host[row, col]!r} (must be bit-identical), numpy {numpy_side[row, col]!r} (within 1e-5: "
                     "float64 vs float32 operation order)")
     np.testing.assert_array_equal(scores, expected, err_msg="device int8 scores must equal the TFLM host runtime's")
+    one_stream = np.arange(len(xyz)) == 0
+    assert [result.label for result in results] == smoothed_labels(expected, one_stream, config.smooth_windows).tolist()

@@ -15,13 +15,13 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 
 from har import motionsense
 from har.class_report import class_report
-from har.config import ACTIVITIES, FULL
+from har.config import ACTIVITIES, HarConfig
 from har.dataset import motionsense_stream, prepare_windows
 from har.windows import split_users, windows_in_segments
 from tests.conftest import REPO_ROOT, require_tool
 from tests.har.motionsense_files import standing_csv, write_trial_zips
 
-CONFIG = dataclasses.replace(FULL, data="motionsense")
+CONFIG = HarConfig(data="motionsense", window_samples=80, fft_length=128)  # 4 s windows, set here
 
 
 def test_windows_never_span_two_trials_or_a_dropped_row(tmp_path):
@@ -35,6 +35,7 @@ def test_windows_never_span_two_trials_or_a_dropped_row(tmp_path):
     windows = windows_in_segments(xyz, user, activity, bounds, CONFIG)
     # 160 samples: starts 0, 40, 80; 80 samples: one window each
     assert windows.start.tolist() == [0, 40, 80, 160, 240]
+    assert windows.stream.tolist() == [0, 0, 0, 1, 2]  # the unbroken run each window lies in
     levels = np.round(windows.xyz[:, :, 1].mean(axis=1) / 9.80665, 1)
     assert levels.tolist() == [1.0, 1.0, 1.0, 0.5, 0.5]
     for window, begin in zip(windows.xyz, windows.start, strict=True):
@@ -109,8 +110,12 @@ def test_real_windows_on_the_device(quick_real_run):
     assert any("test: users [5]" in note for note in metrics["notes"]), metrics["notes"]
     assert any(note.startswith("MotionSense (Malekzadeh") for note in metrics["notes"])
     rows = {(row["variant"], row["split"]): row for row in metrics["per_class"]["table"]}
-    assert set(rows) == {(v, s) for v in ("float32", "int8") for s in ("validation", "test")}
+    smoothed = f"int8, smoothed {metrics['config']['smooth_windows']}"
+    assert set(rows) == {(v, s) for v in ("float32", "int8", smoothed) for s in ("validation", "test")}
     assert rows["int8", "test"]["accuracy"] == pytest.approx(metrics["variants"]["int8"]["accuracy"], abs=1e-4)
+    # the board's own classes (its smoothing, after RESET at each trial) score what the host's smoothing scores
+    assert device["details"]["decisions"]["agree_with_host"] == 1.0
+    assert rows[smoothed, "test"]["accuracy"] == pytest.approx(device["details"]["decisions"]["accuracy"], abs=1e-4)
     assert "macro-F1" in stdout.splitlines()[-1]
 
 
@@ -150,4 +155,5 @@ def test_loso_one_subject(shared_data, tmp_path):
     loso = json.loads((tmp_path / "loso.json").read_text())
     assert [row["subject"] for row in loso["subjects"]] == [3]
     assert loso["means"]["int8"] == loso["subjects"][0]["int8"] > 1 / 6
+    assert loso["means"]["int8_smoothed"] == loso["subjects"][0]["int8_smoothed"] > 1 / 6  # the board's decisions
     assert "leave-one-subject-out (motionsense, mlp" in result.stdout.splitlines()[-1]

@@ -8,12 +8,12 @@ import zipfile
 import numpy as np
 import pytest
 
-from har.config import ACTIVITIES, FULL
+from har.config import ACTIVITIES, HarConfig
 from har.dataset import load_motionsense_windows
 from har.recording import RecordingError, read_recording
 from tests.har.motionsense_files import standing_csv
 
-CONFIG = dataclasses.replace(FULL, data="motionsense")  # 80 samples at 20 Hz, hop 40
+CONFIG = HarConfig(data="motionsense", window_samples=80, fft_length=128)  # 4 s at 20 Hz, hop 40, set here
 
 
 def test_motionsense_csv_windows(tmp_path):

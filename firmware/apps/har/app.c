@@ -1,7 +1,8 @@
 /* HAR on the device: a received raw window (HAR_WINDOW_SAMPLES x 3 float32, x/y/z interleaved, m/s^2 at
  * HAR_SAMPLE_RATE_HZ, as WISDM records it) -> the model's float inputs exactly as har/ computes them on the host
  * (standardised features from features.c for the MLPs; the window itself for the CNN) -> int8 model input with
- * the model's scale and zero point -> the generated model -> 6 int8 scores. */
+ * the model's scale and zero point -> the generated model -> 6 int8 scores -> the reported class: their sum over the
+ * last HAR_SMOOTH_WINDOWS windows of the stream (smoothing.c; 1 = the window's own argmax). */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include "app.h"
 #include "har_config.h"
 #include "har_features.h"
+#include "smoothing.h"
 #include "model.h"
 #include "model_identity.h"
 
@@ -30,6 +32,7 @@
 
 static float window[HAR_WINDOW_VALUES];
 static float model_floats[HAR_MODEL_INPUTS];
+static har_smoothing_t smoothing; /* zero-initialised: an empty stream */
 
 const app_info_t app_info = {
     .app_name = "har",
@@ -60,4 +63,15 @@ int app_features(const uint8_t *raw, size_t raw_bytes, const float **features)
 #endif
     *features = model_floats;
     return 0;
+}
+
+/* The class for this window: its scores summed with the stream's previous HAR_SMOOTH_WINDOWS - 1 (smoothing.c). */
+uint16_t app_decide(const int8_t *scores)
+{
+    return har_smoothing_decide(&smoothing, scores, NULL);
+}
+
+void app_stream_reset(void)
+{
+    har_smoothing_reset(&smoothing);
 }

@@ -68,11 +68,22 @@ static void har_features_fft(float *re, float *im) {
     }
 }
 
-/* The 8 features of one series of HAR_WINDOW_SAMPLES samples (an axis, or an orientation series) into out[0..7]. */
-static void har_features_series(const float *samples, float *out) {
-    static float centred[HAR_WINDOW_SAMPLES];
+/* power[k - 1] = re^2 + im^2 of bin k = 1..HAR_FFT_BINS of the centred series, zero-padded to HAR_FFT_LENGTH. */
+static void har_features_power(const float *centred, float *power) {
     static float re[HAR_FFT_LENGTH];
     static float im[HAR_FFT_LENGTH];
+    for (size_t i = 0; i < HAR_FFT_LENGTH; i++) {
+        re[har_bit_reverse[i]] = i < HAR_WINDOW_SAMPLES ? centred[i] : 0.0f;
+        im[i] = 0.0f;
+    }
+    har_features_fft(re, im);
+    for (size_t k = 0; k < HAR_FFT_BINS; k++) { power[k] = re[k + 1] * re[k + 1] + im[k + 1] * im[k + 1]; }
+}
+
+/* The 8 features of one series of HAR_WINDOW_SAMPLES samples (an axis, or an orientation series) into out[0..7];
+ * its power spectrum (har_features_power) is left in power[0..HAR_FFT_BINS-1] for the rhythm features. */
+static void har_features_series(const float *samples, float *out, float *power) {
+    static float centred[HAR_WINDOW_SAMPLES];
     static float magnitude[HAR_FFT_BINS];
     const float n = (float)HAR_WINDOW_SAMPLES;
     float lowest = samples[0];
@@ -89,14 +100,10 @@ static void har_features_series(const float *samples, float *out) {
         squares += centred[i] * centred[i];
         if (centred[i] > 0.0f) { positives += 1.0f; }
     }
-    for (size_t i = 0; i < HAR_FFT_LENGTH; i++) {
-        re[har_bit_reverse[i]] = i < HAR_WINDOW_SAMPLES ? centred[i] : 0.0f;
-        im[i] = 0.0f;
-    }
-    har_features_fft(re, im);
+    har_features_power(centred, power);
     size_t peak = 0;
     for (size_t k = 0; k < HAR_FFT_BINS; k++) {
-        magnitude[k] = sqrtf(re[k + 1] * re[k + 1] + im[k + 1] * im[k + 1]);
+        magnitude[k] = sqrtf(power[k]);
         if (magnitude[k] > magnitude[peak]) { peak = k; }
     }
     out[0] = mean;
@@ -176,22 +183,20 @@ static void har_features_shape(const float *samples, float *out) {
 
 /* Band shares of the spectral power, then the largest and smallest autocorrelation over the lags
  * HAR_ACF_FIRST_LAG..HAR_ACF_LAST_LAG, of one series (for the vertical one: the motion along gravity) into
- * out[0..HAR_PER_RHYTHM-1]. Every sum is compensated (har_features_sum): the features are ratios of sums. The
- * floors in the denominators stand for HAR_QUIET_VAR of extra variance, so a phone at rest reads ~0. */
-static void har_features_rhythm(const float *samples, float *out) {
+ * out[0..HAR_PER_RHYTHM-1]. power: the series' har_features_power if already computed (the horizontal series':
+ * har_features_series left it, the same centring and FFT), NULL to compute it here. Every sum is compensated
+ * (har_features_sum): the features are ratios of sums. The floors in the denominators stand for HAR_QUIET_VAR of
+ * extra variance, so a phone at rest reads ~0. */
+static void har_features_rhythm(const float *samples, const float *power, float *out) {
     static float centred[HAR_WINDOW_SAMPLES];
     static float products[HAR_WINDOW_SAMPLES];
-    static float re[HAR_FFT_LENGTH];
-    static float im[HAR_FFT_LENGTH];
-    static float power[HAR_FFT_BINS];
+    static float own_power[HAR_FFT_BINS];
     const float mean = har_features_sum(samples, HAR_WINDOW_SAMPLES) / (float)HAR_WINDOW_SAMPLES;
     for (size_t i = 0; i < HAR_WINDOW_SAMPLES; i++) { centred[i] = samples[i] - mean; }
-    for (size_t i = 0; i < HAR_FFT_LENGTH; i++) {
-        re[har_bit_reverse[i]] = i < HAR_WINDOW_SAMPLES ? centred[i] : 0.0f;
-        im[i] = 0.0f;
+    if (power == NULL) {
+        har_features_power(centred, own_power);
+        power = own_power;
     }
-    har_features_fft(re, im);
-    for (size_t k = 0; k < HAR_FFT_BINS; k++) { power[k] = re[k + 1] * re[k + 1] + im[k + 1] * im[k + 1]; }
     const float total = har_features_sum(power, HAR_FFT_BINS) + HAR_POWER_FLOOR;
     for (size_t band = 0; band < HAR_N_BANDS; band++) {
         const size_t first_bin = har_band_start[band];
@@ -247,14 +252,15 @@ static void har_features_orientation(const float *window, float *vertical, float
 
 int har_features_compute(const float *window, float *features) {
     static float series[HAR_WINDOW_SAMPLES];
+    static float power[HAR_FFT_BINS];
     if (window == NULL || features == NULL) { return 1; }
 #if HAR_FEATURE_SET_ORIENTATION
     static float horizontal[HAR_WINDOW_SAMPLES];
     static float along_gravity[HAR_WINDOW_SAMPLES];
     float global[3];
     har_features_orientation(window, series, horizontal, along_gravity, &features[2 * HAR_PER_AXIS]);
-    har_features_series(series, &features[0]);
-    har_features_series(horizontal, &features[HAR_PER_AXIS]);
+    har_features_series(series, &features[0], power);
+    har_features_series(horizontal, &features[HAR_PER_AXIS], power); /* power: the horizontal series' from here */
     har_features_global(window, global);
     features[2 * HAR_PER_AXIS + HAR_N_AXES] = global[1]; /* magnitude mean */
     features[2 * HAR_PER_AXIS + HAR_N_AXES + 1] = global[2]; /* magnitude std */
@@ -262,12 +268,12 @@ int har_features_compute(const float *window, float *features) {
     har_features_shape(along_gravity, shape);
     har_features_shape(horizontal, &shape[HAR_PER_SHAPE]);
     float *rhythm = &shape[2 * HAR_PER_SHAPE];
-    har_features_rhythm(along_gravity, rhythm);
-    har_features_rhythm(horizontal, &rhythm[HAR_PER_RHYTHM]);
+    har_features_rhythm(along_gravity, NULL, rhythm);
+    har_features_rhythm(horizontal, power, &rhythm[HAR_PER_RHYTHM]); /* its FFT once, in har_features_series */
 #else
     for (size_t axis = 0; axis < HAR_N_AXES; axis++) {
         har_features_axis_series(window, axis, series);
-        har_features_series(series, &features[axis * HAR_PER_AXIS]);
+        har_features_series(series, &features[axis * HAR_PER_AXIS], power);
     }
     har_features_global(window, &features[HAR_N_AXES * HAR_PER_AXIS]);
 #endif
