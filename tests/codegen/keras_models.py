@@ -15,7 +15,8 @@ from shared.codegen.bench.models import build_int8, convert_int8, randomize
 from shared.codegen.host import HostModel
 from shared.tflm import run_tflm
 
-__all__ = ["assert_bit_exact", "build_case", "convert_int8", "randomize", "test_inputs"]
+__all__ = ["IN_PLACE_WINDOWS_SHAPE", "assert_bit_exact", "build_case", "convert_int8", "in_place_windows", "randomize",
+           "test_inputs"]
 
 
 def build_case(build: Callable, input_shape: tuple[int, ...], seed: int, n_samples: int = 32) -> dict:
@@ -45,3 +46,21 @@ def assert_bit_exact(model_bytes: bytes, name: str, workdir: Path, seed: int = 0
             f"TFLM {expected[sample, index]} ({int((actual != expected).sum())} of {actual.size} values differ)")
     np.testing.assert_array_equal(actual, expected)
     return host
+
+
+def in_place_windows(L, x):
+    """Stride-1 3x3 convolutions the memory plan writes over their input (tests/codegen/test_in_place.py): SAME
+    equal (8 -> 8), widening (8 -> 12) and narrowing (12 -> 8), then VALID widening (8 -> 24), narrowing (24 -> 8)
+    and equal (8 -> 8); odd pixel counts (a lone last pixel) and odd row widths (pairs across row ends). The
+    leading 1x1 conv puts the first 3x3 conv's input in the arena (the model input is the caller's)."""
+    x = L.Conv2D(8, 1, activation="relu")(x)
+    x = L.Conv2D(8, 3, padding="same", activation="relu")(x)
+    x = L.Conv2D(12, 3, padding="same", activation="relu")(x)
+    x = L.Conv2D(8, 3, padding="same")(x)
+    x = L.Conv2D(24, 3, padding="valid")(x)
+    x = L.Conv2D(8, 3, padding="valid", activation="relu")(x)
+    x = L.Conv2D(8, 3, padding="valid", activation="relu")(x)
+    return L.Dense(5, activation="softmax")(L.GlobalAveragePooling2D()(x))
+
+
+IN_PLACE_WINDOWS_SHAPE = (9, 11, 4)

@@ -13,7 +13,13 @@ from shared.codegen.bench.cortex_m import build_image, run_image
 from shared.codegen.bench.models import BENCH_MODELS
 from shared.codegen.ops import matvec
 from shared.tflm import run_tflm
-from tests.codegen.keras_models import assert_bit_exact, build_case, test_inputs
+from tests.codegen.keras_models import (
+    IN_PLACE_WINDOWS_SHAPE,
+    assert_bit_exact,
+    build_case,
+    in_place_windows,
+    test_inputs,
+)
 from tests.conftest import require_tool
 
 pytestmark = [pytest.mark.firmware, pytest.mark.slow]
@@ -139,7 +145,8 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"],  # conv + max pool fused (ring of conv rows)
           "depthwise_shapes": (depthwise_shapes, (11, 19, 10)),
           "depthwise_rows": (depthwise_rows, (10, 11, 6)),
-          "avg_pool": (avg_pool, (9, 10, 3))}
+          "avg_pool": (avg_pool, (9, 10, 3)),
+          "in_place_windows": (in_place_windows, IN_PLACE_WINDOWS_SHAPE)}  # 3x3 convs over their input
 
 
 @pytest.fixture(scope="module")

@@ -37,22 +37,51 @@ def spatial_params(ctx: LayerContext, in_hw, out_hw, filter_hw) -> dict:
 
 
 def pointwise_lead(in_shape, out_shape, filter_hw, spatial: dict) -> int | None:
-    """In-place lead of an unpadded 1x1 convolution, or None for other convolutions.
+    """In-place lead of an unpadded 1x1 convolution that does not widen (out_c <= in_c, any stride), or None.
 
     The kernel takes output pixels in order and copies each pass's input pixels to the column before writing
-    their outputs. Not widening (out_c <= in_c, any stride): output p ends at (p + 1) * out_c, before input p + 1
-    starts, so the output may start on the input (lead 0). Widening at stride 1: an output block that ends where
-    the input ends, i.e. starts (out_c - in_c) * pixels bytes before it, ends output p at (p + 1) * out_c, no
-    later than input p + 1 starts ((p + 1) * (out_c - in_c) <= pixels * (out_c - in_c))."""
+    their outputs: output p ends at (p + 1) * out_c, before input p * stride + 1 starts, so the output may start
+    on the input (lead 0). Stride-1 convolutions get the tighter `window_lead` first."""
     if filter_hw != (1, 1) or spatial["pad_top"] != 0 or spatial["pad_left"] != 0:
         return None
-    in_c, out_c = in_shape[-1], out_shape[-1]
-    if out_c <= in_c:
-        return 0
-    if (spatial["stride_h"], spatial["stride_w"]) != (1, 1):
+    return 0 if out_shape[-1] <= in_shape[-1] else None
+
+
+def window_lead(in_shape, out_shape, filter_hw, spatial: dict) -> int | None:
+    """The least in-place lead (bytes the output starts before the input) of a stride-1 convolution of batch 1,
+    any kernel, SAME or VALID, any channel counts; None for other convolutions and for filter rows of exactly
+    one word (filter_w * in_c = 4), whose word fill at the right edge reads up to 3 bytes left of the window.
+
+    The order (cg_conv_pixels, the same C in the portable and the DSP build; the kernel sets differ only in the
+    column helpers and the matrix-vector loops, which read the column, never the input): output pixels go in
+    pairs (2j, 2j + 1) in raster order, across row ends, the last one alone when their count is odd. For each
+    pair the kernel first builds the pair column, reading every input byte it needs (widened straight from the
+    input, or via a staged copy of a window or filter row, in both sets), and only then writes the pair's
+    2 * out_c output bytes; the input is not read again for that pair. So when pair j's column is built, the
+    bytes written so far are exactly [out, out + 2j * out_c) (the outputs of pixels 0 .. 2j - 1, in order), and
+    the bytes read are the taps of pixels 2j and 2j + 1 inside the image. Window pixel (r, c) reads input rows
+    from max(0, r - pad_top) and in its first row columns from max(0, c - pad_left) on (stride and dilation 1:
+    that tap lies in the image for SAME and VALID, and every other tap lies after it in NHWC order), so its
+    first byte read is F(r, c) = (max(0, r - pad_top) * in_w + max(0, c - pad_left)) * in_c. With
+    out = in - lead, pair j never reads a byte written before it iff 2j * out_c - lead <= min(F(2j), F(2j + 1))
+    (F of a pixel index: its raster position); pair 0 reads before any write. Hence every lead of at least
+    max over pairs j >= 1 of 2j * out_c - min(F(2j), F(2j + 1)) is safe, and any smaller one is not: for the
+    maximizing pair the last byte written before it is then the first byte it reads. (0 when that is negative:
+    the planner writes outputs at or before their input.)"""
+    batches, _, in_w, in_c = in_shape
+    _, out_h, out_w, out_c = out_shape
+    filter_w = filter_hw[1]
+    if (batches != 1 or (spatial["stride_h"], spatial["stride_w"]) != (1, 1)
+            or (spatial["dilation_h"], spatial["dilation_w"]) != (1, 1) or filter_w * in_c == 4):
         return None
-    pixels = out_shape[0] * out_shape[1] * out_shape[2]
-    return (out_c - in_c) * pixels
+    pad_top, pad_left, pixels = spatial["pad_top"], spatial["pad_left"], out_h * out_w
+
+    def first_read(q: int) -> int:
+        r, c = divmod(q, out_w)
+        return (max(0, r - pad_top) * in_w + max(0, c - pad_left)) * in_c
+
+    return max([0, *(q * out_c - min(first_read(q), first_read(min(q + 1, pixels - 1)))
+                     for q in range(2, pixels, 2))])
 
 
 def emit(ctx: LayerContext) -> LayerCode:
@@ -73,7 +102,9 @@ def emit(ctx: LayerContext) -> LayerCode:
         "in_zp": x.zero_point, "matvec": matvec,
     }
     ctx.tables.append(params_struct("cg_conv_params", f"{ctx.prefix}_params", fields))
-    lead = pointwise_lead(x.shape, y.shape, (filter_h, filter_w), spatial)
+    lead = window_lead(x.shape, y.shape, (filter_h, filter_w), spatial)
+    if lead is None:
+        lead = pointwise_lead(x.shape, y.shape, (filter_h, filter_w), spatial)
     if lead is None:
         lead = row_lead(x.shape, y.shape, spatial["pad_top"])
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} stride "
