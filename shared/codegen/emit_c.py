@@ -159,9 +159,11 @@ def plan_layers(graph: Graph, layers: list[LayerCode]) -> MemoryPlan:
              for op, code in zip(graph.ops, layers, strict=True) if not code.absorbed]
     leads = {op.index: code.in_place_lead for op, code in zip(graph.ops, layers, strict=True)
              if code.in_place_lead is not None}
+    trails = {op.index: code.in_place_trail for op, code in zip(graph.ops, layers, strict=True)
+              if code.in_place_lead is not None and code.in_place_trail is not None}
     scratch = {op.index: code.scratch_bytes for op, code in zip(graph.ops, layers, strict=True) if code.scratch_bytes}
     return plan_memory(steps, {t.index: t.size for t in graph.tensors}, graph.inputs[0], graph.outputs[0], scratch,
-                       leads)
+                       leads, trails)
 
 
 def emit_layer(graph: Graph, op, name: str, int8_weights: bool = False) -> LayerCode:
@@ -238,6 +240,10 @@ def layer_function(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: st
         lines.append(f"scratch {where_scratch(plan, op.index)}")
     reads = ", ".join(where(plan, t) for t in code.inputs)
     lines.append(f"reads {reads} -> writes {where(plan, written(op, code))}")
+    call = code.call
+    if op.index in plan.reversed:
+        lines.append("pixels last to first: the output lies after its input")
+        call = code.reverse_call
     comment = "/* " + "\n * ".join(comment_text(line) for line in lines) + " */\n"
     if code.view:
         return comment
@@ -248,8 +254,8 @@ def layer_function(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: st
     if code.dsp_call:
         return (f"{comment}{body}#if CG_DSP\nstatic void {function}({', '.join(with_scratch)})\n"
                 f"{{\n    {code.dsp_call}\n}}\n#else\nstatic void {function}({', '.join(params)})\n"
-                f"{{\n    {code.call}\n}}\n#endif\n")
-    return f"{comment}{body}static void {function}({', '.join(with_scratch)})\n{{\n    {code.call}\n}}\n"
+                f"{{\n    {call}\n}}\n#endif\n")
+    return f"{comment}{body}static void {function}({', '.join(with_scratch)})\n{{\n    {call}\n}}\n"
 
 
 def kernel_sources(layers: list[LayerCode]) -> str:

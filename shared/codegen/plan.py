@@ -2,10 +2,10 @@
 
 Views (RESHAPE and friends) share their input's buffer, and so does the output of an op whose kernel can write
 over its input (pooling without padding, unpadded 1x1 convolutions, elementwise ops) when that input dies there:
-at the input's offset, or `lead` bytes before it (a sliding window; a widening 1x1 conv, whose output then ends
-where its input ends). The model input is read from the caller's pointer and the model output is written straight
-into the caller's buffer, so neither takes arena space. Kernels that need
-scratch (the int16 column of CONV_2D / FULLY_CONNECTED) get a buffer alive during their op only. All buffers
+at the input's offset, or `lead` bytes before it (a sliding window; a widening convolution), or, for a
+convolution run with its pixels last to first, `trail` bytes after it. The model input is read from the caller's
+pointer and the model output is written straight into the caller's buffer, so neither takes arena space. Kernels
+that need scratch (the int16 column of CONV_2D / FULLY_CONNECTED) get a buffer alive during their op only. All buffers
 are placed greedily, largest first, at the lowest aligned offset that does not overlap any buffer whose lifetime
 (first write .. last read, in op order) overlaps its own. The arena is the model's whole RAM besides the stack.
 """
@@ -38,6 +38,7 @@ class MemoryPlan:
     root_of: dict[int, int]  # tensor -> root tensor
     arena_bytes: int
     in_place: set[tuple[int, int]] = field(default_factory=set)  # (input root, output root) sharing an offset
+    reversed: set[int] = field(default_factory=set)  # ops written in place after their input: pixels last to first
 
     def buffer(self, tensor: int) -> Buffer:
         return self.buffers[self.root_of[tensor]]
@@ -49,24 +50,43 @@ def scratch_key(op_index: int) -> int:
 
 
 def plan_memory(layers, tensor_sizes: dict[int, int], model_input: int, model_output: int,
-                scratch: dict[int, int] | None = None, leads: dict[int, int] | None = None) -> MemoryPlan:
+                scratch: dict[int, int] | None = None, leads: dict[int, int] | None = None,
+                trails: dict[int, int] | None = None) -> MemoryPlan:
     """`layers`: (op index, input tensors, output tensor, kind) in execution order, kind "view" (output is the
     input's bytes), "in_place" (the kernel may write its output over input 0 when input 0 dies there) or "op";
     `scratch`: bytes of scratch by op index, live during that op only; `leads`: for in-place ops, how many bytes
-    before input 0 the output must start (0 when not given).
+    before input 0 the output must start (0 when not given); `trails`: for in-place ops that can also run in
+    reverse order, how many bytes (> 0) after input 0 the output must start then.
 
     Writing in place keeps the input's block and the output's overlapping, which can also force worse placements
     elsewhere, so in-place ops are switched on one at a time, in model order, and each is kept only when the
-    arena does not grow (a few dozen cheap plans)."""
+    arena does not grow (a few dozen cheap plans); an op with a trail is tried forward, then in reverse, which is
+    kept only when it makes the arena smaller still. Then, every op decided, each other choice of each op is tried
+    again and kept when the arena shrinks (a reversed op may pay only once the ops after it are in place), until
+    none does. Internally a trail is a negative lead."""
     leads = {index: align(lead) for index, lead in (leads or {}).items()}
+    trails = {index: -align(trail) for index, trail in (trails or {}).items() if trail > 0}
     candidates = [index for index, _, _, kind in layers if kind == "in_place"]
+    options = {index: [leads.get(index, 0), *([trails[index]] if index in trails else [])] for index in candidates}
     enabled: dict[int, int] = {}
     best = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, enabled)
     for index in candidates:
-        trial_ops = {**enabled, index: leads.get(index, 0)}
-        trial = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, trial_ops)
-        if trial.arena_bytes <= best.arena_bytes:
-            best, enabled = trial, trial_ops
+        chosen = None
+        for lead in options[index]:
+            trial_ops = {**enabled, index: lead}
+            trial = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, trial_ops)
+            if trial.arena_bytes < best.arena_bytes or (chosen is None and trial.arena_bytes == best.arena_bytes):
+                best, chosen = trial, trial_ops
+        enabled = chosen or enabled
+    improved = True
+    while improved:  # with every op decided, each other choice again, kept when the arena shrinks
+        improved = False
+        for index in candidates:
+            for lead in (lead for lead in options[index] if enabled.get(index) != lead):
+                trial_ops = {**enabled, index: lead}
+                trial = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, trial_ops)
+                if trial.arena_bytes < best.arena_bytes:
+                    best, enabled, improved = trial, trial_ops, True
     return best
 
 
@@ -103,13 +123,14 @@ def place_buffers(layers, tensor_sizes, model_input, model_output, scratch, in_p
     in_place = {(anchor, b.root) for anchor, group in followers.items() for b, lead in group
                 if b.offset == buffers[anchor].offset - lead}
     arena_bytes = max((b.offset + b.size for b in placed), default=0)
-    return MemoryPlan(buffers, root_of, arena_bytes, in_place)
+    reversed_ops = {index for index, inputs, output, _ in layers if in_place_ops.get(index, 0) < 0
+                    and (root_of[inputs[0]], root_of[output]) in in_place}
+    return MemoryPlan(buffers, root_of, arena_bytes, in_place, reversed_ops)
 
 
 def room_for_followers(root: int, followers: dict) -> int:
     """Bytes to keep free below a block so that its chain of in-place followers can start before it."""
-    return max((lead + room_for_followers(buffer.root, followers) for buffer, lead in followers.get(root, [])),
-               default=0)
+    return max([0, *(lead + room_for_followers(buffer.root, followers) for buffer, lead in followers.get(root, []))])
 
 
 def place_pinned(buffer: Buffer, followers: dict, anchors: dict, placed: list[Buffer]) -> None:

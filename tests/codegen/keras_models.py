@@ -16,7 +16,7 @@ from shared.codegen.host import HostModel
 from shared.tflm import run_tflm
 
 __all__ = ["IN_PLACE_WINDOWS_SHAPE", "assert_bit_exact", "build_case", "convert_int8", "in_place_windows", "randomize",
-           "test_inputs"]
+           "reversed_windows", "test_inputs"]
 
 
 def build_case(build: Callable, input_shape: tuple[int, ...], seed: int, n_samples: int = 32) -> dict:
@@ -64,3 +64,13 @@ def in_place_windows(L, x):
 
 
 IN_PLACE_WINDOWS_SHAPE = (9, 11, 4)
+
+
+def reversed_windows(L, x):
+    """A chain of equal 3x3 convs (16 -> 16, like the KWS-shaped CNN's): the plan writes every other one with its
+    pixels last to first, its output after its input, and the VALID conv after them in place."""
+    x = L.Conv2D(16, 1, activation="relu")(x)
+    for _ in range(3):
+        x = L.Conv2D(16, 3, padding="same", activation="relu")(x)
+    x = L.Conv2D(16, 3, padding="valid", activation="relu")(x)
+    return L.Dense(5, activation="softmax")(L.GlobalAveragePooling2D()(x))

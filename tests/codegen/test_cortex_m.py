@@ -18,6 +18,7 @@ from tests.codegen.keras_models import (
     assert_bit_exact,
     build_case,
     in_place_windows,
+    reversed_windows,
     test_inputs,
 )
 from tests.conftest import require_tool
@@ -146,7 +147,8 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "depthwise_shapes": (depthwise_shapes, (11, 19, 10)),
           "depthwise_rows": (depthwise_rows, (10, 11, 6)),
           "avg_pool": (avg_pool, (9, 10, 3)),
-          "in_place_windows": (in_place_windows, IN_PLACE_WINDOWS_SHAPE)}  # 3x3 convs over their input
+          "in_place_windows": (in_place_windows, IN_PLACE_WINDOWS_SHAPE),  # 3x3 convs over their input
+          "reversed_windows": (reversed_windows, IN_PLACE_WINDOWS_SHAPE)}  # some with pixels last to first
 
 
 @pytest.fixture(scope="module")

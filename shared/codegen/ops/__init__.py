@@ -33,6 +33,10 @@ class LayerCode:
     # the kernel stays correct when its output starts this many bytes before input 0's first byte (0: at it),
     # so the output may overwrite input 0 when input 0 dies at this op; None: never
     in_place_lead: int | None = None
+    # with the pixels taken last to first (reverse_call, the same arguments), the kernel stays correct when its
+    # output starts this many bytes (> 0) after input 0's first byte; None: no such order
+    in_place_trail: int | None = None
+    reverse_call: str = ""
     output: int | None = None  # tensor written, when not the op's own output (a fused layer writes its last op's)
     absorbed: bool = False  # no code: a fused layer before this op computes its output
     # statements of the layer function in the DSP build (#if CG_DSP), when it has its own fast path; the scratch

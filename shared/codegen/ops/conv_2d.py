@@ -84,6 +84,33 @@ def window_lead(in_shape, out_shape, filter_hw, spatial: dict) -> int | None:
                      for q in range(2, pixels, 2))])
 
 
+def window_trail(in_shape, out_shape, filter_hw, spatial: dict) -> int | None:
+    """The least in-place trail (bytes the output starts after the input) of the convolutions `window_lead`
+    takes, when the kernel runs their pairs last to first (cg_conv_2d_reverse: the same pairs (2j, 2j + 1), the
+    lone last pixel first when their count is odd, each pair's column built before its outputs are written).
+
+    The mirror of `window_lead`: when pair j (first pixel q = 2j, e = min(q + 2, pixels) its end) is read, the
+    bytes written are exactly [out + e * out_c, out + pixels * out_c). Window pixel (r, c) reads input rows up to
+    min(in_h - 1, r - pad_top + filter_h - 1), in the last of them columns up to min(in_w - 1, c - pad_left +
+    filter_w - 1), so its last byte read is L(r, c) = (that row * in_w + that column + 1) * in_c - 1 (a tap in
+    the image; every other tap lies before it). With out = in + trail, pair j never reads a byte written before it
+    iff L(q), L(e - 1) < trail + e * out_c; the pair read first (e = pixels) reads before any write. So the least
+    safe trail is max over the other pairs of max(L(q), L(e - 1)) + 1 - e * out_c: one byte less and the maximizing
+    pair's last byte read is the first byte written before it."""
+    if window_lead(in_shape, out_shape, filter_hw, spatial) is None:
+        return None
+    _, in_h, in_w, in_c = in_shape
+    _, out_h, out_w, out_c = out_shape
+    pad_top, pad_left, pixels = spatial["pad_top"], spatial["pad_left"], out_h * out_w
+
+    def last_read(q: int) -> int:
+        r, c = divmod(q, out_w)
+        row, column = min(in_h - 1, r - pad_top + filter_hw[0] - 1), min(in_w - 1, c - pad_left + filter_hw[1] - 1)
+        return (row * in_w + column + 1) * in_c - 1
+
+    return max([0, *(max(last_read(q), last_read(q + 1)) + 1 - (q + 2) * out_c for q in range(0, pixels - 2, 2))])
+
+
 def emit(ctx: LayerContext) -> LayerCode:
     x, y = ctx.activation(0), ctx.activation(0, outputs=True)
     weights = ctx.constant(1, "int8")
@@ -107,6 +134,7 @@ def emit(ctx: LayerContext) -> LayerCode:
         lead = pointwise_lead(x.shape, y.shape, (filter_h, filter_w), spatial)
     if lead is None:
         lead = row_lead(x.shape, y.shape, spatial["pad_top"])
+    trail = window_trail(x.shape, y.shape, (filter_h, filter_w), spatial)
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} stride "
                f"{spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, {ctx.fused_activation()}\n"
                f"in {quant_text(x)}, out {quant_text(y)}")
@@ -114,4 +142,5 @@ def emit(ctx: LayerContext) -> LayerCode:
     columns = 2 if out_h * out_w >= 2 else 1
     return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out, scratch);", [x.index],
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c,
-                     scratch_bytes=2 * matvec["depth"] * columns, in_place_lead=lead)
+                     scratch_bytes=2 * matvec["depth"] * columns, in_place_lead=lead, in_place_trail=trail,
+                     reverse_call=f"cg_conv_2d_reverse(&{ctx.prefix}_params, in0, out, scratch);")

@@ -274,3 +274,14 @@ CG_MAYBE_UNUSED static void cg_conv_2d(const cg_conv_params *p, const int8_t *in
                        column);
     }
 }
+
+/* cg_conv_2d of one image with the same pairs taken last to first (the lone last pixel first when the count is
+ * odd): the memory plan may then put the output after its input (conv_2d.window_trail) */
+CG_MAYBE_UNUSED static void cg_conv_2d_reverse(const cg_conv_params *p, const int8_t *in, int8_t *out,
+                                               int16_t *column)
+{
+    const int32_t pixels = p->out_h * p->out_w;
+    for (int32_t q = (pixels - 1) & ~1; q >= 0; q -= 2) {
+        cg_conv_pixels(p, in, q / p->out_w, q % p->out_w, pixels - q < 2 ? 1 : 2, out + q * p->matvec.rows, column);
+    }
+}
