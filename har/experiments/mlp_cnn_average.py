@@ -6,13 +6,13 @@ enough that the mean of their softmax probabilities beats the MLP on unseen subj
 
 MotionSense with the source's defaults (8 s windows, hop 4 s, FULL profile). The MLP is trained as the product
 trains it (har.model.train_model: 4 members merged, seeds s..s+3); the CNN is har.model.build_cnn1d, trained with
-train_model on the raw x/y/z window, or ("orientation" input) on three series that do not depend on how the phone
-is turned about gravity: the motion along gravity, the magnitude of the motion across it (m/s^2) and a constant
+train_model on the raw x/y/z window, or ("orientation" input) on two series that do not depend on how the phone
+is turned about gravity, the motion along gravity and the magnitude of the motion across it (m/s^2), and a constant
 posture channel, 10 x |g_y| / |g| (the phone's long axis against gravity: sitting vs standing). Each model's float32
 probabilities and, after the project's int8 converter, its dequantized int8 probabilities are scored alone and
 averaged with the MLP's (mean, equal weights; nothing tuned). Early stopping uses the validation subjects, so the
-validation figures rank the options and are not an accuracy estimate; the test subjects 5, 10, 15, 20 are never
-scored here. Writes build/har/experiments/mlp_cnn_average.json (or --out).
+validation figures rank the options and are not an accuracy estimate; the test subjects 5, 10, 15, 20 are not
+scored by the two commands above. Writes build/har/experiments/mlp_cnn_average.json (or --out).
 """
 
 from __future__ import annotations
