@@ -240,9 +240,9 @@ def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
 @pytest.mark.parametrize("flash_budget", [None, 0])
 def test_clang_build_matches_tflm(models, flash_budget, tmp_path):
     """NAME.c built by clang for the Cortex-M7 (matvec.c's 4x2 block in C: clang keeps r7 for the frame), int16
-    and int8 weights, the depthwise fast path: equal to TFLM on QEMU."""
+    and int8 weights, the depthwise, average pool and MEAN fast paths: equal to TFLM on QEMU."""
     require_tool("clang")
-    for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "avg_pool", "first_conv"):
+    for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "avg_pool", "mean_shapes", "first_conv"):
         generated = generate(models[name], name, f"{name}.tflite", flash_budget=flash_budget)
         x = test_inputs(generated.input_size, seed=9, count=6)
         image = build_image(models[name], name, tmp_path / name, flash_budget=flash_budget, compiler="clang")
