@@ -138,6 +138,19 @@ def avg_pool(L, x):
     return L.Dense(4)(L.Flatten()(x))
 
 
+def mean_shapes(L, x):
+    """MEAN (global average) over 16x16 = 256 pixels: of the input's 4 channels (the SXTAB16 path at its bound of
+    256 values a lane), of a depthwise conv's 12 (three words a pixel); its fallbacks: the input stacked twice (512
+    pixels) and a stride-2 conv's 5 channels"""
+    many = L.GlobalAveragePooling2D()(L.Concatenate(axis=1)([x, x]))
+    wide = L.GlobalAveragePooling2D()(L.DepthwiseConv2D(3, depth_multiplier=3, padding="same")(x))
+    odd = L.GlobalAveragePooling2D()(L.Conv2D(5, 3, strides=2, padding="same")(x))
+    return L.Concatenate()([L.GlobalAveragePooling2D()(x), many, wide, odd])
+
+
+MEAN_FAST_COLUMNS = [*range(0, 4), *range(8, 20)]  # mean_shapes' outputs from the SXTAB16 path, groups of 4
+
+
 MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
@@ -147,6 +160,7 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "depthwise_shapes": (depthwise_shapes, (11, 19, 10)),
           "depthwise_rows": (depthwise_rows, (10, 11, 6)),
           "avg_pool": (avg_pool, (9, 10, 3)),
+          "mean_shapes": (mean_shapes, (16, 16, 4)),
           "in_place_windows": (in_place_windows, IN_PLACE_WINDOWS_SHAPE),  # 3x3 convs over their input
           "reversed_windows": (reversed_windows, IN_PLACE_WINDOWS_SHAPE)}  # some with pixels last to first
 
@@ -190,6 +204,27 @@ def test_average_pool_fast_path_taken(models):
     assert "cg_avg_pool_2d_dsp(&" not in generate(models["cnn"], "cnn", "cnn.tflite").c_text
 
 
+def test_mean_fast_path_matches_tflm(models, tmp_path):
+    """MEAN over a multiple of 4 channels and at most 256 pixels takes the SXTAB16 path (2 of mean_shapes' 4 MEANs;
+    the cnn's 5 channels keep the reference loop); with constant inputs at -128 and 127 (every lane of the 256-pixel
+    MEAN of the input sums 256 equal extremes) and random ones it equals TFLM on QEMU. Within each group of 4
+    channels TFLM's outputs differ pairwise on some input, so lanes swapped would fail."""
+    model_bytes = models["mean_shapes"]
+    generated = generate(model_bytes, "mean_shapes", "mean_shapes.tflite")
+    assert generated.c_text.count("cg_mean_dsp(&") == 2
+    assert "cg_mean_dsp(&" not in generate(models["cnn"], "cnn", "cnn.tflite").c_text
+    x = np.concatenate([np.full((1, generated.input_size), v, np.int8) for v in (-128, 127)] +
+                       [test_inputs(generated.input_size, seed=10, count=10)])
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
+    for group in range(0, len(MEAN_FAST_COLUMNS), 4):
+        columns = MEAN_FAST_COLUMNS[group:group + 4]
+        for i, a in enumerate(columns):
+            for b in columns[i + 1:]:
+                assert (expected[:, a] != expected[:, b]).any(), (a, b)
+    run = run_image(build_image(model_bytes, "mean_shapes", tmp_path), x, generated.output_size)
+    np.testing.assert_array_equal(run.outputs, expected)
+
+
 @pytest.mark.parametrize("name", ["cnn", "strided", "mlp", "conv1d", "first_conv", "rgb_conv"])
 def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
     """--flash-budget 0: every CONV_2D / FULLY_CONNECTED keeps int8 weights (SXTB16 in the loop; odd row counts,
@@ -205,9 +240,9 @@ def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
 @pytest.mark.parametrize("flash_budget", [None, 0])
 def test_clang_build_matches_tflm(models, flash_budget, tmp_path):
     """NAME.c built by clang for the Cortex-M7 (matvec.c's 4x2 block in C: clang keeps r7 for the frame), int16
-    and int8 weights, the depthwise fast path: equal to TFLM on QEMU."""
+    and int8 weights, the depthwise, average pool and MEAN fast paths: equal to TFLM on QEMU."""
     require_tool("clang")
-    for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "avg_pool", "first_conv"):
+    for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "avg_pool", "mean_shapes", "first_conv"):
         generated = generate(models[name], name, f"{name}.tflite", flash_budget=flash_budget)
         x = test_inputs(generated.input_size, seed=9, count=6)
         image = build_image(models[name], name, tmp_path / name, flash_budget=flash_budget, compiler="clang")

@@ -6,8 +6,10 @@ import numpy as np
 
 from shared.codegen.multipliers import quantize_multiplier
 from shared.codegen.ops import LayerCode, LayerContext, params_struct, quant_text, shape_text
+from shared.codegen.ops.matvec import OFFSET_MAX_SHIFT
+from shared.codegen.ops.pooling import DSP_MAX_WINDOW
 
-KERNELS = ("fixed_point", "mean")
+KERNELS = ("fixed_point", "dsp", "mean")  # dsp: cortex_m only (cg_sum4_run for cortex_m/mean.c)
 
 
 def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tuple[int, int]:
@@ -35,5 +37,8 @@ def emit(ctx: LayerContext) -> LayerCode:
               "multiplier": multiplier, "shift": shift}
     ctx.tables.append(params_struct("cg_mean_params", f"{ctx.prefix}_params", fields))
     summary = f"{shape_text(x.shape)} -> {shape_text(y.shape)}; axes {axes}\nin {quant_text(x)}, out {quant_text(y)}"
-    return LayerCode(KERNELS, ctx.tables, f"cg_mean(&{ctx.prefix}_params, in0, out);", [x.index], summary,
+    code = LayerCode(KERNELS, ctx.tables, f"cg_mean(&{ctx.prefix}_params, in0, out);", [x.index], summary,
                      in_place_lead=0)
+    if inner % 4 == 0 and reduced <= DSP_MAX_WINDOW and 1 <= -shift <= OFFSET_MAX_SHIFT:
+        code.dsp_call = f"cg_mean_dsp(&{ctx.prefix}_params, in0, out);"  # 4 channels per SXTAB16 pair
+    return code

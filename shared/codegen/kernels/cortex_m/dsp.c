@@ -16,6 +16,36 @@ CG_MAYBE_UNUSED static inline int32_t cg_load_word(const int8_t *x)
     return word;
 }
 
+/* the 4 channels of n pixels at v, v + step, ..., v + (n - 1) * step (any alignment) added by SXTAB16 into two
+ * sums of 16-bit lanes: *even gets channels 0 and 2 (low, high lane), *odd channels 1 and 3 (the word rotated by
+ * 8). Two pixels a step: 2 loads, 4 SXTAB16. The caller bounds each lane to 256 values of -128 .. 127. */
+CG_MAYBE_UNUSED static inline void cg_sum4_run(const int8_t *v, int32_t n, int32_t step, int32_t *even, int32_t *odd)
+{
+    int32_t e = *even, o = *odd;
+    for (const int8_t *const end = v + (n & ~1) * step; v < end; v += 2 * step) {
+        const int32_t w0 = cg_load_word(v), w1 = cg_load_word(v + step);
+        e = __sxtab16(__sxtab16(e, w0), w1);
+        __asm__("sxtab16 %0, %0, %1, ror #8\n\t"
+                "sxtab16 %0, %0, %2, ror #8" : "+r"(o) : "r"(w0), "r"(w1));
+    }
+    if (n & 1) {
+        const int32_t w = cg_load_word(v);
+        e = __sxtab16(e, w);
+        __asm__("sxtab16 %0, %0, %1, ror #8" : "+r"(o) : "r"(w));
+    }
+    *even = e;
+    *odd = o;
+}
+
+/* the 4 channel sums of cg_sum4_run's lanes, in channel order */
+CG_MAYBE_UNUSED static inline void cg_sum4_lanes(int32_t even, int32_t odd, int32_t sums[4])
+{
+    sums[0] = (int16_t)even;
+    sums[1] = (int16_t)odd;
+    sums[2] = even >> 16;
+    sums[3] = odd >> 16;
+}
+
 /* TFLite's requantization of a doubled accumulator q = 2 acc (|acc| < 2^30, right shift 1 <= r <= 21) plus the
  * output zero point, with offset = 2^(r-1) + zp * 2^r: SMMLAR, the sign correction, a shift (see fixed_point.c,
  * cg_requantize_offset, for the proof) */

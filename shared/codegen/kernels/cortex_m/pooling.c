@@ -26,20 +26,10 @@ CG_MAYBE_UNUSED static void cg_avg_pool_2d_dsp(const cg_pool_params *p, const in
                     int32_t even = 0, odd = 0; /* lanes: channels c, c + 2 and c + 1, c + 3 */
                     const int8_t *row = image + y0 * row_bytes + x0 * channels + c;
                     for (int32_t r = 0; r < runs; r++, row += row_bytes) {
-                        const int8_t *v = row;
-                        for (const int8_t *const end = v + (run & ~1) * channels; v < end; v += 2 * channels) {
-                            const int32_t w0 = cg_load_word(v), w1 = cg_load_word(v + channels);
-                            even = __sxtab16(__sxtab16(even, w0), w1);
-                            __asm__("sxtab16 %0, %0, %1, ror #8\n\t"
-                                    "sxtab16 %0, %0, %2, ror #8" : "+r"(odd) : "r"(w0), "r"(w1));
-                        }
-                        if (run & 1) {
-                            const int32_t w = cg_load_word(v);
-                            even = __sxtab16(even, w);
-                            __asm__("sxtab16 %0, %0, %1, ror #8" : "+r"(odd) : "r"(w));
-                        }
+                        cg_sum4_run(row, run, channels, &even, &odd);
                     }
-                    const int32_t sums[4] = {(int16_t)even, (int16_t)odd, even >> 16, odd >> 16};
+                    int32_t sums[4];
+                    cg_sum4_lanes(even, odd, sums);
                     for (int32_t k = 0; k < 4; k++) {
                         out[c + k] = (int8_t)cg_clamp(cg_pool_average(sums[k], count), p->act_min, p->act_max);
                     }

@@ -6,7 +6,7 @@ typedef struct {
     int32_t in_zp, out_zp, multiplier, shift;
 } cg_mean_params;
 
-static void cg_mean(const cg_mean_params *p, const int8_t *in, int8_t *out)
+CG_MAYBE_UNUSED static void cg_mean(const cg_mean_params *p, const int8_t *in, int8_t *out)
 {
     for (int32_t o = 0; o < p->outer; o++) {
         for (int32_t i = 0; i < p->inner; i++) {
