@@ -258,6 +258,14 @@ def layer_function(graph: Graph, plan: MemoryPlan, op, code: LayerCode, name: st
     return f"{comment}{body}static void {function}({', '.join(with_scratch)})\n{{\n    {call}\n}}\n"
 
 
+def kernel_defines(layers: list[LayerCode]) -> str:
+    """`#define NAME 1` for each macro some layer's kernels test (LayerCode.defines), in first-use order."""
+    names: list[str] = []
+    for code in layers:
+        names.extend(name for name in code.defines if name not in names)
+    return "".join(f"#define {name} 1\n" for name in names) + ("\n" if names else "")
+
+
 def kernel_sources(layers: list[LayerCode]) -> str:
     """Each kernel stem the layers need, in order: kernels/reference/<stem>.c (the portable loops, every build),
     then kernels/cortex_m/<stem>.c under #if CG_DSP where the stem has a Cortex-M fast path."""
@@ -358,6 +366,7 @@ def c_source(graph: Graph, plan: MemoryPlan, layers: list[LayerCode], name: str,
             f"#if defined(__GNUC__) /* kernels a model may not call (e.g. cg_pool_2d when every pool is fused) */\n"
             f"#define CG_MAYBE_UNUSED __attribute__((unused))\n#else\n#define CG_MAYBE_UNUSED\n#endif\n\n"
             f"/* ---- kernels (shared/codegen/kernels/reference and cortex_m), file-local ---- */\n\n"
+            f"{kernel_defines(layers)}"
             f"{kernel_sources(layers)}\n"
             f"/* ---- memory ---- */\n\n{arena_section(plan, name)}\n"
             f"/* ---- layers, in model order ---- */\n\n{functions}\n{hook_section(name)}\n"

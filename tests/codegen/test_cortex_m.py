@@ -4,6 +4,7 @@ byte for byte, and the DSP path needs fewer instructions."""
 from __future__ import annotations
 
 import re
+import subprocess
 
 import numpy as np
 import pytest
@@ -65,6 +66,19 @@ def pair_fill(L, x):
     x = L.Conv2D(8, 3, padding="same", activation="relu")(x)
     x = L.Conv2D(6, 3, strides=2, padding="same")(x)
     return L.Dense(3)(L.Flatten()(x))
+
+
+def triple_pixels(L, x):
+    """1x1 stride-1 convs with int8 weights in flash (fused, out_c <= in_c): GCC's DSP build takes them three pixels
+    a pass (2 rows x 3 pixels), the rest as a pair or a lone pixel: 35 pixels (11 passes and a pair) over 72 channels
+    (18 groups: a first pass of 2, then 16), with ReLU (no sign correction) and without; then 28 pixels (9 passes
+    and a lone pixel) over 16 channels"""
+    x = L.Conv2D(72, 1, activation="relu")(x)
+    x = L.Conv2D(64, 1)(x)
+    x = L.Conv2D(16, (2, 1), activation="relu")(x)
+    x = L.Conv2D(16, 1, activation="relu")(x)
+    x = L.Conv2D(12, 1)(x)
+    return L.Dense(4)(L.Flatten()(x))
 
 
 def first_conv(L, x):
@@ -154,7 +168,7 @@ MEAN_FAST_COLUMNS = [*range(0, 4), *range(8, 20)]  # mean_shapes' outputs from t
 MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
-          "pair_fill": (pair_fill, (6, 9, 16)),
+          "pair_fill": (pair_fill, (6, 9, 16)), "triple_pixels": (triple_pixels, (5, 7, 72)),
           "first_conv": (first_conv, (19, 10, 1)), "rgb_conv": (rgb_conv, (9, 10, 3)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"],  # conv + max pool fused (ring of conv rows)
           "depthwise_shapes": (depthwise_shapes, (11, 19, 10)),
@@ -235,6 +249,23 @@ def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
     x = test_inputs(generated.input_size, seed=8, count=12)
     run = run_image(build_image(model_bytes, name, tmp_path, flash_budget=0), x, generated.output_size)
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
+
+
+def test_triple_pixels_taken_and_exact_in_every_build(models, tmp_path):
+    """--flash-budget 0: the 4 fused 1x1 convs of triple_pixels get a third column (`triple`); GCC -O2 takes them
+    three pixels a pass (its image has cg_matvec3), clang and -O0 in pairs (the same scratch; no cg_matvec3): all
+    equal to TFLM on QEMU."""
+    require_tool("clang")
+    model_bytes = models["triple_pixels"]
+    generated = generate(model_bytes, "triple_pixels", "triple_pixels.tflite", flash_budget=0)
+    assert generated.c_text.count(".triple = 1") == 4 and generated.c_text.count(".triple = 0") == 1
+    x = test_inputs(generated.input_size, seed=11, count=6)
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
+    for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
+        image = build_image(model_bytes, "triple_pixels", tmp_path / label, flash_budget=0, **build)
+        symbols = subprocess.run(["arm-none-eabi-nm", str(image)], capture_output=True, text=True, check=True).stdout
+        assert ("cg_matvec3" in symbols) == (label == "gcc"), label
+        np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)
 
 
 @pytest.mark.parametrize("flash_budget", [None, 0])

@@ -42,6 +42,9 @@ class LayerCode:
     # statements of the layer function in the DSP build (#if CG_DSP), when it has its own fast path; the scratch
     # (scratch_bytes) is then for that path only, passed only there
     dsp_call: str = ""
+    # macros the kernels test, defined (as 1) before them (e.g. CG_TRIPLE_PIXELS: compile cg_matvec3 only for a
+    # model with a `triple` conv)
+    defines: tuple[str, ...] = ()
 
 
 @dataclass

@@ -111,6 +111,18 @@ def window_trail(in_shape, out_shape, filter_hw, spatial: dict) -> int | None:
     return max([0, *(max(last_read(q), last_read(q + 1)) + 1 - (q + 2) * out_c for q in range(0, pixels - 2, 2))])
 
 
+def triple_pixels(in_shape, out_shape, filter_hw, spatial: dict, matvec: dict) -> bool:
+    """Whether the layer gets a third column (kernels/cortex_m/matvec.c cg_matvec3: GCC's DSP build then takes three
+    output pixels a pass): a fused layer with int8 weights, 1x1, stride 1, unpadded, in_c a multiple of 4, at least
+    3 output pixels, and out_c <= in_c. The last keeps the in-place lead 0 of `window_lead` and `pointwise_lead`
+    for passes of 3: output pixel q ends at (q + 1) * out_c <= (q + 1) * in_c, where input pixel q + 1 starts, and
+    a pass reads its inputs before writing its outputs. (The reverse order takes pairs only.)"""
+    in_c, out_c = in_shape[-1], out_shape[-1]
+    return (bool(matvec["fused"]) and bool(matvec["int8_weights"]) and filter_hw == (1, 1)
+            and spatial["stride_h"] == 1 and spatial["stride_w"] == 1 and spatial["pad_top"] == 0
+            and spatial["pad_left"] == 0 and in_c % 4 == 0 and out_c <= in_c and out_shape[1] * out_shape[2] >= 3)
+
+
 def emit(ctx: LayerContext) -> LayerCode:
     x, y = ctx.activation(0), ctx.activation(0, outputs=True)
     weights = ctx.constant(1, "int8")
@@ -126,7 +138,8 @@ def emit(ctx: LayerContext) -> LayerCode:
     fields = {
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w,
         "filter_h": filter_h, "filter_w": filter_w, **{k: v for k, v in spatial.items() if k != "padding"},
-        "in_zp": x.zero_point, "matvec": matvec,
+        "in_zp": x.zero_point, "triple": int(triple_pixels(x.shape, y.shape, (filter_h, filter_w), spatial, matvec)),
+        "matvec": matvec,
     }
     ctx.tables.append(params_struct("cg_conv_params", f"{ctx.prefix}_params", fields))
     lead = window_lead(x.shape, y.shape, (filter_h, filter_w), spatial)
@@ -139,8 +152,9 @@ def emit(ctx: LayerContext) -> LayerCode:
                f"{spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, {ctx.fused_activation()}\n"
                f"in {quant_text(x)}, out {quant_text(y)}")
     # int16 im2col columns, as cg_conv_columns: two output pixels per weight pass (pairs run across row ends)
-    columns = 2 if out_h * out_w >= 2 else 1
+    columns = 3 if fields["triple"] else 2 if out_h * out_w >= 2 else 1
     return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out, scratch);", [x.index],
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c,
                      scratch_bytes=2 * matvec["depth"] * columns, in_place_lead=lead, in_place_trail=trail,
-                     reverse_call=f"cg_conv_2d_reverse(&{ctx.prefix}_params, in0, out, scratch);")
+                     reverse_call=f"cg_conv_2d_reverse(&{ctx.prefix}_params, in0, out, scratch);",
+                     defines=("CG_TRIPLE_PIXELS",) if fields["triple"] else ())

@@ -496,6 +496,14 @@ static inline int8_t cg_fused_output(const int32_t *record, int32_t q)
     CG_FUSED_ROW(OUT, "%[a2]", "%[b2]", "%[w1]", "") CG_FUSED_ROW(OUT, "%[a3]", "%[b3]", "%[w1]", "")             \
     "strd %[x], %[xa], [sp, #12]\n\t"
 
+/* the entry into an asm's unrolled steps, from its frame's [sp, 4] (the first pass's steps) and stored back there:
+ * the end of the steps (label 6) less that many steps' bytes (the steps between labels 1 and 6 over 2^shift steps),
+ * with the Thumb bit; a and b are scratch registers */
+#define CG_ASM_ENTRY(a, b, shift)                                                                                 \
+    "adr.w " a ", 1f\n\tadr.w " b ", 6f\n\tsub " b ", " b ", " a "\n\tlsr " b ", " b ", #" shift "\n\t"          \
+    "ldr " a ", [sp, #4]\n\tmul " b ", " b ", " a "\n\tadr.w " a ", 6f\n\tsub " a ", " a ", " b "\n\t"            \
+    "orr " a ", " a ", #1\n\tstr " a ", [sp, #4]\n"
+
 /* The whole pass of a pair column over all blocks, one asm, with its frame on the stack (pushed and dropped
  * inside): [sp] column, [sp, 4] entry into the unrolled steps, [sp, 8] end of the column, [sp, 12] and [sp, 16]
  * the two pixels' output pointers, [sp, 20] end of the stream, [sp, 24] the waiting accumulators. The multiply
@@ -508,16 +516,7 @@ static inline int8_t cg_fused_output(const int32_t *record, int32_t q)
     "strd %[x], %[xa], [sp, #-32]!\n\t"                                                                           \
     "strd %[xb], %[w0], [sp, #8]\n\t"                                                                             \
     "strd %[a0], %[a1], [sp, #16]\n\t"                                                                            \
-    "adr.w %[xa], 1f\n\t"                                                                                         \
-    "adr.w %[xb], 6f\n\t"                                                                                         \
-    "sub %[xb], %[xb], %[xa]\n\t"                                                                                 \
-    "lsr %[xb], %[xb], #5\n\t"                                                                                    \
-    "ldr %[xa], [sp, #4]\n\t"                                                                                     \
-    "mul %[xb], %[xb], %[xa]\n\t"                                                                                 \
-    "adr.w %[xa], 6f\n\t"                                                                                         \
-    "sub %[xa], %[xa], %[xb]\n\t"                                                                                 \
-    "orr %[xa], %[xa], #1\n\t"                                                                                    \
-    "str %[xa], [sp, #4]\n"                                                                                       \
+    CG_ASM_ENTRY("%[xa]", "%[xb]", "5")                                                                           \
     "5:\n\t"                                                                                                      \
     "ldr %[x], [sp]\n\t"                                                                                          \
     "ldrd %[a0], %[b0], [%[w]], #8\n\t"                                                                           \
@@ -769,16 +768,7 @@ static int32_t cg_last_row_int8(const int32_t *w, const int32_t *x, int32_t grou
     "strd %[x], %[xa0], [sp, #-24]!\n\t"                                                                          \
     "strd %[xb0], %[xa1], [sp, #8]\n\t"                                                                           \
     "strd %[a0], %[a1], [sp, #16]\n\t"                                                                            \
-    "adr.w %[xa0], 1f\n\t"                                                                                        \
-    "adr.w %[xb0], 6f\n\t"                                                                                        \
-    "sub %[xb0], %[xb0], %[xa0]\n\t"                                                                              \
-    "lsr %[xb0], %[xb0], #4\n\t"                                                                                  \
-    "ldr %[xa0], [sp, #4]\n\t"                                                                                    \
-    "mul %[xb0], %[xb0], %[xa0]\n\t"                                                                              \
-    "adr.w %[xa0], 6f\n\t"                                                                                        \
-    "sub %[xa0], %[xa0], %[xb0]\n\t"                                                                              \
-    "orr %[xa0], %[xa0], #1\n\t"                                                                                  \
-    "str %[xa0], [sp, #4]\n"                                                                                      \
+    CG_ASM_ENTRY("%[xa0]", "%[xb0]", "4")                                                                         \
     "5:\n\t"                                                                                                      \
     "ldr %[x], [sp]\n\t"                                                                                          \
     "ldrd %[a0], %[b0], [%[w]], #8\n\t"                                                                           \
@@ -837,6 +827,96 @@ __attribute__((noinline)) static void cg_matvec2_fused_int8(const cg_matvec_para
     }
 #endif
 }
+
+/* ---- three pixels (GCC -O2 only: 14 registers, r7 free; clang keeps r7 as frame pointer and takes pairs): rows
+ * 0, 1 of a fused int8 block against a triple column, the three pixels' words per group in the order a0 b0 c0 a1
+ * b1 c1 (even words: values 0, 2; odd: 1, 3; cg_widen with step 3). Each weight word is widened once for three
+ * pixels: per group 1 LDRD of weights, 4 SXTB16, 3 LDRD of the column, 12 SMLAD (20 instructions per 24 MACs,
+ * 0.83 per MAC; the pair's 2x2 takes 15 per 16, 0.94). The stream is the pair's (cg_matvec2_fused_int8): pixel c's
+ * accumulators start from pixel a's bias word (MOV). */
+#if defined(__OPTIMIZE__) && !defined(__clang__) && defined(CG_TRIPLE_PIXELS) /* a model with `triple` convs */
+#define CG_MATVEC3 1
+#define CG_STEP_2X3_INT8                                                                                          \
+    "ldrd %[e0], %[e1], [%[w]], #8\n\t"                                                                           \
+    "sxtb16 %[o0], %[e0], ror #8\n\tsxtb16 %[e0], %[e0]\n\t"                                                      \
+    "sxtb16 %[o1], %[e1], ror #8\n\tsxtb16 %[e1], %[e1]\n\t"                                                      \
+    "ldrd %[c0], %[c1], [%[x]], #8\n\t"                                                                           \
+    "smlad %[a0], %[e0], %[c0], %[a0]\n\tsmlad %[a1], %[e1], %[c0], %[a1]\n\t"                                    \
+    "smlad %[b0], %[e0], %[c1], %[b0]\n\tsmlad %[b1], %[e1], %[c1], %[b1]\n\t"                                    \
+    "ldrd %[c0], %[c1], [%[x]], #8\n\t"                                                                           \
+    "smlad %[d0], %[e0], %[c0], %[d0]\n\tsmlad %[d1], %[e1], %[c0], %[d1]\n\t"                                    \
+    "smlad %[a0], %[o0], %[c1], %[a0]\n\tsmlad %[a1], %[o1], %[c1], %[a1]\n\t"                                    \
+    "ldrd %[c0], %[c1], [%[x]], #8\n\t"                                                                           \
+    "smlad %[b0], %[o0], %[c0], %[b0]\n\tsmlad %[b1], %[o1], %[c0], %[b1]\n\t"                                    \
+    "smlad %[d0], %[o0], %[c1], %[d0]\n\tsmlad %[d1], %[o1], %[c1], %[d1]\n\t"
+
+/* one output: multiplier, offset, shift in o0, o1, c0 (c1 the sign correction's temporary) */
+#define CG_TRIPLE_OUT_FIX(q, out)                                                                                 \
+    "lsl " q ", " q ", #1\n\tsmmlar %[c1], " q ", %[o0], %[o1]\n\tsub " q ", %[c1], " q ", lsr #31\n\t"          \
+    "asr " q ", " q ", %[c0]\n\tssat " q ", #8, " q "\n\tstrb " q ", [" out "], #1\n\t"
+#define CG_TRIPLE_OUT_NOFIX(q, out)                                                                               \
+    "lsl " q ", " q ", #1\n\tsmmlar " q ", " q ", %[o0], %[o1]\n\tasr " q ", " q ", %[c0]\n\t"                   \
+    "ssat " q ", #8, " q "\n\tstrb " q ", [" out "], #1\n\t"
+#define CG_TRIPLE_ROW(OUT, a, b, d)                                                                               \
+    "ldrd %[o0], %[o1], [%[w]], #8\n\tldr %[c0], [%[w]], #4\n\t" OUT(a, "%[x]") OUT(b, "%[e0]") OUT(d, "%[e1]")
+
+/* the pass of a triple column over all blocks of 2 rows, one asm, its frame on the stack: [sp] column, [sp, 4]
+ * entry, [sp, 8] end of the column, [sp, 12], [sp, 16], [sp, 20] output pointers, [sp, 24] end of the stream;
+ * 16 groups unrolled, entered so that the first pass runs groups % 16 (or 16), as CG_FUSED_INT8_ASM */
+#define CG_TRIPLE_ASM(OUT)                                                                                        \
+    "strd %[x], %[e0], [sp, #-32]!\n\t"                                                                           \
+    "strd %[e1], %[o0], [sp, #8]\n\t"                                                                             \
+    "strd %[o1], %[c0], [sp, #16]\n\t"                                                                            \
+    "str %[c1], [sp, #24]\n\t"                                                                                    \
+    CG_ASM_ENTRY("%[e0]", "%[e1]", "4")                                                                           \
+    "5:\n\t"                                                                                                      \
+    "ldr %[x], [sp]\n\t"                                                                                          \
+    "ldrd %[a0], %[b0], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a1], %[b1], [%[w]], #8\n\t"                                                                           \
+    "mov %[d0], %[a0]\n\t"                                                                                        \
+    "mov %[d1], %[a1]\n\t"                                                                                        \
+    "ldr %[e0], [sp, #4]\n\t"                                                                                     \
+    "bx %[e0]\n"                                                                                                  \
+    "1:\n\t" CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8                  \
+    CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8         \
+    CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8                          \
+    "6:\n\t"                                                                                                      \
+    "ldr %[e0], [sp, #8]\n\t"                                                                                     \
+    "cmp %[x], %[e0]\n\t"                                                                                         \
+    "bne 1b\n\t"                                                                                                  \
+    "ldrd %[x], %[e0], [sp, #12]\n\t"                                                                             \
+    "ldr %[e1], [sp, #20]\n\t"                                                                                    \
+    CG_TRIPLE_ROW(OUT, "%[a0]", "%[b0]", "%[d0]") CG_TRIPLE_ROW(OUT, "%[a1]", "%[b1]", "%[d1]")                   \
+    "strd %[x], %[e0], [sp, #12]\n\t"                                                                             \
+    "str %[e1], [sp, #20]\n\t"                                                                                    \
+    "ldr %[e0], [sp, #24]\n\t"                                                                                    \
+    "cmp %[w], %[e0]\n\t"                                                                                         \
+    "bne 5b\n\t"                                                                                                  \
+    "add sp, sp, #32"
+
+#define CG_TRIPLE_OPERANDS                                                                                        \
+    [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [d0] "=&r"(d0), [d1] "=&r"(d1),               \
+        [e0] "+&r"(e0), [e1] "+&r"(e1), [o0] "+&r"(o0), [o1] "+&r"(o1), [c0] "+&r"(c0), [c1] "+&r"(c1),          \
+        [x] "+&r"(x), [w] "+&r"(w)
+
+/* three output pixels of a fused int8 layer from their triple column (3 * depth int16 values) */
+CG_MAYBE_UNUSED __attribute__((noinline)) static void cg_matvec3(const cg_matvec_params *p, const int16_t *triple, int8_t *out_a,
+                                                 int8_t *out_b, int8_t *out_c)
+{
+    const int32_t groups = p->depth / 4, blocks = p->rows / 2;
+    const int32_t *w = (const int32_t *)p->weights;
+    const int32_t *x = (const int32_t *)(const void *)triple; /* the frame's values, as in cg_matvec2_fused */
+    int32_t e0 = (groups - 1) % 16 + 1, e1 = cg_address(x + groups * 6), o0 = cg_address(out_a);
+    int32_t o1 = cg_address(out_b), c0 = cg_address(out_c);
+    int32_t c1 = cg_stream_end(w, blocks, CG_FUSED_INT8_BIAS_WORDS + 2 * groups + CG_FUSED_INT8_RECORD_WORDS);
+    int32_t a0, a1, b0, b1, d0, d1;
+    if (p->fused == 2) {
+        __asm__ volatile(CG_TRIPLE_ASM(CG_TRIPLE_OUT_NOFIX) : CG_TRIPLE_OPERANDS : : "cc", "memory");
+    } else {
+        __asm__ volatile(CG_TRIPLE_ASM(CG_TRIPLE_OUT_FIX) : CG_TRIPLE_OPERANDS : : "cc", "memory");
+    }
+}
+#endif
 
 /* one column through a fused layer with int8 weights */
 static void cg_matvec_fused_int8(const cg_matvec_params *p, const int32_t *x, int8_t *out)

@@ -6,6 +6,7 @@ typedef struct {
     int32_t batches, in_h, in_w, in_c, out_h, out_w;
     int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
     int32_t in_zp;
+    int32_t triple; /* 3 columns in the scratch: a 1x1 fused int8 layer may take 3 pixels a pass (cg_matvec3) */
     cg_matvec_params matvec; /* rows = output channels, depth = filter_h * filter_w * in_c padded to 4 */
 } cg_conv_params;
 
@@ -211,10 +212,11 @@ static void cg_conv_fill_pair(const cg_conv_params *p, const int8_t *image, int3
     cg_conv_fill_column(p, image, iyb, ixb, column_b, CG_PAIR_STEP);
 }
 
-/* int16 columns in the scratch: two (a pair column: two output pixels per weight pass) when an image has two pixels */
+/* int16 columns in the scratch: two (a pair column: two output pixels per weight pass) when an image has two pixels,
+ * three where the generator set `triple` */
 CG_MAYBE_UNUSED static inline int32_t cg_conv_columns(const cg_conv_params *p)
 {
-    return p->out_w * p->out_h >= 2 ? 2 : 1;
+    return p->triple ? 3 : p->out_w * p->out_h >= 2 ? 2 : 1;
 }
 
 /* `count` output pixels of one image in raster order from (oy, ox) on, written from out on; column:
@@ -228,6 +230,22 @@ static void cg_conv_pixels(const cg_conv_params *p, const int8_t *image, int32_t
      * pixels are whole groups of 4 values when in_c is a multiple of 4) */
     const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                           p->pad_top == 0 && p->pad_left == 0 && (p->in_c & 3) == 0;
+#if defined(CG_MATVEC3)
+    /* GCC -O2 DSP build, `triple` (1x1 stride 1, fused, int8 weights, out_c <= in_c): three pixels a pass, their
+     * columns interleaved word by word (step 3), then the pairs and the lone pixel below take the rest */
+    if (pointwise && p->triple) {
+        for (; count >= 3; count -= 3, out += 3 * rows) {
+            const int8_t *x = image + (oy * p->out_w + ox) * p->in_c;
+            cg_widen(x, p->in_c, p->in_zp, column, 0, 3);
+            cg_widen(x + p->in_c, p->in_c, p->in_zp, column + 2, 0, 3);
+            cg_widen(x + 2 * p->in_c, p->in_c, p->in_zp, column + 4, 0, 3);
+            ox += 3;
+            oy += ox / p->out_w;
+            ox %= p->out_w;
+            cg_matvec3(&p->matvec, column, out, out + rows, out + 2 * rows);
+        }
+    }
+#endif
     for (int32_t pairs = count / 2; pairs > 0; pairs--, out += 2 * rows) { /* counted: GCC 12 misjudges `<=` */
         const int32_t iya = oy * p->stride_h - p->pad_top, ixa = ox * p->stride_w - p->pad_left;
         if (pointwise) { /* pixels p, p + 1 read input pixels p, p + 1 */
