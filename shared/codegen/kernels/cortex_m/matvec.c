@@ -899,6 +899,20 @@ __attribute__((noinline)) static void cg_matvec2_fused_int8(const cg_matvec_para
         [e0] "+&r"(e0), [e1] "+&r"(e1), [o0] "+&r"(o0), [o1] "+&r"(o1), [c0] "+&r"(c0), [c1] "+&r"(c1),          \
         [x] "+&r"(x), [w] "+&r"(w)
 
+/* the triple column of three consecutive pixels of n values each (n a multiple of 4) from x: per 4 values of
+ * the three, 3 loads, 6 SXTAB16, the 6 words a0 b0 c0 a1 b1 c1 stored in order */
+static void cg_widen_triple(const int8_t *x, int32_t n, int32_t zp, int16_t *column)
+{
+    const int32_t minus_zp = cg_minus_zp_pair(zp);
+    for (int32_t groups = n / 4; groups > 0; groups--, x += 4, column += 12) {
+        int32_t words[6];
+        cg_widen_group(x, minus_zp, &words[0], &words[3]);
+        cg_widen_group(x + n, minus_zp, &words[1], &words[4]);
+        cg_widen_group(x + 2 * n, minus_zp, &words[2], &words[5]);
+        memcpy(column, words, sizeof(words));
+    }
+}
+
 /* three output pixels of a fused int8 layer from their triple column (3 * depth int16 values) */
 CG_MAYBE_UNUSED __attribute__((noinline)) static void cg_matvec3(const cg_matvec_params *p, const int16_t *triple, int8_t *out_a,
                                                  int8_t *out_b, int8_t *out_c)

@@ -232,13 +232,11 @@ static void cg_conv_pixels(const cg_conv_params *p, const int8_t *image, int32_t
                           p->pad_top == 0 && p->pad_left == 0 && (p->in_c & 3) == 0;
 #if defined(CG_MATVEC3)
     /* GCC -O2 DSP build, `triple` (1x1 stride 1, fused, int8 weights, out_c <= in_c): three pixels a pass, their
-     * columns interleaved word by word (step 3), then the pairs and the lone pixel below take the rest */
+     * columns interleaved word by word, then the pairs and the lone pixel below take the rest */
     if (pointwise && p->triple) {
         for (; count >= 3; count -= 3, out += 3 * rows) {
             const int8_t *x = image + (oy * p->out_w + ox) * p->in_c;
-            cg_widen(x, p->in_c, p->in_zp, column, 0, 3);
-            cg_widen(x + p->in_c, p->in_c, p->in_zp, column + 2, 0, 3);
-            cg_widen(x + 2 * p->in_c, p->in_c, p->in_zp, column + 4, 0, 3);
+            cg_widen_triple(x, p->in_c, p->in_zp, column);
             ox += 3;
             oy += ox / p->out_w;
             ox %= p->out_w;
