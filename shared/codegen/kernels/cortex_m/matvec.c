@@ -496,6 +496,14 @@ static inline int8_t cg_fused_output(const int32_t *record, int32_t q)
     CG_FUSED_ROW(OUT, "%[a2]", "%[b2]", "%[w1]", "") CG_FUSED_ROW(OUT, "%[a3]", "%[b3]", "%[w1]", "")             \
     "strd %[x], %[xa], [sp, #12]\n\t"
 
+/* 16 copies of an asm step */
+#define CG_TIMES16(S) S S S S S S S S S S S S S S S S
+
+/* an asm's unrolled steps between the labels 1 and 6 that CG_ASM_ENTRY measures, then the loop test of a pass:
+ * again from label 1 until x reaches the end of the column (frame [sp, 8]); scratch: a free register */
+#define CG_UNROLLED_PASSES(STEPS, scratch) \
+    "1:\n\t" STEPS "6:\n\tldr " scratch ", [sp, #8]\n\tcmp %[x], " scratch "\n\tbne 1b\n\t"
+
 /* the entry into an asm's unrolled steps, from its frame's [sp, 4] (the first pass's steps) and stored back there:
  * the end of the steps (label 6) less that many steps' bytes (the steps between labels 1 and 6 over 2^shift steps),
  * with the Thumb bit; a and b are scratch registers */
@@ -525,12 +533,7 @@ static inline int8_t cg_fused_output(const int32_t *record, int32_t q)
     "ldrd %[a3], %[b3], [%[w]], #8\n\t"                                                                           \
     "ldr %[xa], [sp, #4]\n\t"                                                                                     \
     "bx %[xa]\n"                                                                                                  \
-    "1:\n\t" STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP                      \
-    STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP                              \
-    "6:\n\t"                                                                                                      \
-    "ldr %[xa], [sp, #8]\n\t"                                                                                     \
-    "cmp %[x], %[xa]\n\t"                                                                                         \
-    "bne 1b\n\t"                                                                                                  \
+    CG_UNROLLED_PASSES(CG_TIMES16(STEP) CG_TIMES16(STEP), "%[xa]")                                                \
     ROWS                                                                                                          \
     "ldr %[xa], [sp, #20]\n\t"                                                                                    \
     "cmp %[w], %[xa]\n\t"                                                                                         \
@@ -775,13 +778,7 @@ static int32_t cg_last_row_int8(const int32_t *w, const int32_t *x, int32_t grou
     "ldrd %[a1], %[b1], [%[w]], #8\n\t"                                                                           \
     "ldr %[xa0], [sp, #4]\n\t"                                                                                    \
     "bx %[xa0]\n"                                                                                                 \
-    "1:\n\t" CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8                  \
-    CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8         \
-    CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8 CG_STEP_2X2_INT8                          \
-    "6:\n\t"                                                                                                      \
-    "ldr %[xa0], [sp, #8]\n\t"                                                                                    \
-    "cmp %[x], %[xa0]\n\t"                                                                                        \
-    "bne 1b\n\t"                                                                                                  \
+    CG_UNROLLED_PASSES(CG_TIMES16(CG_STEP_2X2_INT8), "%[xa0]")                                                  \
     "ldrd %[xa0], %[xb0], [sp, #12]\n\t"                                                                          \
     CG_FUSED_INT8_ROW(OUT, "%[a0]", "%[b0]") CG_FUSED_INT8_ROW(OUT, "%[a1]", "%[b1]")                             \
     "strd %[xa0], %[xb0], [sp, #12]\n\t"                                                                          \
@@ -877,13 +874,7 @@ __attribute__((noinline)) static void cg_matvec2_fused_int8(const cg_matvec_para
     "mov %[d1], %[a1]\n\t"                                                                                        \
     "ldr %[e0], [sp, #4]\n\t"                                                                                     \
     "bx %[e0]\n"                                                                                                  \
-    "1:\n\t" CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8                  \
-    CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8         \
-    CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8 CG_STEP_2X3_INT8                          \
-    "6:\n\t"                                                                                                      \
-    "ldr %[e0], [sp, #8]\n\t"                                                                                     \
-    "cmp %[x], %[e0]\n\t"                                                                                         \
-    "bne 1b\n\t"                                                                                                  \
+    CG_UNROLLED_PASSES(CG_TIMES16(CG_STEP_2X3_INT8), "%[e0]")                                                   \
     "ldrd %[x], %[e0], [sp, #12]\n\t"                                                                             \
     "ldr %[e1], [sp, #20]\n\t"                                                                                    \
     CG_TRIPLE_ROW(OUT, "%[a0]", "%[b0]", "%[d0]") CG_TRIPLE_ROW(OUT, "%[a1]", "%[b1]", "%[d1]")                   \
