@@ -141,6 +141,17 @@ def depthwise_rows(L, x):
     return L.Dense(4)(L.Flatten()(x))
 
 
+def depthwise_relu(L, x):
+    """the depthwise asm passes without the sign correction (ReLU: output zero point -128 = act_min, `sign_fix` 0)
+    over 6 channels: rows of 9 (a 4-pixel pass and the 5-pixel pass), stride 2 to rows of 5 (two pairs, the last
+    pixel in C), rows of 5 (the 5-pixel pass alone); then one with the correction (no activation)"""
+    x = L.DepthwiseConv2D(3, padding="same", activation="relu")(x)
+    x = L.DepthwiseConv2D(3, strides=2, padding="same", activation="relu")(x)
+    x = L.DepthwiseConv2D(3, padding="same", activation="relu")(x)
+    x = L.DepthwiseConv2D(3, padding="same")(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
 def avg_pool(L, x):
     """AVERAGE_POOL_2D on the SXTAB16 path (12 channels: three words a pixel): 3x3 stride 2 SAME (windows clipped at
     the borders, runs of 3 and 2 pixels a row), then 2x5 over rows of 5 (whole rows: one run of 10 pixels), after a
@@ -173,6 +184,7 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"],  # conv + max pool fused (ring of conv rows)
           "depthwise_shapes": (depthwise_shapes, (11, 19, 10)),
           "depthwise_rows": (depthwise_rows, (10, 11, 6)),
+          "depthwise_relu": (depthwise_relu, (6, 9, 6)),
           "avg_pool": (avg_pool, (9, 10, 3)),
           "mean_shapes": (mean_shapes, (16, 16, 4)),
           "in_place_windows": (in_place_windows, IN_PLACE_WINDOWS_SHAPE),  # 3x3 convs over their input
@@ -202,12 +214,15 @@ def test_portable_and_dsp_match_tflm_on_qemu(models, name, tmp_path):
     assert instructions[True] < instructions[False], instructions
 
 
-@pytest.mark.parametrize("name", ["depthwise", "depthwise_shapes", "depthwise_rows"])
+@pytest.mark.parametrize("name", ["depthwise", "depthwise_shapes", "depthwise_rows", "depthwise_relu"])
 def test_depthwise_fast_path_taken(models, name):
-    """Every depthwise layer of the depthwise models has the DSP fast path (multiplier 1, exact requantization)."""
+    """Every depthwise layer of the depthwise models has the DSP fast path (multiplier 1, exact requantization);
+    the ReLU and ReLU6 layers (output zero point -128) drop the asm passes' sign correction, the others keep it."""
     text = generate(models[name], name, f"{name}.tflite").c_text
-    layers = {"depthwise": 4, "depthwise_shapes": 5, "depthwise_rows": 6}[name]
+    layers = {"depthwise": 4, "depthwise_shapes": 5, "depthwise_rows": 6, "depthwise_relu": 4}[name]
     assert text.count("cg_depthwise_conv_2d_dsp(&") == layers
+    without = {"depthwise": 1, "depthwise_shapes": 0, "depthwise_rows": 1, "depthwise_relu": 3}[name]  # ReLU, ReLU6
+    assert text.count(".sign_fix = 0") == without and text.count(".sign_fix = 1") == layers - without
     if name == "depthwise_rows":  # the edge bias differs from the bias only where the padding's zero point is not 0
         assert all(int(zp) != 0 for zp in re.findall(r"\.in_zp = (-?\d+), \.act_min = -128", text))
 
@@ -273,7 +288,8 @@ def test_clang_build_matches_tflm(models, flash_budget, tmp_path):
     """NAME.c built by clang for the Cortex-M7 (matvec.c's 4x2 block in C: clang keeps r7 for the frame), int16
     and int8 weights, the depthwise, average pool and MEAN fast paths: equal to TFLM on QEMU."""
     require_tool("clang")
-    for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "avg_pool", "mean_shapes", "first_conv"):
+    for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "depthwise_relu", "avg_pool",
+                 "mean_shapes", "first_conv"):
         generated = generate(models[name], name, f"{name}.tflite", flash_budget=flash_budget)
         x = test_inputs(generated.input_size, seed=9, count=6)
         image = build_image(models[name], name, tmp_path / name, flash_budget=flash_budget, compiler="clang")
@@ -296,7 +312,8 @@ def test_rounded_requantization_matches_tflm(models, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize(("name", "flash_budget"),
-                         [("pair_fill", None), ("depthwise", None), ("depthwise_rows", None), ("pair_fill", 0)])
+                         [("pair_fill", None), ("depthwise", None), ("depthwise_rows", None), ("depthwise_relu", None),
+                          ("pair_fill", 0)])
 def test_dsp_kernels_unoptimized_match_tflm(models, name, flash_budget, tmp_path):
     """-O0 keeps a frame pointer, so the asm loops (matvec's 4x2 block, 14 registers; depthwise's 4 pixels, 13) do
     not fit: their C forms run there, as exact; with int8 weights too (fused and plain blocks of 2 rows, several
