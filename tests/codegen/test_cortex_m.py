@@ -81,6 +81,17 @@ def triple_pixels(L, x):
     return L.Dense(4)(L.Flatten()(x))
 
 
+def word_rows(L, x):
+    """fused convs of filter rows of one word with int8 weights: the DS-CNN's first conv on a smaller input (10x4
+    stride 2 SAME over 1 channel, 12 filters, ReLU: 50 pixels, 16 passes of three and a pair, across row ends and at
+    all four edges), a 1x1 12 -> 4 and a (3, 1) VALID conv over its 4 channels without activation (the sign
+    correction; 40 pixels: 13 passes and a lone pixel)"""
+    x = L.Conv2D(12, (10, 4), strides=2, padding="same", activation="relu")(x)
+    x = L.Conv2D(4, 1, activation="relu")(x)
+    x = L.Conv2D(8, (3, 1))(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
 def first_conv(L, x):
     """MLPerf Tiny DS-CNN's first conv on a smaller input: 1 input channel, 10x4 stride 2 SAME (windows of 40
     values copied whole, zero points at the padding on all four sides), 5 output pixels a row (pairs across row
@@ -180,7 +191,8 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
           "pair_fill": (pair_fill, (6, 9, 16)), "triple_pixels": (triple_pixels, (5, 7, 72)),
-          "first_conv": (first_conv, (19, 10, 1)), "rgb_conv": (rgb_conv, (9, 10, 3)),
+          "first_conv": (first_conv, (19, 10, 1)), "word_rows": (word_rows, (19, 10, 1)),
+          "rgb_conv": (rgb_conv, (9, 10, 3)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"],  # conv + max pool fused (ring of conv rows)
           "depthwise_shapes": (depthwise_shapes, (11, 19, 10)),
           "depthwise_rows": (depthwise_rows, (10, 11, 6)),
@@ -266,18 +278,19 @@ def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
 
 
-def test_triple_pixels_taken_and_exact_in_every_build(models, tmp_path):
-    """--flash-budget 0: the 4 fused 1x1 convs of triple_pixels get a third column (`triple`); GCC -O2 takes them
-    three pixels a pass (its image has cg_matvec3), clang and -O0 in pairs (the same scratch; no cg_matvec3): all
-    equal to TFLM on QEMU."""
+@pytest.mark.parametrize(("name", "triples", "others"), [("triple_pixels", 4, 1), ("word_rows", 3, 0)])
+def test_triple_pixels_taken_and_exact_in_every_build(models, name, triples, others, tmp_path):
+    """--flash-budget 0: the 4 fused 1x1 convs of triple_pixels and the 3 convs of word_rows get a third column
+    (`triple`); GCC -O2 takes them three pixels a pass (its image has cg_matvec3), clang and -O0 in pairs (the same
+    scratch; no cg_matvec3): all equal to TFLM on QEMU."""
     require_tool("clang")
-    model_bytes = models["triple_pixels"]
-    generated = generate(model_bytes, "triple_pixels", "triple_pixels.tflite", flash_budget=0)
-    assert generated.c_text.count(".triple = 1") == 4 and generated.c_text.count(".triple = 0") == 1
+    model_bytes = models[name]
+    generated = generate(model_bytes, name, f"{name}.tflite", flash_budget=0)
+    assert generated.c_text.count(".triple = 1") == triples and generated.c_text.count(".triple = 0") == others
     x = test_inputs(generated.input_size, seed=11, count=6)
     expected = run_tflm(model_bytes, x).reshape(len(x), -1)
     for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
-        image = build_image(model_bytes, "triple_pixels", tmp_path / label, flash_budget=0, **build)
+        image = build_image(model_bytes, name, tmp_path / label, flash_budget=0, **build)
         symbols = subprocess.run(["arm-none-eabi-nm", str(image)], capture_output=True, text=True, check=True).stdout
         assert ("cg_matvec3" in symbols) == (label == "gcc"), label
         np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)

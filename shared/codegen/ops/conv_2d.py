@@ -113,14 +113,26 @@ def window_trail(in_shape, out_shape, filter_hw, spatial: dict) -> int | None:
 
 def triple_pixels(in_shape, out_shape, filter_hw, spatial: dict, matvec: dict) -> bool:
     """Whether the layer gets a third column (kernels/cortex_m/matvec.c cg_matvec3: GCC's DSP build then takes three
-    output pixels a pass): a fused layer with int8 weights, 1x1, stride 1, unpadded, in_c a multiple of 4, at least
-    3 output pixels, and out_c <= in_c. The last keeps the in-place lead 0 of `window_lead` and `pointwise_lead`
-    for passes of 3: output pixel q ends at (q + 1) * out_c <= (q + 1) * in_c, where input pixel q + 1 starts, and
-    a pass reads its inputs before writing its outputs. (The reverse order takes pairs only.)"""
+    output pixels a pass): a fused layer with int8 weights and at least 3 output pixels that is either
+
+    - pointwise in the kernel's sense (1x1, stride 1, unpadded, in_c a multiple of 4) with out_c <= in_c, which keeps
+      the in-place lead 0 of `window_lead` and `pointwise_lead` for passes of 3: output pixel q ends at (q + 1) *
+      out_c <= (q + 1) * in_c, where input pixel q + 1 starts, and a pass reads its inputs before writing its
+      outputs; or
+    - of filter rows of one word (filter_w * in_c = 4, dilation 1 across, rows of at least 4 bytes, not pointwise:
+      the DS-CNN's 10x4 first conv; cg_conv_fill_words for each of the three). `window_lead` takes none of these, so
+      their leads are `pointwise_lead`'s and `row_lead`'s, whose arguments hold for passes of any size: passes go in
+      raster order and each reads all its inputs before it writes its outputs, so only the bytes written by the end
+      of a pass's last pixel count against the inputs of the pixels after it.
+
+    (The reverse order, `window_trail`, takes pairs only: it exists only where `window_lead` does.)"""
     in_c, out_c = in_shape[-1], out_shape[-1]
-    return (bool(matvec["fused"]) and bool(matvec["int8_weights"]) and filter_hw == (1, 1)
-            and spatial["stride_h"] == 1 and spatial["stride_w"] == 1 and spatial["pad_top"] == 0
-            and spatial["pad_left"] == 0 and in_c % 4 == 0 and out_c <= in_c and out_shape[1] * out_shape[2] >= 3)
+    if not (matvec["fused"] and matvec["int8_weights"] and out_shape[1] * out_shape[2] >= 3):
+        return False
+    if (filter_hw == (1, 1) and spatial["stride_h"] == 1 and spatial["stride_w"] == 1 and spatial["pad_top"] == 0
+            and spatial["pad_left"] == 0 and in_c % 4 == 0):
+        return out_c <= in_c
+    return spatial["dilation_w"] == 1 and filter_hw[1] * in_c == 4 and in_shape[2] * in_c >= 4
 
 
 def emit(ctx: LayerContext) -> LayerCode:

@@ -6,7 +6,7 @@ typedef struct {
     int32_t batches, in_h, in_w, in_c, out_h, out_w;
     int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
     int32_t in_zp;
-    int32_t triple; /* 3 columns in the scratch: a 1x1 fused int8 layer may take 3 pixels a pass (cg_matvec3) */
+    int32_t triple; /* 3 columns in the scratch: a fused int8 layer may take 3 pixels a pass (cg_matvec3) */
     cg_matvec_params matvec; /* rows = output channels, depth = filter_h * filter_w * in_c padded to 4 */
 } cg_conv_params;
 
@@ -231,8 +231,9 @@ static void cg_conv_pixels(const cg_conv_params *p, const int8_t *image, int32_t
     const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                           p->pad_top == 0 && p->pad_left == 0 && (p->in_c & 3) == 0;
 #if defined(CG_MATVEC3)
-    /* GCC -O2 DSP build, `triple` (1x1 stride 1, fused, int8 weights, out_c <= in_c): three pixels a pass, their
-     * columns interleaved word by word, then the pairs and the lone pixel below take the rest */
+    /* GCC -O2 DSP build, `triple` (fused, int8 weights; 1x1 stride 1 with out_c <= in_c, or filter rows of one word):
+     * three pixels a pass, their columns interleaved word by word (pixel i's words from column + 2 i, 3 words
+     * apart), then the pairs and the lone pixel below take the rest */
     if (pointwise && p->triple) {
         for (; count >= 3; count -= 3, out += 3 * rows) {
             const int8_t *x = image + (oy * p->out_w + ox) * p->in_c;
@@ -240,6 +241,18 @@ static void cg_conv_pixels(const cg_conv_params *p, const int8_t *image, int32_t
             ox += 3;
             oy += ox / p->out_w;
             ox %= p->out_w;
+            cg_matvec3(&p->matvec, column, out, out + rows, out + 2 * rows);
+        }
+    } else if (p->triple) { /* filter rows of one word (the DS-CNN's first conv), pixels across row ends */
+        for (; count >= 3; count -= 3, out += 3 * rows) {
+            for (int32_t i = 0; i < 6; i += 2) {
+                cg_conv_fill_words(p, image, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left,
+                                   column + i, 3);
+                if (++ox == p->out_w) {
+                    oy++;
+                    ox = 0;
+                }
+            }
             cg_matvec3(&p->matvec, column, out, out + rows, out + 2 * rows);
         }
     }
