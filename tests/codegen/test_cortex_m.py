@@ -92,6 +92,19 @@ def word_rows(L, x):
     return L.Dense(4)(L.Flatten()(x))
 
 
+def chunks(L, x):
+    """fused 1x1 convs with int8 weights and ReLU (no sign correction), cg_matvec_chunk on GCC: 8 -> 8 channels over
+    10x10 = 100 pixels (50 pairs in chunks of 6 and 5; depth 8: the one pass runs 4 of the 32 unrolled steps), fused
+    with the 2x2 max pool after it (the pool's ring after the chunk's scratch), 8 -> 8 over 5x5 = 25 pixels (12 pairs
+    in chunks of 6, then the lone last pixel), then after a (2, 1) VALID conv (pairs only) 8 -> 4 over 20 pixels
+    (chunks of 5 pairs)"""
+    x = L.MaxPooling2D(2)(L.Conv2D(8, 1, activation="relu")(x))
+    x = L.Conv2D(8, 1, activation="relu")(x)
+    x = L.Conv2D(8, (2, 1))(x)
+    x = L.Conv2D(4, 1, activation="relu")(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
 def first_conv(L, x):
     """MLPerf Tiny DS-CNN's first conv on a smaller input: 1 input channel, 10x4 stride 2 SAME (windows of 40
     values copied whole, zero points at the padding on all four sides), 5 output pixels a row (pairs across row
@@ -191,16 +204,16 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
           "pair_fill": (pair_fill, (6, 9, 16)), "triple_pixels": (triple_pixels, (5, 7, 72)),
-          "first_conv": (first_conv, (19, 10, 1)), "word_rows": (word_rows, (19, 10, 1)),
-          "rgb_conv": (rgb_conv, (9, 10, 3)),
+          "first_conv": (first_conv, (19, 10, 1)), "rgb_conv": (rgb_conv, (9, 10, 3)),
           "mnist_cnn": BENCH_MODELS["mnist_cnn"],  # conv + max pool fused (ring of conv rows)
           "depthwise_shapes": (depthwise_shapes, (11, 19, 10)),
           "depthwise_rows": (depthwise_rows, (10, 11, 6)),
-          "depthwise_relu": (depthwise_relu, (6, 9, 6)),
           "avg_pool": (avg_pool, (9, 10, 3)),
           "mean_shapes": (mean_shapes, (16, 16, 4)),
           "in_place_windows": (in_place_windows, IN_PLACE_WINDOWS_SHAPE),  # 3x3 convs over their input
-          "reversed_windows": (reversed_windows, IN_PLACE_WINDOWS_SHAPE)}  # some with pixels last to first
+          "reversed_windows": (reversed_windows, IN_PLACE_WINDOWS_SHAPE),  # some with pixels last to first
+          "depthwise_relu": (depthwise_relu, (6, 9, 6)), "word_rows": (word_rows, (19, 10, 1)),
+          "chunks": (chunks, (10, 10, 8))}  # (added last: the seeds of the models above stay)
 
 
 @pytest.fixture(scope="module")
@@ -278,21 +291,29 @@ def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
 
 
-@pytest.mark.parametrize(("name", "triples", "others"), [("triple_pixels", 4, 1), ("word_rows", 3, 0)])
-def test_triple_pixels_taken_and_exact_in_every_build(models, name, triples, others, tmp_path):
-    """--flash-budget 0: the 4 fused 1x1 convs of triple_pixels and the 3 convs of word_rows get a third column
-    (`triple`); GCC -O2 takes them three pixels a pass (its image has cg_matvec3), clang and -O0 in pairs (the same
-    scratch; no cg_matvec3): all equal to TFLM on QEMU."""
+@pytest.mark.parametrize(("name", "triples", "chunks", "others"),
+                         [("triple_pixels", 3, 1, 1), ("word_rows", 1, 2, 0), ("chunks", 0, 3, 1)])
+def test_triple_and_chunk_pixels_taken_and_exact_in_every_build(models, name, triples, chunks, others, tmp_path):
+    """--flash-budget 0: fused int8 convs that take more than pairs on GCC -O2: 1x1 (out_c <= in_c) and filter rows
+    of one word, three pixels a pass (`triple`, cg_matvec3: triple_pixels' 1x1 convs over 72 channels (depth above
+    the chunk's 64) or with the sign correction, word_rows' (3, 1) conv) or, fused without the sign correction, in
+    chunks with their weights widened once a chunk (`chunk`, cg_matvec_chunk: triple_pixels' 16 -> 16, word_rows'
+    10x4 first conv and its 1x1, the 1x1 convs of `chunks`, one fused with a pool); clang and -O0 take pairs (no
+    cg_matvec3 or cg_matvec_chunk in their images): all equal to TFLM on QEMU."""
     require_tool("clang")
     model_bytes = models[name]
     generated = generate(model_bytes, name, f"{name}.tflite", flash_budget=0)
-    assert generated.c_text.count(".triple = 1") == triples and generated.c_text.count(".triple = 0") == others
+    text = generated.c_text
+    assert text.count(".triple = 1") == triples and text.count(".chunk = 0") == triples + others
+    assert len(re.findall(r"\.chunk = [1-9]", text)) == chunks
+    assert text.count("cg_conv_pool_2d(&") == (name == "chunks")  # the ring after a chunk's scratch
     x = test_inputs(generated.input_size, seed=11, count=6)
     expected = run_tflm(model_bytes, x).reshape(len(x), -1)
     for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
         image = build_image(model_bytes, name, tmp_path / label, flash_budget=0, **build)
         symbols = subprocess.run(["arm-none-eabi-nm", str(image)], capture_output=True, text=True, check=True).stdout
-        assert ("cg_matvec3" in symbols) == (label == "gcc"), label
+        assert ("cg_matvec3" in symbols) == (label == "gcc" and triples > 0), label
+        assert ("cg_matvec_chunk" in symbols) == (label == "gcc" and chunks > 0), label
         np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)
 
 

@@ -135,6 +135,21 @@ def triple_pixels(in_shape, out_shape, filter_hw, spatial: dict, matvec: dict) -
     return spatial["dilation_w"] == 1 and filter_hw[1] * in_c == 4 and in_shape[2] * in_c >= 4
 
 
+CHUNK_PIXELS = 12  # cg_matvec_chunk's pixels a chunk: its pair columns take 2 * 12 * depth bytes of arena
+CHUNK_MAX_DEPTH = 64  # its asm runs the unrolled steps once: depth / 2 <= 32
+CHUNK_BLOCK_WORDS = 20  # one int16 fused block besides its 2 * depth weight words: 8 bias and 12 record words
+
+
+def chunk_pixels(out_shape, matvec: dict, triple: bool) -> int:
+    """cg_matvec_chunk's pixels a chunk for a layer `triple_pixels` takes (the same in-place arguments hold: a chunk
+    reads all its inputs before it writes any output), or 0: fused without the sign correction (fused 2), depth
+    <= CHUNK_MAX_DEPTH, at least CHUNK_PIXELS output pixels (the widening of a block of rows is paid once a chunk)."""
+    pixels = out_shape[1] * out_shape[2]
+    if triple and matvec["fused"] == 2 and matvec["depth"] <= CHUNK_MAX_DEPTH and pixels >= CHUNK_PIXELS:
+        return CHUNK_PIXELS
+    return 0
+
+
 def emit(ctx: LayerContext) -> LayerCode:
     x, y = ctx.activation(0), ctx.activation(0, outputs=True)
     weights = ctx.constant(1, "int8")
@@ -150,9 +165,11 @@ def emit(ctx: LayerContext) -> LayerCode:
     fields = {
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w,
         "filter_h": filter_h, "filter_w": filter_w, **{k: v for k, v in spatial.items() if k != "padding"},
-        "in_zp": x.zero_point, "triple": int(triple_pixels(x.shape, y.shape, (filter_h, filter_w), spatial, matvec)),
-        "matvec": matvec,
+        "in_zp": x.zero_point, "matvec": matvec,
     }
+    triple = triple_pixels(x.shape, y.shape, (filter_h, filter_w), spatial, matvec)
+    fields["chunk"] = chunk_pixels(y.shape, matvec, triple)
+    fields["triple"] = int(triple and not fields["chunk"])
     ctx.tables.append(params_struct("cg_conv_params", f"{ctx.prefix}_params", fields))
     lead = window_lead(x.shape, y.shape, (filter_h, filter_w), spatial)
     if lead is None:
@@ -163,10 +180,12 @@ def emit(ctx: LayerContext) -> LayerCode:
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} stride "
                f"{spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, {ctx.fused_activation()}\n"
                f"in {quant_text(x)}, out {quant_text(y)}")
-    # int16 im2col columns, as cg_conv_columns: two output pixels per weight pass (pairs run across row ends)
-    columns = 3 if fields["triple"] else 2 if out_h * out_w >= 2 else 1
+    # int16 im2col columns, as cg_conv_scratch_halves: two output pixels per weight pass (pairs run across row ends),
+    # three, or a chunk's pairs and a block of rows
+    depth, columns = matvec["depth"], 3 if fields["triple"] else 2 if out_h * out_w >= 2 else 1
+    halves = fields["chunk"] * depth + 2 * (CHUNK_BLOCK_WORDS + 2 * depth) if fields["chunk"] else columns * depth
+    defines = ("CG_TRIPLE_PIXELS",) if fields["triple"] else ("CG_CHUNK_PIXELS",) if fields["chunk"] else ()
     return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out, scratch);", [x.index],
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c,
-                     scratch_bytes=2 * matvec["depth"] * columns, in_place_lead=lead, in_place_trail=trail,
-                     reverse_call=f"cg_conv_2d_reverse(&{ctx.prefix}_params, in0, out, scratch);",
-                     defines=("CG_TRIPLE_PIXELS",) if fields["triple"] else ())
+                     scratch_bytes=2 * halves, in_place_lead=lead, in_place_trail=trail,
+                     reverse_call=f"cg_conv_2d_reverse(&{ctx.prefix}_params, in0, out, scratch);", defines=defines)
