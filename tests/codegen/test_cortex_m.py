@@ -9,10 +9,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from shared.codegen import generate
+from shared.codegen import emit_c, generate
 from shared.codegen.bench.cortex_m import build_image, run_image
 from shared.codegen.bench.models import BENCH_MODELS
-from shared.codegen.ops import matvec
+from shared.codegen.ops import conv_2d, matvec
 from shared.tflm import run_tflm
 from tests.codegen.keras_models import (
     IN_PLACE_WINDOWS_SHAPE,
@@ -102,6 +102,15 @@ def chunks(L, x):
     x = L.Conv2D(8, 1, activation="relu")(x)
     x = L.Conv2D(8, (2, 1))(x)
     x = L.Conv2D(4, 1, activation="relu")(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
+def chunk_fit(L, x):
+    """two fused 1x1 convs over 5x5 pixels after a 3x3 conv and a pool, the arena's peak: emit_c.fit_chunks gives
+    both chunks without growing the arena"""
+    x = L.AveragePooling2D(2)(L.Conv2D(16, 3, padding="same", activation="relu")(x))
+    x = L.Conv2D(16, 1, activation="relu")(x)
+    x = L.Conv2D(8, 1, activation="relu")(x)
     return L.Dense(4)(L.Flatten()(x))
 
 
@@ -213,7 +222,8 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "in_place_windows": (in_place_windows, IN_PLACE_WINDOWS_SHAPE),  # 3x3 convs over their input
           "reversed_windows": (reversed_windows, IN_PLACE_WINDOWS_SHAPE),  # some with pixels last to first
           "depthwise_relu": (depthwise_relu, (6, 9, 6)), "word_rows": (word_rows, (19, 10, 1)),
-          "chunks": (chunks, (10, 10, 8))}  # (added last: the seeds of the models above stay)
+          "chunks": (chunks, (10, 10, 8)), "chunk_fit": (chunk_fit, (10, 10, 8))}  # (added last: the seeds
+# of the models above stay)
 
 
 @pytest.fixture(scope="module")
@@ -293,14 +303,21 @@ def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
 
 @pytest.mark.parametrize(("name", "triples", "chunks", "others"),
                          [("triple_pixels", 3, 1, 1), ("word_rows", 1, 2, 0), ("chunks", 0, 3, 1)])
-def test_triple_and_chunk_pixels_taken_and_exact_in_every_build(models, name, triples, chunks, others, tmp_path):
+def test_triple_and_chunk_pixels_taken_and_exact_in_every_build(models, name, triples, chunks, others, monkeypatch,
+                                                                 tmp_path):
     """--flash-budget 0: fused int8 convs that take more than pairs on GCC -O2: 1x1 (out_c <= in_c) and filter rows
     of one word, three pixels a pass (`triple`, cg_matvec3: triple_pixels' 1x1 convs over 72 channels (depth above
     the chunk's 64) or with the sign correction, word_rows' (3, 1) conv) or, fused without the sign correction, in
     chunks with their weights widened once a chunk (`chunk`, cg_matvec_chunk: triple_pixels' 16 -> 16, word_rows'
     10x4 first conv and its 1x1, the 1x1 convs of `chunks`, one fused with a pool); clang and -O0 take pairs (no
-    cg_matvec3 or cg_matvec_chunk in their images): all equal to TFLM on QEMU."""
+    cg_matvec3 or cg_matvec_chunk in their images): all equal to TFLM on QEMU. Every conv that may take chunks
+    takes 12 pixels a chunk here (emit_c.fit_chunks without its arena limit, which would drop most of these small
+    models' chunks): several chunks of 6 and of 5 pairs, lone last pixels after them."""
     require_tool("clang")
+    fit_chunks = emit_c.fit_chunks  # with no arena limit
+    monkeypatch.setattr(emit_c, "fit_chunks", lambda graph, name, int8, layers, limit: fit_chunks(graph, name, int8,
+                                                                                                  layers, 1 << 30))
+    monkeypatch.setattr(conv_2d, "CHUNK_CHOICES", (12, 8))
     model_bytes = models[name]
     generated = generate(model_bytes, name, f"{name}.tflite", flash_budget=0)
     text = generated.c_text
@@ -315,6 +332,26 @@ def test_triple_and_chunk_pixels_taken_and_exact_in_every_build(models, name, tr
         assert ("cg_matvec3" in symbols) == (label == "gcc" and triples > 0), label
         assert ("cg_matvec_chunk" in symbols) == (label == "gcc" and chunks > 0), label
         np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)
+
+
+def test_chunks_fitted_to_the_arena(models, tmp_path):
+    """--flash-budget 0, emit_c.fit_chunks: each conv that may take chunks gets the most pixels a chunk of
+    CHUNK_CHOICES whose scratch keeps the arena at its size with no chunks: chunk_fit's two 1x1 convs 12 (the 3x3
+    conv before them sets the arena), `chunks` none (its conv fused with the pool leaves no room); the arenas equal
+    those without chunks; chunk_fit equal to TFLM on QEMU."""
+    found = {}
+    for name in ("chunk_fit", "chunks"):
+        generated = generate(models[name], name, f"{name}.tflite", flash_budget=0)
+        found[name] = (generated.arena_bytes, re.findall(r"\.chunk = (\d+)", generated.c_text))
+    assert found["chunk_fit"][1] == ["0", "12", "12"] and found["chunks"][1] == ["0", "0", "0", "0"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(conv_2d, "chunk_pixels", lambda *args: 0)
+        for name in found:
+            assert generate(models[name], name, f"{name}.tflite", flash_budget=0).arena_bytes == found[name][0]
+    generated = generate(models["chunk_fit"], "chunk_fit", "chunk_fit.tflite", flash_budget=0)
+    x = test_inputs(generated.input_size, seed=12, count=6)
+    run = run_image(build_image(models["chunk_fit"], "chunk_fit", tmp_path, flash_budget=0), x, generated.output_size)
+    np.testing.assert_array_equal(run.outputs, run_tflm(models["chunk_fit"], x).reshape(len(x), -1))
 
 
 @pytest.mark.parametrize("flash_budget", [None, 0])

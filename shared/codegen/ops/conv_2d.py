@@ -135,19 +135,23 @@ def triple_pixels(in_shape, out_shape, filter_hw, spatial: dict, matvec: dict) -
     return spatial["dilation_w"] == 1 and filter_hw[1] * in_c == 4 and in_shape[2] * in_c >= 4
 
 
-CHUNK_PIXELS = 12  # cg_matvec_chunk's pixels a chunk: its pair columns take 2 * 12 * depth bytes of arena
+# cg_matvec_chunk's pixels a chunk, most first (emit_c.fit_chunks takes the most whose scratch, 2 * pixels * depth
+# bytes of pair columns and a block of rows, does not grow the arena); fewer than 8 and the widening of each block
+# of rows, paid once a chunk, takes most of what the int16 step saves
+CHUNK_CHOICES = (20, 18, 16, 14, 12, 10, 8)
 CHUNK_MAX_DEPTH = 64  # its asm runs the unrolled steps once: depth / 2 <= 32
 CHUNK_BLOCK_WORDS = 20  # one int16 fused block besides its 2 * depth weight words: 8 bias and 12 record words
 
 
-def chunk_pixels(out_shape, matvec: dict, triple: bool) -> int:
+def chunk_pixels(out_shape, matvec: dict, triple: bool, wanted: int | None) -> int:
     """cg_matvec_chunk's pixels a chunk for a layer `triple_pixels` takes (the same in-place arguments hold: a chunk
     reads all its inputs before it writes any output), or 0: fused without the sign correction (fused 2), depth
-    <= CHUNK_MAX_DEPTH, at least CHUNK_PIXELS output pixels (the widening of a block of rows is paid once a chunk)."""
+    <= CHUNK_MAX_DEPTH, at least CHUNK_CHOICES[-1] output pixels; `wanted` (None: CHUNK_CHOICES[0]), at most the
+    even number of pixels."""
     pixels = out_shape[1] * out_shape[2]
-    if triple and matvec["fused"] == 2 and matvec["depth"] <= CHUNK_MAX_DEPTH and pixels >= CHUNK_PIXELS:
-        return CHUNK_PIXELS
-    return 0
+    if not (triple and matvec["fused"] == 2 and matvec["depth"] <= CHUNK_MAX_DEPTH and pixels >= CHUNK_CHOICES[-1]):
+        return 0
+    return min(CHUNK_CHOICES[0] if wanted is None else wanted, pixels & ~1)
 
 
 def emit(ctx: LayerContext) -> LayerCode:
@@ -168,7 +172,7 @@ def emit(ctx: LayerContext) -> LayerCode:
         "in_zp": x.zero_point, "matvec": matvec,
     }
     triple = triple_pixels(x.shape, y.shape, (filter_h, filter_w), spatial, matvec)
-    fields["chunk"] = chunk_pixels(y.shape, matvec, triple)
+    fields["chunk"] = chunk_pixels(y.shape, matvec, triple, ctx.chunk_pixels)
     fields["triple"] = int(triple and not fields["chunk"])
     ctx.tables.append(params_struct("cg_conv_params", f"{ctx.prefix}_params", fields))
     lead = window_lead(x.shape, y.shape, (filter_h, filter_w), spatial)
@@ -188,4 +192,5 @@ def emit(ctx: LayerContext) -> LayerCode:
     return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out, scratch);", [x.index],
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c,
                      scratch_bytes=2 * halves, in_place_lead=lead, in_place_trail=trail,
-                     reverse_call=f"cg_conv_2d_reverse(&{ctx.prefix}_params, in0, out, scratch);", defines=defines)
+                     reverse_call=f"cg_conv_2d_reverse(&{ctx.prefix}_params, in0, out, scratch);", defines=defines,
+                     chunk_pixels=fields["chunk"])
