@@ -7,8 +7,8 @@ typedef struct {
     int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
     int32_t in_zp;
     int32_t triple; /* 3 columns in the scratch: a fused int8 layer may take 3 pixels a pass (cg_matvec3) */
-    int32_t chunk;  /* GCC's DSP build takes up to this many pixels a chunk (cortex_m/matvec.c cg_matvec_chunk) */
     cg_matvec_params matvec; /* rows = output channels, depth = filter_h * filter_w * in_c padded to 4 */
+    int32_t chunk; /* GCC's DSP build takes up to this many pixels a chunk (cortex_m/matvec.c cg_matvec_chunk) */
 } cg_conv_params;
 
 #define CG_STAGE_BYTES 128 /* windows (or filter rows) up to this many bytes are staged on the stack at edges */
@@ -220,13 +220,17 @@ CG_MAYBE_UNUSED static inline int32_t cg_conv_columns(const cg_conv_params *p)
     return p->triple ? 3 : p->out_w * p->out_h >= 2 ? 2 : 1;
 }
 
-/* int16 values of the scratch: the columns, or where the generator set `chunk` (its pair columns, at least a
- * pair) the chunk's pair columns and one int16 fused block of 4 rows (8 bias words, 2 depth words of weights, 12
- * record words; cortex_m/matvec.c cg_matvec_chunk) */
+/* int16 values of the scratch this build uses: the columns, or on GCC's DSP build where the generator set `chunk`
+ * the chunk's pair columns and one int16 fused block of 4 rows (8 bias words, 2 depth words of weights, 12 record
+ * words; cortex_m/matvec.c cg_matvec_chunk), the generator's scratch (builds without chunks use its start only) */
 CG_MAYBE_UNUSED static inline int32_t cg_conv_scratch_halves(const cg_conv_params *p)
 {
-    return p->chunk ? p->chunk * p->matvec.depth + 2 * (20 + 2 * p->matvec.depth)
-                    : cg_conv_columns(p) * p->matvec.depth;
+#if defined(CG_MATVEC_CHUNK)
+    if (p->chunk) {
+        return p->chunk * p->matvec.depth + 2 * (20 + 2 * p->matvec.depth);
+    }
+#endif
+    return cg_conv_columns(p) * p->matvec.depth;
 }
 
 #if defined(CG_MATVEC_CHUNK)
