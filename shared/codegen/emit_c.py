@@ -134,8 +134,9 @@ def generate(model_bytes: bytes, name: str, source_name: str, flash_budget: int 
 def build_layers(graph: Graph, name: str, int8_layers: frozenset[int] = frozenset()) -> list[LayerCode]:
     """One LayerCode per op. A CONV_2D whose output only feeds the next op, a pool, may become one fused layer
     (ops/conv_pool_2d.py); fusing removes the conv output from the arena but adds a ring of pool rows, so each
-    fusion is kept only when the arena does not grow."""
-    layers = [emit_layer(graph, op, name, op.index in int8_layers) for op in graph.ops]
+    fusion is kept only when the arena does not grow. Then slice views become copies where that shrinks the arena
+    (copy_slices), and the convs that may take chunks get them where their scratch does not grow it (fit_chunks)."""
+    layers = [emit_layer(graph, op, name, op.index in int8_layers, chunk_pixels=0) for op in graph.ops]
     best = plan_layers(graph, layers).arena_bytes
     for i in range(len(graph.ops) - 1):
         conv, pool = graph.ops[i], graph.ops[i + 1]
@@ -148,7 +149,8 @@ def build_layers(graph: Graph, name: str, int8_layers: frozenset[int] = frozense
         arena_bytes = plan_layers(graph, trial).arena_bytes
         if arena_bytes <= best:
             layers, best = trial, arena_bytes
-    return copy_slices(graph, name, layers, best)
+    layers = copy_slices(graph, name, layers, best)
+    return fit_chunks(graph, name, int8_layers, layers, plan_layers(graph, layers).arena_bytes)
 
 
 def copy_slices(graph: Graph, name: str, layers: list[LayerCode], best: int) -> list[LayerCode]:
@@ -162,6 +164,33 @@ def copy_slices(graph: Graph, name: str, layers: list[LayerCode], best: int) -> 
             if arena_bytes < best:
                 layers, best = trial, arena_bytes
     return layers
+
+
+def fit_chunks(graph: Graph, name: str, int8_layers: frozenset[int], layers: list[LayerCode],
+               limit: int) -> list[LayerCode]:
+    """`layers` (none with chunks, arena `limit`) with each conv that may take chunks (ops/conv_2d.chunk_pixels), in
+    model order, given the most pixels a chunk of conv_2d.CHUNK_CHOICES whose scratch keeps the arena within
+    `limit`; none fits: no chunks. A conv fused with its pool is fused again with the chunked conv."""
+
+    def emit_with(i: int, pixels: int | None) -> LayerCode:
+        op = graph.ops[i]
+        code = emit_layer(graph, op, name, op.index in int8_layers, chunk_pixels=pixels)
+        if i + 1 < len(layers) and layers[i + 1].absorbed:  # fused with the pool after it
+            pool = graph.ops[i + 1]
+            code = conv_pool_2d.fuse(op, pool, code, emit_layer(graph, pool, name), graph, name)
+        return code
+
+    fitted = list(layers)
+    for i in range(len(graph.ops)):
+        if graph.ops[i].kind != "CONV_2D" or layers[i].absorbed or not emit_with(i, None).chunk_pixels:
+            continue
+        for pixels in conv_2d.CHUNK_CHOICES:
+            trial = list(fitted)
+            trial[i] = emit_with(i, pixels)
+            if plan_layers(graph, trial).arena_bytes <= limit:
+                fitted = trial
+                break
+    return fitted
 
 
 def written(op, code: LayerCode) -> int:
@@ -183,7 +212,7 @@ def plan_layers(graph: Graph, layers: list[LayerCode]) -> MemoryPlan:
                        leads, trails, offsets)
 
 
-def emit_layer(graph: Graph, op, name: str, int8_weights: bool = False) -> LayerCode:
+def emit_layer(graph: Graph, op, name: str, int8_weights: bool = False, chunk_pixels: int | None = None) -> LayerCode:
     emitter = EMITTERS.get(op.kind)
     if emitter is None:
         tensor = op.outputs[0] if op.outputs else None
@@ -191,7 +220,7 @@ def emit_layer(graph: Graph, op, name: str, int8_weights: bool = False) -> Layer
                            f"(supported: {', '.join(sorted(EMITTERS))})", tensor)
     if len(op.outputs) != 1:
         raise graph.refuse(op, f"{len(op.outputs)} outputs; only single-output ops are supported")
-    return emitter.emit(LayerContext(graph, op, f"{name}_l{op.index:02d}", int8_weights))
+    return emitter.emit(LayerContext(graph, op, f"{name}_l{op.index:02d}", int8_weights, chunk_pixels=chunk_pixels))
 
 
 def weight_bytes(graph: Graph) -> int:

@@ -9,10 +9,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from shared.codegen import generate
+from shared.codegen import emit_c, generate
 from shared.codegen.bench.cortex_m import build_image, run_image
 from shared.codegen.bench.models import BENCH_MODELS
-from shared.codegen.ops import matvec
+from shared.codegen.ops import conv_2d, matvec
 from shared.tflm import run_tflm
 from tests.codegen.keras_models import (
     IN_PLACE_WINDOWS_SHAPE,
@@ -81,6 +81,39 @@ def triple_pixels(L, x):
     return L.Dense(4)(L.Flatten()(x))
 
 
+def word_rows(L, x):
+    """fused convs of filter rows of one word with int8 weights: the DS-CNN's first conv on a smaller input (10x4
+    stride 2 SAME over 1 channel, 12 filters, ReLU: 50 pixels, 16 passes of three and a pair, across row ends and at
+    all four edges), a 1x1 12 -> 4 and a (3, 1) VALID conv over its 4 channels without activation (the sign
+    correction; 40 pixels: 13 passes and a lone pixel)"""
+    x = L.Conv2D(12, (10, 4), strides=2, padding="same", activation="relu")(x)
+    x = L.Conv2D(4, 1, activation="relu")(x)
+    x = L.Conv2D(8, (3, 1))(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
+def chunks(L, x):
+    """fused 1x1 convs with int8 weights and ReLU (no sign correction), cg_matvec_chunk on GCC: 8 -> 8 channels over
+    10x10 = 100 pixels (50 pairs in chunks of 6 and 5; depth 8: the one pass runs 4 of the 32 unrolled steps), fused
+    with the 2x2 max pool after it (the pool's ring after the chunk's scratch), 8 -> 8 over 5x5 = 25 pixels (12 pairs
+    in chunks of 6, then the lone last pixel), then after a (2, 1) VALID conv (pairs only) 8 -> 4 over 20 pixels
+    (chunks of 5 pairs)"""
+    x = L.MaxPooling2D(2)(L.Conv2D(8, 1, activation="relu")(x))
+    x = L.Conv2D(8, 1, activation="relu")(x)
+    x = L.Conv2D(8, (2, 1))(x)
+    x = L.Conv2D(4, 1, activation="relu")(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
+def chunk_fit(L, x):
+    """two fused 1x1 convs over 5x5 pixels after a 3x3 conv and a pool, the arena's peak: emit_c.fit_chunks gives
+    both chunks without growing the arena"""
+    x = L.AveragePooling2D(2)(L.Conv2D(16, 3, padding="same", activation="relu")(x))
+    x = L.Conv2D(16, 1, activation="relu")(x)
+    x = L.Conv2D(8, 1, activation="relu")(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
 def first_conv(L, x):
     """MLPerf Tiny DS-CNN's first conv on a smaller input: 1 input channel, 10x4 stride 2 SAME (windows of 40
     values copied whole, zero points at the padding on all four sides), 5 output pixels a row (pairs across row
@@ -141,6 +174,17 @@ def depthwise_rows(L, x):
     return L.Dense(4)(L.Flatten()(x))
 
 
+def depthwise_relu(L, x):
+    """the depthwise asm passes without the sign correction (ReLU: output zero point -128 = act_min, `sign_fix` 0)
+    over 6 channels: rows of 9 (a 4-pixel pass and the 5-pixel pass), stride 2 to rows of 5 (two pairs, the last
+    pixel in C), rows of 5 (the 5-pixel pass alone); then one with the correction (no activation)"""
+    x = L.DepthwiseConv2D(3, padding="same", activation="relu")(x)
+    x = L.DepthwiseConv2D(3, strides=2, padding="same", activation="relu")(x)
+    x = L.DepthwiseConv2D(3, padding="same", activation="relu")(x)
+    x = L.DepthwiseConv2D(3, padding="same")(x)
+    return L.Dense(4)(L.Flatten()(x))
+
+
 def avg_pool(L, x):
     """AVERAGE_POOL_2D on the SXTAB16 path (12 channels: three words a pixel): 3x3 stride 2 SAME (windows clipped at
     the borders, runs of 3 and 2 pixels a row), then 2x5 over rows of 5 (whole rows: one run of 10 pixels), after a
@@ -176,7 +220,10 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "avg_pool": (avg_pool, (9, 10, 3)),
           "mean_shapes": (mean_shapes, (16, 16, 4)),
           "in_place_windows": (in_place_windows, IN_PLACE_WINDOWS_SHAPE),  # 3x3 convs over their input
-          "reversed_windows": (reversed_windows, IN_PLACE_WINDOWS_SHAPE)}  # some with pixels last to first
+          "reversed_windows": (reversed_windows, IN_PLACE_WINDOWS_SHAPE),  # some with pixels last to first
+          "depthwise_relu": (depthwise_relu, (6, 9, 6)), "word_rows": (word_rows, (19, 10, 1)),
+          "chunks": (chunks, (10, 10, 8)), "chunk_fit": (chunk_fit, (10, 10, 8))}  # (added last: the seeds
+# of the models above stay)
 
 
 @pytest.fixture(scope="module")
@@ -202,12 +249,15 @@ def test_portable_and_dsp_match_tflm_on_qemu(models, name, tmp_path):
     assert instructions[True] < instructions[False], instructions
 
 
-@pytest.mark.parametrize("name", ["depthwise", "depthwise_shapes", "depthwise_rows"])
+@pytest.mark.parametrize("name", ["depthwise", "depthwise_shapes", "depthwise_rows", "depthwise_relu"])
 def test_depthwise_fast_path_taken(models, name):
-    """Every depthwise layer of the depthwise models has the DSP fast path (multiplier 1, exact requantization)."""
+    """Every depthwise layer of the depthwise models has the DSP fast path (multiplier 1, exact requantization);
+    the ReLU and ReLU6 layers (output zero point -128) drop the asm passes' sign correction, the others keep it."""
     text = generate(models[name], name, f"{name}.tflite").c_text
-    layers = {"depthwise": 4, "depthwise_shapes": 5, "depthwise_rows": 6}[name]
+    layers = {"depthwise": 4, "depthwise_shapes": 5, "depthwise_rows": 6, "depthwise_relu": 4}[name]
     assert text.count("cg_depthwise_conv_2d_dsp(&") == layers
+    without = {"depthwise": 1, "depthwise_shapes": 0, "depthwise_rows": 1, "depthwise_relu": 3}[name]  # ReLU, ReLU6
+    assert text.count(".sign_fix = 0") == without and text.count(".sign_fix = 1") == layers - without
     if name == "depthwise_rows":  # the edge bias differs from the bias only where the padding's zero point is not 0
         assert all(int(zp) != 0 for zp in re.findall(r"\.in_zp = (-?\d+), \.act_min = -128", text))
 
@@ -251,21 +301,57 @@ def test_int8_weights_in_flash_match_tflm(models, name, tmp_path):
     np.testing.assert_array_equal(run.outputs, run_tflm(model_bytes, x).reshape(len(x), -1))
 
 
-def test_triple_pixels_taken_and_exact_in_every_build(models, tmp_path):
-    """--flash-budget 0: the 4 fused 1x1 convs of triple_pixels get a third column (`triple`); GCC -O2 takes them
-    three pixels a pass (its image has cg_matvec3), clang and -O0 in pairs (the same scratch; no cg_matvec3): all
-    equal to TFLM on QEMU."""
+@pytest.mark.parametrize(("name", "triples", "chunks", "others"),
+                         [("triple_pixels", 3, 1, 1), ("word_rows", 1, 2, 0), ("chunks", 0, 3, 1)])
+def test_triple_and_chunk_pixels_taken_and_exact_in_every_build(models, name, triples, chunks, others, monkeypatch,
+                                                                 tmp_path):
+    """--flash-budget 0: fused int8 convs that take more than pairs on GCC -O2: 1x1 (out_c <= in_c) and filter rows
+    of one word, three pixels a pass (`triple`, cg_matvec3: triple_pixels' 1x1 convs over 72 channels (depth above
+    the chunk's 64) or with the sign correction, word_rows' (3, 1) conv) or, fused without the sign correction, in
+    chunks with their weights widened once a chunk (`chunk`, cg_matvec_chunk: triple_pixels' 16 -> 16, word_rows'
+    10x4 first conv and its 1x1, the 1x1 convs of `chunks`, one fused with a pool); clang and -O0 take pairs (no
+    cg_matvec3 or cg_matvec_chunk in their images): all equal to TFLM on QEMU. Every conv that may take chunks
+    takes 12 pixels a chunk here (emit_c.fit_chunks without its arena limit, which would drop most of these small
+    models' chunks): several chunks of 6 and of 5 pairs, lone last pixels after them."""
     require_tool("clang")
-    model_bytes = models["triple_pixels"]
-    generated = generate(model_bytes, "triple_pixels", "triple_pixels.tflite", flash_budget=0)
-    assert generated.c_text.count(".triple = 1") == 4 and generated.c_text.count(".triple = 0") == 1
+    fit_chunks = emit_c.fit_chunks  # with no arena limit
+    monkeypatch.setattr(emit_c, "fit_chunks", lambda graph, name, int8, layers, limit: fit_chunks(graph, name, int8,
+                                                                                                  layers, 1 << 30))
+    monkeypatch.setattr(conv_2d, "CHUNK_CHOICES", (12, 8))
+    model_bytes = models[name]
+    generated = generate(model_bytes, name, f"{name}.tflite", flash_budget=0)
+    text = generated.c_text
+    assert text.count(".triple = 1") == triples and text.count(".chunk = 0") == triples + others
+    assert len(re.findall(r"\.chunk = [1-9]", text)) == chunks
+    assert text.count("cg_conv_pool_2d(&") == (name == "chunks")  # the ring after a chunk's scratch
     x = test_inputs(generated.input_size, seed=11, count=6)
     expected = run_tflm(model_bytes, x).reshape(len(x), -1)
     for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
-        image = build_image(model_bytes, "triple_pixels", tmp_path / label, flash_budget=0, **build)
+        image = build_image(model_bytes, name, tmp_path / label, flash_budget=0, **build)
         symbols = subprocess.run(["arm-none-eabi-nm", str(image)], capture_output=True, text=True, check=True).stdout
-        assert ("cg_matvec3" in symbols) == (label == "gcc"), label
+        assert ("cg_matvec3" in symbols) == (label == "gcc" and triples > 0), label
+        assert ("cg_matvec_chunk" in symbols) == (label == "gcc" and chunks > 0), label
         np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)
+
+
+def test_chunks_fitted_to_the_arena(models, tmp_path):
+    """--flash-budget 0, emit_c.fit_chunks: each conv that may take chunks gets the most pixels a chunk of
+    CHUNK_CHOICES whose scratch keeps the arena at its size with no chunks: chunk_fit's two 1x1 convs 12 (the 3x3
+    conv before them sets the arena), `chunks` none (its conv fused with the pool leaves no room); the arenas equal
+    those without chunks; chunk_fit equal to TFLM on QEMU."""
+    found = {}
+    for name in ("chunk_fit", "chunks"):
+        generated = generate(models[name], name, f"{name}.tflite", flash_budget=0)
+        found[name] = (generated.arena_bytes, re.findall(r"\.chunk = (\d+)", generated.c_text))
+    assert found["chunk_fit"][1] == ["0", "12", "12"] and found["chunks"][1] == ["0", "0", "0", "0"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(conv_2d, "chunk_pixels", lambda *args: 0)
+        for name in found:
+            assert generate(models[name], name, f"{name}.tflite", flash_budget=0).arena_bytes == found[name][0]
+    generated = generate(models["chunk_fit"], "chunk_fit", "chunk_fit.tflite", flash_budget=0)
+    x = test_inputs(generated.input_size, seed=12, count=6)
+    run = run_image(build_image(models["chunk_fit"], "chunk_fit", tmp_path, flash_budget=0), x, generated.output_size)
+    np.testing.assert_array_equal(run.outputs, run_tflm(models["chunk_fit"], x).reshape(len(x), -1))
 
 
 @pytest.mark.parametrize("flash_budget", [None, 0])
@@ -273,7 +359,8 @@ def test_clang_build_matches_tflm(models, flash_budget, tmp_path):
     """NAME.c built by clang for the Cortex-M7 (matvec.c's 4x2 block in C: clang keeps r7 for the frame), int16
     and int8 weights, the depthwise, average pool and MEAN fast paths: equal to TFLM on QEMU."""
     require_tool("clang")
-    for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "avg_pool", "mean_shapes", "first_conv"):
+    for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "depthwise_relu", "avg_pool",
+                 "mean_shapes", "first_conv"):
         generated = generate(models[name], name, f"{name}.tflite", flash_budget=flash_budget)
         x = test_inputs(generated.input_size, seed=9, count=6)
         image = build_image(models[name], name, tmp_path / name, flash_budget=flash_budget, compiler="clang")
@@ -296,7 +383,8 @@ def test_rounded_requantization_matches_tflm(models, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize(("name", "flash_budget"),
-                         [("pair_fill", None), ("depthwise", None), ("depthwise_rows", None), ("pair_fill", 0)])
+                         [("pair_fill", None), ("depthwise", None), ("depthwise_rows", None), ("depthwise_relu", None),
+                          ("pair_fill", 0)])
 def test_dsp_kernels_unoptimized_match_tflm(models, name, flash_budget, tmp_path):
     """-O0 keeps a frame pointer, so the asm loops (matvec's 4x2 block, 14 registers; depthwise's 4 pixels, 13) do
     not fit: their C forms run there, as exact; with int8 weights too (fused and plain blocks of 2 rows, several

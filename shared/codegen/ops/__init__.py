@@ -46,6 +46,7 @@ class LayerCode:
     # macros the kernels test, defined (as 1) before them (e.g. CG_TRIPLE_PIXELS: compile cg_matvec3 only for a
     # model with a `triple` conv)
     defines: tuple[str, ...] = ()
+    chunk_pixels: int = 0  # CONV_2D: pixels a chunk it takes (ops/conv_2d.chunk_pixels), 0: none
 
 
 @dataclass
@@ -55,6 +56,9 @@ class LayerContext:
     prefix: str  # C prefix of this layer's symbols, e.g. "mnist_l02"
     int8_weights: bool = False  # DSP build: keep this layer's int8 weights in flash (emit_c.choose_int8_layers)
     tables: list[str] = field(default_factory=list)  # C tables made by table()
+    # CONV_2D: pixels a chunk (ops/conv_2d.chunk_pixels) where the layer may take chunks; None: the most
+    # (emit_c.fit_chunks then fits them to the arena)
+    chunk_pixels: int | None = None
 
     def tensor(self, position: int, outputs: bool = False) -> Tensor:
         index = (self.op.outputs if outputs else self.op.inputs)[position]

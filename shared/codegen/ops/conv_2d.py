@@ -113,14 +113,45 @@ def window_trail(in_shape, out_shape, filter_hw, spatial: dict) -> int | None:
 
 def triple_pixels(in_shape, out_shape, filter_hw, spatial: dict, matvec: dict) -> bool:
     """Whether the layer gets a third column (kernels/cortex_m/matvec.c cg_matvec3: GCC's DSP build then takes three
-    output pixels a pass): a fused layer with int8 weights, 1x1, stride 1, unpadded, in_c a multiple of 4, at least
-    3 output pixels, and out_c <= in_c. The last keeps the in-place lead 0 of `window_lead` and `pointwise_lead`
-    for passes of 3: output pixel q ends at (q + 1) * out_c <= (q + 1) * in_c, where input pixel q + 1 starts, and
-    a pass reads its inputs before writing its outputs. (The reverse order takes pairs only.)"""
+    output pixels a pass): a fused layer with int8 weights and at least 3 output pixels that is either
+
+    - pointwise in the kernel's sense (1x1, stride 1, unpadded, in_c a multiple of 4) with out_c <= in_c, which keeps
+      the in-place lead 0 of `window_lead` and `pointwise_lead` for passes of 3: output pixel q ends at (q + 1) *
+      out_c <= (q + 1) * in_c, where input pixel q + 1 starts, and a pass reads its inputs before writing its
+      outputs; or
+    - of filter rows of one word (filter_w * in_c = 4, dilation 1 across, rows of at least 4 bytes, not pointwise:
+      the DS-CNN's 10x4 first conv; cg_conv_fill_words for each of the three). `window_lead` takes none of these, so
+      their leads are `pointwise_lead`'s and `row_lead`'s, whose arguments hold for passes of any size: passes go in
+      raster order and each reads all its inputs before it writes its outputs, so only the bytes written by the end
+      of a pass's last pixel count against the inputs of the pixels after it.
+
+    (The reverse order, `window_trail`, takes pairs only: it exists only where `window_lead` does.)"""
     in_c, out_c = in_shape[-1], out_shape[-1]
-    return (bool(matvec["fused"]) and bool(matvec["int8_weights"]) and filter_hw == (1, 1)
-            and spatial["stride_h"] == 1 and spatial["stride_w"] == 1 and spatial["pad_top"] == 0
-            and spatial["pad_left"] == 0 and in_c % 4 == 0 and out_c <= in_c and out_shape[1] * out_shape[2] >= 3)
+    if not (matvec["fused"] and matvec["int8_weights"] and out_shape[1] * out_shape[2] >= 3):
+        return False
+    if (filter_hw == (1, 1) and spatial["stride_h"] == 1 and spatial["stride_w"] == 1 and spatial["pad_top"] == 0
+            and spatial["pad_left"] == 0 and in_c % 4 == 0):
+        return out_c <= in_c
+    return spatial["dilation_w"] == 1 and filter_hw[1] * in_c == 4 and in_shape[2] * in_c >= 4
+
+
+# cg_matvec_chunk's pixels a chunk, most first (emit_c.fit_chunks takes the most whose scratch, 2 * pixels * depth
+# bytes of pair columns and a block of rows, does not grow the arena); fewer than 8 and the widening of each block
+# of rows, paid once a chunk, takes most of what the int16 step saves
+CHUNK_CHOICES = (20, 18, 16, 14, 12, 10, 8)
+CHUNK_MAX_DEPTH = 64  # its asm runs the unrolled steps once: depth / 2 <= 32
+CHUNK_BLOCK_WORDS = 20  # one int16 fused block besides its 2 * depth weight words: 8 bias and 12 record words
+
+
+def chunk_pixels(out_shape, matvec: dict, triple: bool, wanted: int | None) -> int:
+    """cg_matvec_chunk's pixels a chunk for a layer `triple_pixels` takes (the same in-place arguments hold: a chunk
+    reads all its inputs before it writes any output), or 0: fused without the sign correction (fused 2), depth
+    <= CHUNK_MAX_DEPTH, at least CHUNK_CHOICES[-1] output pixels; `wanted` (None: CHUNK_CHOICES[0]), at most the
+    even number of pixels."""
+    pixels = out_shape[1] * out_shape[2]
+    if not (triple and matvec["fused"] == 2 and matvec["depth"] <= CHUNK_MAX_DEPTH and pixels >= CHUNK_CHOICES[-1]):
+        return 0
+    return min(CHUNK_CHOICES[0] if wanted is None else wanted, pixels & ~1)
 
 
 def emit(ctx: LayerContext) -> LayerCode:
@@ -138,9 +169,11 @@ def emit(ctx: LayerContext) -> LayerCode:
     fields = {
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w,
         "filter_h": filter_h, "filter_w": filter_w, **{k: v for k, v in spatial.items() if k != "padding"},
-        "in_zp": x.zero_point, "triple": int(triple_pixels(x.shape, y.shape, (filter_h, filter_w), spatial, matvec)),
-        "matvec": matvec,
+        "in_zp": x.zero_point, "matvec": matvec,
     }
+    triple = triple_pixels(x.shape, y.shape, (filter_h, filter_w), spatial, matvec)
+    fields["chunk"] = chunk_pixels(y.shape, matvec, triple, ctx.chunk_pixels)
+    fields["triple"] = int(triple and not fields["chunk"])
     ctx.tables.append(params_struct("cg_conv_params", f"{ctx.prefix}_params", fields))
     lead = window_lead(x.shape, y.shape, (filter_h, filter_w), spatial)
     if lead is None:
@@ -151,10 +184,13 @@ def emit(ctx: LayerContext) -> LayerCode:
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; filter {filter_h}x{filter_w} stride "
                f"{spatial['stride_h']}x{spatial['stride_w']} {spatial['padding']}, {ctx.fused_activation()}\n"
                f"in {quant_text(x)}, out {quant_text(y)}")
-    # int16 im2col columns, as cg_conv_columns: two output pixels per weight pass (pairs run across row ends)
-    columns = 3 if fields["triple"] else 2 if out_h * out_w >= 2 else 1
+    # int16 im2col columns, as cg_conv_scratch_halves: two output pixels per weight pass (pairs run across row ends),
+    # three, or a chunk's pairs and a block of rows
+    depth, columns = matvec["depth"], 3 if fields["triple"] else 2 if out_h * out_w >= 2 else 1
+    halves = fields["chunk"] * depth + 2 * (CHUNK_BLOCK_WORDS + 2 * depth) if fields["chunk"] else columns * depth
+    defines = ("CG_TRIPLE_PIXELS",) if fields["triple"] else ("CG_CHUNK_PIXELS",) if fields["chunk"] else ()
     return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out, scratch);", [x.index],
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c,
-                     scratch_bytes=2 * matvec["depth"] * columns, in_place_lead=lead, in_place_trail=trail,
-                     reverse_call=f"cg_conv_2d_reverse(&{ctx.prefix}_params, in0, out, scratch);",
-                     defines=("CG_TRIPLE_PIXELS",) if fields["triple"] else ())
+                     scratch_bytes=2 * halves, in_place_lead=lead, in_place_trail=trail,
+                     reverse_call=f"cg_conv_2d_reverse(&{ctx.prefix}_params, in0, out, scratch);", defines=defines,
+                     chunk_pixels=fields["chunk"])

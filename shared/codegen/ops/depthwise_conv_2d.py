@@ -104,11 +104,14 @@ def dsp_path(ctx: LayerContext, code: LayerCode, fields: dict, x, weights, requa
     records = np.concatenate([np.stack([folded_bias, folded_bias], axis=1), words.reshape(channels, -1),
                               np.stack([multipliers, row_offsets, -shifts, edge_bias], axis=1)],
                              axis=1)  # see the C struct
+    # the asm passes drop the sign correction where act_min >= out_zp (fused_form's argument: exact either way)
+    sign_fix = int(fields["act_min"] < fields["out_zp"])
     dsp_fields.update({
-        "pairs": pairs, "sets": sets, "plane_w": plane_w,
+        "sign_fix": sign_fix, "pairs": pairs, "sets": sets, "plane_w": plane_w,
         "channels": ctx.table("dsp_channels", records, "int32_t", per_line=8),
     })
     ctx.tables.append(params_struct("cg_depthwise_dsp_params", f"{ctx.prefix}_dsp_params", dsp_fields))
     code.tables = ["#if CG_DSP /* the SMLAD fast path */\n", *ctx.tables, "#else\n", *reference, "#endif\n"]
     code.dsp_call = f"cg_depthwise_conv_2d_dsp(&{ctx.prefix}_dsp_params, in0, out, scratch);"
     code.scratch_bytes = 2 * filter_h * channels * plane_w  # a word per pair of channels and word column
+    code.defines = ("CG_DW_SIGN_FIX",) if sign_fix else ("CG_DW_NO_SIGN_FIX",)

@@ -31,19 +31,43 @@
 #define CG_DW_PIXEL4 "smlad %[a4], %[t0], %[t2], %[a4]\n\t"
 
 /* accumulator A's requantization (cg_requantize_doubled) in two steps, t0, t1 holding the multiplier and the offset,
- * then t0 the right shift: SMMLAR and the sign correction; the shift and SSAT */
-#define CG_DW_ROUND(A) "smmlar %[t2], %[" A "], %[t0], %[t1]\n\t" "sub %[" A "], %[t2], %[" A "], lsr #31\n\t"
+ * then t0 the right shift: SMMLAR and the sign correction (CG_DW_ROUND_FIX, into t2 and back) or SMMLAR alone in
+ * place (CG_DW_ROUND_NOFIX, where the generator drops the correction: `sign_fix` 0, exact when act_min >= out_zp as
+ * in matvec's fused 2: a negative sum gives at most out_zp either way, which SSAT's -128 = act_min raises to
+ * act_min); the shift and SSAT */
+#define CG_DW_ROUND_FIX(A) "smmlar %[t2], %[" A "], %[t0], %[t1]\n\t" "sub %[" A "], %[t2], %[" A "], lsr #31\n\t"
+#define CG_DW_ROUND_NOFIX(A) "smmlar %[" A "], %[" A "], %[t0], %[t1]\n\t"
+
+/* BODY(ROUND) with the requantization of the layer (fix: its sign_fix), the form without the correction compiled
+ * only where a fast-path layer of the model takes it (the generator's CG_DW_NO_SIGN_FIX), the form with it where
+ * one does (CG_DW_SIGN_FIX) or none of them drops it */
+#if defined(CG_DW_SIGN_FIX) || !defined(CG_DW_NO_SIGN_FIX)
+#define CG_DW_WITH_FIX(BODY) BODY(CG_DW_ROUND_FIX)
+#else
+#define CG_DW_WITH_FIX(BODY)
+#endif
+#if defined(CG_DW_NO_SIGN_FIX)
+#define CG_DW_WITHOUT_FIX(BODY) BODY(CG_DW_ROUND_NOFIX)
+#else
+#define CG_DW_WITHOUT_FIX(BODY)
+#endif
+#define CG_DW_ROUNDING(fix, BODY) \
+    if (fix) {                    \
+        CG_DW_WITH_FIX(BODY)      \
+    } else {                      \
+        CG_DW_WITHOUT_FIX(BODY)   \
+    }
 #define CG_DW_SHIFT_SATURATE(A) "asr %[" A "], %[" A "], %[t0]\n\t" "ssat %[" A "], #8, %[" A "]\n\t"
 
 /* one channel's four pixels: the doubled bias, three filter rows, the requantization (cg_requantize_doubled:
  * SMMLAR, the sign correction, the shift; SSAT), pixel 0's store moving out to the next channel */
-#define CG_DW_QUAD_CHANNEL(ROR)                                                                          \
+#define CG_DW_QUAD_CHANNEL(ROR, ROUND)                                                                   \
     "ldrd %[a0], %[a1], [%[w]], #8\n\t"                                                                  \
     "mov %[a2], %[a0]\n\t"                                                                               \
     "mov %[a3], %[a0]\n\t"                                                                               \
     CG_DW_QUAD_ROW("s0", ROR, "") CG_DW_QUAD_ROW("s1", ROR, "") CG_DW_QUAD_ROW("s2", ROR, "")            \
     "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                                                  \
-    CG_DW_ROUND("a0") CG_DW_ROUND("a1") CG_DW_ROUND("a2") CG_DW_ROUND("a3") \
+    ROUND("a0") ROUND("a1") ROUND("a2") ROUND("a3")                                                      \
     "ldr %[t0], [%[w]], #8\n\t" /* the right shift, past the edge bias */                              \
     CG_DW_SHIFT_SATURATE("a0") CG_DW_SHIFT_SATURATE("a1") CG_DW_SHIFT_SATURATE("a2") CG_DW_SHIFT_SATURATE("a3") \
     "add %[t1], %[out], %[in_c]\n\t"                                                                     \
@@ -55,22 +79,25 @@
 /* 3x3 stride 1, full int8 output range: output pixels 2m .. 2m + 3 over every channel (s0, s1, s2: each filter
  * row's word k = m of the first channel pair), 80 instructions per channel and 36 MACs. The asm takes 13
  * registers (4 accumulators, 3 scratch, 6 pointers and counts), what clang leaves besides its frame pointer. */
+#define CG_DW_QUAD_LOOP(ROUND)                                                                                \
+    for (int8_t *const end = out + in_c; out < end;) {                                                        \
+        int32_t a0, a1, a2, a3, t0, t1, t2;                                                                   \
+        __asm__(CG_DW_QUAD_CHANNEL("", ROUND) CG_DW_QUAD_CHANNEL(", ror #8", ROUND)                           \
+                "add %[s0], %[s0], #4\n\t"                                                                    \
+                "add %[s1], %[s1], #4\n\t"                                                                    \
+                "add %[s2], %[s2], #4"                                                                        \
+                : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [t0] "=&r"(t0),             \
+                  [t1] "=&r"(t1), [t2] "=&r"(t2), [w] "+&r"(w), [s0] "+&r"(s0), [s1] "+&r"(s1),               \
+                  [s2] "+&r"(s2), [out] "+&r"(out)                                                            \
+                : [in_c] "r"(in_c)                                                                            \
+                : "memory");                                                                                  \
+    }
+
 static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const int32_t *w, const int32_t *s0,
                                                                         const int32_t *s1, const int32_t *s2,
-                                                                        int8_t *out, int32_t in_c)
+                                                                        int8_t *out, int32_t in_c, int32_t fix)
 {
-    for (int8_t *const end = out + in_c; out < end;) {
-        int32_t a0, a1, a2, a3, t0, t1, t2;
-        __asm__(CG_DW_QUAD_CHANNEL("") CG_DW_QUAD_CHANNEL(", ror #8")
-                "add %[s0], %[s0], #4\n\t"
-                "add %[s1], %[s1], #4\n\t"
-                "add %[s2], %[s2], #4"
-                : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [t0] "=&r"(t0),
-                  [t1] "=&r"(t1), [t2] "=&r"(t2), [w] "+&r"(w), [s0] "+&r"(s0), [s1] "+&r"(s1), [s2] "+&r"(s2),
-                  [out] "+&r"(out)
-                : [in_c] "r"(in_c)
-                : "memory");
-    }
+    CG_DW_ROUNDING(fix, CG_DW_QUAD_LOOP)
 }
 
 /* 3x3 stride 2, two output pixels of one channel from words k .. k + 2 of each row (pixel 0: k, k + 1, pixel 1:
@@ -89,11 +116,11 @@ static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const in
     "smlad %[a1], %[t2], %[t1], %[a1]\n\t"
 
 /* one channel's two pixels: the doubled bias, three filter rows, the requantization, the stores */
-#define CG_DW_STRIDE2_CHANNEL(ROR)                                                    \
+#define CG_DW_STRIDE2_CHANNEL(ROR, ROUND)                                             \
     "ldrd %[a0], %[a1], [%[w]], #8\n\t"                                               \
     CG_DW_STRIDE2_ROW("s0", ROR) CG_DW_STRIDE2_ROW("s1", ROR) CG_DW_STRIDE2_ROW("s2", ROR) \
     "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                               \
-    CG_DW_ROUND("a0") CG_DW_ROUND("a1") \
+    ROUND("a0") ROUND("a1")                                                           \
     "ldr %[t0], [%[w]], #8\n\t" /* past the edge bias */                              \
     CG_DW_SHIFT_SATURATE("a0") CG_DW_SHIFT_SATURATE("a1") \
     "strb %[a1], [%[out], %[in_c]]\n\t"                                               \
@@ -101,22 +128,25 @@ static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const in
 
 /* 3x3 stride 2, full int8 output range: two output pixels over every channel (s0, s1, s2: each filter row's word
  * k of the first channel pair), 47 instructions per channel and 18 MACs; 11 registers */
+#define CG_DW_STRIDE2_LOOP(ROUND)                                                                             \
+    for (int8_t *const end = out + in_c; out < end;) {                                                        \
+        int32_t a0, a1, t0, t1, t2;                                                                           \
+        __asm__(CG_DW_STRIDE2_CHANNEL("", ROUND) CG_DW_STRIDE2_CHANNEL(", ror #8", ROUND)                     \
+                "add %[s0], %[s0], #4\n\t"                                                                    \
+                "add %[s1], %[s1], #4\n\t"                                                                    \
+                "add %[s2], %[s2], #4"                                                                        \
+                : [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),             \
+                  [w] "+&r"(w), [s0] "+&r"(s0), [s1] "+&r"(s1), [s2] "+&r"(s2), [out] "+&r"(out)              \
+                : [in_c] "r"(in_c)                                                                            \
+                : "memory");                                                                                  \
+    }
+
 static inline __attribute__((always_inline)) void cg_depthwise_pair_stride2_3x3(const int32_t *w, const int32_t *s0,
                                                                                 const int32_t *s1,
                                                                                 const int32_t *s2, int8_t *out,
-                                                                                int32_t in_c)
+                                                                                int32_t in_c, int32_t fix)
 {
-    for (int8_t *const end = out + in_c; out < end;) {
-        int32_t a0, a1, t0, t1, t2;
-        __asm__(CG_DW_STRIDE2_CHANNEL("") CG_DW_STRIDE2_CHANNEL(", ror #8")
-                "add %[s0], %[s0], #4\n\t"
-                "add %[s1], %[s1], #4\n\t"
-                "add %[s2], %[s2], #4"
-                : [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [w] "+&r"(w),
-                  [s0] "+&r"(s0), [s1] "+&r"(s1), [s2] "+&r"(s2), [out] "+&r"(out)
-                : [in_c] "r"(in_c)
-                : "memory");
-    }
+    CG_DW_ROUNDING(fix, CG_DW_STRIDE2_LOOP)
 }
 
 /* 3x3 stride 1, one output pixel (the last of an odd row, set 0), channels c and c + 1 sharing the loaded words:
@@ -206,9 +236,9 @@ static inline __attribute__((always_inline)) void cg_depthwise_lone_3x3(const in
     CG_DW_QUAD_ROW("s0", ROR, CG_DW_PIXEL4) CG_DW_QUAD_ROW("s1", ROR, CG_DW_PIXEL4)      \
     CG_DW_QUAD_ROW("s2", ROR, CG_DW_PIXEL4)
 
-#define CG_DW_PENTA_STORES                                                                \
+#define CG_DW_PENTA_STORES(ROUND)                                                         \
     "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                                   \
-    CG_DW_ROUND("a0") CG_DW_ROUND("a1") CG_DW_ROUND("a2") CG_DW_ROUND("a3") CG_DW_ROUND("a4") \
+    ROUND("a0") ROUND("a1") ROUND("a2") ROUND("a3") ROUND("a4")                           \
     "ldr %[t0], [%[w]], #8\n\t" /* the right shift, past the edge bias */               \
     CG_DW_SHIFT_SATURATE("a0") CG_DW_SHIFT_SATURATE("a1") CG_DW_SHIFT_SATURATE("a2") CG_DW_SHIFT_SATURATE("a3") \
     CG_DW_SHIFT_SATURATE("a4") \
@@ -220,13 +250,13 @@ static inline __attribute__((always_inline)) void cg_depthwise_lone_3x3(const in
     "strb %[a0], [%[out]], #1"
 
 /* one channel (ROR: "" for c, ", ror #8" for c + 1) */
-#define CG_DW_PENTA_CHANNEL(ROR)                                                                               \
+#define CG_DW_PENTA_CHANNEL(ROR, ROUND)                                                                        \
     __asm__(CG_DW_PENTA_SUMS(ROR)                                                                              \
             : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [t0] "=&r"(t0), \
               [t1] "=&r"(t1), [t2] "=&r"(t2), [w] "+&r"(w)                                                     \
             : [s0] "r"(s0), [s1] "r"(s1), [s2] "r"(s2), [in_c] "r"(in_c)                                       \
             : "memory");                                                                                       \
-    __asm__(CG_DW_PENTA_STORES                                                                                 \
+    __asm__(CG_DW_PENTA_STORES(ROUND)                                                                          \
             : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [a4] "+&r"(a4), [t0] "=&r"(t0), \
               [t1] "=&r"(t1), [t2] "=&r"(t2), [w] "+&r"(w), [out] "+&r"(out)                                   \
             : [in_c] "r"(in_c)                                                                                 \
@@ -237,13 +267,17 @@ static inline __attribute__((always_inline)) void cg_depthwise_lone_3x3(const in
  * of the first channel pair), 89 instructions per channel and 45 MACs instead of the 4-pixel pass's 80 and the
  * lone pixel's 27.5. One call per row. */
 #if defined(__OPTIMIZE__) /* a function of its own, which -O0 could not build (the C form runs there) */
-static __attribute__((noinline)) void cg_depthwise_penta_3x3(const int32_t *w, const int32_t *s0, const int32_t *s1,
-                                                             const int32_t *s2, int8_t *out, int32_t in_c)
-{
-    for (int8_t *const end = out + in_c; out < end; s0++, s1++, s2++) {
-        int32_t a0, a1, a2, a3, a4, t0, t1, t2;
-        CG_DW_PENTA_CHANNEL("");
-        CG_DW_PENTA_CHANNEL(", ror #8");
+#define CG_DW_PENTA_LOOP(ROUND)                                                  \
+    for (int8_t *const end = out + in_c; out < end; s0++, s1++, s2++) {          \
+        int32_t a0, a1, a2, a3, a4, t0, t1, t2;                                  \
+        CG_DW_PENTA_CHANNEL("", ROUND);                                          \
+        CG_DW_PENTA_CHANNEL(", ror #8", ROUND);                                  \
     }
+
+static __attribute__((noinline)) void cg_depthwise_penta_3x3(const int32_t *w, const int32_t *s0, const int32_t *s1,
+                                                             const int32_t *s2, int8_t *out, int32_t in_c,
+                                                             int32_t fix)
+{
+    CG_DW_ROUNDING(fix, CG_DW_PENTA_LOOP)
 }
 #endif

@@ -27,6 +27,7 @@
 typedef struct {
     int32_t batches, in_h, in_w, in_c, out_h, out_w, filter_h, filter_w, stride_h, stride_w, pad_top, pad_left;
     int32_t in_zp, act_min, act_max;
+    int32_t sign_fix; /* the asm passes' requantization keeps the sign correction (0: exact without, depthwise_3x3.c) */
     int32_t pairs, sets, plane_w; /* pairs = filter_w / 2 + 1 words per filter row and set; weight sets (2 for an
                                     odd stride_w, 1 for an even one); word columns k per slot */
     /* per channel: its doubled bias (less zp * sum(w)) twice; per filter row, per set, `pairs` weight words (int16
@@ -242,10 +243,10 @@ static inline __attribute__((always_inline)) void cg_depthwise_row_3x3(const cg_
 #if defined(__OPTIMIZE__) /* -O0 keeps a frame pointer besides clang's: too few registers for the asm */
     for (; stride == 1 && ox + 4 <= p->out_w; ox += 4, s0 += 2 * step, s1 += 2 * step, s2 += 2 * step,
                                               out += 4 * in_c) {
-        cg_depthwise_quad_3x3(p->channels, s0, s1, s2, out, in_c);
+        cg_depthwise_quad_3x3(p->channels, s0, s1, s2, out, in_c, p->sign_fix);
     }
     for (; stride == 2 && ox + 2 <= p->out_w; ox += 2, s0 += step, s1 += step, s2 += step, out += 2 * in_c) {
-        cg_depthwise_pair_stride2_3x3(p->channels, s0, s1, s2, out, in_c);
+        cg_depthwise_pair_stride2_3x3(p->channels, s0, s1, s2, out, in_c, p->sign_fix);
     }
 #endif
     for (; ox + 2 <= p->out_w; ox += 2, s0 += step, s1 += step, s2 += step, out += 2 * in_c) {
@@ -279,9 +280,9 @@ CG_DW_NO_SCHED static void cg_depthwise_row_3x3_penta(const cg_depthwise_dsp_par
     const int32_t in_c = p->in_c, step = in_c / 2;
     const int32_t *s0 = rows[0], *s1 = rows[1], *s2 = rows[2];
     for (int32_t ox = 5; ox < p->out_w; ox += 4, s0 += 2 * step, s1 += 2 * step, s2 += 2 * step, out += 4 * in_c) {
-        cg_depthwise_quad_3x3(p->channels, s0, s1, s2, out, in_c);
+        cg_depthwise_quad_3x3(p->channels, s0, s1, s2, out, in_c, p->sign_fix);
     }
-    cg_depthwise_penta_3x3(p->channels, s0, s1, s2, out, in_c);
+    cg_depthwise_penta_3x3(p->channels, s0, s1, s2, out, in_c, p->sign_fix);
 #else
     cg_depthwise_row_3x3(p, rows, out, 1); /* the C form */
 #endif

@@ -6,8 +6,9 @@ typedef struct {
     int32_t batches, in_h, in_w, in_c, out_h, out_w;
     int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
     int32_t in_zp;
-    int32_t triple; /* 3 columns in the scratch: a 1x1 fused int8 layer may take 3 pixels a pass (cg_matvec3) */
+    int32_t triple; /* 3 columns in the scratch: a fused int8 layer may take 3 pixels a pass (cg_matvec3) */
     cg_matvec_params matvec; /* rows = output channels, depth = filter_h * filter_w * in_c padded to 4 */
+    int32_t chunk; /* GCC's DSP build takes up to this many pixels a chunk (cortex_m/matvec.c cg_matvec_chunk) */
 } cg_conv_params;
 
 #define CG_STAGE_BYTES 128 /* windows (or filter rows) up to this many bytes are staged on the stack at edges */
@@ -219,6 +220,58 @@ CG_MAYBE_UNUSED static inline int32_t cg_conv_columns(const cg_conv_params *p)
     return p->triple ? 3 : p->out_w * p->out_h >= 2 ? 2 : 1;
 }
 
+/* int16 values of the scratch this build uses: the columns, or on GCC's DSP build where the generator set `chunk`
+ * the chunk's pair columns and one int16 fused block of 4 rows (8 bias words, 2 depth words of weights, 12 record
+ * words; cortex_m/matvec.c cg_matvec_chunk), the generator's scratch (builds without chunks use its start only) */
+CG_MAYBE_UNUSED static inline int32_t cg_conv_scratch_halves(const cg_conv_params *p)
+{
+#if defined(CG_MATVEC_CHUNK)
+    if (p->chunk) {
+        return p->chunk * p->matvec.depth + 2 * (20 + 2 * p->matvec.depth);
+    }
+#endif
+    return cg_conv_columns(p) * p->matvec.depth;
+}
+
+#if defined(CG_MATVEC_CHUNK)
+/* the first count & ~1 of cg_conv_pixels' pixels on GCC's DSP build, for a layer with `chunk` (pointwise or of
+ * filter rows of one word; cortex_m/matvec.c cg_matvec_chunk): the pairs in chunks of at most `chunk` pixels, as
+ * even as their count allows, every pair's column filled (all inputs of the chunk read) before any output of the
+ * chunk is written */
+__attribute__((noinline)) static void cg_conv_chunks(const cg_conv_params *p, const int8_t *image, int32_t oy,
+                                                     int32_t ox, int32_t count, int8_t *out, int16_t *column,
+                                                     int pointwise)
+{
+    const int32_t depth = p->matvec.depth, most = p->chunk / 2, rows = p->matvec.rows;
+    int32_t *const block = (int32_t *)(void *)(column + p->chunk * depth);
+    for (int32_t left = count / 2; left > 0;) {
+        const int32_t pairs = (left + (left + most - 1) / most - 1) / ((left + most - 1) / most);
+        if (pointwise) { /* the pairs' input pixels in a row: widened and doubled at once */
+            const int8_t *x = image + (oy * p->out_w + ox) * p->in_c;
+            for (int32_t i = 0; i < pairs; i++, x += 2 * p->in_c) {
+                cg_widen_pair_doubled(x, x + p->in_c, p->in_c, p->in_zp, column + 2 * i * depth);
+            }
+            ox += 2 * pairs;
+        } else { /* filter rows of one word: the words of pixel a, then b of each pair */
+            for (int32_t i = 0; i < 2 * pairs; i++) {
+                cg_conv_fill_words(p, image, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left,
+                                   column + (i >> 1) * 2 * depth + (i & 1) * CG_PAIR_OFFSET(depth), CG_PAIR_STEP);
+                if (++ox == p->out_w) {
+                    oy++;
+                    ox = 0;
+                }
+            }
+            cg_double_words(column, pairs * depth);
+        }
+        oy += ox / p->out_w;
+        ox %= p->out_w;
+        cg_matvec_chunk(&p->matvec, column, pairs, out, block);
+        out += 2 * pairs * rows;
+        left -= pairs;
+    }
+}
+#endif
+
 /* `count` output pixels of one image in raster order from (oy, ox) on, written from out on; column:
  * cg_conv_columns columns. Pixels go in pairs (one weight pass for two), across row ends too. */
 static void cg_conv_pixels(const cg_conv_params *p, const int8_t *image, int32_t oy, int32_t ox, int32_t count,
@@ -230,9 +283,20 @@ static void cg_conv_pixels(const cg_conv_params *p, const int8_t *image, int32_t
      * pixels are whole groups of 4 values when in_c is a multiple of 4) */
     const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
                           p->pad_top == 0 && p->pad_left == 0 && (p->in_c & 3) == 0;
+#if defined(CG_MATVEC_CHUNK)
+    if (p->chunk) { /* the pairs (out of line: its code here made GCC's pair loop below longer), the lone below */
+        cg_conv_chunks(p, image, oy, ox, count, out, column, pointwise);
+        ox += count & ~1;
+        oy += ox / p->out_w;
+        ox %= p->out_w;
+        out += (count & ~1) * rows;
+        count &= 1;
+    }
+#endif
 #if defined(CG_MATVEC3)
-    /* GCC -O2 DSP build, `triple` (1x1 stride 1, fused, int8 weights, out_c <= in_c): three pixels a pass, their
-     * columns interleaved word by word, then the pairs and the lone pixel below take the rest */
+    /* GCC -O2 DSP build, `triple` (fused, int8 weights; 1x1 stride 1 with out_c <= in_c, or filter rows of one word):
+     * three pixels a pass, their columns interleaved word by word (pixel i's words from column + 2 i, 3 words
+     * apart), then the pairs and the lone pixel below take the rest */
     if (pointwise && p->triple) {
         for (; count >= 3; count -= 3, out += 3 * rows) {
             const int8_t *x = image + (oy * p->out_w + ox) * p->in_c;
@@ -240,6 +304,18 @@ static void cg_conv_pixels(const cg_conv_params *p, const int8_t *image, int32_t
             ox += 3;
             oy += ox / p->out_w;
             ox %= p->out_w;
+            cg_matvec3(&p->matvec, column, out, out + rows, out + 2 * rows);
+        }
+    } else if (p->triple) { /* filter rows of one word (the DS-CNN's first conv), pixels across row ends */
+        for (; count >= 3; count -= 3, out += 3 * rows) {
+            for (int32_t i = 0; i < 6; i += 2) {
+                cg_conv_fill_words(p, image, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left,
+                                   column + i, 3);
+                if (++ox == p->out_w) {
+                    oy++;
+                    ox = 0;
+                }
+            }
             cg_matvec3(&p->matvec, column, out, out + rows, out + 2 * rows);
         }
     }

@@ -3,12 +3,11 @@
  * under its window are done (they are always the last filter_h computed). The int8 values pooled are exactly the
  * convolution's outputs, so the result equals the two ops run one after the other. Batch 1. */
 
-/* scratch: the conv columns (cg_conv_columns * conv->matvec.depth int16), then the ring (pool->filter_h conv
- * rows, int8) */
+/* scratch: the conv's (cg_conv_scratch_halves int16), then the ring (pool->filter_h conv rows, int8) */
 static void cg_conv_pool_2d(const cg_conv_params *conv, const cg_pool_params *pool, int is_max, const int8_t *in,
                             int8_t *out, int16_t *scratch)
 {
-    int8_t *ring = (int8_t *)(void *)(scratch + cg_conv_columns(conv) * conv->matvec.depth);
+    int8_t *ring = (int8_t *)(void *)(scratch + cg_conv_scratch_halves(conv));
     const int32_t conv_row_bytes = conv->out_w * conv->matvec.rows;
     int32_t next_conv_row = 0;
     for (int32_t oy = 0; oy < pool->out_h; oy++) {
