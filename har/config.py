@@ -19,7 +19,14 @@ ACTIVITIES = ("Walking", "Jogging", "Upstairs", "Downstairs", "Sitting", "Standi
 N_AXES = 3  # x, y, z acceleration in m/s^2 (WISDM: "10 = 1g")
 
 DATA_SOURCES = ("wisdm", "synthetic", "wisdm-arff", "motionsense")
-MODELS = ("mlp", "mlp_textbook", "cnn1d")
+MODELS = ("mlp", "mlp_textbook", "cnn1d", "mlp_cnn1d")
+# What each model reads (har_config.h HAR_MODEL_INPUT, firmware/apps/har/app.c): standardised features, the raw
+# window, or both in one tensor (mlp_cnn1d: the features' rows, then the window times WINDOW_SCALE).
+MODEL_INPUTS = {"mlp": "features", "mlp_textbook": "features", "cnn1d": "window", "mlp_cnn1d": "features_window"}
+INPUT_KINDS = ("window", "features", "features_window")  # HAR_MODEL_INPUT 0, 1, 2
+# mlp_cnn1d: the raw window (m/s^2) times this float32 constant (one multiply, the same on host and board) shares
+# one int8 input scale with the standardised features: ~1 g per unit, |a| <= 4 beside z-scores of a few units.
+WINDOW_SCALE = 0.1
 SPLITS = ("subject", "loso")
 FEATURE_SETS = ("auto", "axes", "orientation")
 # feature_set "auto": each source's choice. MotionSense: orientation, the better leave-one-subject-out mean over
@@ -52,7 +59,8 @@ class HarConfig:
     )
     model: str = field(
         default="mlp",
-        metadata={"doc": "mlp (features, small) | mlp_textbook (features, Dense 100-100-6) | cnn1d (raw windows)"},
+        metadata={"doc": "mlp (features, small) | mlp_textbook (features, Dense 100-100-6) | cnn1d (raw windows) | "
+                         "mlp_cnn1d (one model: the mlp and the cnn1d trained apart, their logits averaged)"},
     )
     sample_rate_hz: int = field(
         default=20, metadata={"doc": "WISDM v1.1 sampling rate; the board's accelerometer must run at this rate too"}
@@ -215,7 +223,9 @@ def firmware_constants(config: HarConfig, n_features: int) -> dict[str, object]:
     hands the same dict to `shared.board.verify.check_device`, which rewrites the header from it."""
     return {
         "model_name": f"har_{config.model}",
-        "model_input_features": int(config.model != "cnn1d"),  # 1: standardised features, 0: the raw window
+        # 0: the raw window, 1: standardised features, 2: features then the window times window_scale (mlp_cnn1d)
+        "model_input": INPUT_KINDS.index(MODEL_INPUTS[config.model]),
+        "window_scale": WINDOW_SCALE,  # float32 literal; app.c multiplies the window by it for input 2
         "feature_set_orientation": int(config.orientation_features),  # features.c: which feature set
         "sample_rate_hz": config.sample_rate_hz,
         "window_samples": config.window_samples,  # samples per window
