@@ -24,6 +24,7 @@ from shared.codegen.ops import (
     relu,
     reshape,
     softmax,
+    strided_slice,
 )
 from shared.codegen.ops.matvec import padded_depth
 from shared.codegen.plan import MemoryPlan, plan_memory, scratch_key
@@ -35,6 +36,7 @@ EMITTERS = {
     "DEPTHWISE_CONV_2D": depthwise_conv_2d, "EXPAND_DIMS": reshape, "FULLY_CONNECTED": fully_connected,
     "LOGISTIC": logistic, "MAX_POOL_2D": pooling, "MEAN": mean, "PAD": pad, "PADV2": pad, "RELU": relu,
     "RELU6": relu, "RESHAPE": reshape, "SOFTMAX": softmax, "SQUEEZE": reshape,
+    "STRIDED_SLICE": strided_slice,
 }
 
 
@@ -146,6 +148,19 @@ def build_layers(graph: Graph, name: str, int8_layers: frozenset[int] = frozense
         arena_bytes = plan_layers(graph, trial).arena_bytes
         if arena_bytes <= best:
             layers, best = trial, arena_bytes
+    return copy_slices(graph, name, layers, best)
+
+
+def copy_slices(graph: Graph, name: str, layers: list[LayerCode], best: int) -> list[LayerCode]:
+    """A STRIDED_SLICE view keeps its whole input alive as long as the view is read; each one becomes a copy
+    when that shrinks the arena (a small slice of a large activation read late)."""
+    for op in graph.ops:
+        if op.kind == "STRIDED_SLICE" and layers[op.index].view:
+            trial = list(layers)
+            trial[op.index] = strided_slice.emit(LayerContext(graph, op, f"{name}_l{op.index:02d}"), alias=False)
+            arena_bytes = plan_layers(graph, trial).arena_bytes
+            if arena_bytes < best:
+                layers, best = trial, arena_bytes
     return layers
 
 
@@ -162,8 +177,10 @@ def plan_layers(graph: Graph, layers: list[LayerCode]) -> MemoryPlan:
     trails = {op.index: code.in_place_trail for op, code in zip(graph.ops, layers, strict=True)
               if code.in_place_lead is not None and code.in_place_trail is not None}
     scratch = {op.index: code.scratch_bytes for op, code in zip(graph.ops, layers, strict=True) if code.scratch_bytes}
+    offsets = {written(op, code): code.view_offset for op, code in zip(graph.ops, layers, strict=True)
+               if code.view and code.view_offset}
     return plan_memory(steps, {t.index: t.size for t in graph.tensors}, graph.inputs[0], graph.outputs[0], scratch,
-                       leads, trails)
+                       leads, trails, offsets)
 
 
 def emit_layer(graph: Graph, op, name: str, int8_weights: bool = False) -> LayerCode:
@@ -182,17 +199,18 @@ def weight_bytes(graph: Graph) -> int:
 
 
 def where(plan: MemoryPlan, tensor: int) -> str:
-    buffer = plan.buffer(tensor)
+    buffer, offset = plan.buffer(tensor), plan.offsets.get(tensor, 0)
     if buffer.place != "arena":
-        return buffer.place
-    return f"arena[{buffer.offset},{buffer.offset + buffer.size})"
+        return f"{buffer.place} + {offset}" if offset else buffer.place
+    return f"arena[{buffer.offset},{buffer.offset + buffer.size})" + (f" + {offset}" if offset else "")
 
 
 def pointer(plan: MemoryPlan, tensor: int, name: str) -> str:
-    buffer = plan.buffer(tensor)
+    buffer, offset = plan.buffer(tensor), plan.offsets.get(tensor, 0)
+    at = f" + {offset}" if offset else ""
     if buffer.place != "arena":
-        return buffer.place
-    return f"{name}_arena.bytes + {offset_name(name, buffer.root)}"
+        return buffer.place + at
+    return f"{name}_arena.bytes + {offset_name(name, buffer.root)}{at}"
 
 
 def where_scratch(plan: MemoryPlan, op_index: int) -> str:

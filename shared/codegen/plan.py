@@ -1,6 +1,7 @@
 """Static memory plan: every activation buffer gets a fixed offset in one arena.
 
-Views (RESHAPE and friends) share their input's buffer, and so does the output of an op whose kernel can write
+Views (RESHAPE and friends; a contiguous STRIDED_SLICE at an offset into it) share their input's buffer, which
+stays alive while any of them is read, and so does the output of an op whose kernel can write
 over its input (pooling without padding, unpadded 1x1 convolutions, elementwise ops) when that input dies there:
 at the input's offset, or `lead` bytes before it (a sliding window; a widening convolution), or, for a
 convolution run with its pixels last to first, `trail` bytes after it. The model input is read from the caller's
@@ -39,6 +40,7 @@ class MemoryPlan:
     arena_bytes: int
     in_place: set[tuple[int, int]] = field(default_factory=set)  # (input root, output root) sharing an offset
     reversed: set[int] = field(default_factory=set)  # ops written in place after their input: pixels last to first
+    offsets: dict[int, int] = field(default_factory=dict)  # view tensor -> bytes after its root's first byte (if > 0)
 
     def buffer(self, tensor: int) -> Buffer:
         return self.buffers[self.root_of[tensor]]
@@ -51,12 +53,13 @@ def scratch_key(op_index: int) -> int:
 
 def plan_memory(layers, tensor_sizes: dict[int, int], model_input: int, model_output: int,
                 scratch: dict[int, int] | None = None, leads: dict[int, int] | None = None,
-                trails: dict[int, int] | None = None) -> MemoryPlan:
+                trails: dict[int, int] | None = None, view_offsets: dict[int, int] | None = None) -> MemoryPlan:
     """`layers`: (op index, input tensors, output tensor, kind) in execution order, kind "view" (output is the
     input's bytes), "in_place" (the kernel may write its output over input 0 when input 0 dies there) or "op";
     `scratch`: bytes of scratch by op index, live during that op only; `leads`: for in-place ops, how many bytes
     before input 0 the output must start (0 when not given); `trails`: for in-place ops that can also run in
-    reverse order, how many bytes (> 0) after input 0 the output must start then.
+    reverse order, how many bytes (> 0) after input 0 the output must start then; `view_offsets`: for views
+    that start inside their input (a contiguous STRIDED_SLICE), view tensor -> bytes after input 0's first byte.
 
     Writing in place keeps the input's block and the output's overlapping, which can also force worse placements
     elsewhere, so in-place ops are switched on one at a time, in model order, and each is kept only when the
@@ -69,12 +72,12 @@ def plan_memory(layers, tensor_sizes: dict[int, int], model_input: int, model_ou
     candidates = [index for index, _, _, kind in layers if kind == "in_place"]
     options = {index: [leads.get(index, 0), *([trails[index]] if index in trails else [])] for index in candidates}
     enabled: dict[int, int] = {}
-    best = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, enabled)
+    best = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, enabled, view_offsets)
     for index in candidates:
         chosen = None
         for lead in options[index]:
             trial_ops = {**enabled, index: lead}
-            trial = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, trial_ops)
+            trial = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, trial_ops, view_offsets)
             if trial.arena_bytes < best.arena_bytes or (chosen is None and trial.arena_bytes == best.arena_bytes):
                 best, chosen = trial, trial_ops
         enabled = chosen or enabled
@@ -84,15 +87,17 @@ def plan_memory(layers, tensor_sizes: dict[int, int], model_input: int, model_ou
         for index in candidates:
             for lead in (lead for lead in options[index] if enabled.get(index) != lead):
                 trial_ops = {**enabled, index: lead}
-                trial = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, trial_ops)
+                trial = place_buffers(layers, tensor_sizes, model_input, model_output, scratch, trial_ops, view_offsets)
                 if trial.arena_bytes < best.arena_bytes:
                     best, enabled, improved = trial, trial_ops, True
     return best
 
 
-def place_buffers(layers, tensor_sizes, model_input, model_output, scratch, in_place_ops: dict[int, int]):
+def place_buffers(layers, tensor_sizes, model_input, model_output, scratch, in_place_ops: dict[int, int],
+                  view_offsets: dict[int, int] | None = None):
     """One plan with in-place writing allowed for the ops of `in_place_ops` (op index -> lead bytes)."""
     root_of = view_roots(layers, model_input)
+    offsets = root_offsets(layers, view_offsets or {})
     buffers = {model_input: Buffer(model_input, tensor_sizes[model_input], -1, -1, place="input")}
     for index, inputs, output, _ in layers:
         for tensor in inputs:
@@ -105,10 +110,12 @@ def place_buffers(layers, tensor_sizes, model_input, model_output, scratch, in_p
     output_buffer = buffers[root_of[model_output]]
     if output_buffer.place == "input":
         raise ValueError("the model output is a view of the model input; nothing to compute")
+    if model_output in offsets or output_buffer.size != tensor_sizes[model_output]:
+        raise ValueError("the model output is a view of part of another tensor; it must be copied")
     output_buffer.place = "output"
     followers: dict[int, list[tuple[Buffer, int]]] = {}
     anchors: dict[int, tuple[Buffer, int]] = {}  # output root -> (the input block it is written over, lead)
-    for target, (source, lead) in in_place_pins(layers, root_of, buffers, in_place_ops).items():
+    for target, (source, lead) in in_place_pins(layers, root_of, buffers, in_place_ops, offsets).items():
         followers.setdefault(source, []).append((buffers[target], lead))
         anchors[target] = (buffers[source], lead)
     placed: list[Buffer] = []
@@ -125,7 +132,7 @@ def place_buffers(layers, tensor_sizes, model_input, model_output, scratch, in_p
     arena_bytes = max((b.offset + b.size for b in placed), default=0)
     reversed_ops = {index for index, inputs, output, _ in layers if in_place_ops.get(index, 0) < 0
                     and (root_of[inputs[0]], root_of[output]) in in_place}
-    return MemoryPlan(buffers, root_of, arena_bytes, in_place, reversed_ops)
+    return MemoryPlan(buffers, root_of, arena_bytes, in_place, reversed_ops, offsets)
 
 
 def room_for_followers(root: int, followers: dict) -> int:
@@ -162,12 +169,27 @@ def view_roots(layers, model_input: int) -> dict[int, int]:
     return root_of
 
 
-def in_place_pins(layers, root_of: dict[int, int], buffers: dict[int, Buffer], in_place_ops: dict[int, int]):
+def root_offsets(layers, view_offsets: dict[int, int]) -> dict[int, int]:
+    """view tensor -> bytes from its root's first byte to its own, for views not at their root's start (a view of
+    an offset view adds up the offsets)."""
+    offsets: dict[int, int] = {}
+    for _, inputs, output, kind in layers:
+        if kind == "view" and offsets.get(inputs[0], 0) + view_offsets.get(output, 0):
+            offsets[output] = offsets.get(inputs[0], 0) + view_offsets.get(output, 0)
+    return offsets
+
+
+def in_place_pins(layers, root_of: dict[int, int], buffers: dict[int, Buffer], in_place_ops: dict[int, int],
+                  offsets: dict[int, int]):
     """output root -> (input root, lead) for in-place ops whose input 0 is an arena buffer read for the last time
-    there: the output may start `lead` bytes before the input even though both are live during that op."""
+    there: the output may start `lead` bytes before the input even though both are live during that op. Not when
+    input 0 starts inside its root (an offset view: the lead would be off by the offset) or another input shares
+    its root (two views of one buffer)."""
     pins = {}
     for index, inputs, output, kind in layers:
-        if kind != "in_place" or index not in in_place_ops or inputs.count(inputs[0]) != 1:
+        if kind != "in_place" or index not in in_place_ops or inputs[0] in offsets:
+            continue
+        if sum(root_of[tensor] == root_of[inputs[0]] for tensor in inputs) != 1:
             continue
         source, target = buffers[root_of[inputs[0]]], buffers[root_of[output]]
         if source.place == target.place == "arena" and source.last == index and target.first == index:

@@ -114,6 +114,19 @@ def mean_case(rng, rank):
     return shape, lambda L, x: getattr(L, layer)()(x)
 
 
+def slice_case(rng):
+    """a random slice of each axis of a conv's output (Lambda -> STRIDED_SLICE): steps 1, 2, 3, -1, -2"""
+    shape = (int(rng.integers(3, 9)), int(rng.integers(3, 9)), int(rng.integers(2, 7)))
+
+    def axis_slice(size: int) -> slice:
+        step = int(rng.choice([1, 1, 2, 3, -1, -2]))
+        low, high = int(rng.integers(0, size // 2 + 1)), int(rng.integers(size // 2 + 1, size + 1))
+        return slice(low, high, step) if step > 0 else slice(high - 1, low - 1 if low > 0 else None, step)
+
+    slices = (slice(None), *(axis_slice(size) for size in shape))
+    return shape, lambda L, x: L.Dense(3)(L.Flatten()(L.Lambda(lambda t: t[slices])(L.Conv2D(shape[2], 1)(x))))
+
+
 def case_makers():
     makers = []
     for i in range(8):
@@ -141,6 +154,8 @@ def case_makers():
         makers.append((f"sigmoid_{i}", lambda rng: head_case(rng, "sigmoid")))
     makers.append(("relu_standalone", lambda rng: standalone_relu_case(rng, ("ReLU", {}))))
     makers.append(("relu6_standalone", lambda rng: standalone_relu_case(rng, ("ReLU", {"max_value": 6.0}))))
+    for i in range(4):  # last: the cases above keep their seeds
+        makers.append((f"slice_{i}", slice_case))
     return makers
 
 
@@ -166,5 +181,6 @@ def test_op_matches_tflm(converted, case_id, tmp_path):
 def test_cases_cover_every_op(converted):
     kinds = {op.kind for case in converted.values() for op in read_graph(case["tflite"]).ops}
     expected = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN", "ADD",
-                "CONCATENATION", "PAD", "SOFTMAX", "LOGISTIC", "RELU", "RELU6", "RESHAPE", "EXPAND_DIMS"}
+                "CONCATENATION", "PAD", "SOFTMAX", "LOGISTIC", "RELU", "RELU6", "RESHAPE", "EXPAND_DIMS",
+                "STRIDED_SLICE"}
     assert expected <= kinds, f"ops not exercised: {sorted(expected - kinds)}"

@@ -30,6 +30,7 @@ class LayerCode:
     macs: int = 0  # multiply-accumulates per inference (0 for data movement)
     scratch_bytes: int = 0  # arena scratch the kernel needs during this op (passed as int16_t *scratch)
     view: bool = False  # no code: the output is the input's bytes (RESHAPE and friends)
+    view_offset: int = 0  # a view's first byte, counted from input 0's first byte (a contiguous STRIDED_SLICE)
     # the kernel stays correct when its output starts this many bytes before input 0's first byte (0: at it),
     # so the output may overwrite input 0 when input 0 dies at this op; None: never
     in_place_lead: int | None = None
