@@ -50,7 +50,8 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", choices=DATA_SOURCES,
                         help="data source (default: wisdm when its raw file is local or downloadable, "
                              "else motionsense)")
-    parser.add_argument("--model", choices=MODELS, help="model (default: the profile's)")
+    parser.add_argument("--model", choices=("auto", *MODELS),
+                        help="model (default: the profile's, auto: mlp_cnn1d for motionsense, mlp otherwise)")
 
 
 class HarDemo(Demo):
@@ -153,7 +154,7 @@ class HarDemo(Demo):
         return "per_class", {"table": variant_class_reports(blobs, splits, cfg.labels, smoothing)["table"]}
 
     def summary_extra(self, metrics: dict[str, Any]) -> str:
-        data, model = metrics["config"]["data"], metrics["config"]["model"]
+        data, model = metrics["config"]["data"], self.config_from_dict(metrics["config"]).resolved_model
         rows = metrics.get("per_class", {}).get("table", [])
         f1 = next((row["macro_f1"] for row in rows if row["variant"] == "int8" and row["split"] == "test"), None)
         smoothed = next((row for row in rows if row["variant"].startswith("int8, smoothed") and row["split"] == "test"),

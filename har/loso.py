@@ -66,7 +66,7 @@ def evaluate_subject(windows: Windows, config: HarConfig, subject: int) -> dict[
     starts = stream_starts(windows.stream[windows.user == subject])
     started = time.perf_counter()
     parts: dict[str, Any] = {}
-    if config.model == "mlp_cnn1d":
+    if config.resolved_model == "mlp_cnn1d":
         mlp, cnn = train_parts(config, data.x_train, data.y_train, data.x_val, data.y_val)
         count = mlp.input_shape[-1]
         model = combine_mlp_cnn1d(mlp, cnn, count)
@@ -87,6 +87,11 @@ def evaluate_subject(windows: Windows, config: HarConfig, subject: int) -> dict[
     return {**row, "parts": parts} if parts else row
 
 
+def _means(rows: list[dict[str, Any]]) -> dict[str, float]:
+    keys = ("float32", "int8", "int8_macro_f1", "int8_smoothed", "int8_smoothed_macro_f1")
+    return {key: float(np.mean([row[key] for row in rows])) for key in keys}
+
+
 def leave_one_subject_out(config: HarConfig, data_dir: Path | None, out_dir: Path,
                           subjects: list[int] | None = None) -> dict[str, Any]:
     """Rows per held-out subject (every subject present, or `subjects`), the means, and a summary line; written to
@@ -94,16 +99,27 @@ def leave_one_subject_out(config: HarConfig, data_dir: Path | None, out_dir: Pat
     windows = load_windows(config, data_dir, out_dir)
     present = sorted(set(windows.user.tolist()))
     rows = [evaluate_subject(windows, config, subject) for subject in (subjects or present)]
-    keys = ("float32", "int8", "int8_macro_f1", "int8_smoothed", "int8_smoothed_macro_f1")
-    means = {key: float(np.mean([row[key] for row in rows])) for key in keys}
-    summary = (f"leave-one-subject-out ({config.data}, {config.model}, seed {config.seed}): int8 mean "
+    means = _means(rows)
+    test_users = set(config.split_users()[0]) if config.split == "subject" else set()
+    non_test = [row for row in rows if row["subject"] not in test_users]
+    summary = (f"leave-one-subject-out ({config.data}, {config.resolved_model}, seed {config.seed}): int8 mean "
                f"{100 * means['int8']:.2f} % (float32 {100 * means['float32']:.2f} %, int8 macro-F1 "
                f"{means['int8_macro_f1']:.3f}); smoothed over {config.smooth_windows} windows "
                f"{100 * means['int8_smoothed']:.2f} % (macro-F1 {means['int8_smoothed_macro_f1']:.3f}); "
-               f"{len(rows)} subject(s); lowest (per window) "
-               + ", ".join(f"{row['subject']}: {100 * row['int8']:.1f} %"
-                           for row in sorted(rows, key=lambda r: r["int8"])[:3]))
-    result = {"config": dataclasses.asdict(config), "subjects": rows, "means": means, "summary": summary}
+               f"{len(rows)} subject(s)")
+    result = {"config": dataclasses.asdict(config), "subjects": rows, "means": means}
+    if non_test and len(non_test) < len(rows):  # the selection figure: the default test subjects left out
+        result["means_non_test"] = _means(non_test)
+        summary += (f", the {len(non_test)} outside the default test split: smoothed "
+                    f"{100 * result['means_non_test']['int8_smoothed']:.2f} %")
+    if "parts" in rows[0]:
+        result["part_means"] = {part: _means([row["parts"][part] for row in rows]) for part in rows[0]["parts"]}
+        if "means_non_test" in result:
+            result["part_means_non_test"] = {part: _means([row["parts"][part] for row in non_test])
+                                             for part in rows[0]["parts"]}
+    summary += "; lowest (per window) " + ", ".join(f"{row['subject']}: {100 * row['int8']:.1f} %"
+                                                     for row in sorted(rows, key=lambda r: r["int8"])[:3])
+    result["summary"] = summary
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out_dir / "loso.json", json.dumps(result, indent=1))
     return result

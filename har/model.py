@@ -187,7 +187,7 @@ def train_model(config: HarConfig, x_train: np.ndarray, y_train: np.ndarray, x_v
     trained apart as above from their parts of the combined input, then combine_mlp_cnn1d."""
     from shared.train import compile_classifier, train_float
 
-    if config.model == "mlp_cnn1d":
+    if config.resolved_model == "mlp_cnn1d":
         mlp, cnn = train_parts(config, x_train, y_train, x_val, y_val, history_path)
         return compile_classifier(combine_mlp_cnn1d(mlp, cnn, mlp.input_shape[-1]), config.learning_rate)
     members = config.ensemble_members if uses_features(config) else 1
@@ -228,15 +228,15 @@ def model_builder(config: HarConfig, n_inputs: int) -> Callable[[], object]:
     """A zero-argument builder for the configured model (`n_inputs`: feature count; unused by the CNN and
     mlp_cnn1d, whose feature count is the config's)."""
     n_classes = len(config.labels)
-    if config.model == "mlp_textbook":
+    if config.resolved_model == "mlp_textbook":
         return lambda: build_mlp(n_inputs, (100, 100), n_classes, "har_mlp_textbook")
-    if config.model == "mlp_cnn1d":  # untrained, one member: the architecture (train_model trains the parts)
+    if config.resolved_model == "mlp_cnn1d":  # untrained, one member: the architecture (train_model: the parts)
         from har.features import n_features
 
         count = n_features(config)
         return lambda: combine_mlp_cnn1d(model_builder(dataclasses.replace(config, model="mlp"), count)(),
                                          build_cnn1d(config.window_samples, n_classes), count)
-    if config.model == "mlp":
+    if config.resolved_model == "mlp":
         # dropout 0.2: validation subjects (MotionSense, 8 s, 41 features), float32 mean of 4 seeds 95.5 % vs 94.5 %
         return lambda: build_mlp(n_inputs, (32, 16), n_classes, "har_mlp", dropout=0.2)
     return lambda: build_cnn1d(config.window_samples, n_classes)
@@ -254,7 +254,7 @@ def deploy_note(config: HarConfig) -> str:
     """What models/int8.tflite is and why, for the report."""
     if uses_features(config):
         kind = f"mlp on the {'orientation' if config.orientation_features else 'axes'} feature set"
-        if config.model == "mlp_textbook":
+        if config.resolved_model == "mlp_textbook":
             kind = kind.replace("mlp", "mlp_textbook", 1)
         elif config.ensemble_members > 1:
             kind += f", {config.ensemble_members} trainings merged into one MLP (mean logits)"
@@ -262,8 +262,10 @@ def deploy_note(config: HarConfig) -> str:
             kind = (f"mlp_cnn1d: one model, input the features then the raw window x {WINDOW_SCALE}; the {kind} "
                     "and cnn1d on the window, trained apart, their logits averaged")
     else:
-        kind = f"{config.model} on the raw window"
-    why = ("why: the --model/--set choice (default: mlp, feature_set auto, the source's window). On MotionSense's "
+        kind = f"{config.resolved_model} on the raw window"
+    why = ("why: the --model/--set choice (default: model and feature_set auto, the source's window). On "
+           "MotionSense's leave-one-subject-out over the 16 non-test subjects, int8 smoothed over 5 windows: "
+           "mlp_cnn1d 97.38 % vs mlp 95.66 %, so auto is mlp_cnn1d there. On MotionSense's "
            "validation subjects (mlp with dropout, float32, mean of 4 seeds): 4 s windows and 27 features 89.5 %, "
            "8 s windows 92.5 %, the 14 rhythm features (band shares, autocorrelation) at 4 s 92.5 %, both 95.5 %; "
            "cnn1d on raw 4 s windows: leave-one-subject-out 90.4 %; 4 merged trainings: int8 96.0 % vs 95.3 % per "
@@ -275,9 +277,9 @@ def deploy_note(config: HarConfig) -> str:
 
 def uses_features(config: HarConfig) -> bool:
     """True if the model reads the standardised features (the MLPs, mlp_cnn1d), False for the CNN on raw windows."""
-    return MODEL_INPUTS[config.model] != "window"
+    return MODEL_INPUTS[config.resolved_model] != "window"
 
 
 def uses_window(config: HarConfig) -> bool:
     """True if the model reads the raw window (cnn1d, mlp_cnn1d)."""
-    return MODEL_INPUTS[config.model] != "features"
+    return MODEL_INPUTS[config.resolved_model] != "features"

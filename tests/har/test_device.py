@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.firmware, pytest.mark.slow]
 DIRECT_SAMPLES = 20  # windows asked again here, outside shared.board.verify
 
 
-@pytest.fixture(scope="module", params=["mlp", "cnn1d"])
+@pytest.fixture(scope="module", params=["mlp", "cnn1d", "mlp_cnn1d"])
 def device_run(request, tmp_path_factory):
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "cmake"):
         require_tool(tool)
