@@ -1,7 +1,8 @@
-"""HAR models: feature MLPs (the textbook's Dense 100-100-6 and a smaller one) and a small 1D-CNN on raw windows.
+"""HAR models: feature MLPs (the textbook's Dense 100-100-6 and a smaller one), a small 1D-CNN on raw windows, and both.
 
 Only ops the project's C code generator supports appear after conversion: FULLY_CONNECTED, CONV_2D, MAX_POOL_2D,
-MEAN, SOFTMAX (ReLU is fused into the layers). The CNN is written with Conv2D over a (T, 1, 3) image instead of
+MEAN, SOFTMAX (ReLU is fused into the layers); mlp_cnn1d, both in one model, adds STRIDED_SLICE (Cropping2D),
+RESHAPE (Flatten, of a fixed size) and CONCATENATION. The CNN is written with Conv2D over a (T, 1, 3) image instead of
 Conv1D: Keras' Conv1D converts through EXPAND_DIMS/SQUEEZE around the convolution, Conv2D with a (k, 1) kernel is
 the same computation and converts to plain CONV_2D. Its input is (T, 1, 3), not (T, 3) plus a Reshape layer: with
 a free batch size the Reshape converts to SHAPE/STRIDED_SLICE/PACK ops. (T, 1, 3) has the memory layout of the
