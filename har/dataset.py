@@ -22,7 +22,7 @@ from har.features import (
     normalize_float32,
     write_feature_tables,
 )
-from har.model import uses_features
+from har.model import combined_inputs, uses_features, uses_window
 from har.smoothing import stream_starts
 from har.windows import Windows, cut_windows, split_users, windows_in_segments
 from shared.data import DataError, atomic_write_text
@@ -79,10 +79,12 @@ def _dataset(x: np.ndarray, y: np.ndarray, masks: dict[str, np.ndarray], notes: 
 
 
 def model_inputs(windows: Windows, config: HarConfig, mean=None, inv_std=None) -> np.ndarray:
-    """What the model sees: standardised float32 features (B, 27) or raw windows (B, T, 1, 3) float32."""
+    """What the model sees: standardised float32 features (B, F), raw windows (B, T, 1, 3) float32, or for mlp_cnn1d
+    both in one (B, K + T, 1, 3) tensor (har.model.combined_inputs)."""
     if not uses_features(config):
         return windows.xyz.astype(np.float32)[:, :, None, :]
-    return normalize_float32(compute_features_float32(windows.xyz, config), mean, inv_std)
+    features = normalize_float32(compute_features_float32(windows.xyz, config), mean, inv_std)
+    return combined_inputs(features, windows.xyz) if uses_window(config) else features
 
 
 def prepare_raw(config: HarConfig, data_dir: Path | None, out_dir: Path) -> Prepared:
@@ -171,7 +173,7 @@ def _arff_artifact_notes(table: data.ArffTable) -> list[str]:
 
 def prepare_arff(config: HarConfig, data_dir: Path | None) -> Prepared:
     """Kwapisz et al.'s 43 features per 10 s window (real data), `?` imputed, standardised, split by subject."""
-    if not uses_features(config):
+    if uses_window(config):
         raise DataError("--data wisdm-arff holds features, not raw windows: use --model mlp or mlp_textbook")
     path = data.find_wisdm_file(data.ARFF_FILE_NAME, data_dir)
     table = data.read_arff(path)

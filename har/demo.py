@@ -31,22 +31,27 @@ WINDOW_FIELDS = ("window_samples", "fft_length")  # set on the command line: the
 
 def numpy_inputs(config: HarConfig, preprocess: dict[str, Any], xyz: np.ndarray) -> np.ndarray:
     """The numpy (float64) reference of the device's features, as float32 (N, F): standardised features for the
-    MLPs, the raw window for the CNN."""
+    MLPs, the raw window for the CNN, both for mlp_cnn1d (har.model.pack_combined; the window scaled in float64)."""
+    from har.config import WINDOW_SCALE
     from har.features import numpy_reference
-    from har.model import uses_features
+    from har.model import pack_combined, uses_features, uses_window
 
     if not uses_features(config):
         return np.asarray(xyz, np.float32).reshape(len(xyz), -1)
     mean = np.array(preprocess["mean"], np.float64)
     inv_std = np.array(preprocess["inv_std"], np.float64)
-    return ((numpy_reference(xyz, config) - mean) * inv_std).astype(np.float32)
+    features = ((numpy_reference(xyz, config) - mean) * inv_std).astype(np.float32)
+    if not uses_window(config):
+        return features
+    return pack_combined(features, np.asarray(xyz, np.float64) * WINDOW_SCALE).reshape(len(xyz), -1)
 
 
 def _data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", choices=DATA_SOURCES,
                         help="data source (default: wisdm when its raw file is local or downloadable, "
                              "else motionsense)")
-    parser.add_argument("--model", choices=MODELS, help="model (default: the profile's)")
+    parser.add_argument("--model", choices=("auto", *MODELS),
+                        help="model (default: the profile's, auto: mlp_cnn1d for motionsense, mlp otherwise)")
 
 
 class HarDemo(Demo):
@@ -149,7 +154,7 @@ class HarDemo(Demo):
         return "per_class", {"table": variant_class_reports(blobs, splits, cfg.labels, smoothing)["table"]}
 
     def summary_extra(self, metrics: dict[str, Any]) -> str:
-        data, model = metrics["config"]["data"], metrics["config"]["model"]
+        data, model = metrics["config"]["data"], self.config_from_dict(metrics["config"]).resolved_model
         rows = metrics.get("per_class", {}).get("table", [])
         f1 = next((row["macro_f1"] for row in rows if row["variant"] == "int8" and row["split"] == "test"), None)
         smoothed = next((row for row in rows if row["variant"].startswith("int8, smoothed") and row["split"] == "test"),

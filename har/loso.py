@@ -20,7 +20,7 @@ import numpy as np
 from har.class_report import class_report, int8_scores
 from har.config import HarConfig
 from har.dataset import load_motionsense_windows, load_records, prepare_windows
-from har.model import train_model
+from har.model import combine_mlp_cnn1d, split_combined, train_model, train_parts
 from har.smoothing import smoothed_labels, stream_starts
 from har.windows import Windows, cut_windows
 from shared.data import atomic_write_text
@@ -34,30 +34,62 @@ def load_windows(config: HarConfig, data_dir: Path | None, out_dir: Path) -> Win
     return cut_windows(records, config)
 
 
-def evaluate_subject(windows: Windows, config: HarConfig, subject: int) -> dict[str, Any]:
-    """Train on every other subject, score float32 and int8 on `subject`."""
-    from shared import convert, evaluate
+def _scores(labels: np.ndarray, float_scores: np.ndarray, scores: np.ndarray, starts: np.ndarray,
+            config: HarConfig) -> dict[str, Any]:
+    """Accuracy of float32 and int8 scores, int8 macro-F1, and both smoothed as the board decides."""
+    from shared import evaluate
 
-    held_out = dataclasses.replace(config, split="loso", holdout_user=subject)
-    dataset = prepare_windows(windows, held_out, []).dataset
-    started = time.perf_counter()
-    model = train_model(config, dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val)
-    blob = convert.to_int8(model, convert.representative_samples(dataset.x_train, seed=config.seed))
-    float_scores = model.predict(dataset.x_test, verbose=0)
-    scores = int8_scores(blob, dataset.x_test)
-    report = class_report(dataset.y_test, np.argmax(scores, axis=1), config.labels)
-    starts = stream_starts(windows.stream[windows.user == subject])
-    smoothed = class_report(dataset.y_test, smoothed_labels(scores, starts, config.smooth_windows), config.labels)
+    report = class_report(labels, np.argmax(scores, axis=1), config.labels)
+    smoothed = class_report(labels, smoothed_labels(scores, starts, config.smooth_windows), config.labels)
     return {
-        "subject": subject,
-        "windows": len(dataset.y_test),
-        "float32": round(evaluate.accuracy(float_scores, dataset.y_test), 4),
+        "float32": round(evaluate.accuracy(float_scores, labels), 4),
         "int8": round(report["accuracy"], 4),
         "int8_macro_f1": round(report["macro_f1"], 4),
         "int8_smoothed": round(smoothed["accuracy"], 4),
         "int8_smoothed_macro_f1": round(smoothed["macro_f1"], 4),
-        "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _int8(model: Any, x_train: np.ndarray, x_test: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """float32 scores and LiteRT's int8 scores (dequantized to probabilities) of `model` on x_test."""
+    from shared import convert
+
+    blob = convert.to_int8(model, convert.representative_samples(x_train, seed=seed))
+    return model.predict(x_test, verbose=0), int8_scores(blob, x_test)
+
+
+def evaluate_subject(windows: Windows, config: HarConfig, subject: int) -> dict[str, Any]:
+    """Train on every other subject, score float32 and int8 on `subject`. For mlp_cnn1d also its two trained parts
+    alone and the mean of their int8 probabilities (two int8 models), beside the one combined model."""
+    held_out = dataclasses.replace(config, split="loso", holdout_user=subject)
+    data = prepare_windows(windows, held_out, []).dataset
+    starts = stream_starts(windows.stream[windows.user == subject])
+    started = time.perf_counter()
+    parts: dict[str, Any] = {}
+    if config.resolved_model == "mlp_cnn1d":
+        mlp, cnn = train_parts(config, data.x_train, data.y_train, data.x_val, data.y_val)
+        count = mlp.input_shape[-1]
+        model = combine_mlp_cnn1d(mlp, cnn, count)
+        (f_train, w_train), (f_test, w_test) = split_combined(data.x_train, count), split_combined(data.x_test, count)
+        mlp_float, mlp_int8 = _int8(mlp, f_train, f_test, config.seed)
+        cnn_float, cnn_int8 = _int8(cnn, w_train, w_test, config.seed)
+        parts = {"mlp": _scores(data.y_test, mlp_float, mlp_int8, starts, config),
+                 "cnn1d": _scores(data.y_test, cnn_float, cnn_int8, starts, config),
+                 "mean_probabilities": _scores(data.y_test, (mlp_float + cnn_float) / 2,
+                                               mlp_int8.astype(np.int32) + cnn_int8,
+                                               starts, config)}
+    else:
+        model = train_model(config, data.x_train, data.y_train, data.x_val, data.y_val)
+    float_scores, scores = _int8(model, data.x_train, data.x_test, config.seed)
+    row = {"subject": subject, "windows": len(data.y_test),
+           **_scores(data.y_test, float_scores, scores, starts, config),
+           "seconds": round(time.perf_counter() - started, 1)}
+    return {**row, "parts": parts} if parts else row
+
+
+def _means(rows: list[dict[str, Any]]) -> dict[str, float]:
+    keys = ("float32", "int8", "int8_macro_f1", "int8_smoothed", "int8_smoothed_macro_f1")
+    return {key: float(np.mean([row[key] for row in rows])) for key in keys}
 
 
 def leave_one_subject_out(config: HarConfig, data_dir: Path | None, out_dir: Path,
@@ -67,16 +99,27 @@ def leave_one_subject_out(config: HarConfig, data_dir: Path | None, out_dir: Pat
     windows = load_windows(config, data_dir, out_dir)
     present = sorted(set(windows.user.tolist()))
     rows = [evaluate_subject(windows, config, subject) for subject in (subjects or present)]
-    keys = ("float32", "int8", "int8_macro_f1", "int8_smoothed", "int8_smoothed_macro_f1")
-    means = {key: float(np.mean([row[key] for row in rows])) for key in keys}
-    summary = (f"leave-one-subject-out ({config.data}, {config.model}, seed {config.seed}): int8 mean "
+    means = _means(rows)
+    test_users = set(config.split_users()[0]) if config.split == "subject" else set()
+    non_test = [row for row in rows if row["subject"] not in test_users]
+    summary = (f"leave-one-subject-out ({config.data}, {config.resolved_model}, seed {config.seed}): int8 mean "
                f"{100 * means['int8']:.2f} % (float32 {100 * means['float32']:.2f} %, int8 macro-F1 "
                f"{means['int8_macro_f1']:.3f}); smoothed over {config.smooth_windows} windows "
                f"{100 * means['int8_smoothed']:.2f} % (macro-F1 {means['int8_smoothed_macro_f1']:.3f}); "
-               f"{len(rows)} subject(s); lowest (per window) "
-               + ", ".join(f"{row['subject']}: {100 * row['int8']:.1f} %"
-                           for row in sorted(rows, key=lambda r: r["int8"])[:3]))
-    result = {"config": dataclasses.asdict(config), "subjects": rows, "means": means, "summary": summary}
+               f"{len(rows)} subject(s)")
+    result = {"config": dataclasses.asdict(config), "subjects": rows, "means": means}
+    if non_test and len(non_test) < len(rows):  # the selection figure: the default test subjects left out
+        result["means_non_test"] = _means(non_test)
+        summary += (f", the {len(non_test)} outside the default test split: smoothed "
+                    f"{100 * result['means_non_test']['int8_smoothed']:.2f} %")
+    if "parts" in rows[0]:
+        result["part_means"] = {part: _means([row["parts"][part] for row in rows]) for part in rows[0]["parts"]}
+        if "means_non_test" in result:
+            result["part_means_non_test"] = {part: _means([row["parts"][part] for row in non_test])
+                                             for part in rows[0]["parts"]}
+    summary += "; lowest (per window) " + ", ".join(f"{row['subject']}: {100 * row['int8']:.1f} %"
+                                                     for row in sorted(rows, key=lambda r: r["int8"])[:3])
+    result["summary"] = summary
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out_dir / "loso.json", json.dumps(result, indent=1))
     return result

@@ -47,7 +47,8 @@ def add_run_arguments(parser, app: str, config_cls: type) -> None:
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="local data folder (may be read-only or partial); default $TINYML_LABS_DATA")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
-                        help="change one setting; settings and defaults:\n" + describe_fields(config_cls))
+                        help="change one setting; settings and defaults:\n"
+                        + describe_fields(config_cls).replace("%", "%%"))  # argparse formats help with %
     parser.add_argument("--out", type=Path, default=Path("build") / app, help="output folder (default build/%(prog)s)")
 
 

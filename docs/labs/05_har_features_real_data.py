@@ -38,7 +38,7 @@ OUT = labmode.lab_dir(LAB)
 BUILD = OUT / "har"
 REAL_DATA = "motionsense" in har_config.DATA_SOURCES
 DATA = "motionsense" if REAL_DATA else "synthetic"
-OPTIONS = ["--quick", "--data", DATA, *labmode.pick(full=[], smoke=["--set", "epochs=3"])]
+OPTIONS = ["--quick", "--data", DATA, "--model", "mlp", *labmode.pick(full=[], smoke=["--set", "epochs=3"])]
 if not REAL_DATA:
     print("NOTE: this har has no MotionSense source yet: the lab runs on GENERATED data (--data synthetic); its "
           "figures show the steps work, not how well activities are recognised")

@@ -43,7 +43,7 @@ def build_app(tmp_path: Path, config, mean, inv_std, model_inputs_count: int) ->
     return exe
 
 
-@pytest.mark.parametrize("model", ["mlp", "cnn1d"])
+@pytest.mark.parametrize("model", ["mlp", "cnn1d", "mlp_cnn1d"])
 def test_app_model_inputs_and_quantization_match_host(tmp_path, model):
     config = dataclasses.replace(FULL, model=model)
     text, _ = generate_text(seed=5, n_users=2, seconds_per_activity=12, quirks=NO_QUIRKS)

@@ -110,3 +110,13 @@ def test_arff_models_are_not_deployable(tmp_path, wisdm_arff):
     assert "host-only" in device["details"]["why"]
     assert not (out / "firmware").exists()
     assert main(["device", "--out", str(out)]) == 0, "the device step on such a build says the same, no error"
+
+
+@pytest.mark.parametrize("step", ["run", "loso"])
+def test_help_lists_the_settings(step, capsys):
+    """--help prints every setting's doc, "%" included (argparse formats help texts with %)."""
+    with pytest.raises(SystemExit) as stop:
+        main([step, "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    assert "mlp_cnn1d" in text and "96.0 % vs 95.3 %" in text

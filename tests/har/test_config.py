@@ -35,3 +35,21 @@ def test_resolved_config_round_trips():
     config = dataclasses.replace(FULL, data="motionsense", overlap_percent=75)
     assert HarConfig(**dataclasses.asdict(config)) == config
     assert config.hop_samples == 40
+
+
+@pytest.mark.parametrize(("config", "model", "model_input"), [
+    (HarConfig(data="motionsense"), "mlp_cnn1d", 2),  # auto: MotionSense's choice (leave-one-subject-out)
+    (dataclasses.replace(FULL, data="motionsense"), "mlp_cnn1d", 2),
+    (dataclasses.replace(dataclasses.replace(FULL, data="motionsense"), data="wisdm"), "mlp", 1),
+    (HarConfig(), "mlp", 1),
+    (HarConfig(data="synthetic"), "mlp", 1),
+    (HarConfig(data="motionsense", model="mlp"), "mlp", 1),  # set: kept
+    (HarConfig(model="cnn1d"), "cnn1d", 0),
+    (HarConfig(model="mlp_cnn1d"), "mlp_cnn1d", 2),
+])
+def test_model_is_the_sources_unless_set(config, model, model_input):
+    from har.config import firmware_constants
+
+    assert config.resolved_model == model
+    constants = firmware_constants(config, 41)
+    assert constants["model_input"] == model_input and constants["model_name"] == f"har_{model}"

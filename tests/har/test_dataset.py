@@ -36,6 +36,20 @@ def test_cnn_inputs_are_raw_windows(tmp_path):
     assert prepared.dataset.x_test.shape[1:] == (80, 1, 3) and prepared.mean is None
 
 
+def test_combined_inputs_are_features_then_window(tmp_path):
+    """mlp_cnn1d: the standardised features (27, 9 rows of 3) then the raw window times WINDOW_SCALE."""
+    from har.config import WINDOW_SCALE
+
+    config = dataclasses.replace(QUICK, data="synthetic", synthetic_seconds=10, model="mlp_cnn1d")
+    prepared = prepare_raw(config, None, tmp_path)
+    x_test = prepared.dataset.x_test
+    assert x_test.shape[1:] == (9 + 80, 1, 3) and prepared.mean is not None
+    features = prepare_raw(dataclasses.replace(config, model="mlp"), None, tmp_path).dataset.x_test
+    np.testing.assert_array_equal(x_test.reshape(len(x_test), -1)[:, :27], features)
+    np.testing.assert_array_equal(x_test[:, 9:, 0, :],
+                                  prepared.test_windows.xyz.astype(np.float32) * np.float32(WINDOW_SCALE))
+
+
 def test_preprocess_and_headers_written(synthetic_prepared, tmp_path):
     """What predict reloads (data/run.json "preprocess", via HarDemo) round-trips float32 exactly; the headers."""
     from har.demo import HarDemo
@@ -62,9 +76,10 @@ def test_arff_dataset(wisdm_arff, tmp_path):
     assert len(header) == 1 and "#error" in header[0].read_text()
 
 
-def test_arff_refuses_the_cnn(wisdm_arff):
+@pytest.mark.parametrize("model", ["cnn1d", "mlp_cnn1d"])
+def test_arff_refuses_the_cnn(wisdm_arff, model):
     with pytest.raises(DataError, match="raw windows"):
-        prepare_arff(dataclasses.replace(QUICK, data="wisdm-arff", model="cnn1d"), wisdm_arff.parent)
+        prepare_arff(dataclasses.replace(QUICK, data="wisdm-arff", model=model), wisdm_arff.parent)
 
 
 def test_wisdm_source_from_local_folder(tmp_path):

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.firmware, pytest.mark.slow]
 DIRECT_SAMPLES = 20  # windows asked again here, outside shared.board.verify
 
 
-@pytest.fixture(scope="module", params=["mlp", "cnn1d"])
+@pytest.fixture(scope="module", params=["mlp", "cnn1d", "mlp_cnn1d"])
 def device_run(request, tmp_path_factory):
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "cmake"):
         require_tool(tool)
@@ -57,7 +57,7 @@ def test_device_features_and_scores_directly(device_run):
     from the raw windows, not read from the run's expected outputs."""
     from har.demo import numpy_inputs
     from har.features import compute_features_float32, normalize_float32
-    from har.model import uses_features
+    from har.model import combined_inputs, uses_features, uses_window
     from har.smoothing import smoothed_labels
     from shared.board.client import DeviceClient
     from shared.board.emulator import Emulator
@@ -73,6 +73,9 @@ def test_device_features_and_scores_directly(device_run):
         mean, inv_std = (np.array(preprocess[k], np.float32) for k in ("mean", "inv_std"))
         host = normalize_float32(compute_features_float32(xyz, config), mean, inv_std)
         model_inputs = host
+        if uses_window(config):  # mlp_cnn1d: the features' rows, then the window times WINDOW_SCALE in float32
+            model_inputs = combined_inputs(host, xyz)
+            host = model_inputs.reshape(len(xyz), -1)
     else:
         host = xyz.reshape(len(xyz), -1)
         model_inputs = xyz[:, :, None, :]

@@ -9,11 +9,11 @@ import pytest
 
 from har.config import FULL, MODELS
 from har.features import N_FEATURES
-from har.model import model_builder, uses_features
+from har.model import feature_rows, model_builder, uses_features, uses_window
 
 # What shared/codegen supports (PLAN.md); Keras layers must convert to these and nothing else.
 CODEGEN_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN", "ADD",
-               "RESHAPE", "SOFTMAX", "RELU", "RELU6"}
+               "RESHAPE", "SOFTMAX", "RELU", "RELU6", "CONCATENATION", "STRIDED_SLICE"}
 
 
 @pytest.mark.slow
@@ -24,7 +24,9 @@ def test_int8_model_uses_codegen_ops_only(name):
 
     config = dataclasses.replace(FULL, model=name)
     model = model_builder(config, N_FEATURES)()
-    shape = (N_FEATURES,) if uses_features(config) else (config.window_samples, 1, 3)
+    shape = model.input_shape[1:]
+    assert shape == ((N_FEATURES,) if not uses_window(config) else
+                     (config.window_samples + feature_rows(N_FEATURES) * uses_features(config), 1, 3))
     representative = np.random.default_rng(0).normal(0, 3, (32, *shape)).astype(np.float32)
     ops = set(builtin_op_names(to_int8(model, representative)))
     assert ops <= CODEGEN_OPS, f"{name}: unsupported ops {sorted(ops - CODEGEN_OPS)}"
@@ -55,3 +57,57 @@ def test_merged_mlps_average_the_members_logits():
     np.testing.assert_allclose(merged.predict(x, verbose=0), expected, atol=1e-5,
                                err_msg="float32 network vs float64 from the members' outputs")
     assert set(builtin_op_names(to_int8(merged, x))) <= CODEGEN_OPS
+
+
+def _random_weights(model, seed: int, scale: float) -> None:
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(0, scale, w.shape).astype(np.float32) for w in model.get_weights()])
+
+
+def test_combined_input_layout():
+    """combined_inputs: 41 features -> 14 rows of 3 (one zero of padding), then the window times WINDOW_SCALE in
+    float32; split_combined gives both parts back."""
+    from har.config import WINDOW_SCALE
+    from har.model import combined_inputs, split_combined
+
+    rng = np.random.default_rng(3)
+    features = rng.normal(0, 1, (4, 41)).astype(np.float32)
+    xyz = rng.normal(0, 9, (4, 160, 3)).astype(np.float32)
+    x = combined_inputs(features, xyz)
+    assert feature_rows(41) == 14 and x.shape == (4, 14 + 160, 1, 3) and x.dtype == np.float32
+    flat = x.reshape(4, -1)
+    np.testing.assert_array_equal(flat[:, :41], features)
+    assert (flat[:, 41:42] == 0).all()
+    np.testing.assert_array_equal(flat[:, 42:].view(np.uint32),
+                                  (xyz.reshape(4, -1) * np.float32(WINDOW_SCALE)).view(np.uint32))
+    parts = split_combined(x, 41)
+    np.testing.assert_array_equal(parts[0], features)
+    np.testing.assert_allclose(parts[1][:, :, 0, :], xyz, rtol=1e-6)
+
+
+def test_combined_model_is_the_mean_of_the_two_models_logits():
+    """combine_mlp_cnn1d(mlp, cnn) on combined_inputs == softmax of the mean of the MLP's and the CNN's logits
+    (each recovered from its own softmax output as log p), float32; converted, only ops the generator has."""
+    from har.model import build_cnn1d, build_mlp, combine_mlp_cnn1d, combined_inputs, merge_mlps
+    from shared.convert import to_int8
+    from shared.export import builtin_op_names
+
+    members = [build_mlp(41, (8, 5), 6, "har_mlp", dropout=0.2) for _ in range(2)]
+    for seed, member in enumerate(members):
+        _random_weights(member, seed, 0.5)
+    mlp, cnn = merge_mlps(members), build_cnn1d(40, 6)
+    _random_weights(cnn, 7, 0.15)
+    model = combine_mlp_cnn1d(mlp, cnn, 41)
+    rng = np.random.default_rng(11)
+    features, xyz = rng.normal(0, 1, (30, 41)).astype(np.float32), rng.normal(0, 3, (30, 40, 3)).astype(np.float32)
+    logits = (np.log(mlp.predict(features, verbose=0).astype(np.float64))
+              + np.log(cnn.predict(xyz[:, :, None, :], verbose=0).astype(np.float64))) / 2
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert np.isfinite(logits).all() and logits.std() > 0.5  # no probability underflows to 0; not all equal
+    x = combined_inputs(features, xyz)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=1e-5,
+                               err_msg="combined float32 network vs the two models' mean of logits")
+    ops = builtin_op_names(to_int8(model, x))
+    assert set(ops) <= CODEGEN_OPS
+    assert {"STRIDED_SLICE", "CONCATENATION"} <= set(ops)

@@ -66,8 +66,9 @@ def test_loso_split_holds_out_one_subject(real_windows):
     assert set(real_windows.user[masks["val"]].tolist()) == {4, 14, 19}
     prepared = prepare_windows(real_windows, dataclasses.replace(CONFIG, split="loso", holdout_user=9), [])
     assert len(prepared.test_windows) == masks["test"].sum()
-    # standardised with training subjects only
-    assert np.abs(prepared.dataset.x_train.mean(axis=0)).max() < 1e-3
+    # standardised with training subjects only (the model is mlp_cnn1d: the features are its input's first 41 values)
+    features = prepared.dataset.x_train.reshape(len(prepared.dataset.x_train), -1)[:, :41]
+    assert np.abs(features.mean(axis=0)).max() < 1e-3
 
 
 def test_class_report_matches_scikit_learn():
@@ -156,4 +157,5 @@ def test_loso_one_subject(shared_data, tmp_path):
     assert [row["subject"] for row in loso["subjects"]] == [3]
     assert loso["means"]["int8"] == loso["subjects"][0]["int8"] > 1 / 6
     assert loso["means"]["int8_smoothed"] == loso["subjects"][0]["int8_smoothed"] > 1 / 6  # the board's decisions
-    assert "leave-one-subject-out (motionsense, mlp" in result.stdout.splitlines()[-1]
+    assert "leave-one-subject-out (motionsense, mlp_cnn1d" in result.stdout.splitlines()[-1]  # model auto
+    assert set(loso["subjects"][0]["parts"]) == {"mlp", "cnn1d", "mean_probabilities"}

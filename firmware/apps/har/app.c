@@ -1,6 +1,8 @@
 /* HAR on the device: a received raw window (HAR_WINDOW_SAMPLES x 3 float32, x/y/z interleaved, m/s^2 at
  * HAR_SAMPLE_RATE_HZ, as WISDM records it) -> the model's float inputs exactly as har/ computes them on the host
- * (standardised features from features.c for the MLPs; the window itself for the CNN) -> int8 model input with
+ * (HAR_MODEL_INPUT: 1, standardised features from features.c for the MLPs; 0, the window itself for the CNN; 2, for
+ * mlp_cnn1d, both in one tensor: the features zero-padded to HAR_FEATURE_ROWS rows of 3, then the window times
+ * HAR_WINDOW_SCALE, har.model.combined_inputs) -> int8 model input with
  * the model's scale and zero point -> the generated model -> 6 int8 scores -> the reported class: their sum over the
  * last HAR_SMOOTH_WINDOWS windows of the stream (smoothing.c; 1 = the window's own argmax). */
 #include <math.h>
@@ -17,10 +19,19 @@
 
 #define HAR_WINDOW_VALUES (HAR_WINDOW_SAMPLES * HAR_N_AXES)
 
-#if HAR_MODEL_INPUT_FEATURES
+#define HAR_INPUT_WINDOW 0
+#define HAR_INPUT_FEATURES 1
+#define HAR_INPUT_FEATURES_WINDOW 2
+#define HAR_FEATURE_ROWS ((HAR_N_FEATURES + HAR_N_AXES - 1) / HAR_N_AXES)
+
+#if HAR_MODEL_INPUT == HAR_INPUT_FEATURES
 #define HAR_MODEL_INPUTS HAR_N_FEATURES
-#else
+#elif HAR_MODEL_INPUT == HAR_INPUT_WINDOW
 #define HAR_MODEL_INPUTS HAR_WINDOW_VALUES
+#elif HAR_MODEL_INPUT == HAR_INPUT_FEATURES_WINDOW
+#define HAR_MODEL_INPUTS (HAR_FEATURE_ROWS * HAR_N_AXES + HAR_WINDOW_VALUES)
+#else
+#error "HAR_MODEL_INPUT must be 0 (window), 1 (features) or 2 (features, then the scaled window)"
 #endif
 
 #if MODEL_INPUT_SIZE != HAR_MODEL_INPUTS
@@ -45,21 +56,30 @@ const app_info_t app_info = {
     .output_count = MODEL_OUTPUT_SIZE,
 };
 
-/* Features here are the model's float inputs: standardised features (MLP) or the raw window (CNN), i.e. what
- * har.dataset.model_inputs() returns on the host. */
+/* Features here are the model's float inputs: standardised features (MLP), the raw window (CNN) or both
+ * (mlp_cnn1d), i.e. what har.dataset.model_inputs() returns on the host. */
 int app_features(const uint8_t *raw, size_t raw_bytes, const float **features)
 {
     if (raw == NULL || raw_bytes != sizeof window) {
         return 1;
     }
     memcpy(window, raw, sizeof window); /* little-endian float32 on both sides; memcpy avoids unaligned loads */
-#if HAR_MODEL_INPUT_FEATURES
+#if HAR_MODEL_INPUT == HAR_INPUT_WINDOW
+    memcpy(model_floats, window, sizeof model_floats);
+#else
     if (har_features_compute(window, model_floats) != 0) {
         return 1;
     }
     har_features_normalize(model_floats);
-#else
-    memcpy(model_floats, window, sizeof model_floats);
+#endif
+#if HAR_MODEL_INPUT == HAR_INPUT_FEATURES_WINDOW
+    for (size_t i = HAR_N_FEATURES; i < HAR_FEATURE_ROWS * HAR_N_AXES; i++) {
+        model_floats[i] = 0.0f; /* the padding of the last feature row */
+    }
+    /* one float32 multiply per value, as numpy does it in float32 (no sum, nothing to contract): bit-identical */
+    for (size_t i = 0; i < HAR_WINDOW_VALUES; i++) {
+        model_floats[HAR_FEATURE_ROWS * HAR_N_AXES + i] = window[i] * HAR_WINDOW_SCALE;
+    }
 #endif
     *features = model_floats;
     return 0;
