@@ -137,6 +137,10 @@ class HarConfig:
     reduce_lr_patience: int = field(
         default=4, metadata={"doc": "epochs without validation-loss improvement before the learning rate x0.3"}
     )
+    class_balance: float = field(
+        default=0.0, metadata={"doc": "training loss weight of a class: (mean class count / its count) ** "
+                                      "class_balance (0: every window alike; 1: every class alike)"}
+    )
     seed: int = field(default=42, metadata={"doc": "seed for weights, shuffling and every optimisation step"})
     prune_sparsity: float = field(default=0.5, metadata={"doc": "final weight sparsity of the pruned variant"})
     prune_epochs: int = field(default=10, metadata={"doc": "fine-tuning epochs while pruning"})

@@ -43,6 +43,9 @@ class TrainSettings:
     mixup_alpha: float = field(default=0.0, metadata={"doc": "float training only: every batch blended with a "
                                                       "shuffled copy of itself, labels alike, weight of the own "
                                                       "sample max(l, 1-l), l ~ Beta(a, a) (0 = off)"})
+    class_balance: float = field(default=0.0, metadata={"doc": "loss weight of class c: (mean class count / count "
+                                                        "of c) ** class_balance in training (0 = every sample "
+                                                        "alike, 1 = every class alike)"})
 
 
 def set_seeds(seed: int) -> None:
@@ -122,6 +125,7 @@ def fit(model, x_train, y_train, x_val, y_val, settings: TrainSettings, epochs: 
     """
     import tensorflow as tf
 
+    weights = class_weights(y_train, settings.class_balance) if settings.class_balance > 0 else None
     all_callbacks = list(callbacks or [])
     if early_stopping:
         all_callbacks += [
@@ -131,12 +135,23 @@ def fit(model, x_train, y_train, x_val, y_val, settings: TrainSettings, epochs: 
     with native_stderr_without(TF_DATA_NOTICE):
         if augment is None and mixup_alpha <= 0:
             history = model.fit(x_train, y_train, batch_size=settings.batch_size, epochs=epochs, verbose=2,
-                                validation_data=(x_val, y_val), shuffle=True, callbacks=all_callbacks)
+                                validation_data=(x_val, y_val), shuffle=True, callbacks=all_callbacks,
+                                class_weight=weights)
         else:
             batches = _batches(x_train, y_train, settings.batch_size, augment, settings.seed, mixup_alpha)
             history = model.fit(batches, epochs=epochs, verbose=2, validation_data=(x_val, y_val),
-                                callbacks=all_callbacks)
+                                callbacks=all_callbacks, class_weight=weights)
     return {key: [float(v) for v in values] for key, values in history.history.items()}
+
+
+def class_weights(y_train: np.ndarray, power: float) -> dict[int, float]:
+    """Keras class_weight: class -> (mean class count / its count) ** power, from integer labels or rows of class
+    probabilities (their column sums count)."""
+    y = np.asarray(y_train)
+    counts = y.sum(axis=0) if y.ndim == 2 else np.bincount(y.astype(np.int64))
+    present = counts > 0
+    mean = counts[present].mean()
+    return {int(c): float((mean / counts[c]) ** power) for c in np.flatnonzero(present)}
 
 
 def train_float(build_model: Callable[[], object], x_train, y_train, x_val, y_val, settings: TrainSettings,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from shared import optimize
-from shared.train import mix_batch, one_hot, train_float
-from tests.shared.conftest import SETTINGS, build_mlp
+from shared.train import class_weights, mix_batch, one_hot, train_float
+from tests.shared.conftest import N_CLASSES, N_FEATURES, SETTINGS, build_mlp
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +38,30 @@ def test_mixup_blends_samples_and_labels_alike():
     expected = mixed_y @ np.arange(n, dtype=np.float32)  # the label weights, applied to the samples' values
     np.testing.assert_allclose(mixed_x[:, :, 0], np.repeat(expected[:, None], 3, axis=1), rtol=1e-5)
     assert np.array_equal(x[:, 0, 0], np.arange(n)), "the input batch is left as it was"
+
+
+def test_class_weights_by_hand():
+    labels = np.array([0, 0, 0, 1, 2, 2])  # counts 3, 1, 2: mean 2
+    assert class_weights(labels, 1.0) == pytest.approx({0: 2 / 3, 1: 2.0, 2: 1.0})
+    assert class_weights(labels, 0.5) == pytest.approx({0: (2 / 3) ** 0.5, 1: 2**0.5, 2: 1.0})
+    assert class_weights(one_hot(labels, 3), 1.0) == pytest.approx({0: 2 / 3, 1: 2.0, 2: 1.0})
+    assert class_weights(np.array([0, 0, 2]), 1.0) == pytest.approx({0: 0.75, 2: 1.5}), "absent classes get none"
+
+
+def test_class_balance_raises_the_rare_class_recall():
+    """Overlapping classes, class 2 rare (5 %): weighting the classes alike must find more of class 2."""
+    rng = np.random.default_rng(7)
+    y = rng.choice(N_CLASSES, 1500, p=[0.6, 0.35, 0.05])
+    x = rng.normal(size=(len(y), N_FEATURES)).astype(np.float32)
+    x[np.arange(len(y)), y] += 1.0  # weak signal: an unweighted model seldom says "2"
+    rare = y == 2
+    recall = {}
+    for balance in (0.0, 1.0):
+        model, _ = train_float(build_mlp, x[:1000], y[:1000], x[1000:], y[1000:],
+                               dataclasses.replace(SETTINGS, class_balance=balance))
+        predicted = np.argmax(model.predict(x, verbose=0), axis=1)
+        recall[balance] = np.mean(predicted[rare] == 2)
+    assert recall[1.0] > recall[0.0] + 0.2, f"rare-class recall {recall}"
 
 
 def test_training_with_mixup_learns(blobs):
