@@ -51,7 +51,7 @@ def _scores(labels: np.ndarray, float_scores: np.ndarray, scores: np.ndarray, st
 
 
 def _int8(model: Any, x_train: np.ndarray, x_test: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """float32 scores and LiteRT's int8 scores (dequantized to probabilities) of `model` on x_test."""
+    """float32 probabilities and the int8 model's raw int8 scores (LiteRT, what the board smooths) on x_test."""
     from shared import convert
 
     blob = convert.to_int8(model, convert.representative_samples(x_train, seed=seed))

@@ -254,10 +254,9 @@ def train_settings(config: HarConfig):
 def deploy_note(config: HarConfig) -> str:
     """What models/int8.tflite is and why, for the report."""
     if uses_features(config):
-        kind = f"mlp on the {'orientation' if config.orientation_features else 'axes'} feature set"
-        if config.resolved_model == "mlp_textbook":
-            kind = kind.replace("mlp", "mlp_textbook", 1)
-        elif config.ensemble_members > 1:
+        mlp = "mlp_textbook" if config.resolved_model == "mlp_textbook" else "mlp"
+        kind = f"{mlp} on the {'orientation' if config.orientation_features else 'axes'} feature set"
+        if mlp == "mlp" and config.ensemble_members > 1:
             kind += f", {config.ensemble_members} trainings merged into one MLP (mean logits)"
         if uses_window(config):
             kind = (f"mlp_cnn1d: one model, input the features then the raw window x {WINDOW_SCALE}; the {kind} "

@@ -72,9 +72,9 @@ def quantize_input(model_bytes: bytes, x_float: np.ndarray) -> np.ndarray:
 
 
 def run_litert_raw(model_bytes: bytes, x: np.ndarray) -> np.ndarray:
-    """Raw outputs (in the model's output dtype) for inputs already in the model's input dtype; int8 models run
-    LiteRT's integer kernels (_interpreter)."""
-    interpreter = _interpreter(model_bytes, integer_kernels=io_quantization(model_bytes)[0].dtype == np.int8)
+    """Raw outputs (in the model's output dtype) for inputs already in the model's input dtype; int8 inputs (an
+    int8 model's) run LiteRT's integer kernels (_interpreter)."""
+    interpreter = _interpreter(model_bytes, integer_kernels=np.asarray(x).dtype == np.int8)
     input_detail = interpreter.get_input_details()[0]
     output_index = interpreter.get_output_details()[0]["index"]
     outputs = []
