@@ -148,9 +148,9 @@ def depthwise(L, x):
 
 def depthwise_shapes(L, x):
     """the depthwise fast path's other shape classes over 10 channels (5 pairs, 2 mod 4): 3x3 VALID stride 1 over 17
-    pixels a row (four 4-pixel passes and the last pixel alone), 3x3 SAME strides (1, 2) over 9 (pairs of stride-2
-    pixels and the last alone), 3x3 VALID stride 3 (the general loop, pixels at odd columns: weight set 1), 3x3
-    VALID stride 1 to one pixel, 5x5 SAME (the general loop)"""
+    pixels a row (four 4-pixel passes and the last pixel alone), 3x3 SAME strides (1, 2) over 9 (two 4-pixel
+    stride-2 passes and the last pixel alone), 3x3 VALID stride 3 (the general loop, pixels at odd columns: weight
+    set 1), 3x3 VALID stride 1 to one pixel, 5x5 SAME (the general loop)"""
     x = L.DepthwiseConv2D(3)(x)
     x = L.DepthwiseConv2D(3, strides=(1, 2), padding="same")(x)
     x = L.DepthwiseConv2D(3, strides=3)(x)
@@ -176,13 +176,33 @@ def depthwise_rows(L, x):
 
 def depthwise_relu(L, x):
     """the depthwise asm passes without the sign correction (ReLU: output zero point -128 = act_min, `sign_fix` 0)
-    over 6 channels: rows of 9 (a 4-pixel pass and the 5-pixel pass), stride 2 to rows of 5 (two pairs, the last
-    pixel in C), rows of 5 (the 5-pixel pass alone); then one with the correction (no activation)"""
+    over 6 channels: rows of 9 (a 4-pixel pass and the 5-pixel pass), stride 2 to rows of 5 (a 4-pixel pass, the
+    last pixel in C), rows of 5 (the 5-pixel pass alone); then one with the correction (no activation)"""
     x = L.DepthwiseConv2D(3, padding="same", activation="relu")(x)
     x = L.DepthwiseConv2D(3, strides=2, padding="same", activation="relu")(x)
     x = L.DepthwiseConv2D(3, padding="same", activation="relu")(x)
     x = L.DepthwiseConv2D(3, padding="same")(x)
     return L.Dense(4)(L.Flatten()(x))
+
+
+def depthwise_strides(L, x):
+    """the 4-pixel passes at stride 2 and 1 over 8 channels, 13x13: 3x3 SAME stride 2 with ReLU (no sign correction)
+    to rows of 7 (a 4-pixel pass, a pair, the last pixel alone), then stride 1 SAME over them (a 4-pixel pass, a pair
+    in C, the last pixel alone); 3x3 VALID stride 2 to rows of 6 (a 4-pixel pass and a pair, with the correction),
+    then VALID stride 2 to rows of 2 (a pair alone)"""
+    same = L.DepthwiseConv2D(3, padding="same")(L.DepthwiseConv2D(3, strides=2, padding="same", activation="relu")(x))
+    valid = L.DepthwiseConv2D(3, strides=2)(x)
+    return L.Dense(4)(L.Concatenate()([L.Flatten()(same), L.Flatten()(valid),
+                                       L.Flatten()(L.DepthwiseConv2D(3, strides=2)(valid))]))
+
+
+def depthwise_wide(L, x):
+    """the MobileNet's last depthwise shapes: 128 channels, 6x6, 3x3 SAME stride 1 (a 4-pixel pass and a pair in C a
+    row) and stride 2 to 3x3 (a pair and the last pixel alone), then 256 channels (a 1x1 conv widens them) 3x3 SAME
+    stride 1 over rows of 3 (a pair in C and the last pixel alone)"""
+    x = L.DepthwiseConv2D(3, strides=2, padding="same")(L.DepthwiseConv2D(3, padding="same", activation="relu")(x))
+    x = L.DepthwiseConv2D(3, padding="same")(L.Conv2D(256, 1, activation="relu")(x))
+    return L.Dense(4)(L.GlobalAveragePooling2D()(x))
 
 
 def avg_pool(L, x):
@@ -222,8 +242,9 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "in_place_windows": (in_place_windows, IN_PLACE_WINDOWS_SHAPE),  # 3x3 convs over their input
           "reversed_windows": (reversed_windows, IN_PLACE_WINDOWS_SHAPE),  # some with pixels last to first
           "depthwise_relu": (depthwise_relu, (6, 9, 6)), "word_rows": (word_rows, (19, 10, 1)),
-          "chunks": (chunks, (10, 10, 8)), "chunk_fit": (chunk_fit, (10, 10, 8))}  # (added last: the seeds
-# of the models above stay)
+          "chunks": (chunks, (10, 10, 8)), "chunk_fit": (chunk_fit, (10, 10, 8)),
+          "depthwise_strides": (depthwise_strides, (13, 13, 8)),
+          "depthwise_wide": (depthwise_wide, (6, 6, 128))}  # (added last: the seeds of the models above stay)
 
 
 @pytest.fixture(scope="module")
@@ -249,14 +270,17 @@ def test_portable_and_dsp_match_tflm_on_qemu(models, name, tmp_path):
     assert instructions[True] < instructions[False], instructions
 
 
-@pytest.mark.parametrize("name", ["depthwise", "depthwise_shapes", "depthwise_rows", "depthwise_relu"])
+@pytest.mark.parametrize("name", ["depthwise", "depthwise_shapes", "depthwise_rows", "depthwise_relu",
+                                  "depthwise_strides", "depthwise_wide"])
 def test_depthwise_fast_path_taken(models, name):
     """Every depthwise layer of the depthwise models has the DSP fast path (multiplier 1, exact requantization);
     the ReLU and ReLU6 layers (output zero point -128) drop the asm passes' sign correction, the others keep it."""
     text = generate(models[name], name, f"{name}.tflite").c_text
-    layers = {"depthwise": 4, "depthwise_shapes": 5, "depthwise_rows": 6, "depthwise_relu": 4}[name]
+    layers = {"depthwise": 4, "depthwise_shapes": 5, "depthwise_rows": 6, "depthwise_relu": 4, "depthwise_strides": 4,
+              "depthwise_wide": 3}[name]
     assert text.count("cg_depthwise_conv_2d_dsp(&") == layers
-    without = {"depthwise": 1, "depthwise_shapes": 0, "depthwise_rows": 1, "depthwise_relu": 3}[name]  # ReLU, ReLU6
+    without = {"depthwise": 1, "depthwise_shapes": 0, "depthwise_rows": 1, "depthwise_relu": 3, "depthwise_strides": 1,
+               "depthwise_wide": 1}[name]  # ReLU, ReLU6
     assert text.count(".sign_fix = 0") == without and text.count(".sign_fix = 1") == layers - without
     if name == "depthwise_rows":  # the edge bias differs from the bias only where the padding's zero point is not 0
         assert all(int(zp) != 0 for zp in re.findall(r"\.in_zp = (-?\d+), \.act_min = -128", text))
@@ -360,7 +384,7 @@ def test_clang_build_matches_tflm(models, flash_budget, tmp_path):
     and int8 weights, the depthwise, average pool and MEAN fast paths: equal to TFLM on QEMU."""
     require_tool("clang")
     for name in ("strided", "depthwise", "depthwise_shapes", "depthwise_rows", "depthwise_relu", "avg_pool",
-                 "mean_shapes", "first_conv"):
+                 "mean_shapes", "first_conv", "depthwise_strides", "depthwise_wide"):
         generated = generate(models[name], name, f"{name}.tflite", flash_budget=flash_budget)
         x = test_inputs(generated.input_size, seed=9, count=6)
         image = build_image(models[name], name, tmp_path / name, flash_budget=flash_budget, compiler="clang")
@@ -384,7 +408,7 @@ def test_rounded_requantization_matches_tflm(models, monkeypatch, tmp_path):
 
 @pytest.mark.parametrize(("name", "flash_budget"),
                          [("pair_fill", None), ("depthwise", None), ("depthwise_rows", None), ("depthwise_relu", None),
-                          ("pair_fill", 0)])
+                          ("depthwise_strides", None), ("pair_fill", 0)])
 def test_dsp_kernels_unoptimized_match_tflm(models, name, flash_budget, tmp_path):
     """-O0 keeps a frame pointer, so the asm loops (matvec's 4x2 block, 14 registers; depthwise's 4 pixels, 13) do
     not fit: their C forms run there, as exact; with int8 weights too (fused and plain blocks of 2 rows, several

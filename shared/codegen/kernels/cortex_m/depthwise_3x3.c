@@ -2,30 +2,31 @@
  * output range (depthwise_conv_2d.c: the ring of word columns, the weight sets and records they read, and the C
  * form of the same sums). Each pass takes at most 13 registers, what clang leaves besides its frame pointer. */
 
-/* 3x3 stride 1, four output pixels 2m .. 2m + 3 of one channel from words k, k + 1, k + 2 of each filter row
- * (set 0 for pixels 2m, 2m + 2, set 1 for 2m + 1, 2m + 3): per row 3 loads, 3 SXTB16, 4 weight loads and 8 SMLAD
- * for 12 MACs, in 3 scratch registers (t0, t1: taps, t2: a weight). ROR: "" for channel c, ", ror #8" for c + 1.
- * Word k + 1 is 2 in_c bytes after word k, k + 2 4 in_c; the weights of a row: set 0 (pairs 0, 1), set 1. PIXEL4:
- * "" or CG_DW_PIXEL4, the 5-pixel pass's pixel 2m + 4 (word k + 2 with set 0's first pair, while both are loaded). */
+/* 3x3 stride 1, four output pixels 2m .. 2m + 3 of one channel from words k, k + 1, k + 2 of each filter row, with
+ * two weight words of the row: set 0's first pair (w0 w1) and set 1's second (w1 w2). Taps as int16 lanes, X_j =
+ * (x[2j], x[2j + 1]): pixel 2m: SMLAD(X_k, w0 w1) + SMLABT(X_k+1, w1 w2) (x[2k + 2] w2); 2m + 1: SMLATB(X_k, w0 w1)
+ * (x[2k + 1] w0) + SMLAD(X_k+1, w1 w2); 2m + 2, 2m + 3 the same one word on. Per row 3 loads, 3 SXTB16, 2 weight
+ * loads and 8 multiplies for 12 MACs, in 3 scratch registers (t0, t1: taps, t2: a weight). ROR: "" for channel c,
+ * ", ror #8" for c + 1. Word k + 1 is 2 in_c bytes after word k, k + 2 4 in_c; the weights of a row: set 0 (pairs 0,
+ * 1), set 1 (16 bytes). PIXEL4: "" or CG_DW_PIXEL4, the 5-pixel pass's pixel 2m + 4 (word k + 2 with w0 w1, while
+ * both are loaded). */
 #define CG_DW_QUAD_ROW(S, ROR, PIXEL4)                \
     "ldr %[t0], [%[" S "]]\n\t"                       \
     "ldr %[t1], [%[" S "], %[in_c], lsl #1]\n\t"      \
     "sxtb16 %[t0], %[t0]" ROR "\n\t"                  \
     "sxtb16 %[t1], %[t1]" ROR "\n\t"                  \
-    "ldr %[t2], [%[w], #8]\n\t"                       \
-    "smlad %[a1], %[t0], %[t2], %[a1]\n\t"            \
-    "smlad %[a3], %[t1], %[t2], %[a3]\n\t"            \
     "ldr %[t2], [%[w]], #16\n\t"                      \
     "smlad %[a0], %[t0], %[t2], %[a0]\n\t"            \
+    "smlatb %[a1], %[t0], %[t2], %[a1]\n\t"           \
     "smlad %[a2], %[t1], %[t2], %[a2]\n\t"            \
+    "smlatb %[a3], %[t1], %[t2], %[a3]\n\t"           \
     "ldr %[t0], [%[" S "], %[in_c], lsl #2]\n\t"      \
     "sxtb16 %[t0], %[t0]" ROR "\n\t"                  \
     PIXEL4                                            \
-    "ldr %[t2], [%[w], #-12]\n\t"                     \
-    "smlad %[a0], %[t1], %[t2], %[a0]\n\t"            \
-    "smlad %[a2], %[t0], %[t2], %[a2]\n\t"            \
     "ldr %[t2], [%[w], #-4]\n\t"                      \
+    "smlabt %[a0], %[t1], %[t2], %[a0]\n\t"           \
     "smlad %[a1], %[t1], %[t2], %[a1]\n\t"            \
+    "smlabt %[a2], %[t0], %[t2], %[a2]\n\t"           \
     "smlad %[a3], %[t0], %[t2], %[a3]\n\t"
 
 #define CG_DW_PIXEL4 "smlad %[a4], %[t0], %[t2], %[a4]\n\t"
@@ -59,13 +60,31 @@
     }
 #define CG_DW_SHIFT_SATURATE(A) "asr %[" A "], %[" A "], %[t0]\n\t" "ssat %[" A "], #8, %[" A "]\n\t"
 
-/* one channel's four pixels: the doubled bias, three filter rows, the requantization (cg_requantize_doubled:
- * SMMLAR, the sign correction, the shift; SSAT), pixel 0's store moving out to the next channel */
-#define CG_DW_QUAD_CHANNEL(ROR, ROUND)                                                                   \
+/* 3x3 stride 2, four output pixels of one channel from words k .. k + 4 of each row (pixel i: words k + i, k + i + 1
+ * with set 0, w0 w1 and w2 0, held in t0, t1): per filter row 1 LDRD of weights, 5 loads, 5 SXTB16, 8 SMLAD for
+ * 12 MACs and one ADD (word k + 3, 6 in_c bytes on, has no scaled-register form: its address goes through t2).
+ * PIXEL4 unused (the 4-pixel pass's signature). */
+#define CG_DW_QUAD2_ROW(S, ROR, PIXEL4)               \
+    CG_DW_STRIDE2_ROW(S, ROR) /* pixels 0, 1 */       \
+    "smlad %[a2], %[t2], %[t0], %[a2]\n\t"            \
+    "add %[t2], %[" S "], %[in_c], lsl #2\n\t"        \
+    "ldr %[t2], [%[t2], %[in_c], lsl #1]\n\t"         \
+    "sxtb16 %[t2], %[t2]" ROR "\n\t"                  \
+    "smlad %[a2], %[t2], %[t1], %[a2]\n\t"            \
+    "smlad %[a3], %[t2], %[t0], %[a3]\n\t"            \
+    "ldr %[t2], [%[" S "], %[in_c], lsl #3]\n\t"      \
+    "sxtb16 %[t2], %[t2]" ROR "\n\t"                  \
+    "smlad %[a3], %[t2], %[t1], %[a3]\n\t"
+
+/* one channel's four pixels (ROW: CG_DW_QUAD_ROW, stride 1, or CG_DW_QUAD2_ROW, stride 2; pixel i's output in_c
+ * bytes after pixel i - 1's either way): the doubled bias, three filter rows, the requantization
+ * (cg_requantize_doubled: SMMLAR, the sign correction, the shift; SSAT), pixel 0's store moving out to the next
+ * channel */
+#define CG_DW_QUAD_CHANNEL(ROW, ROR, ROUND)                                                              \
     "ldrd %[a0], %[a1], [%[w]], #8\n\t"                                                                  \
     "mov %[a2], %[a0]\n\t"                                                                               \
     "mov %[a3], %[a0]\n\t"                                                                               \
-    CG_DW_QUAD_ROW("s0", ROR, "") CG_DW_QUAD_ROW("s1", ROR, "") CG_DW_QUAD_ROW("s2", ROR, "")            \
+    ROW("s0", ROR, "") ROW("s1", ROR, "") ROW("s2", ROR, "")                                             \
     "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                                                  \
     ROUND("a0") ROUND("a1") ROUND("a2") ROUND("a3")                                                      \
     "ldr %[t0], [%[w]], #8\n\t" /* the right shift, past the edge bias */                              \
@@ -76,13 +95,14 @@
     "strb %[a2], [%[out], %[in_c], lsl #1]\n\t"                                                          \
     "strb %[a0], [%[out]], #1\n\t"
 
-/* 3x3 stride 1, full int8 output range: output pixels 2m .. 2m + 3 over every channel (s0, s1, s2: each filter
- * row's word k = m of the first channel pair), 80 instructions per channel and 36 MACs. The asm takes 13
- * registers (4 accumulators, 3 scratch, 6 pointers and counts), what clang leaves besides its frame pointer. */
-#define CG_DW_QUAD_LOOP(ROUND)                                                                                \
+/* 3x3, full int8 output range: four output pixels over every channel (s0, s1, s2: each filter row's word k of the
+ * first channel pair), stride 1 (ROW CG_DW_QUAD_ROW, pixels 2m .. 2m + 3 at k = m: 74 instructions per channel and
+ * 36 MACs with the sign correction, 70 without) or stride 2 (CG_DW_QUAD2_ROW: 86, 82). The asm takes 13 registers
+ * (4 accumulators, 3 scratch, 6 pointers and counts), what clang leaves besides its frame pointer. */
+#define CG_DW_QUAD_LOOP(ROW, ROUND)                                                                           \
     for (int8_t *const end = out + in_c; out < end;) {                                                        \
         int32_t a0, a1, a2, a3, t0, t1, t2;                                                                   \
-        __asm__(CG_DW_QUAD_CHANNEL("", ROUND) CG_DW_QUAD_CHANNEL(", ror #8", ROUND)                           \
+        __asm__(CG_DW_QUAD_CHANNEL(ROW, "", ROUND) CG_DW_QUAD_CHANNEL(ROW, ", ror #8", ROUND)                 \
                 "add %[s0], %[s0], #4\n\t"                                                                    \
                 "add %[s1], %[s1], #4\n\t"                                                                    \
                 "add %[s2], %[s2], #4"                                                                        \
@@ -92,12 +112,14 @@
                 : [in_c] "r"(in_c)                                                                            \
                 : "memory");                                                                                  \
     }
+#define CG_DW_QUAD1_LOOP(ROUND) CG_DW_QUAD_LOOP(CG_DW_QUAD_ROW, ROUND)
+#define CG_DW_QUAD2_LOOP(ROUND) CG_DW_QUAD_LOOP(CG_DW_QUAD2_ROW, ROUND)
 
 static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const int32_t *w, const int32_t *s0,
                                                                         const int32_t *s1, const int32_t *s2,
                                                                         int8_t *out, int32_t in_c, int32_t fix)
 {
-    CG_DW_ROUNDING(fix, CG_DW_QUAD_LOOP)
+    CG_DW_ROUNDING(fix, CG_DW_QUAD1_LOOP)
 }
 
 /* 3x3 stride 2, two output pixels of one channel from words k .. k + 2 of each row (pixel 0: k, k + 1, pixel 1:
@@ -147,6 +169,15 @@ static inline __attribute__((always_inline)) void cg_depthwise_pair_stride2_3x3(
                                                                                 int32_t in_c, int32_t fix)
 {
     CG_DW_ROUNDING(fix, CG_DW_STRIDE2_LOOP)
+}
+
+/* (after the stride-2 pair pass, whose row CG_DW_QUAD2_ROW starts with) */
+static inline __attribute__((always_inline)) void cg_depthwise_quad_stride2_3x3(const int32_t *w, const int32_t *s0,
+                                                                                const int32_t *s1,
+                                                                                const int32_t *s2, int8_t *out,
+                                                                                int32_t in_c, int32_t fix)
+{
+    CG_DW_ROUNDING(fix, CG_DW_QUAD2_LOOP)
 }
 
 /* 3x3 stride 1, one output pixel (the last of an odd row, set 0), channels c and c + 1 sharing the loaded words:
@@ -264,8 +295,8 @@ static inline __attribute__((always_inline)) void cg_depthwise_lone_3x3(const in
 
 /* 3x3 stride 1, full int8 output range: the last five output pixels 2m .. 2m + 4 of a row whose last pixel's third
  * column is right padding (the DS-CNN's rows of 5), over every channel (s0, s1, s2: each filter row's word k = m
- * of the first channel pair), 89 instructions per channel and 45 MACs instead of the 4-pixel pass's 80 and the
- * lone pixel's 27.5. One call per row. */
+ * of the first channel pair), 83 instructions per channel and 45 MACs (78 without the sign correction) instead of
+ * the 4-pixel pass's 74 and the lone pixel's 27.5. One call per row. */
 #if defined(__OPTIMIZE__) /* a function of its own, which -O0 could not build (the C form runs there) */
 #define CG_DW_PENTA_LOOP(ROUND)                                                  \
     for (int8_t *const end = out + in_c; out < end; s0++, s1++, s2++) {          \

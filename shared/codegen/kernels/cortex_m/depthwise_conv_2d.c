@@ -17,13 +17,16 @@
  * (loaded and sign-extended once for the four), and a stride-2 pixel shares a word with its neighbour. Weights and
  * biases are doubled, so the accumulator is the 2 acc the SMMLAR requantization takes.
  *
- * The floor, per channel and 3x3 output pixel (9 MACs): 9 taps need 5 multiplies (SMLAD does two), the exact
- * requantization SMMLAR, a sign correction, a shift and SSAT, and the store: 10 instructions, 1.11 per MAC, with
- * every operand already in a register (one per MAC only if the shift could go into SSAT, a per-channel constant).
- * The operands cost more: the taps must be loaded and sign-extended, and a 3x3's weights (12 words with both sets)
- * do not stay in registers beside the accumulators. The 4-pixel pass (80 instructions per channel and 36 MACs,
- * 2.2 per MAC) comes within 2x of that floor; the rest is filling the ring and the odd pixels (asm passes: stride 1
- * four pixels and a lone last one, stride 2 two pixels; the C form for the rest and at -O0). */
+ * The floor, per channel and 3x3 output pixel (9 MACs): 9 taps need 5 multiplies (SMLAD does two) only where a
+ * pair of taps from two filter rows or at an odd column sits in one register (a PKH per output here); from these
+ * words' even-column pairs a filter row takes 2 (SMLAD and a halfword SMLAxy), so 6; the exact requantization
+ * SMMLAR, the shift and SSAT (and a sign correction unless act_min >= out_zp), and the store: 10 instructions, 1.11
+ * per MAC, with every operand already in a register (one per MAC only with 5 multiplies, or with the shift in SSAT's
+ * immediate, a per-channel constant). The operands cost more: the taps must be loaded and sign-extended, and a
+ * 3x3's weights do not stay in registers beside the accumulators and the pointers. The 4-pixel pass (70
+ * instructions per channel and 36 MACs without the sign correction, 1.94 per MAC) comes within 2x of that floor;
+ * the rest is filling the ring and the odd pixels (asm passes: stride 1 four pixels and a lone last one, stride 2
+ * four and two pixels; the C form for the rest and at -O0). */
 typedef struct {
     int32_t batches, in_h, in_w, in_c, out_h, out_w, filter_h, filter_w, stride_h, stride_w, pad_top, pad_left;
     int32_t in_zp, act_min, act_max;
@@ -244,6 +247,10 @@ static inline __attribute__((always_inline)) void cg_depthwise_row_3x3(const cg_
     for (; stride == 1 && ox + 4 <= p->out_w; ox += 4, s0 += 2 * step, s1 += 2 * step, s2 += 2 * step,
                                               out += 4 * in_c) {
         cg_depthwise_quad_3x3(p->channels, s0, s1, s2, out, in_c, p->sign_fix);
+    }
+    for (; stride == 2 && ox + 4 <= p->out_w; ox += 4, s0 += 2 * step, s1 += 2 * step, s2 += 2 * step,
+                                              out += 4 * in_c) {
+        cg_depthwise_quad_stride2_3x3(p->channels, s0, s1, s2, out, in_c, p->sign_fix);
     }
     for (; stride == 2 && ox + 2 <= p->out_w; ox += 2, s0 += step, s1 += step, s2 += step, out += 2 * in_c) {
         cg_depthwise_pair_stride2_3x3(p->channels, s0, s1, s2, out, in_c, p->sign_fix);
