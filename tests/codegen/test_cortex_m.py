@@ -197,9 +197,9 @@ def depthwise_strides(L, x):
 
 
 def depthwise_wide(L, x):
-    """the MobileNet's last depthwise shapes: 128 channels, 6x6, 3x3 SAME stride 1 (a 4-pixel pass and a pair in C a
+    """the MobileNet's last depthwise shapes: 128 channels, 6x6, 3x3 SAME stride 1 (a 4-pixel pass and a pair a
     row) and stride 2 to 3x3 (a pair and the last pixel alone), then 256 channels (a 1x1 conv widens them) 3x3 SAME
-    stride 1 over rows of 3 (a pair in C and the last pixel alone)"""
+    stride 1 over rows of 3 (a pair and the last pixel alone)"""
     x = L.DepthwiseConv2D(3, strides=2, padding="same")(L.DepthwiseConv2D(3, padding="same", activation="relu")(x))
     x = L.DepthwiseConv2D(3, padding="same")(L.Conv2D(256, 1, activation="relu")(x))
     return L.Dense(4)(L.GlobalAveragePooling2D()(x))

@@ -2,6 +2,16 @@
  * output range (depthwise_conv_2d.c: the ring of word columns, the weight sets and records they read, and the C
  * form of the same sums). Each pass takes at most 13 registers, what clang leaves besides its frame pointer. */
 
+/* the start of a stride-1 filter row: X_k, X_k+1 into t0, t1, w0 w1 into t2, pixel 2m's SMLAD and 2m + 1's SMLATB */
+#define CG_DW_ROW_START(S, ROR)                       \
+    "ldr %[t0], [%[" S "]]\n\t"                       \
+    "ldr %[t1], [%[" S "], %[in_c], lsl #1]\n\t"      \
+    "sxtb16 %[t0], %[t0]" ROR "\n\t"                  \
+    "sxtb16 %[t1], %[t1]" ROR "\n\t"                  \
+    "ldr %[t2], [%[w]], #16\n\t"                      \
+    "smlad %[a0], %[t0], %[t2], %[a0]\n\t"            \
+    "smlatb %[a1], %[t0], %[t2], %[a1]\n\t"
+
 /* 3x3 stride 1, four output pixels 2m .. 2m + 3 of one channel from words k, k + 1, k + 2 of each filter row, with
  * two weight words of the row: set 0's first pair (w0 w1) and set 1's second (w1 w2). Taps as int16 lanes, X_j =
  * (x[2j], x[2j + 1]): pixel 2m: SMLAD(X_k, w0 w1) + SMLABT(X_k+1, w1 w2) (x[2k + 2] w2); 2m + 1: SMLATB(X_k, w0 w1)
@@ -11,13 +21,7 @@
  * 1), set 1 (16 bytes). PIXEL4: "" or CG_DW_PIXEL4, the 5-pixel pass's pixel 2m + 4 (word k + 2 with w0 w1, while
  * both are loaded). */
 #define CG_DW_QUAD_ROW(S, ROR, PIXEL4)                \
-    "ldr %[t0], [%[" S "]]\n\t"                       \
-    "ldr %[t1], [%[" S "], %[in_c], lsl #1]\n\t"      \
-    "sxtb16 %[t0], %[t0]" ROR "\n\t"                  \
-    "sxtb16 %[t1], %[t1]" ROR "\n\t"                  \
-    "ldr %[t2], [%[w]], #16\n\t"                      \
-    "smlad %[a0], %[t0], %[t2], %[a0]\n\t"            \
-    "smlatb %[a1], %[t0], %[t2], %[a1]\n\t"           \
+    CG_DW_ROW_START(S, ROR)                           \
     "smlad %[a2], %[t1], %[t2], %[a2]\n\t"            \
     "smlatb %[a3], %[t1], %[t2], %[a3]\n\t"           \
     "ldr %[t0], [%[" S "], %[in_c], lsl #2]\n\t"      \
@@ -137,10 +141,20 @@ static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const in
     "sxtb16 %[t2], %[t2]" ROR "\n\t"               \
     "smlad %[a1], %[t2], %[t1], %[a1]\n\t"
 
-/* one channel's two pixels: the doubled bias, three filter rows, the requantization, the stores */
-#define CG_DW_STRIDE2_CHANNEL(ROR, ROUND)                                             \
+/* 3x3 stride 1, two output pixels 2m, 2m + 1 of one channel from words k, k + 1 of each row (CG_DW_QUAD_ROW's
+ * first half, the two weight words w0 w1 and w1 w2): per filter row 2 loads, 2 SXTB16, 2 weight loads and 4
+ * multiplies for 6 MACs */
+#define CG_DW_PAIR1_ROW(S, ROR)                    \
+    CG_DW_ROW_START(S, ROR)                        \
+    "ldr %[t2], [%[w], #-4]\n\t"                   \
+    "smlabt %[a0], %[t1], %[t2], %[a0]\n\t"        \
+    "smlad %[a1], %[t1], %[t2], %[a1]\n\t"
+
+/* one channel's two pixels (ROW: CG_DW_STRIDE2_ROW or CG_DW_PAIR1_ROW; pixel 1's output in_c bytes after pixel
+ * 0's): the doubled bias, three filter rows, the requantization, the stores */
+#define CG_DW_PAIR_CHANNEL(ROW, ROR, ROUND)                                           \
     "ldrd %[a0], %[a1], [%[w]], #8\n\t"                                               \
-    CG_DW_STRIDE2_ROW("s0", ROR) CG_DW_STRIDE2_ROW("s1", ROR) CG_DW_STRIDE2_ROW("s2", ROR) \
+    ROW("s0", ROR) ROW("s1", ROR) ROW("s2", ROR)                                      \
     "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                               \
     ROUND("a0") ROUND("a1")                                                           \
     "ldr %[t0], [%[w]], #8\n\t" /* past the edge bias */                              \
@@ -148,12 +162,13 @@ static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const in
     "strb %[a1], [%[out], %[in_c]]\n\t"                                               \
     "strb %[a0], [%[out]], #1\n\t"
 
-/* 3x3 stride 2, full int8 output range: two output pixels over every channel (s0, s1, s2: each filter row's word
- * k of the first channel pair), 47 instructions per channel and 18 MACs; 11 registers */
-#define CG_DW_STRIDE2_LOOP(ROUND)                                                                             \
+/* 3x3, full int8 output range: two output pixels over every channel (s0, s1, s2: each filter row's word k of the
+ * first channel pair), stride 2 (ROW CG_DW_STRIDE2_ROW: 47 instructions per channel and 18 MACs with the sign
+ * correction, 45 without) or stride 1 (CG_DW_PAIR1_ROW: 43, 41); 11 registers */
+#define CG_DW_PAIR_LOOP(ROW, ROUND)                                                                           \
     for (int8_t *const end = out + in_c; out < end;) {                                                        \
         int32_t a0, a1, t0, t1, t2;                                                                           \
-        __asm__(CG_DW_STRIDE2_CHANNEL("", ROUND) CG_DW_STRIDE2_CHANNEL(", ror #8", ROUND)                     \
+        __asm__(CG_DW_PAIR_CHANNEL(ROW, "", ROUND) CG_DW_PAIR_CHANNEL(ROW, ", ror #8", ROUND)                 \
                 "add %[s0], %[s0], #4\n\t"                                                                    \
                 "add %[s1], %[s1], #4\n\t"                                                                    \
                 "add %[s2], %[s2], #4"                                                                        \
@@ -162,6 +177,8 @@ static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const in
                 : [in_c] "r"(in_c)                                                                            \
                 : "memory");                                                                                  \
     }
+#define CG_DW_STRIDE2_LOOP(ROUND) CG_DW_PAIR_LOOP(CG_DW_STRIDE2_ROW, ROUND)
+#define CG_DW_PAIR1_LOOP(ROUND) CG_DW_PAIR_LOOP(CG_DW_PAIR1_ROW, ROUND)
 
 static inline __attribute__((always_inline)) void cg_depthwise_pair_stride2_3x3(const int32_t *w, const int32_t *s0,
                                                                                 const int32_t *s1,
@@ -169,6 +186,13 @@ static inline __attribute__((always_inline)) void cg_depthwise_pair_stride2_3x3(
                                                                                 int32_t in_c, int32_t fix)
 {
     CG_DW_ROUNDING(fix, CG_DW_STRIDE2_LOOP)
+}
+
+static inline __attribute__((always_inline)) void cg_depthwise_pair_3x3(const int32_t *w, const int32_t *s0,
+                                                                        const int32_t *s1, const int32_t *s2,
+                                                                        int8_t *out, int32_t in_c, int32_t fix)
+{
+    CG_DW_ROUNDING(fix, CG_DW_PAIR1_LOOP)
 }
 
 /* (after the stride-2 pair pass, whose row CG_DW_QUAD2_ROW starts with) */

@@ -119,6 +119,20 @@ static void cg_depthwise_fill_inside(const int8_t *x, int32_t in_c, int32_t *col
     }
 }
 
+/* `pairs` word columns from pairs of image pixels from x on, in_c a multiple of 8: cg_depthwise_fill_inside's
+ * loop for all of them, the pixels' bytes walked once (per 8 channels and 2 pixels 4 loads, 4 PKH, 2 STRD, 3 loop;
+ * per column 3 more; one call a row instead of about 30 instructions of call and tails per column, which doubled
+ * the cost of the 8- and 16-channel rows) */
+static void cg_depthwise_fill_pairs(const int8_t *x, int32_t in_c, int32_t pairs, int32_t *column)
+{
+    for (const int8_t *const last = x + 2 * pairs * in_c; x < last; x += in_c) {
+        for (const int8_t *const end = x + in_c; x < end; x += 8, column += 4) {
+            cg_depthwise_pack_four(cg_load_word(x), cg_load_word(x + in_c), column);
+            cg_depthwise_pack_four(cg_load_word(x + 4), cg_load_word(x + in_c + 4), column + 2);
+        }
+    }
+}
+
 /* input row `row` (in_w pixels of in_c bytes; NULL: a padding row) into the word columns of a ring slot that
  * touch the image; the others keep the zero points written once per call */
 static void cg_depthwise_fill_row(const cg_depthwise_dsp_params *p, const int8_t *row, int32_t *slot)
@@ -138,7 +152,13 @@ static void cg_depthwise_fill_row(const cg_depthwise_dsp_params *p, const int8_t
         column += words;
         ix = 1;
     }
-    for (; ix + 1 < p->in_w; ix += 2, column += words) { /* both pixels inside */
+    if (in_c % 8 == 0) { /* every pair of pixels inside */
+        const int32_t pairs = (p->in_w - ix) / 2;
+        cg_depthwise_fill_pairs(row + ix * in_c, in_c, pairs, column);
+        ix += 2 * pairs;
+        column += pairs * words;
+    }
+    for (; ix + 1 < p->in_w; ix += 2, column += words) { /* both pixels inside (the rest of the channel counts) */
         cg_depthwise_fill_inside(row + ix * in_c, in_c, column);
     }
     if (ix < p->in_w) { /* the last pixel, padding */
@@ -207,7 +227,7 @@ static inline __attribute__((always_inline)) void cg_depthwise_channel_3x3(const
 
 /* 3x3, full int8 output range: one or two output pixels (2 x 9 MACs a channel) over every channel, stride 1 or 2;
  * s0, s1, s2: each filter row's word k of the first channel pair. The C form of the asm passes below (what runs
- * at -O0), and what they leave: a stride-1 pair after the 4-pixel passes, a stride-2 row's last pixel. Channel by
+ * at -O0), and what they leave: a stride-2 row's last pixel. Channel by
  * channel, so that it needs no more registers than the core has: 7 pointers and counts, 2 accumulators, 2 taps,
  * 2 weights. */
 static inline __attribute__((always_inline)) void cg_depthwise_pixels_3x3(const int32_t *w, const int32_t *s0,
@@ -252,8 +272,17 @@ static inline __attribute__((always_inline)) void cg_depthwise_row_3x3(const cg_
                                               out += 4 * in_c) {
         cg_depthwise_quad_stride2_3x3(p->channels, s0, s1, s2, out, in_c, p->sign_fix);
     }
-    for (; stride == 2 && ox + 2 <= p->out_w; ox += 2, s0 += step, s1 += step, s2 += step, out += 2 * in_c) {
-        cg_depthwise_pair_stride2_3x3(p->channels, s0, s1, s2, out, in_c, p->sign_fix);
+    if (ox + 2 <= p->out_w) { /* the pair left (rows of 4q + 2 or 4q + 3 pixels) */
+        if (stride == 1) {
+            cg_depthwise_pair_3x3(p->channels, s0, s1, s2, out, in_c, p->sign_fix);
+        } else {
+            cg_depthwise_pair_stride2_3x3(p->channels, s0, s1, s2, out, in_c, p->sign_fix);
+        }
+        ox += 2;
+        s0 += step;
+        s1 += step;
+        s2 += step;
+        out += 2 * in_c;
     }
 #endif
     for (; ox + 2 <= p->out_w; ox += 2, s0 += step, s1 += step, s2 += step, out += 2 * in_c) {
