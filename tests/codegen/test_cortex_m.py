@@ -187,8 +187,8 @@ def depthwise_relu(L, x):
 
 def depthwise_strides(L, x):
     """the 4-pixel passes at stride 2 and 1 over 8 channels, 13x13: 3x3 SAME stride 2 with ReLU (no sign correction)
-    to rows of 7 (a 4-pixel pass, a pair, the last pixel alone), then stride 1 SAME over them (a 4-pixel pass, a pair
-    in C, the last pixel alone); 3x3 VALID stride 2 to rows of 6 (a 4-pixel pass and a pair, with the correction),
+    to rows of 7 (a 4-pixel pass, a pair, the last pixel alone), then stride 1 SAME over them (a 4-pixel pass, a pair,
+    the last pixel alone); 3x3 VALID stride 2 to rows of 6 (a 4-pixel pass and a pair, with the correction),
     then VALID stride 2 to rows of 2 (a pair alone)"""
     same = L.DepthwiseConv2D(3, padding="same")(L.DepthwiseConv2D(3, strides=2, padding="same", activation="relu")(x))
     valid = L.DepthwiseConv2D(3, strides=2)(x)
