@@ -133,16 +133,32 @@ static void cg_depthwise_fill_pairs(const int8_t *x, int32_t in_c, int32_t pairs
     }
 }
 
+/* the input zero point in each byte of a word (x - zp = 0) */
+static inline int32_t cg_depthwise_zero_points(const cg_depthwise_dsp_params *p)
+{
+    return (int32_t)((uint32_t)(uint8_t)p->in_zp * 0x01010101u);
+}
+
+/* words [from, end) of a slot set to the zero points, two a step */
+static void cg_depthwise_fill_zero(int32_t *from, int32_t *const end, int32_t zero_points)
+{
+    if ((end - from) % 2 == 1) {
+        *from++ = zero_points;
+    }
+    for (; from < end; from += 2) {
+        from[0] = zero_points;
+        from[1] = zero_points;
+    }
+}
+
 /* input row `row` (in_w pixels of in_c bytes; NULL: a padding row) into the word columns of a ring slot that
  * touch the image; the others keep the zero points written once per call */
 static void cg_depthwise_fill_row(const cg_depthwise_dsp_params *p, const int8_t *row, int32_t *slot)
 {
     const int32_t words = p->in_c / 2, in_c = p->in_c;
-    const int32_t zero_points = (int32_t)((uint32_t)(uint8_t)p->in_zp * 0x01010101u); /* x - zp = 0 */
+    const int32_t zero_points = cg_depthwise_zero_points(p);
     if (row == NULL) {
-        for (int32_t *const end = slot + p->plane_w * words; slot < end; slot++) {
-            *slot = zero_points;
-        }
+        cg_depthwise_fill_zero(slot, slot + p->plane_w * words, zero_points);
         return;
     }
     int32_t *column = slot + p->pad_left / 2 * words;
@@ -371,8 +387,12 @@ CG_MAYBE_UNUSED static void cg_depthwise_conv_2d_dsp(const cg_depthwise_dsp_para
     const int32_t slot_words = p->plane_w * p->in_c / 2, row_bytes = p->in_w * p->in_c, filter_h = p->filter_h;
     const int fast = p->filter_h == 3 && p->filter_w == 3 && p->act_min == -128 && p->act_max == 127;
     const int penta = fast && cg_depthwise_use_penta(p);
-    for (int32_t fy = 0; fy < filter_h; fy++) { /* every column zero points: the padding columns stay so */
-        cg_depthwise_fill_row(p, NULL, slots + fy * slot_words);
+    /* the word columns cg_depthwise_fill_row does not write (padding only) get their zero points once */
+    const int32_t words = p->in_c / 2, first = p->pad_left / 2, last = first + (p->pad_left % 2 + p->in_w + 1) / 2;
+    const int32_t zero_points = cg_depthwise_zero_points(p);
+    for (int32_t *slot = slots; slot < slots + filter_h * slot_words; slot += slot_words) {
+        cg_depthwise_fill_zero(slot, slot + first * words, zero_points);
+        cg_depthwise_fill_zero(slot + last * words, slot + slot_words, zero_points);
     }
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *image = in + b * p->in_h * row_bytes;
