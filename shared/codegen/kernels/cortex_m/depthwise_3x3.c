@@ -2,15 +2,13 @@
  * output range (depthwise_conv_2d.c: the ring of word columns, the weight sets and records they read, and the C
  * form of the same sums). Each pass takes at most 13 registers, what clang leaves besides its frame pointer. */
 
-/* the start of a stride-1 filter row: X_k, X_k+1 into t0, t1, w0 w1 into t2, pixel 2m's SMLAD and 2m + 1's SMLATB */
-#define CG_DW_ROW_START(S, ROR)                       \
+/* the start of a stride-1 filter row: X_k, X_k+1 into t0, t1, w0 w1 into t2 */
+#define CG_DW_ROW_LOADS(S, ROR)                       \
     "ldr %[t0], [%[" S "]]\n\t"                       \
     "ldr %[t1], [%[" S "], %[in_c], lsl #1]\n\t"      \
     "sxtb16 %[t0], %[t0]" ROR "\n\t"                  \
     "sxtb16 %[t1], %[t1]" ROR "\n\t"                  \
-    "ldr %[t2], [%[w]], #16\n\t"                      \
-    "smlad %[a0], %[t0], %[t2], %[a0]\n\t"            \
-    "smlatb %[a1], %[t0], %[t2], %[a1]\n\t"
+    "ldr %[t2], [%[w]], #16\n\t"
 
 /* 3x3 stride 1, four output pixels 2m .. 2m + 3 of one channel from words k, k + 1, k + 2 of each filter row, with
  * two weight words of the row: set 0's first pair (w0 w1) and set 1's second (w1 w2). Taps as int16 lanes, X_j =
@@ -19,11 +17,14 @@
  * loads and 8 multiplies for 12 MACs, in 3 scratch registers (t0, t1: taps, t2: a weight). ROR: "" for channel c,
  * ", ror #8" for c + 1. Word k + 1 is 2 in_c bytes after word k, k + 2 4 in_c; the weights of a row: set 0 (pairs 0,
  * 1), set 1 (16 bytes). PIXEL4: "" or CG_DW_PIXEL4, the 5-pixel pass's pixel 2m + 4 (word k + 2 with w0 w1, while
- * both are loaded). */
-#define CG_DW_QUAD_ROW(S, ROR, PIXEL4)                \
-    CG_DW_ROW_START(S, ROR)                           \
-    "smlad %[a2], %[t1], %[t2], %[a2]\n\t"            \
-    "smlatb %[a3], %[t1], %[t2], %[a3]\n\t"           \
+ * both are loaded). R2, R3: what pixels 2m + 2 and 2m + 3 add their first products to: "a2", "a3", or in the first
+ * filter row "a0", the bias (pixel 2m's own sum starts after them), so no MOV copies the bias. */
+#define CG_DW_QUAD_ROW(S, ROR, PIXEL4, R2, R3)        \
+    CG_DW_ROW_LOADS(S, ROR)                           \
+    "smlad %[a2], %[t1], %[t2], %[" R2 "]\n\t"        \
+    "smlatb %[a3], %[t1], %[t2], %[" R3 "]\n\t"       \
+    "smlad %[a0], %[t0], %[t2], %[a0]\n\t"            \
+    "smlatb %[a1], %[t0], %[t2], %[a1]\n\t"           \
     "ldr %[t0], [%[" S "], %[in_c], lsl #2]\n\t"      \
     "sxtb16 %[t0], %[t0]" ROR "\n\t"                  \
     PIXEL4                                            \
@@ -65,20 +66,30 @@
 #define CG_DW_SHIFT_SATURATE(A) "asr %[" A "], %[" A "], %[t0]\n\t" "ssat %[" A "], #8, %[" A "]\n\t"
 
 /* 3x3 stride 2, four output pixels of one channel from words k .. k + 4 of each row (pixel i: words k + i, k + i + 1
- * with set 0, w0 w1 and w2 0, held in t0, t1): per filter row 1 LDRD of weights, 5 loads, 5 SXTB16, 8 SMLAD for
- * 12 MACs and one ADD (word k + 3, 6 in_c bytes on, has no scaled-register form: its address goes through t2).
- * PIXEL4 unused (the 4-pixel pass's signature). */
-#define CG_DW_QUAD2_ROW(S, ROR, PIXEL4)               \
-    CG_DW_STRIDE2_ROW(S, ROR) /* pixels 0, 1 */       \
-    "smlad %[a2], %[t2], %[t0], %[a2]\n\t"            \
+ * with set 0, w0 w1 and w2 0, held in t0, t1), last word first: per filter row 1 LDRD of weights, 5 loads, 5 SXTB16,
+ * 8 SMLAD for 12 MACs and one ADD (word k + 3, 6 in_c bytes on, has no scaled-register form: its address goes
+ * through t2). PIXEL4 unused (CG_DW_QUAD_ROW's signature); R2, R3 as there (pixels 2, 3 start before 0 and 1). */
+#define CG_DW_QUAD2_ROW(S, ROR, PIXEL4, R2, R3)       \
+    "ldrd %[t0], %[t1], [%[w]], #8\n\t"               \
+    "ldr %[t2], [%[" S "], %[in_c], lsl #3]\n\t"      \
+    "sxtb16 %[t2], %[t2]" ROR "\n\t"                  \
+    "smlad %[a3], %[t2], %[t1], %[" R3 "]\n\t"        \
     "add %[t2], %[" S "], %[in_c], lsl #2\n\t"        \
     "ldr %[t2], [%[t2], %[in_c], lsl #1]\n\t"         \
     "sxtb16 %[t2], %[t2]" ROR "\n\t"                  \
-    "smlad %[a2], %[t2], %[t1], %[a2]\n\t"            \
     "smlad %[a3], %[t2], %[t0], %[a3]\n\t"            \
-    "ldr %[t2], [%[" S "], %[in_c], lsl #3]\n\t"      \
+    "smlad %[a2], %[t2], %[t1], %[" R2 "]\n\t"        \
+    "ldr %[t2], [%[" S "], %[in_c], lsl #2]\n\t"      \
     "sxtb16 %[t2], %[t2]" ROR "\n\t"                  \
-    "smlad %[a3], %[t2], %[t1], %[a3]\n\t"
+    "smlad %[a2], %[t2], %[t0], %[a2]\n\t"            \
+    "smlad %[a1], %[t2], %[t1], %[a1]\n\t"            \
+    "ldr %[t2], [%[" S "], %[in_c], lsl #1]\n\t"      \
+    "sxtb16 %[t2], %[t2]" ROR "\n\t"                  \
+    "smlad %[a1], %[t2], %[t0], %[a1]\n\t"            \
+    "smlad %[a0], %[t2], %[t1], %[a0]\n\t"            \
+    "ldr %[t2], [%[" S "]]\n\t"                       \
+    "sxtb16 %[t2], %[t2]" ROR "\n\t"                  \
+    "smlad %[a0], %[t2], %[t0], %[a0]\n\t"
 
 /* one channel's four pixels (ROW: CG_DW_QUAD_ROW, stride 1, or CG_DW_QUAD2_ROW, stride 2; pixel i's output in_c
  * bytes after pixel i - 1's either way): the doubled bias, three filter rows, the requantization
@@ -86,9 +97,7 @@
  * channel */
 #define CG_DW_QUAD_CHANNEL(ROW, ROR, ROUND)                                                              \
     "ldrd %[a0], %[a1], [%[w]], #8\n\t"                                                                  \
-    "mov %[a2], %[a0]\n\t"                                                                               \
-    "mov %[a3], %[a0]\n\t"                                                                               \
-    ROW("s0", ROR, "") ROW("s1", ROR, "") ROW("s2", ROR, "")                                             \
+    ROW("s0", ROR, "", "a0", "a0") ROW("s1", ROR, "", "a2", "a3") ROW("s2", ROR, "", "a2", "a3")          \
     "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                                                  \
     ROUND("a0") ROUND("a1") ROUND("a2") ROUND("a3")                                                      \
     "ldr %[t0], [%[w]], #8\n\t" /* the right shift, past the edge bias */                              \
@@ -100,8 +109,8 @@
     "strb %[a0], [%[out]], #1\n\t"
 
 /* 3x3, full int8 output range: four output pixels over every channel (s0, s1, s2: each filter row's word k of the
- * first channel pair), stride 1 (ROW CG_DW_QUAD_ROW, pixels 2m .. 2m + 3 at k = m: 74 instructions per channel and
- * 36 MACs with the sign correction, 70 without) or stride 2 (CG_DW_QUAD2_ROW: 86, 82). The asm takes 13 registers
+ * first channel pair), stride 1 (ROW CG_DW_QUAD_ROW, pixels 2m .. 2m + 3 at k = m: 72 instructions per channel and
+ * 36 MACs with the sign correction, 68 without) or stride 2 (CG_DW_QUAD2_ROW: 84, 80). The asm takes 13 registers
  * (4 accumulators, 3 scratch, 6 pointers and counts), what clang leaves besides its frame pointer. */
 #define CG_DW_QUAD_LOOP(ROW, ROUND)                                                                           \
     for (int8_t *const end = out + in_c; out < end;) {                                                        \
@@ -145,7 +154,9 @@ static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const in
  * first half, the two weight words w0 w1 and w1 w2): per filter row 2 loads, 2 SXTB16, 2 weight loads and 4
  * multiplies for 6 MACs */
 #define CG_DW_PAIR1_ROW(S, ROR)                    \
-    CG_DW_ROW_START(S, ROR)                        \
+    CG_DW_ROW_LOADS(S, ROR)                        \
+    "smlad %[a0], %[t0], %[t2], %[a0]\n\t"         \
+    "smlatb %[a1], %[t0], %[t2], %[a1]\n\t"        \
     "ldr %[t2], [%[w], #-4]\n\t"                   \
     "smlabt %[a0], %[t1], %[t2], %[a0]\n\t"        \
     "smlad %[a1], %[t1], %[t2], %[a1]\n\t"
@@ -195,7 +206,7 @@ static inline __attribute__((always_inline)) void cg_depthwise_pair_3x3(const in
     CG_DW_ROUNDING(fix, CG_DW_PAIR1_LOOP)
 }
 
-/* (after the stride-2 pair pass, whose row CG_DW_QUAD2_ROW starts with) */
+/* (after the stride-2 pair pass) */
 static inline __attribute__((always_inline)) void cg_depthwise_quad_stride2_3x3(const int32_t *w, const int32_t *s0,
                                                                                 const int32_t *s1,
                                                                                 const int32_t *s2, int8_t *out,
@@ -286,10 +297,8 @@ static inline __attribute__((always_inline)) void cg_depthwise_lone_3x3(const in
 #define CG_DW_PENTA_SUMS(ROR)                                                             \
     "ldr %[a4], [%[w], #68]\n\t"                                                          \
     "ldrd %[a0], %[a1], [%[w]], #8\n\t"                                                   \
-    "mov %[a2], %[a0]\n\t"                                                                \
-    "mov %[a3], %[a0]\n\t"                                                                \
-    CG_DW_QUAD_ROW("s0", ROR, CG_DW_PIXEL4) CG_DW_QUAD_ROW("s1", ROR, CG_DW_PIXEL4)      \
-    CG_DW_QUAD_ROW("s2", ROR, CG_DW_PIXEL4)
+    CG_DW_QUAD_ROW("s0", ROR, CG_DW_PIXEL4, "a0", "a0") CG_DW_QUAD_ROW("s1", ROR, CG_DW_PIXEL4, "a2", "a3") \
+    CG_DW_QUAD_ROW("s2", ROR, CG_DW_PIXEL4, "a2", "a3")
 
 #define CG_DW_PENTA_STORES(ROUND)                                                         \
     "ldrd %[t0], %[t1], [%[w]], #8\n\t"                                                   \
@@ -319,8 +328,8 @@ static inline __attribute__((always_inline)) void cg_depthwise_lone_3x3(const in
 
 /* 3x3 stride 1, full int8 output range: the last five output pixels 2m .. 2m + 4 of a row whose last pixel's third
  * column is right padding (the DS-CNN's rows of 5), over every channel (s0, s1, s2: each filter row's word k = m
- * of the first channel pair), 83 instructions per channel and 45 MACs (78 without the sign correction) instead of
- * the 4-pixel pass's 74 and the lone pixel's 27.5. One call per row. */
+ * of the first channel pair), 81 instructions per channel and 45 MACs (76 without the sign correction) instead of
+ * the 4-pixel pass's 72 and the lone pixel's 27.5. One call per row. */
 #if defined(__OPTIMIZE__) /* a function of its own, which -O0 could not build (the C form runs there) */
 #define CG_DW_PENTA_LOOP(ROUND)                                                  \
     for (int8_t *const end = out + in_c; out < end; s0++, s1++, s2++) {          \
