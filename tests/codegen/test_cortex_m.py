@@ -334,6 +334,27 @@ def test_triple_and_chunk_pixels_taken_and_exact_in_every_build(models, name, tr
         np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)
 
 
+@pytest.mark.parametrize("name", ["mlp", "conv1d", "cnn"])
+def test_fully_connected_column_asm_exact_in_every_build(models, name, tmp_path):
+    """FULLY_CONNECTED layers with int16 weights are fused whatever their row count (ops/matvec.py fused_form,
+    `tail`): the column asm runs the blocks of 4 rows, the last rows % 4 follow alone (mlp's 39 and 5 outputs:
+    tails of 3 and 1, with and without the sign correction; conv1d's 13 and 3 (no block at all); cnn's 7); equal to
+    TFLM on QEMU built by GCC -O2, clang and GCC -O0 (the C form)."""
+    require_tool("clang")
+    model_bytes = models[name]
+    generated = generate(model_bytes, name, f"{name}.tflite")
+    fc_rows = [int(r) for r in re.findall(r"weights (\d+)x\d+", "\n".join(
+        layer.summary for layer in generated.layers if layer.kind == "FULLY_CONNECTED"))]
+    assert any(rows % 4 for rows in fc_rows), fc_rows
+    fused = re.findall(r"cg_fully_connected_params \w+ = \{.*?\.fused = (\d)", generated.c_text, re.S)
+    assert len(fused) == len(fc_rows) and all(f in "12" for f in fused), fused
+    x = test_inputs(generated.input_size, seed=13, count=8)
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
+    for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
+        image = build_image(model_bytes, name, tmp_path / label, **build)
+        np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)
+
+
 def test_chunks_fitted_to_the_arena(models, tmp_path):
     """--flash-budget 0, emit_c.fit_chunks: each conv that may take chunks gets the most pixels a chunk of
     CHUNK_CHOICES whose scratch keeps the arena at its size with no chunks: chunk_fit's two 1x1 convs 12 (the 3x3

@@ -22,7 +22,7 @@ def emit(ctx: LayerContext) -> LayerCode:
     if weights.zero_points is not None and (weights.zero_points != 0).any():
         raise ctx.refuse("weights must be symmetric (zero point 0)", weights)
     batches = x.size // in_n
-    matvec = matvec_fields(ctx, x, weights, y, weights.data, ctx.bias(2, out_n))
+    matvec = matvec_fields(ctx, x, weights, y, weights.data, ctx.bias(2, out_n), column=True)
     fields = {"batches": batches, "in_n": in_n, "in_zp": x.zero_point, "matvec": matvec}
     ctx.tables.append(params_struct("cg_fully_connected_params", f"{ctx.prefix}_params", fields))
     summary = (f"{shape_text(x.shape)} -> {shape_text(y.shape)}; weights {out_n}x{in_n}, {ctx.fused_activation()}\n"
