@@ -136,6 +136,16 @@ def rgb_conv(L, x):
     return L.Dense(4)(L.GlobalAveragePooling2D()(x))
 
 
+def gather_shapes(L, x):
+    """first convs of one channel whose windows cg_conv_gather fills: 5x3 stride 2 SAME (the KWS-shaped CNN's; zero
+    points staged on all four sides, rows of 6 pixels), 3x3 VALID (the MNIST-shaped CNN's, 11 x 9 = 99 pixels: a
+    lone last one) and 3x3 stride 1 SAME; then a Dense over all three"""
+    a = L.Flatten()(L.Conv2D(5, (5, 3), strides=2, padding="same", activation="relu")(x))
+    b = L.Flatten()(L.Conv2D(6, 3, activation="relu")(x))
+    c = L.Flatten()(L.Conv2D(4, 3, padding="same")(x))
+    return L.Dense(5)(L.Concatenate()([a, b, c]))
+
+
 def depthwise(L, x):
     """depth multiplier 1, the DSP fast path: 3x3 SAME over 6 channels (a group of 4 and 2 left) and 7 pixels a
     row (a 4-pixel pass, a pair, the last pixel alone); ReLU6 (a clamped range: the general loop); 3x3 stride 2; 5x2"""
@@ -222,7 +232,8 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "in_place_windows": (in_place_windows, IN_PLACE_WINDOWS_SHAPE),  # 3x3 convs over their input
           "reversed_windows": (reversed_windows, IN_PLACE_WINDOWS_SHAPE),  # some with pixels last to first
           "depthwise_relu": (depthwise_relu, (6, 9, 6)), "word_rows": (word_rows, (19, 10, 1)),
-          "chunks": (chunks, (10, 10, 8)), "chunk_fit": (chunk_fit, (10, 10, 8))}  # (added last: the seeds
+          "chunks": (chunks, (10, 10, 8)), "chunk_fit": (chunk_fit, (10, 10, 8)),
+          "gather_shapes": (gather_shapes, (13, 11, 1))}  # (added last: the seeds
 # of the models above stay)
 
 
@@ -353,6 +364,24 @@ def test_fully_connected_column_asm_exact_in_every_build(models, name, tmp_path)
     for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
         image = build_image(model_bytes, name, tmp_path / label, **build)
         np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)
+
+
+@pytest.mark.parametrize(("name", "shapes"), [("rgb_conv", ["1"]), ("gather_shapes", ["2", "3", "3"])])
+def test_gathered_windows_exact_in_every_build(models, name, shapes, tmp_path):
+    """First convs of few channels fill their columns with cg_conv_gather (`gather`: 1 = 3x3 over 3 channels, 2 =
+    5x3 over 1, 3 = 3x3 over 1; the weights' depth in its order), from the input inside the image and from a staged
+    window at its edges: equal to TFLM on QEMU with int16 and int8 weights, built by GCC -O2, clang and GCC -O0."""
+    require_tool("clang")
+    model_bytes = models[name]
+    generated = generate(model_bytes, name, f"{name}.tflite")
+    assert re.findall(r"\.gather = ([1-9])", generated.c_text) == shapes
+    x = test_inputs(generated.input_size, seed=14, count=6)
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
+    for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
+        for budget in (None, 0):
+            image = build_image(model_bytes, name, tmp_path / f"{label}_{budget}", flash_budget=budget, **build)
+            np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected,
+                                          err_msg=f"{label} flash budget {budget}")
 
 
 def test_chunks_fitted_to_the_arena(models, tmp_path):
