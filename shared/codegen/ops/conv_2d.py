@@ -16,7 +16,7 @@ from shared.codegen.ops import (
     shape_text,
 )
 from shared.codegen.ops.matvec import KERNELS as MATVEC_KERNELS
-from shared.codegen.ops.matvec import matvec_fields
+from shared.codegen.ops.matvec import column_defines, matvec_fields
 
 KERNELS = (*MATVEC_KERNELS, "conv_2d")
 
@@ -217,8 +217,11 @@ def emit(ctx: LayerContext) -> LayerCode:
     depth, columns = matvec["depth"], 3 if fields["triple"] else 2 if out_h * out_w >= 2 else 1
     halves = fields["chunk"] * depth + 2 * (CHUNK_BLOCK_WORDS + 2 * depth) if fields["chunk"] else columns * depth
     defines = ("CG_TRIPLE_PIXELS",) if fields["triple"] else ("CG_CHUNK_PIXELS",) if fields["chunk"] else ()
+    if out_h * out_w % 2:  # the last pixel alone: one column (4096 MACs of a 1x1 64 -> 64 conv)
+        defines += column_defines(matvec)
     return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out, scratch);", [x.index],
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c,
                      scratch_bytes=2 * halves, in_place_lead=lead, in_place_trail=trail,
                      reverse_call=f"cg_conv_2d_reverse(&{ctx.prefix}_params, in0, out, scratch);", defines=defines,
-                     chunk_pixels=fields["chunk"])
+                     chunk_pixels=fields["chunk"],
+                     row_defines=column_defines(matvec) if out_w % 2 else ())  # a lone pixel a row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.codegen.ops import LayerCode, LayerContext, params_struct, quant_text, shape_text
 from shared.codegen.ops.matvec import KERNELS as MATVEC_KERNELS
-from shared.codegen.ops.matvec import matvec_fields
+from shared.codegen.ops.matvec import column_defines, matvec_fields
 
 KERNELS = (*MATVEC_KERNELS, "fully_connected")
 
@@ -29,4 +29,5 @@ def emit(ctx: LayerContext) -> LayerCode:
                f"in {quant_text(x)}, out {quant_text(y)}")
     return LayerCode(KERNELS, ctx.tables, f"cg_fully_connected(&{ctx.prefix}_params, in0, out, scratch);",
                      [x.index], summary, macs=batches * in_n * out_n, scratch_bytes=2 * matvec["depth"],
-                     in_place_lead=0 if batches == 1 or out_n <= in_n else None)  # rows go to the column first
+                     in_place_lead=0 if batches == 1 or out_n <= in_n else None,  # rows go to the column first
+                     defines=column_defines(matvec))

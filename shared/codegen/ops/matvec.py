@@ -148,6 +148,17 @@ def fused_form(rows: int, row_offsets, out_zp: int, act_min: int, act_max: int, 
     return 2 if act_min >= out_zp else 1
 
 
+def column_defines(fields: dict) -> tuple[str, ...]:
+    """The macros that compile kernels/cortex_m/matvec.c's one-column asm forms a fused layer (matvec_fields'
+    `fields`) takes: CG_COLUMN_FIX / CG_COLUMN_NOFIX (int16 weights, with or without the sign correction;
+    CG_COLUMN_TAIL too where the rows are not a multiple of 4), CG_COLUMN_INT8_FIX / CG_COLUMN_INT8_NOFIX; none for a
+    layer not fused (the C forms run where a form is not compiled)."""
+    if not fields["fused"]:
+        return ()
+    form = f"CG_COLUMN_{'INT8_' if fields['int8_weights'] else ''}{'NOFIX' if fields['fused'] == 2 else 'FIX'}"
+    return (form, "CG_COLUMN_TAIL") if not fields["int8_weights"] and fields["rows"] % 4 else (form,)
+
+
 def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarray, bias: np.ndarray,
                   column: bool = False) -> dict:
     """Padded tables and the nested cg_matvec_params initializer for `weights_2d` (rows, depth); column: the layer

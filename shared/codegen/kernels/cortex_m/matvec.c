@@ -693,44 +693,64 @@ __attribute__((noinline)) static void cg_matvec2_fused(const cg_matvec_params *p
     [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "+&r"(x), [w] "+&r"(w),                   \
         [xa] "+&r"(xa), [xb] "+&r"(xb), [w0] "+&r"(w0), [w1] "=&r"(w1), [out] "+&r"(out)
 
-/* `blocks` blocks of `rows` (4, 2 or 1) rows from *w against the column, outputs at *out (both advanced) */
-static void cg_column_blocks(const cg_matvec_params *p, const int32_t *column, int32_t rows, int32_t blocks,
-                             const int32_t **stream, int8_t **output)
+/* `blocks` blocks of `rows` (4, 2 or 1) rows from *stream against the column, outputs at *output (both advanced).
+ * The asm forms are compiled only where the generator defines them for some layer of the model (CG_COLUMN_FIX,
+ * CG_COLUMN_NOFIX: a fused FULLY_CONNECTED, or a fused conv that may have a lone pixel, with or without the sign
+ * correction; CG_COLUMN_TAIL: a FULLY_CONNECTED's blocks of 2 and 1 rows): about 0.8 KB of code each. Otherwise,
+ * and at -O0, the same sums and outputs in C. */
+static inline __attribute__((always_inline)) void cg_column_blocks(const cg_matvec_params *p, const int32_t *column,
+                                                                    int32_t rows, int32_t blocks,
+                                                                    const int32_t **stream, int8_t **output)
 {
     const int32_t quads = p->depth / 4;
     const int32_t *w = *stream;
     int8_t *out = *output;
-#if defined(__OPTIMIZE__)
+#if defined(__OPTIMIZE__) && (defined(CG_COLUMN_FIX) || defined(CG_COLUMN_NOFIX))
     const int32_t *x = column; /* the frame's values: column, steps of the first pass, ends */
     int32_t xa = (quads - 1) % 16 + 1, xb = cg_address(column + quads * 2);
     int32_t w0 = cg_stream_end(w, blocks, rows * (5 + 2 * quads)), a0, a1, a2, a3, w1;
-#define CG_COLUMN_CASE(R)                                                                                         \
-    if (p->fused == 2) {                                                                                          \
-        __asm__ volatile(CG_COLUMN_ASM(CG_STEP_##R##X1, CG_COLUMN_BIAS_##R, CG_COLUMN_OUTS_##R(CG_COLUMN_OUT_NOFIX)) \
-                         : CG_COLUMN_OPERANDS : : "cc", "memory");                                                \
+#define CG_COLUMN_RUN(R, OUT)                                                                                     \
+    __asm__ volatile(CG_COLUMN_ASM(CG_STEP_##R##X1, CG_COLUMN_BIAS_##R, CG_COLUMN_OUTS_##R(OUT))                  \
+                     : CG_COLUMN_OPERANDS : : "cc", "memory");                                                    \
+    blocks = 0;
+#if defined(CG_COLUMN_TAIL)
+#define CG_COLUMN_ROWS(OUT)                                                                                       \
+    if (rows == 4) {                                                                                              \
+        CG_COLUMN_RUN(4, OUT)                                                                                     \
+    } else if (rows == 2) {                                                                                       \
+        CG_COLUMN_RUN(2, OUT)                                                                                     \
     } else {                                                                                                      \
-        __asm__ volatile(CG_COLUMN_ASM(CG_STEP_##R##X1, CG_COLUMN_BIAS_##R, CG_COLUMN_OUTS_##R(CG_COLUMN_OUT_FIX))   \
-                         : CG_COLUMN_OPERANDS : : "cc", "memory");                                                \
+        CG_COLUMN_RUN(1, OUT)                                                                                     \
     }
-    if (rows == 4) {
-        CG_COLUMN_CASE(4)
-    } else if (rows == 2) {
-        CG_COLUMN_CASE(2)
-    } else {
-        CG_COLUMN_CASE(1)
+#else
+#define CG_COLUMN_ROWS(OUT)                                                                                       \
+    if (rows == 4) {                                                                                              \
+        CG_COLUMN_RUN(4, OUT)                                                                                     \
     }
-#undef CG_COLUMN_CASE
-#else /* -O0: the same sums and outputs in C */
-    for (; blocks > 0; blocks--) {
+#endif
+#if defined(CG_COLUMN_NOFIX)
+    if (p->fused == 2) {
+        CG_COLUMN_ROWS(CG_COLUMN_OUT_NOFIX)
+    }
+#endif
+#if defined(CG_COLUMN_FIX)
+    if (p->fused == 1) {
+        CG_COLUMN_ROWS(CG_COLUMN_OUT_FIX)
+    }
+#endif
+#undef CG_COLUMN_ROWS
+#undef CG_COLUMN_RUN
+#endif
+    for (; blocks > 0; blocks--) { /* no asm form compiled for this block, or -O0 */
         int32_t acc[4];
         for (int32_t i = 0; i < rows; i++) {
             acc[i] = w[2 * i];
         }
         w += 2 * rows;
-        const int32_t *x = column;
+        const int32_t *xq = column;
         for (int32_t n = quads; n > 0; n--, w += 2 * rows) {
             int32_t x01, x23;
-            cg_load_two_words(&x, &x01, &x23);
+            cg_load_two_words(&xq, &x01, &x23);
             for (int32_t i = 0; i < rows; i++) {
                 acc[i] = __smlad(w[rows + i], x23, __smlad(w[i], x01, acc[i]));
             }
@@ -739,7 +759,6 @@ static void cg_column_blocks(const cg_matvec_params *p, const int32_t *column, i
             *out++ = cg_fused_output(w, acc[i]);
         }
     }
-#endif
     *stream = w;
     *output = out;
 }
@@ -1264,25 +1283,32 @@ __attribute__((noinline)) static void cg_matvec_chunk(const cg_matvec_params *p,
     [a0] "=&r"(a0), [a1] "=&r"(a1), [x] "+&r"(x), [w] "+&r"(w), [x0] "+&r"(x0), [x1] "+&r"(x1),                   \
         [r0] "+&r"(r0), [r1] "=&r"(r1), [e] "=&r"(e), [out] "+&r"(out)
 
-/* one column through a fused layer with int8 weights: the blocks of 2 rows, then a FULLY_CONNECTED's odd row */
+/* one column through a fused layer with int8 weights: the blocks of 2 rows, then a FULLY_CONNECTED's odd row; the
+ * asm forms compiled as cg_column_blocks' (CG_COLUMN_INT8_FIX, CG_COLUMN_INT8_NOFIX), else C */
 static void cg_matvec_fused_int8(const cg_matvec_params *p, const int32_t *column, int8_t *out)
 {
-    const int32_t groups = p->depth / 4, blocks = p->rows / 2;
+    const int32_t groups = p->depth / 4;
+    int32_t blocks = p->rows / 2;
     const int32_t *w = (const int32_t *)p->weights;
-#if defined(__OPTIMIZE__)
-    if (blocks > 0) {
-        const int32_t *x = column; /* the frame's values: column, groups of the first pass, ends */
-        int32_t x0 = (groups - 1) % 16 + 1, x1 = cg_address(column + groups * 2);
-        int32_t r0 = cg_stream_end(w, blocks, CG_FUSED_INT8_BIAS_WORDS + 2 * groups + CG_FUSED_INT8_RECORD_WORDS);
-        int32_t a0, a1, r1, e;
-        if (p->fused == 2) {
-            __asm__ volatile(CG_COLUMN_INT8_ASM(CG_COLUMN_INT8_OUT_NOFIX) : CG_COLUMN_INT8_OPERANDS : : "cc", "memory");
-        } else {
-            __asm__ volatile(CG_COLUMN_INT8_ASM(CG_COLUMN_INT8_OUT_FIX) : CG_COLUMN_INT8_OPERANDS : : "cc", "memory");
-        }
+#if defined(__OPTIMIZE__) && (defined(CG_COLUMN_INT8_FIX) || defined(CG_COLUMN_INT8_NOFIX))
+    const int32_t *x = column; /* the frame's values: column, groups of the first pass, ends */
+    int32_t x0 = (groups - 1) % 16 + 1, x1 = cg_address(column + groups * 2);
+    int32_t r0 = cg_stream_end(w, blocks, CG_FUSED_INT8_BIAS_WORDS + 2 * groups + CG_FUSED_INT8_RECORD_WORDS);
+    int32_t a0, a1, r1, e;
+#if defined(CG_COLUMN_INT8_NOFIX)
+    if (p->fused == 2 && blocks > 0) {
+        __asm__ volatile(CG_COLUMN_INT8_ASM(CG_COLUMN_INT8_OUT_NOFIX) : CG_COLUMN_INT8_OPERANDS : : "cc", "memory");
+        blocks = 0;
     }
-#else /* -O0: the blocks in C */
-    for (int32_t block = 0; block < blocks; block++, out += 2) {
+#endif
+#if defined(CG_COLUMN_INT8_FIX)
+    if (p->fused == 1 && blocks > 0) {
+        __asm__ volatile(CG_COLUMN_INT8_ASM(CG_COLUMN_INT8_OUT_FIX) : CG_COLUMN_INT8_OPERANDS : : "cc", "memory");
+        blocks = 0;
+    }
+#endif
+#endif
+    for (; blocks > 0; blocks--, out += 2) { /* no asm form compiled, or -O0 */
         const int32_t bias[2] = {w[0], w[2]};
         int32_t acc[2];
         w = cg_block2_int8(w + CG_FUSED_INT8_BIAS_WORDS, column, groups, bias, acc);
@@ -1290,7 +1316,6 @@ static void cg_matvec_fused_int8(const cg_matvec_params *p, const int32_t *colum
             out[i] = cg_fused_output(w, 2 * acc[i]);
         }
     }
-#endif
     if (p->rows & 1) { /* a FULLY_CONNECTED's odd last row */
         *out = cg_fused_output(w + 2 + groups, 2 * cg_last_row_int8(w + 2, column, groups, 1, w[0]));
     }
