@@ -146,6 +146,16 @@ def gather_shapes(L, x):
     return L.Dense(5)(L.Concatenate()([a, b, c]))
 
 
+def max_pools(L, x):
+    """MAX_POOL_2D on the SSUB8/SEL path (4 channels a word): 3x3 stride 2 SAME over the input's 4 channels (clipped
+    windows), a 2x2 pool fused with a 3x3 conv of 8 channels (the ring), and on the reference loop: 2x3 stride 1 SAME
+    fused with a 1x1 conv of 6 channels"""
+    a = L.Flatten()(L.MaxPooling2D(3, strides=2, padding="same")(x))
+    b = L.Flatten()(L.MaxPooling2D(2)(L.Conv2D(8, 3, activation="relu")(x)))
+    c = L.Flatten()(L.MaxPooling2D((2, 3), strides=1, padding="same")(L.Conv2D(6, 1)(x)))
+    return L.Dense(5)(L.Concatenate()([a, b, c]))
+
+
 def depthwise(L, x):
     """depth multiplier 1, the DSP fast path: 3x3 SAME over 6 channels (a group of 4 and 2 left) and 7 pixels a
     row (a 4-pixel pass, a pair, the last pixel alone); ReLU6 (a clamped range: the general loop); 3x3 stride 2; 5x2"""
@@ -233,7 +243,7 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "reversed_windows": (reversed_windows, IN_PLACE_WINDOWS_SHAPE),  # some with pixels last to first
           "depthwise_relu": (depthwise_relu, (6, 9, 6)), "word_rows": (word_rows, (19, 10, 1)),
           "chunks": (chunks, (10, 10, 8)), "chunk_fit": (chunk_fit, (10, 10, 8)),
-          "gather_shapes": (gather_shapes, (13, 11, 1))}  # (added last: the seeds
+          "gather_shapes": (gather_shapes, (13, 11, 1)), "max_pools": (max_pools, (9, 11, 4))}  # (added last: the seeds
 # of the models above stay)
 
 
@@ -382,6 +392,23 @@ def test_gathered_windows_exact_in_every_build(models, name, shapes, tmp_path):
             image = build_image(model_bytes, name, tmp_path / f"{label}_{budget}", flash_budget=budget, **build)
             np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected,
                                           err_msg=f"{label} flash budget {budget}")
+
+
+def test_max_pool_fast_path_exact_in_every_build(models, tmp_path):
+    """MAX_POOL_2D over a multiple of 4 channels takes the SSUB8/SEL path, alone (cg_max_pool_2d_dsp) and fused with
+    its conv (cg_max_pool_row_dsp in conv_pool_2d.c); 6 channels keep the reference loop: equal to TFLM on QEMU built
+    by GCC -O2, clang and GCC -O0 (inputs all -128 among them: every window's maximum is the start value)."""
+    require_tool("clang")
+    model_bytes = models["max_pools"]
+    generated = generate(model_bytes, "max_pools", "max_pools.tflite")
+    # the input's pool alone (its portable call besides), both convs fused with their pools
+    assert generated.c_text.count("cg_max_pool_2d_dsp(&") == 1 and generated.c_text.count("cg_pool_2d(&") == 1
+    assert generated.c_text.count("cg_conv_pool_2d(&") == 2
+    x = np.concatenate([np.full((1, generated.input_size), -128, np.int8), test_inputs(generated.input_size, 15, 6)])
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
+    for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
+        image = build_image(model_bytes, "max_pools", tmp_path / label, **build)
+        np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)
 
 
 def test_chunks_fitted_to_the_arena(models, tmp_path):
