@@ -136,6 +136,26 @@ def rgb_conv(L, x):
     return L.Dense(4)(L.GlobalAveragePooling2D()(x))
 
 
+def gather_shapes(L, x):
+    """first convs of one channel whose windows cg_conv_gather fills: 5x3 stride 2 SAME (the KWS-shaped CNN's; zero
+    points staged on all four sides, rows of 6 pixels), 3x3 VALID (the MNIST-shaped CNN's, 11 x 9 = 99 pixels: a
+    lone last one) and 3x3 stride 1 SAME; then a Dense over all three"""
+    a = L.Flatten()(L.Conv2D(5, (5, 3), strides=2, padding="same", activation="relu")(x))
+    b = L.Flatten()(L.Conv2D(6, 3, activation="relu")(x))
+    c = L.Flatten()(L.Conv2D(4, 3, padding="same")(x))
+    return L.Dense(5)(L.Concatenate()([a, b, c]))
+
+
+def max_pools(L, x):
+    """MAX_POOL_2D on the SSUB8/SEL path (4 channels a word): 3x3 stride 2 SAME over the input's 4 channels (clipped
+    windows), a 2x2 pool fused with a 3x3 conv of 8 channels (the ring), and on the reference loop: 2x3 stride 1 SAME
+    fused with a 1x1 conv of 6 channels"""
+    a = L.Flatten()(L.MaxPooling2D(3, strides=2, padding="same")(x))
+    b = L.Flatten()(L.MaxPooling2D(2)(L.Conv2D(8, 3, activation="relu")(x)))
+    c = L.Flatten()(L.MaxPooling2D((2, 3), strides=1, padding="same")(L.Conv2D(6, 1)(x)))
+    return L.Dense(5)(L.Concatenate()([a, b, c]))
+
+
 def depthwise(L, x):
     """depth multiplier 1, the DSP fast path: 3x3 SAME over 6 channels (a group of 4 and 2 left) and 7 pixels a
     row (a 4-pixel pass, a pair, the last pixel alone); ReLU6 (a clamped range: the general loop); 3x3 stride 2; 5x2"""
@@ -244,7 +264,9 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "depthwise_relu": (depthwise_relu, (6, 9, 6)), "word_rows": (word_rows, (19, 10, 1)),
           "chunks": (chunks, (10, 10, 8)), "chunk_fit": (chunk_fit, (10, 10, 8)),
           "depthwise_strides": (depthwise_strides, (13, 13, 8)),
-          "depthwise_wide": (depthwise_wide, (6, 6, 128))}  # (added last: the seeds of the models above stay)
+          "depthwise_wide": (depthwise_wide, (6, 6, 128)),
+          "gather_shapes": (gather_shapes, (13, 11, 1)), "max_pools": (max_pools, (9, 11, 4))}  # (added last: the seeds
+# of the models above stay)
 
 
 @pytest.fixture(scope="module")
@@ -355,6 +377,62 @@ def test_triple_and_chunk_pixels_taken_and_exact_in_every_build(models, name, tr
         symbols = subprocess.run(["arm-none-eabi-nm", str(image)], capture_output=True, text=True, check=True).stdout
         assert ("cg_matvec3" in symbols) == (label == "gcc" and triples > 0), label
         assert ("cg_matvec_chunk" in symbols) == (label == "gcc" and chunks > 0), label
+        np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)
+
+
+@pytest.mark.parametrize("name", ["mlp", "conv1d", "cnn"])
+def test_fully_connected_column_asm_exact_in_every_build(models, name, tmp_path):
+    """FULLY_CONNECTED layers with int16 weights are fused whatever their row count (ops/matvec.py fused_form,
+    `tail`): the column asm runs the blocks of 4 rows, the last rows % 4 follow alone (mlp's 39 and 5 outputs:
+    tails of 3 and 1, with and without the sign correction; conv1d's 13 and 3 (no block at all); cnn's 7); equal to
+    TFLM on QEMU built by GCC -O2, clang and GCC -O0 (the C form)."""
+    require_tool("clang")
+    model_bytes = models[name]
+    generated = generate(model_bytes, name, f"{name}.tflite")
+    fc_rows = [int(r) for r in re.findall(r"weights (\d+)x\d+", "\n".join(
+        layer.summary for layer in generated.layers if layer.kind == "FULLY_CONNECTED"))]
+    assert any(rows % 4 for rows in fc_rows), fc_rows
+    fused = re.findall(r"cg_fully_connected_params \w+ = \{.*?\.fused = (\d)", generated.c_text, re.S)
+    assert len(fused) == len(fc_rows) and all(f in "12" for f in fused), fused
+    x = test_inputs(generated.input_size, seed=13, count=8)
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
+    for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
+        image = build_image(model_bytes, name, tmp_path / label, **build)
+        np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)
+
+
+@pytest.mark.parametrize(("name", "shapes"), [("rgb_conv", ["1"]), ("gather_shapes", ["2", "3", "3"])])
+def test_gathered_windows_exact_in_every_build(models, name, shapes, tmp_path):
+    """First convs of few channels fill their columns with cg_conv_gather (`gather`: 1 = 3x3 over 3 channels, 2 =
+    5x3 over 1, 3 = 3x3 over 1; the weights' depth in its order), from the input inside the image and from a staged
+    window at its edges: equal to TFLM on QEMU with int16 and int8 weights, built by GCC -O2, clang and GCC -O0."""
+    require_tool("clang")
+    model_bytes = models[name]
+    generated = generate(model_bytes, name, f"{name}.tflite")
+    assert re.findall(r"\.gather = ([1-9])", generated.c_text) == shapes
+    x = test_inputs(generated.input_size, seed=14, count=6)
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
+    for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
+        for budget in (None, 0):
+            image = build_image(model_bytes, name, tmp_path / f"{label}_{budget}", flash_budget=budget, **build)
+            np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected,
+                                          err_msg=f"{label} flash budget {budget}")
+
+
+def test_max_pool_fast_path_exact_in_every_build(models, tmp_path):
+    """MAX_POOL_2D over a multiple of 4 channels takes the SSUB8/SEL path, alone (cg_max_pool_2d_dsp) and fused with
+    its conv (cg_max_pool_row_dsp in conv_pool_2d.c); 6 channels keep the reference loop: equal to TFLM on QEMU built
+    by GCC -O2, clang and GCC -O0 (inputs all -128 among them: every window's maximum is the start value)."""
+    require_tool("clang")
+    model_bytes = models["max_pools"]
+    generated = generate(model_bytes, "max_pools", "max_pools.tflite")
+    # the input's pool alone (its portable call besides), both convs fused with their pools
+    assert generated.c_text.count("cg_max_pool_2d_dsp(&") == 1 and generated.c_text.count("cg_pool_2d(&") == 1
+    assert generated.c_text.count("cg_conv_pool_2d(&") == 2
+    x = np.concatenate([np.full((1, generated.input_size), -128, np.int8), test_inputs(generated.input_size, 15, 6)])
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
+    for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
+        image = build_image(model_bytes, "max_pools", tmp_path / label, **build)
         np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected, err_msg=label)
 
 

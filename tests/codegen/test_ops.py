@@ -48,6 +48,16 @@ def first_conv_case(rng, in_c):
     return shape, build
 
 
+def gather_case(rng):
+    """a first conv whose windows cg_conv_gather fills (3x3 over 3 channels, 5x3 or 3x3 over 1), stride 1 or 2,
+    SAME or VALID, odd and even image sizes"""
+    kernel, in_c = [((3, 3), 3), ((5, 3), 1), ((3, 3), 1)][int(rng.integers(0, 3))]
+    options = {"filters": int(rng.integers(3, 9)), "kernel_size": kernel, "strides": int(rng.integers(1, 3)),
+               "padding": str(rng.choice(["same", "valid"])), "activation": rng.choice(ACTIVATIONS)}
+    shape = (int(rng.integers(kernel[0] + 2, 14)), int(rng.integers(kernel[1] + 2, 14)), in_c)
+    return shape, lambda L, x: L.Conv2D(**options)(x)
+
+
 def depthwise_case(rng):
     kernel = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
     options = {"kernel_size": kernel, "strides": (int(rng.integers(1, 3)),) * 2,
@@ -156,6 +166,8 @@ def case_makers():
     makers.append(("relu6_standalone", lambda rng: standalone_relu_case(rng, ("ReLU", {"max_value": 6.0}))))
     for i in range(4):  # last: the cases above keep their seeds
         makers.append((f"slice_{i}", slice_case))
+    for i in range(6):
+        makers.append((f"gather_{i}", gather_case))
     return makers
 
 

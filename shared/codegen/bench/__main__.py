@@ -22,7 +22,9 @@ import numpy as np
 
 from shared.codegen import generate
 from shared.codegen.bench.cortex_m import build_image, object_sizes, run_image
+from shared.codegen.bench.floor import floor_per_mac
 from shared.codegen.bench.models import BENCH_MODELS, DEEP_MODELS, build_int8
+from shared.codegen.graph import read_graph
 from shared.codegen.host import HostModel
 from shared.tflm import make_interpreter, measured_allocation_bytes, run_tflm
 
@@ -78,7 +80,8 @@ def device_row(name: str, model_bytes: bytes, workdir: Path, samples: int, build
     model = generate(model_bytes, name, f"{name}.tflite")
     x = np.random.default_rng(1).integers(-128, 128, size=(samples, model.input_size), dtype=np.int8)
     expected = run_tflm(model_bytes, x).reshape(samples, -1)
-    row = {"name": name, "macs": model.macs, "model": model, "default_int8": bool(model.int8_weight_layers)}
+    row = {"name": name, "macs": model.macs, "model": model, "default_int8": bool(model.int8_weight_layers),
+           "graph": read_graph(model_bytes)}
     for label in builds:
         dsp, budget, compiler = BUILDS[label]
         folder = workdir / f"{name}_{label}"
@@ -93,13 +96,16 @@ def device_row(name: str, model_bytes: bytes, workdir: Path, samples: int, build
 
 def print_layers(row: dict, builds: list[str]) -> None:
     """Per-layer instructions (profiled image: the NAME_LAYER_HOOK debug hook after each layer), instructions per
-    MAC per build."""
-    print(f"\n{row['name']}: per layer on QEMU, instructions per MAC ({', '.join(builds)}); DSP instructions")
+    MAC per build, and the layer's analytic floor per MAC on the DSP core (bench/floor.py)."""
+    print(f"\n{row['name']}: per layer on QEMU, instructions per MAC ({', '.join(builds)}), floor (DSP, "
+          "bench/floor.py); DSP instructions")
     for layer in row["model"].layers:
         if layer.op_index not in row[builds[-1]]["layers"]:
             continue
         counts = [row[label]["layers"].get(layer.op_index, 0.0) for label in builds]
         ratios = " ".join(f"{c / layer.macs:6.2f}" if layer.macs else "     -" for c in counts)
+        floor = floor_per_mac(row["graph"], row["graph"].ops[layer.op_index])
+        ratios += f" {floor:6.2f}" if floor is not None and layer.macs else "      -"
         print(f"  op {layer.op_index:>3} {layer.kind:<18} {layer.macs:>8} MACs {ratios} {counts[1]:>10.0f}  "
               f"{layer.summary.splitlines()[0][:56]}")
 

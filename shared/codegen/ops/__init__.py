@@ -47,6 +47,8 @@ class LayerCode:
     # model with a `triple` conv)
     defines: tuple[str, ...] = ()
     chunk_pixels: int = 0  # CONV_2D: pixels a chunk it takes (ops/conv_2d.chunk_pixels), 0: none
+    # CONV_2D: macros for a fused pool's rows (conv_pool_2d), one pixel of each odd-width row alone (CG_COLUMN_*)
+    row_defines: tuple[str, ...] = ()
 
 
 @dataclass

@@ -3,6 +3,8 @@ kernels/reference/conv_2d.c."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from shared.codegen.multipliers import same_padding
 from shared.codegen.ops import (
     PADDING_NAMES,
@@ -14,7 +16,7 @@ from shared.codegen.ops import (
     shape_text,
 )
 from shared.codegen.ops.matvec import KERNELS as MATVEC_KERNELS
-from shared.codegen.ops.matvec import matvec_fields
+from shared.codegen.ops.matvec import column_defines, matvec_fields
 
 KERNELS = (*MATVEC_KERNELS, "conv_2d")
 
@@ -154,6 +156,27 @@ def chunk_pixels(out_shape, matvec: dict, triple: bool, wanted: int | None) -> i
     return min(CHUNK_CHOICES[0] if wanted is None else wanted, pixels & ~1)
 
 
+GATHER_SHAPES = {(3, 9): 1, (5, 3): 2, (3, 3): 3}  # (filter_h, filter_w * in_c) -> cg_conv_gather's shape
+
+
+def gather_shape(filter_hw, in_w: int, in_c: int, spatial: dict) -> int:
+    """kernels/reference/conv_2d.c cg_conv_gather's straight-line fill for the windows of first convs of few
+    channels (3x3x3: the MobileNet's; 5x3x1: the KWS-shaped CNN's; 3x3x1: the MNIST-shaped CNN's), dilation 1,
+    filter rows narrower than the input (a filter as wide as the input reads one contiguous run instead); 0: none."""
+    if spatial["dilation_h"] != 1 or spatial["dilation_w"] != 1 or filter_hw[1] >= in_w:
+        return 0
+    return GATHER_SHAPES.get((filter_hw[0], filter_hw[1] * in_c), 0)
+
+
+def gather_order(filter_h: int, row_values: int) -> np.ndarray:
+    """cg_conv_gather's tap order: the window's tap (filter row r, value i of its row_values) at each column place:
+    each row's whole words (values 0 .. row_values & ~3 - 1), row after row, then the last row_values & 3 values of
+    every row."""
+    whole = row_values & ~3
+    head = [r * row_values + i for r in range(filter_h) for i in range(whole)]
+    return np.array(head + [r * row_values + i for r in range(filter_h) for i in range(whole, row_values)])
+
+
 def emit(ctx: LayerContext) -> LayerCode:
     x, y = ctx.activation(0), ctx.activation(0, outputs=True)
     weights = ctx.constant(1, "int8")
@@ -165,7 +188,11 @@ def emit(ctx: LayerContext) -> LayerCode:
         raise ctx.refuse(f"grouped convolution ({in_c} input channels, filter depth {filter_c})", weights)
     _, out_h, out_w, _ = y.shape
     spatial = spatial_params(ctx, (in_h, in_w), (out_h, out_w), (filter_h, filter_w))
-    matvec = matvec_fields(ctx, x, weights, y, weights.data.reshape(out_c, -1), ctx.bias(2, out_c))
+    gather = gather_shape((filter_h, filter_w), in_w, in_c, spatial)
+    weights_2d = weights.data.reshape(out_c, -1)
+    if gather:  # the taps in the order cg_conv_gather fills the column
+        weights_2d = weights_2d[:, gather_order(filter_h, filter_w * in_c)]
+    matvec = matvec_fields(ctx, x, weights, y, weights_2d, ctx.bias(2, out_c))
     fields = {
         "batches": batches, "in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w,
         "filter_h": filter_h, "filter_w": filter_w, **{k: v for k, v in spatial.items() if k != "padding"},
@@ -174,6 +201,7 @@ def emit(ctx: LayerContext) -> LayerCode:
     triple = triple_pixels(x.shape, y.shape, (filter_h, filter_w), spatial, matvec)
     fields["chunk"] = chunk_pixels(y.shape, matvec, triple, ctx.chunk_pixels)
     fields["triple"] = int(triple and not fields["chunk"])
+    fields["gather"] = gather
     ctx.tables.append(params_struct("cg_conv_params", f"{ctx.prefix}_params", fields))
     lead = window_lead(x.shape, y.shape, (filter_h, filter_w), spatial)
     if lead is None:
@@ -189,8 +217,11 @@ def emit(ctx: LayerContext) -> LayerCode:
     depth, columns = matvec["depth"], 3 if fields["triple"] else 2 if out_h * out_w >= 2 else 1
     halves = fields["chunk"] * depth + 2 * (CHUNK_BLOCK_WORDS + 2 * depth) if fields["chunk"] else columns * depth
     defines = ("CG_TRIPLE_PIXELS",) if fields["triple"] else ("CG_CHUNK_PIXELS",) if fields["chunk"] else ()
+    if out_h * out_w % 2:  # the last pixel alone: one column (4096 MACs of a 1x1 64 -> 64 conv)
+        defines += column_defines(matvec)
     return LayerCode(KERNELS, ctx.tables, f"cg_conv_2d(&{ctx.prefix}_params, in0, out, scratch);", [x.index],
                      summary, macs=batches * out_h * out_w * out_c * filter_h * filter_w * in_c,
                      scratch_bytes=2 * halves, in_place_lead=lead, in_place_trail=trail,
                      reverse_call=f"cg_conv_2d_reverse(&{ctx.prefix}_params, in0, out, scratch);", defines=defines,
-                     chunk_pixels=fields["chunk"])
+                     chunk_pixels=fields["chunk"],
+                     row_defines=column_defines(matvec) if out_w % 2 else ())  # a lone pixel a row

@@ -36,4 +36,5 @@ def fuse(conv: Op, pool: Op, conv_code: LayerCode, pool_code: LayerCode, graph: 
                f"{pool_filter_h} conv rows ({ring_bytes} bytes): {pool_code.summary}")
     return LayerCode(KERNELS, conv_code.tables + pool_code.tables, call, conv_code.inputs, summary,
                      macs=conv_code.macs, scratch_bytes=conv_code.scratch_bytes + ring_bytes,
-                     output=pool.outputs[0], defines=conv_code.defines, chunk_pixels=conv_code.chunk_pixels)
+                     output=pool.outputs[0], defines=conv_code.defines + conv_code.row_defines,
+                     chunk_pixels=conv_code.chunk_pixels)

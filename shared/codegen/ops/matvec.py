@@ -41,23 +41,33 @@ def int8_dsp_layout(weights: np.ndarray) -> np.ndarray:
     return np.concatenate([head, words[paired:].reshape(-1)])
 
 
+def fused_block_rows(rows: int, int8: bool) -> list[int]:
+    """The rows of each block of a fused stream: blocks of 4 (int16 weights) or 2 (int8), then a FULLY_CONNECTED's
+    tail (fused_form): a block of 2 (int16 weights, rows % 4 >= 2) and one of 1 (an odd row count)."""
+    if int8:
+        return [2] * (rows // 2) + [1] * (rows % 2)
+    return [4] * (rows // 4) + [2] * (rows % 4 // 2) + [1] * (rows % 2)
+
+
 def fused_layout(weights: np.ndarray, bias: np.ndarray, records: np.ndarray, int8: bool) -> np.ndarray:
-    """(rows, depth) int8 weights (rows a multiple of 4), their bias and (rows, 3) requantization records -> the
-    int32 stream of kernels/cortex_m/matvec.c's fused blocks. int16 weights: per block of 4 rows the doubled bias
-    of each row twice (the two pixels' accumulators start from it: 8 words), the block's doubled weights in
-    dsp_layout's order, the block's 4 records (multiplier, offset, right shift); doubling weights and bias gives
-    the accumulator 2 acc that the offsets form takes (|acc| < 2^30, checked by `offsets`; |2 w| <= 256 fits
-    int16). int8 weights: per block of 2 rows the bias twice (not doubled), the 2 rows' words in int8_dsp_layout's
-    order, their 2 records."""
-    rows = weights.shape[0]
-    block_rows = 2 if int8 else 4
-    laid_out = int8_dsp_layout(weights) if int8 else dsp_layout(weights.astype(np.int16) * 2)
+    """(rows, depth) int8 weights, their bias and (rows, 3) requantization records -> the int32 stream of
+    kernels/cortex_m/matvec.c's fused blocks (fused_block_rows). int16 weights: per block the doubled bias of each
+    row twice (the two pixels' accumulators start from it), the block's doubled weights in dsp_layout's order and
+    interleaved word by word (word j of each row of the block, then word j + 1), the block's records (multiplier,
+    offset, right shift); doubling weights and bias gives the accumulator 2 acc that the offsets form takes
+    (|acc| < 2^30, checked by `offsets`; |2 w| <= 256 fits int16). int8 weights: per block the bias of each row
+    twice (not doubled), the rows' words (4 int8 weights each) interleaved (group g of each row, then g + 1), the
+    records."""
     bias = bias.astype(np.int64) * (1 if int8 else 2)
-    per_block = laid_out.size // (rows // block_rows)
-    parts = []
-    for b in range(rows // block_rows):
-        block = slice(block_rows * b, block_rows * (b + 1))
-        parts += [np.repeat(bias[block], 2), laid_out[b * per_block:(b + 1) * per_block], records[block].reshape(-1)]
+    parts, row = [], 0
+    for size in fused_block_rows(weights.shape[0], int8):
+        block = slice(row, row + size)
+        if int8:
+            words = np.ascontiguousarray(weights[block]).view(np.int32).reshape(size, -1)
+        else:
+            words = np.stack([dsp_layout(weights[r:r + 1].astype(np.int16) * 2) for r in range(row, row + size)])
+        parts += [np.repeat(bias[block], 2), words.T.reshape(-1), records[block].reshape(-1)]
+        row += size
     return np.concatenate(parts).astype(np.int64).astype(np.uint32).view(np.int32)
 
 
@@ -124,19 +134,36 @@ def portable_table(ctx: LayerContext, suffix: str, values: np.ndarray) -> str:
     return name
 
 
-def fused_form(rows: int, row_offsets, out_zp: int, act_min: int, act_max: int) -> int:
+def fused_form(rows: int, row_offsets, out_zp: int, act_min: int, act_max: int, tail: bool = False) -> int:
     """kernels/cortex_m/matvec.c's fused blocks (the requantization inside the multiply asm, from records in the
-    weight stream) where the offsets form is exact, the rows come in whole blocks of 4 and the activation range is
-    the whole int8 range (one SSAT): 0 = not fused; 1 = fused; 2 = fused without the sign correction, exact when
-    act_min >= out_zp: a negative sum then gives at most out_zp with or without it (SMMLAR's high word of q * m,
-    m >= 0, is <= 0 for q < 0, and 2^(r-1) - 1 < 2^r), which the clamp raises to act_min either way."""
-    if row_offsets is None or rows % 4 != 0 or (act_min, act_max) != (-128, 127):
+    weight stream) where the offsets form is exact, the rows come in whole blocks of 4 (or `tail`: a
+    FULLY_CONNECTED, whose one column takes the rows after the blocks alone: up to 3 with int16 weights, blocks of
+    4 rows, an odd last one with int8 weights, blocks of 2) and the
+    activation range is the whole int8 range (one SSAT): 0 = not fused; 1 = fused; 2 = fused without the sign
+    correction, exact when act_min >= out_zp: a negative sum then gives at most out_zp with or without it (SMMLAR's
+    high word of q * m, m >= 0, is <= 0 for q < 0, and 2^(r-1) - 1 < 2^r), which the clamp raises to act_min
+    either way."""
+    if row_offsets is None or (rows % 4 != 0 and not tail) or (act_min, act_max) != (-128, 127):
         return 0
     return 2 if act_min >= out_zp else 1
 
 
-def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarray, bias: np.ndarray) -> dict:
-    """Padded tables and the nested cg_matvec_params initializer for `weights_2d` (rows, depth)."""
+def column_defines(fields: dict) -> tuple[str, ...]:
+    """The macros that compile kernels/cortex_m/matvec.c's one-column asm forms a fused layer (matvec_fields'
+    `fields`) takes: CG_COLUMN_FIX / CG_COLUMN_NOFIX (int16 weights, with or without the sign correction;
+    CG_COLUMN_TAIL too where the rows are not a multiple of 4), CG_COLUMN_INT8_FIX / CG_COLUMN_INT8_NOFIX; none for a
+    layer not fused (the C forms run where a form is not compiled)."""
+    if not fields["fused"]:
+        return ()
+    form = f"CG_COLUMN_{'INT8_' if fields['int8_weights'] else ''}{'NOFIX' if fields['fused'] == 2 else 'FIX'}"
+    return (form, "CG_COLUMN_TAIL") if not fields["int8_weights"] and fields["rows"] % 4 else (form,)
+
+
+def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarray, bias: np.ndarray,
+                  column: bool = False) -> dict:
+    """Padded tables and the nested cg_matvec_params initializer for `weights_2d` (rows, depth); column: the layer
+    runs one column at a time (FULLY_CONNECTED), so with int16 weights its fused stream may end with a tail of rows
+    (fused_form)."""
     rows, depth = weights_2d.shape
     depth4 = padded_depth(depth)
     padded = np.zeros((rows, depth4), dtype=np.int8)
@@ -145,7 +172,7 @@ def matvec_fields(ctx: LayerContext, x, weights_tensor, y, weights_2d: np.ndarra
     act_min, act_max = activation_range(ctx.fused_activation(), y.scale, y.zero_point)
     right_shifts = np.maximum(-shifts, 0)
     row_offsets = offsets(shifts, y.zero_point, weights_2d, bias, x.zero_point)
-    fused = fused_form(rows, row_offsets, y.zero_point, act_min, act_max)
+    fused = fused_form(rows, row_offsets, y.zero_point, act_min, act_max, column)
     stream = None
     if fused:
         stream = fused_layout(padded, bias, np.stack([multipliers, row_offsets, right_shifts], axis=1),

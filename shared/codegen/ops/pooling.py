@@ -39,4 +39,6 @@ def emit(ctx: LayerContext) -> LayerCode:
                      summary, in_place_lead=lead)
     if not is_max and channels % 4 == 0 and filter_hw[0] * filter_hw[1] <= DSP_MAX_WINDOW:
         code.dsp_call = f"cg_avg_pool_2d_dsp(&{ctx.prefix}_params, in0, out);"  # 4 channels per SXTAB16 pair
+    if is_max and channels % 4 == 0 and (act_min, act_max) == (-128, 127):
+        code.dsp_call = f"cg_max_pool_2d_dsp(&{ctx.prefix}_params, in0, out);"  # 4 channels per SSUB8, SEL
     return code

@@ -236,6 +236,17 @@ static void cg_widen(const int8_t *x, int32_t n, int32_t zp, int16_t *column, in
     int32_t i = 0;
     if ((k0 & 3) == 0) {
         int16_t *group = column + k0 * step;
+        if (step == 1) { /* a plain column (FULLY_CONNECTED): 8 values a pass, 2 loads, 4 SXTAB16, 2 STRD */
+            for (const int8_t *const end = x + (n & ~7); x + i < end; i += 8, group += 8) {
+                int32_t a0, a1, b0, b1;
+                cg_widen_group(x + i, minus_zp, &a0, &a1);
+                cg_widen_group(x + i + 4, minus_zp, &b0, &b1);
+                __asm__ volatile("strd %[a0], %[a1], [%[g]]\n\tstrd %[b0], %[b1], [%[g], #8]"
+                                 :
+                                 : [a0] "r"(a0), [a1] "r"(a1), [b0] "r"(b0), [b1] "r"(b1), [g] "r"(group)
+                                 : "memory");
+            }
+        }
         for (; i + 4 <= n; i += 4, group += 4 * step) {
             int32_t even, odd;
             cg_widen_group(x + i, minus_zp, &even, &odd);
@@ -606,17 +617,165 @@ __attribute__((noinline)) static void cg_matvec2_fused(const cg_matvec_params *p
 #endif
 }
 
-/* one column (FULLY_CONNECTED, a lone pixel) through a fused layer: the blocks of cg_matvec, outputs from the
- * stream's records */
-static void cg_matvec_fused(const cg_matvec_params *p, const int32_t *x, int8_t *out)
+/* ---- one column (FULLY_CONNECTED, a lone pixel) through a fused layer with int16 weights, one asm for all the
+ * blocks of 4 rows (GCC and clang at -O2: 11 registers): per 4 column values 1 LDRD of the column, 4 LDRD of
+ * weights, 8 SMLAD (13 instructions per 16 MACs, 0.81); per block 4 LDRD of bias (the pair's stream: each row's
+ * doubled bias twice, the second word unused), LDR and BX into the 16 unrolled steps (the first pass runs quads % 16
+ * of them), 3 per further pass, 6 per output (7 with the sign correction: record LDRD, LDR, SMMLAR, ASR, SSAT, STRB)
+ * and 3 for the block loop. Its frame on the stack: [sp] column, [sp, 4] entry, [sp, 8] end of the column, [sp, 12]
+ * end of the blocks. A FULLY_CONNECTED layer's stream may end with a block of 2 rows and one of 1 (ops/matvec.py
+ * fused_block_rows; the same form, words of the block's rows interleaved), each one more asm of 2 or 1 rows: per
+ * 4 values 1 + 2 LDRD and 4 SMLAD (0.88 per MAC), or 1 + 1 LDRD and 2 SMLAD (1.0). */
+#define CG_STEP_4X1                             \
+    "ldrd %[xa], %[xb], [%[x]], #8\n\t"         \
+    "ldrd %[w0], %[w1], [%[w]], #8\n\t"         \
+    "smlad %[a0], %[w0], %[xa], %[a0]\n\t"      \
+    "smlad %[a1], %[w1], %[xa], %[a1]\n\t"      \
+    "ldrd %[w0], %[w1], [%[w]], #8\n\t"         \
+    "smlad %[a2], %[w0], %[xa], %[a2]\n\t"      \
+    "smlad %[a3], %[w1], %[xa], %[a3]\n\t"      \
+    "ldrd %[w0], %[w1], [%[w]], #8\n\t"         \
+    "smlad %[a0], %[w0], %[xb], %[a0]\n\t"      \
+    "smlad %[a1], %[w1], %[xb], %[a1]\n\t"      \
+    "ldrd %[w0], %[w1], [%[w]], #8\n\t"         \
+    "smlad %[a2], %[w0], %[xb], %[a2]\n\t"      \
+    "smlad %[a3], %[w1], %[xb], %[a3]\n\t"
+#define CG_STEP_2X1                             \
+    "ldrd %[xa], %[xb], [%[x]], #8\n\t"         \
+    "ldrd %[w0], %[w1], [%[w]], #8\n\t"         \
+    "smlad %[a0], %[w0], %[xa], %[a0]\n\t"      \
+    "smlad %[a1], %[w1], %[xa], %[a1]\n\t"      \
+    "ldrd %[w0], %[w1], [%[w]], #8\n\t"         \
+    "smlad %[a0], %[w0], %[xb], %[a0]\n\t"      \
+    "smlad %[a1], %[w1], %[xb], %[a1]\n\t"
+#define CG_STEP_1X1                             \
+    "ldrd %[xa], %[xb], [%[x]], #8\n\t"         \
+    "ldrd %[w0], %[w1], [%[w]], #8\n\t"         \
+    "smlad %[a0], %[w0], %[xa], %[a0]\n\t"      \
+    "smlad %[a0], %[w1], %[xb], %[a0]\n\t"
+
+/* one output of the column: the record (multiplier, offset in xb, w0; shift in w1), SMMLAR (into xa, then the sign
+ * correction; or in place), the shift, SSAT, the store */
+#define CG_COLUMN_OUT_FIX(q)                                                                                      \
+    "ldrd %[xb], %[w0], [%[w]], #8\n\tldr %[w1], [%[w]], #4\n\t"                                                \
+    "smmlar %[xa], " q ", %[xb], %[w0]\n\tsub " q ", %[xa], " q ", lsr #31\n\tasr " q ", " q ", %[w1]\n\t"      \
+    "ssat " q ", #8, " q "\n\tstrb " q ", [%[out]], #1\n\t"
+#define CG_COLUMN_OUT_NOFIX(q)                                                                                    \
+    "ldrd %[xb], %[w0], [%[w]], #8\n\tldr %[w1], [%[w]], #4\n\t"                                                \
+    "smmlar " q ", " q ", %[xb], %[w0]\n\tasr " q ", " q ", %[w1]\n\tssat " q ", #8, " q "\n\t"                 \
+    "strb " q ", [%[out]], #1\n\t"
+
+/* a block's bias (each row's word twice: the second into xa, unused) and outputs, of 4, 2 or 1 rows */
+#define CG_COLUMN_BIAS_4 CG_COLUMN_BIAS_2 "ldrd %[a2], %[xa], [%[w]], #8\n\tldrd %[a3], %[xa], [%[w]], #8\n\t"
+#define CG_COLUMN_BIAS_2 CG_COLUMN_BIAS_1 "ldrd %[a1], %[xa], [%[w]], #8\n\t"
+#define CG_COLUMN_BIAS_1 "ldrd %[a0], %[xa], [%[w]], #8\n\t"
+#define CG_COLUMN_OUTS_4(OUT) OUT("%[a0]") OUT("%[a1]") OUT("%[a2]") OUT("%[a3]")
+#define CG_COLUMN_OUTS_2(OUT) OUT("%[a0]") OUT("%[a1]")
+#define CG_COLUMN_OUTS_1(OUT) OUT("%[a0]")
+
+#define CG_COLUMN_ASM(STEP, BIAS, OUTS)                                                                           \
+    "strd %[x], %[xa], [sp, #-16]!\n\t"                                                                           \
+    "strd %[xb], %[w0], [sp, #8]\n\t"                                                                             \
+    CG_ASM_ENTRY("%[xa]", "%[xb]", "4")                                                                           \
+    "5:\n\t"                                                                                                      \
+    "ldr %[x], [sp]\n\t"                                                                                          \
+    BIAS                                                                                                          \
+    "ldr %[xa], [sp, #4]\n\t"                                                                                     \
+    "bx %[xa]\n"                                                                                                  \
+    CG_UNROLLED_PASSES(CG_TIMES16(STEP), "%[xa]")                                                               \
+    OUTS                                                                                                          \
+    "ldr %[xa], [sp, #12]\n\t"                                                                                    \
+    "cmp %[w], %[xa]\n\t"                                                                                         \
+    "bne 5b\n\t"                                                                                                  \
+    "add sp, sp, #16"
+
+#define CG_COLUMN_OPERANDS                                                                                        \
+    [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "+&r"(x), [w] "+&r"(w),                   \
+        [xa] "+&r"(xa), [xb] "+&r"(xb), [w0] "+&r"(w0), [w1] "=&r"(w1), [out] "+&r"(out)
+
+/* `blocks` blocks of `rows` (4, 2 or 1) rows from *stream against the column, outputs at *output (both advanced).
+ * The asm forms are compiled only where the generator defines them for some layer of the model (CG_COLUMN_FIX,
+ * CG_COLUMN_NOFIX: a fused FULLY_CONNECTED, or a fused conv that may have a lone pixel, with or without the sign
+ * correction; CG_COLUMN_TAIL: a FULLY_CONNECTED's blocks of 2 and 1 rows): about 0.8 KB of code each. Otherwise,
+ * and at -O0, the same sums and outputs in C. */
+static inline __attribute__((always_inline)) void cg_column_blocks(const cg_matvec_params *p, const int32_t *column,
+                                                                    int32_t rows, int32_t blocks,
+                                                                    const int32_t **stream, int8_t **output)
+{
+    const int32_t quads = p->depth / 4;
+    const int32_t *w = *stream;
+    int8_t *out = *output;
+#if defined(__OPTIMIZE__) && (defined(CG_COLUMN_FIX) || defined(CG_COLUMN_NOFIX))
+    const int32_t *x = column; /* the frame's values: column, steps of the first pass, ends */
+    int32_t xa = (quads - 1) % 16 + 1, xb = cg_address(column + quads * 2);
+    int32_t w0 = cg_stream_end(w, blocks, rows * (5 + 2 * quads)), a0, a1, a2, a3, w1;
+#define CG_COLUMN_RUN(R, OUT)                                                                                     \
+    __asm__ volatile(CG_COLUMN_ASM(CG_STEP_##R##X1, CG_COLUMN_BIAS_##R, CG_COLUMN_OUTS_##R(OUT))                  \
+                     : CG_COLUMN_OPERANDS : : "cc", "memory");                                                    \
+    blocks = 0;
+#if defined(CG_COLUMN_TAIL)
+#define CG_COLUMN_ROWS(OUT)                                                                                       \
+    if (rows == 4) {                                                                                              \
+        CG_COLUMN_RUN(4, OUT)                                                                                     \
+    } else if (rows == 2) {                                                                                       \
+        CG_COLUMN_RUN(2, OUT)                                                                                     \
+    } else {                                                                                                      \
+        CG_COLUMN_RUN(1, OUT)                                                                                     \
+    }
+#else
+#define CG_COLUMN_ROWS(OUT)                                                                                       \
+    if (rows == 4) {                                                                                              \
+        CG_COLUMN_RUN(4, OUT)                                                                                     \
+    }
+#endif
+#if defined(CG_COLUMN_NOFIX)
+    if (p->fused == 2) {
+        CG_COLUMN_ROWS(CG_COLUMN_OUT_NOFIX)
+    }
+#endif
+#if defined(CG_COLUMN_FIX)
+    if (p->fused == 1) {
+        CG_COLUMN_ROWS(CG_COLUMN_OUT_FIX)
+    }
+#endif
+#undef CG_COLUMN_ROWS
+#undef CG_COLUMN_RUN
+#endif
+    for (; blocks > 0; blocks--) { /* no asm form compiled for this block, or -O0 */
+        int32_t acc[4];
+        for (int32_t i = 0; i < rows; i++) {
+            acc[i] = w[2 * i];
+        }
+        w += 2 * rows;
+        const int32_t *xq = column;
+        for (int32_t n = quads; n > 0; n--, w += 2 * rows) {
+            int32_t x01, x23;
+            cg_load_two_words(&xq, &x01, &x23);
+            for (int32_t i = 0; i < rows; i++) {
+                acc[i] = __smlad(w[rows + i], x23, __smlad(w[i], x01, acc[i]));
+            }
+        }
+        for (int32_t i = 0; i < rows; i++, w += 3) {
+            *out++ = cg_fused_output(w, acc[i]);
+        }
+    }
+    *stream = w;
+    *output = out;
+}
+
+/* one column through a fused layer (int16 weights): the blocks of 4 rows, then a FULLY_CONNECTED's blocks of 2
+ * and 1 (ops/matvec.py fused_block_rows) */
+static void cg_matvec_fused(const cg_matvec_params *p, const int32_t *column, int8_t *out)
 {
     const int32_t *w = (const int32_t *)p->weights;
-    for (int32_t row = 0; row < p->rows; row += 4) {
-        int32_t acc[4] = {w[0], w[2], w[4], w[6]};
-        w = cg_matvec_block4(w + CG_FUSED_BIAS_WORDS, x, p->depth / 4, acc);
-        for (int32_t i = 0; i < 4; i++, w += 3) {
-            out[row + i] = cg_fused_output(w, acc[i]);
-        }
+    if (p->rows >= 4) {
+        cg_column_blocks(p, column, 4, p->rows / 4, &w, &out);
+    }
+    if (p->rows & 2) {
+        cg_column_blocks(p, column, 2, 1, &w, &out);
+    }
+    if (p->rows & 1) {
+        cg_column_blocks(p, column, 1, 1, &w, &out);
     }
 }
 
@@ -1074,17 +1233,91 @@ __attribute__((noinline)) static void cg_matvec_chunk(const cg_matvec_params *p,
 }
 #endif
 
-/* one column through a fused layer with int8 weights */
-static void cg_matvec_fused_int8(const cg_matvec_params *p, const int32_t *x, int8_t *out)
+/* ---- one column (FULLY_CONNECTED, a lone pixel) through a fused layer with int8 weights, one asm for all the
+ * blocks of 2 rows (GCC and clang at -O2: 10 registers): per group of 4 values 1 LDRD of the column (values 0, 2
+ * and 1, 3), 1 LDRD of the 2 rows' words, 4 SXTB16, 4 SMLAD (10 instructions per 8 MACs); per block 2 LDRD of bias,
+ * LDR and BX into the 16 unrolled groups, 3 per further pass, 7 per output (8 with the sign correction: record LDRD,
+ * LDR, LSL, SMMLAR, ASR, SSAT, STRB), 3 for the block loop. Frame as CG_COLUMN_ASM's. A FULLY_CONNECTED layer's
+ * stream may end with one row alone (an odd row count): its bias twice, its words, its record, run in C. */
+#define CG_STEP_2X1_INT8                        \
+    "ldrd %[x0], %[x1], [%[x]], #8\n\t"         \
+    "ldrd %[r0], %[r1], [%[w]], #8\n\t"         \
+    "sxtb16 %[e], %[r0]\n\t"                    \
+    "smlad %[a0], %[e], %[x0], %[a0]\n\t"       \
+    "sxtb16 %[r0], %[r0], ror #8\n\t"           \
+    "smlad %[a0], %[r0], %[x1], %[a0]\n\t"      \
+    "sxtb16 %[e], %[r1]\n\t"                    \
+    "smlad %[a1], %[e], %[x0], %[a1]\n\t"       \
+    "sxtb16 %[r1], %[r1], ror #8\n\t"           \
+    "smlad %[a1], %[r1], %[x1], %[a1]\n\t"
+
+/* one output: the record (multiplier, offset in r0, r1; shift in e), LSL, SMMLAR (into x0, then the sign
+ * correction; or in place), the shift, SSAT, the store */
+#define CG_COLUMN_INT8_OUT_FIX(q)                                                                                 \
+    "ldrd %[r0], %[r1], [%[w]], #8\n\tldr %[e], [%[w]], #4\n\tlsl " q ", " q ", #1\n\t"                         \
+    "smmlar %[x0], " q ", %[r0], %[r1]\n\tsub " q ", %[x0], " q ", lsr #31\n\tasr " q ", " q ", %[e]\n\t"       \
+    "ssat " q ", #8, " q "\n\tstrb " q ", [%[out]], #1\n\t"
+#define CG_COLUMN_INT8_OUT_NOFIX(q)                                                                               \
+    "ldrd %[r0], %[r1], [%[w]], #8\n\tldr %[e], [%[w]], #4\n\tlsl " q ", " q ", #1\n\t"                         \
+    "smmlar " q ", " q ", %[r0], %[r1]\n\tasr " q ", " q ", %[e]\n\tssat " q ", #8, " q "\n\t"                  \
+    "strb " q ", [%[out]], #1\n\t"
+
+#define CG_COLUMN_INT8_ASM(OUT)                                                                                   \
+    "strd %[x], %[x0], [sp, #-16]!\n\t"                                                                           \
+    "strd %[x1], %[r0], [sp, #8]\n\t"                                                                             \
+    CG_ASM_ENTRY("%[x0]", "%[x1]", "4")                                                                           \
+    "5:\n\t"                                                                                                      \
+    "ldr %[x], [sp]\n\t"                                                                                          \
+    "ldrd %[a0], %[x0], [%[w]], #8\n\t"                                                                           \
+    "ldrd %[a1], %[x0], [%[w]], #8\n\t"                                                                           \
+    "ldr %[x0], [sp, #4]\n\t"                                                                                     \
+    "bx %[x0]\n"                                                                                                  \
+    CG_UNROLLED_PASSES(CG_TIMES16(CG_STEP_2X1_INT8), "%[x0]")                                                   \
+    OUT("%[a0]") OUT("%[a1]")                                                                                     \
+    "ldr %[x0], [sp, #12]\n\t"                                                                                    \
+    "cmp %[w], %[x0]\n\t"                                                                                         \
+    "bne 5b\n\t"                                                                                                  \
+    "add sp, sp, #16"
+
+#define CG_COLUMN_INT8_OPERANDS                                                                                   \
+    [a0] "=&r"(a0), [a1] "=&r"(a1), [x] "+&r"(x), [w] "+&r"(w), [x0] "+&r"(x0), [x1] "+&r"(x1),                   \
+        [r0] "+&r"(r0), [r1] "=&r"(r1), [e] "=&r"(e), [out] "+&r"(out)
+
+/* one column through a fused layer with int8 weights: the blocks of 2 rows, then a FULLY_CONNECTED's odd row; the
+ * asm forms compiled as cg_column_blocks' (CG_COLUMN_INT8_FIX, CG_COLUMN_INT8_NOFIX), else C */
+static void cg_matvec_fused_int8(const cg_matvec_params *p, const int32_t *column, int8_t *out)
 {
+    const int32_t groups = p->depth / 4;
+    int32_t blocks = p->rows / 2;
     const int32_t *w = (const int32_t *)p->weights;
-    for (int32_t row = 0; row < p->rows; row += 2) {
+#if defined(__OPTIMIZE__) && (defined(CG_COLUMN_INT8_FIX) || defined(CG_COLUMN_INT8_NOFIX))
+    const int32_t *x = column; /* the frame's values: column, groups of the first pass, ends */
+    int32_t x0 = (groups - 1) % 16 + 1, x1 = cg_address(column + groups * 2);
+    int32_t r0 = cg_stream_end(w, blocks, CG_FUSED_INT8_BIAS_WORDS + 2 * groups + CG_FUSED_INT8_RECORD_WORDS);
+    int32_t a0, a1, r1, e;
+#if defined(CG_COLUMN_INT8_NOFIX)
+    if (p->fused == 2 && blocks > 0) {
+        __asm__ volatile(CG_COLUMN_INT8_ASM(CG_COLUMN_INT8_OUT_NOFIX) : CG_COLUMN_INT8_OPERANDS : : "cc", "memory");
+        blocks = 0;
+    }
+#endif
+#if defined(CG_COLUMN_INT8_FIX)
+    if (p->fused == 1 && blocks > 0) {
+        __asm__ volatile(CG_COLUMN_INT8_ASM(CG_COLUMN_INT8_OUT_FIX) : CG_COLUMN_INT8_OPERANDS : : "cc", "memory");
+        blocks = 0;
+    }
+#endif
+#endif
+    for (; blocks > 0; blocks--, out += 2) { /* no asm form compiled, or -O0 */
         const int32_t bias[2] = {w[0], w[2]};
         int32_t acc[2];
-        w = cg_block2_int8(w + CG_FUSED_INT8_BIAS_WORDS, x, p->depth / 4, bias, acc);
+        w = cg_block2_int8(w + CG_FUSED_INT8_BIAS_WORDS, column, groups, bias, acc);
         for (int32_t i = 0; i < 2; i++, w += 3) {
-            out[row + i] = cg_fused_output(w, 2 * acc[i]);
+            out[i] = cg_fused_output(w, 2 * acc[i]);
         }
+    }
+    if (p->rows & 1) { /* a FULLY_CONNECTED's odd last row */
+        *out = cg_fused_output(w + 2 + groups, 2 * cg_last_row_int8(w + 2, column, groups, 1, w[0]));
     }
 }
 

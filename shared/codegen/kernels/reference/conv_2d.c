@@ -9,6 +9,7 @@ typedef struct {
     int32_t triple; /* 3 columns in the scratch: a fused int8 layer may take 3 pixels a pass (cg_matvec3) */
     cg_matvec_params matvec; /* rows = output channels, depth = filter_h * filter_w * in_c padded to 4 */
     int32_t chunk; /* GCC's DSP build takes up to this many pixels a chunk (cortex_m/matvec.c cg_matvec_chunk) */
+    int32_t gather; /* 0, or cg_conv_gather's shape (the generator ordered the weights' depth as it fills) */
 } cg_conv_params;
 
 #define CG_STAGE_BYTES 128 /* windows (or filter rows) up to this many bytes are staged on the stack at edges */
@@ -165,6 +166,66 @@ static void cg_conv_fill_words(const cg_conv_params *p, const int8_t *image, int
     cg_column_zero(column, 4 * outside, 4 * (filter_h - outside), step);
 }
 
+/* byte i of row as the low byte of a word (the column's values are bytes of words, value j in bits 8j .. 8j + 7) */
+static inline uint32_t cg_byte(const int8_t *row, int32_t i)
+{
+    return (uint8_t)row[i];
+}
+
+/* The window of a pixel into its column in the generator's `gather` order (ops/conv_2d.py gather_order): each filter
+ * row's whole words first (one load and one widening of 4 values each), then the last bytes of every row packed 4
+ * to a word, the zero point after the last (widened to 0, as the zero weights there). Straight-line code per shape
+ * (the generator sets `gather` only for these): 1 = 3 rows of 9 values (3x3 over 3 channels), 2 = 5 rows of 3 (5x3
+ * over 1 channel), 3 = 3 rows of 3 (3x3 over 1 channel). The rows: from `rows` (the window's first byte) `stride`
+ * bytes apart, the input's rows or a staged window's. */
+static void cg_conv_gather(int32_t shape, const int8_t *rows, int32_t stride, int32_t zp, int16_t *column,
+                           int32_t step)
+{
+    const int8_t *r0 = rows, *r1 = rows + stride, *r2 = rows + 2 * stride;
+    const uint32_t zp_byte = (uint8_t)zp;
+    if (shape == 1) {
+        cg_widen_word(cg_load_bytes(r0), zp, column, 0, step);
+        cg_widen_word(cg_load_bytes(r0 + 4), zp, column, 4, step);
+        cg_widen_word(cg_load_bytes(r1), zp, column, 8, step);
+        cg_widen_word(cg_load_bytes(r1 + 4), zp, column, 12, step);
+        cg_widen_word(cg_load_bytes(r2), zp, column, 16, step);
+        cg_widen_word(cg_load_bytes(r2 + 4), zp, column, 20, step);
+        cg_widen_word(cg_byte(r0, 8) | cg_byte(r1, 8) << 8 | cg_byte(r2, 8) << 16 | zp_byte << 24, zp, column, 24,
+                      step);
+    } else if (shape == 2) {
+        const int8_t *r3 = r2 + stride, *r4 = r3 + stride;
+        cg_widen_word(cg_byte(r0, 0) | cg_byte(r0, 1) << 8 | cg_byte(r0, 2) << 16 | cg_byte(r1, 0) << 24, zp, column,
+                      0, step);
+        cg_widen_word(cg_byte(r1, 1) | cg_byte(r1, 2) << 8 | cg_byte(r2, 0) << 16 | cg_byte(r2, 1) << 24, zp, column,
+                      4, step);
+        cg_widen_word(cg_byte(r2, 2) | cg_byte(r3, 0) << 8 | cg_byte(r3, 1) << 16 | cg_byte(r3, 2) << 24, zp, column,
+                      8, step);
+        cg_widen_word(cg_byte(r4, 0) | cg_byte(r4, 1) << 8 | cg_byte(r4, 2) << 16 | zp_byte << 24, zp, column, 12,
+                      step);
+    } else {
+        cg_widen_word(cg_byte(r0, 0) | cg_byte(r0, 1) << 8 | cg_byte(r0, 2) << 16 | cg_byte(r1, 0) << 24, zp, column,
+                      0, step);
+        cg_widen_word(cg_byte(r1, 1) | cg_byte(r1, 2) << 8 | cg_byte(r2, 0) << 16 | cg_byte(r2, 1) << 24, zp, column,
+                      4, step);
+        cg_widen_word(cg_byte(r2, 2) | zp_byte * 0x01010100u, zp, column, 8, step);
+    }
+}
+
+/* the column of the pixel at input (iy0, ix0) with `gather`: from the input where the window lies inside it, else
+ * from the window staged on the stack (the zero point at the padding) */
+static void cg_conv_gather_pixel(const cg_conv_params *p, const int8_t *image, int32_t iy0, int32_t ix0,
+                                 int16_t *column, int32_t step)
+{
+    if (iy0 >= 0 && iy0 + p->filter_h <= p->in_h && ix0 >= 0 && ix0 + p->filter_w <= p->in_w) {
+        cg_conv_gather(p->gather, image + (iy0 * p->in_w + ix0) * p->in_c, p->in_w * p->in_c, p->in_zp, column,
+                       step);
+        return;
+    }
+    int8_t stage[CG_STAGE_BYTES];
+    cg_conv_stage_window(p, image, iy0, ix0, stage);
+    cg_conv_gather(p->gather, stage, p->filter_w * p->in_c, p->in_zp, column, step);
+}
+
 /* the pair column of the output pixels whose windows start at input (iya, ixa) and (iyb, ixb); column_b: pixel b's
  * first value. Windows of at most CG_STAGE_BYTES values (first convs): both copied whole (zero points at the
  * padding) and widened in one pass; filter rows of whole groups of 4 values: both pixels' rows widened together,
@@ -173,6 +234,11 @@ static void cg_conv_fill_pair(const cg_conv_params *p, const int8_t *image, int3
                               int32_t ixb, int16_t *pair, int16_t *column_b)
 {
     const int32_t row_values = p->filter_w * p->in_c;
+    if (p->gather) {
+        cg_conv_gather_pixel(p, image, iya, ixa, pair, CG_PAIR_STEP);
+        cg_conv_gather_pixel(p, image, iyb, ixb, column_b, CG_PAIR_STEP);
+        return;
+    }
     if (p->dilation_w == 1 && row_values == 4 && p->in_w * p->in_c >= 4) { /* one word per filter row */
         cg_conv_fill_words(p, image, iya, ixa, pair, CG_PAIR_STEP);
         cg_conv_fill_words(p, image, iyb, ixb, column_b, CG_PAIR_STEP);
@@ -344,7 +410,12 @@ static void cg_conv_pixels(const cg_conv_params *p, const int8_t *image, int32_t
         cg_matvec2(&p->matvec, column, out, out + rows);
     }
     if (count & 1) {
-        cg_conv_fill_column(p, image, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, column, 1);
+        const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+        if (p->gather) {
+            cg_conv_gather_pixel(p, image, iy0, ix0, column, 1);
+        } else {
+            cg_conv_fill_column(p, image, iy0, ix0, column, 1);
+        }
         cg_matvec(&p->matvec, column, out);
     }
 }

@@ -16,6 +16,12 @@ static void cg_conv_pool_2d(const cg_conv_params *conv, const cg_pool_params *po
         for (; next_conv_row < y1; next_conv_row++) {
             cg_conv_row(conv, in, next_conv_row, ring + (next_conv_row % pool->filter_h) * conv_row_bytes, scratch);
         }
+#if CG_DSP /* cortex_m/pooling.c: 4 channels a word (SSUB8, SEL) */
+        if (is_max && (pool->channels & 3) == 0 && pool->act_min == -128 && pool->act_max == 127) {
+            cg_max_pool_row_dsp(pool, ring, pool->filter_h, y0, y1, out + oy * pool->out_w * pool->channels);
+            continue;
+        }
+#endif
         cg_pool_row(pool, ring, pool->filter_h, y0, y1, out + oy * pool->out_w * pool->channels, is_max);
     }
 }
