@@ -100,6 +100,11 @@ class HarConfig:
                                     "averages their logits (har/model.py merge_mlps; 1 = one model; 4: validation "
                                     "int8 96.0 % vs 95.3 % per window, har/README.md)"}
     )
+    cnn_members: int = field(
+        default=1, metadata={"doc": "mlp_cnn1d's CNNs on the window, their logits averaged (1 or 2): the first "
+                                    "trained with rotations up to 15 degrees, the second also turned by any angle "
+                                    "about gravity (har/model.py CNN_AUGMENTATIONS, har/README.md)"}
+    )
     feature_set: str = field(
         default="auto",
         metadata={"doc": "MLP features: axes (27: x/y/z series + sma, |a|) | orientation (41: along/across "
@@ -167,6 +172,7 @@ class HarConfig:
             (self.max_gap_ms > 0, f"max_gap_ms must be > 0, not {self.max_gap_ms}"),
             (1 <= self.smooth_windows <= 255, f"smooth_windows must be in 1..255, not {self.smooth_windows}"),
             (1 <= self.ensemble_members <= 16, f"ensemble_members must be in 1..16, not {self.ensemble_members}"),
+            (1 <= self.cnn_members <= 2, f"cnn_members must be 1 or 2, not {self.cnn_members}"),
         ]
         for ok, message in checks:
             if not ok:

@@ -59,25 +59,28 @@ def _int8(model: Any, x_train: np.ndarray, x_test: np.ndarray, seed: int) -> tup
 
 
 def evaluate_subject(windows: Windows, config: HarConfig, subject: int) -> dict[str, Any]:
-    """Train on every other subject, score float32 and int8 on `subject`. For mlp_cnn1d also its two trained parts
-    alone and the mean of their int8 probabilities (two int8 models), beside the one combined model."""
+    """Train on every other subject, score float32 and int8 on `subject`. For mlp_cnn1d also its trained parts
+    alone (the mlp, cnn1d and with cnn_members 2 cnn1d_2) and the mean of the mlp's and the CNNs' mean int8
+    probabilities (separate int8 models), beside the one combined model."""
     held_out = dataclasses.replace(config, split="loso", holdout_user=subject)
     data = prepare_windows(windows, held_out, []).dataset
     starts = stream_starts(windows.stream[windows.user == subject])
     started = time.perf_counter()
     parts: dict[str, Any] = {}
     if config.resolved_model == "mlp_cnn1d":
-        mlp, cnn = train_parts(config, data.x_train, data.y_train, data.x_val, data.y_val)
+        mlp, cnns = train_parts(config, data.x_train, data.y_train, data.x_val, data.y_val)
         count = mlp.input_shape[-1]
-        model = combine_mlp_cnn1d(mlp, cnn, count)
+        model = combine_mlp_cnn1d(mlp, cnns, count)
         (f_train, w_train), (f_test, w_test) = split_combined(data.x_train, count), split_combined(data.x_test, count)
         mlp_float, mlp_int8 = _int8(mlp, f_train, f_test, config.seed)
-        cnn_float, cnn_int8 = _int8(cnn, w_train, w_test, config.seed)
-        parts = {"mlp": _scores(data.y_test, mlp_float, mlp_int8, starts, config),
-                 "cnn1d": _scores(data.y_test, cnn_float, cnn_int8, starts, config),
-                 "mean_probabilities": _scores(data.y_test, (mlp_float + cnn_float) / 2,
-                                               mlp_int8.astype(np.int32) + cnn_int8,
-                                               starts, config)}
+        parts = {"mlp": _scores(data.y_test, mlp_float, mlp_int8, starts, config)}
+        cnn_float, cnn_int8 = np.zeros_like(mlp_float), len(cnns) * mlp_int8.astype(np.int32)
+        for index, cnn in enumerate(cnns):
+            member_float, member_int8 = _int8(cnn, w_train, w_test, config.seed)
+            parts["cnn1d" if index == 0 else f"cnn1d_{index + 1}"] = _scores(data.y_test, member_float, member_int8,
+                                                                            starts, config)
+            cnn_float, cnn_int8 = cnn_float + member_float / len(cnns), cnn_int8 + member_int8
+        parts["mean_probabilities"] = _scores(data.y_test, (mlp_float + cnn_float) / 2, cnn_int8, starts, config)
     else:
         model = train_model(config, data.x_train, data.y_train, data.x_val, data.y_val)
     float_scores, scores = _int8(model, data.x_train, data.x_test, config.seed)

@@ -78,6 +78,27 @@ def augment_windows(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (rotated + rng.normal(0.0, 0.2, x.shape)).astype(np.float32)
 
 
+def rotations_about(axes: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """(B, 3, 3) rotations by `angles` (B,) radians about the directions `axes` (B, 3) (Rodrigues' formula)."""
+    unit = axes / np.maximum(np.linalg.norm(axes, axis=1, keepdims=True), 1e-6)
+    cross = np.zeros((len(unit), 3, 3))  # the cross-product matrix of the unit axis
+    cross[:, 0, 1], cross[:, 0, 2], cross[:, 1, 2] = -unit[:, 2], unit[:, 1], -unit[:, 0]
+    cross -= cross.transpose(0, 2, 1)
+    angle = np.asarray(angles, np.float64)[:, None, None]
+    return np.eye(3)[None] + np.sin(angle) * cross + (1 - np.cos(angle)) * (cross @ cross)
+
+
+def augment_windows_yaw(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """augment_windows after a rotation by any angle about the window's mean direction (gravity): the phone turned
+    about the vertical in the pocket. The posture (gravity in the phone's frame) is unchanged, the horizontal axes
+    are not: the CNN must learn the motion whichever way the phone faces."""
+    rotation = rotations_about(x.mean(axis=(1, 2)).astype(np.float64), rng.uniform(-np.pi, np.pi, len(x)))
+    return augment_windows(np.einsum("bij,btkj->btki", rotation, x).astype(np.float32), rng)
+
+
+CNN_AUGMENTATIONS = (augment_windows, augment_windows_yaw)  # mlp_cnn1d's CNN member i trains with the i-th
+
+
 def merge_mlps(members: list) -> object:
     """One MLP that computes softmax(mean of the members' logits): the members' (Dense-only, same widths) layers side
     by side. First layer: the kernels concatenated along the outputs; hidden layers: block-diagonal; output layer:
@@ -130,22 +151,22 @@ def pack_combined(features: np.ndarray, scaled_window: np.ndarray) -> np.ndarray
     return np.concatenate([head.reshape(count, -1, N_AXES), window], axis=1)[:, :, None, :]
 
 
-def combine_mlp_cnn1d(mlp, cnn, n_features: int) -> object:
-    """One model of the trained feature MLP (merged or not) and the trained cnn1d that computes softmax(mean of the
-    two models' logits) from combined_inputs: the first feature_rows(n_features) rows sliced off (Cropping2D:
-    STRIDED_SLICE) and flattened to the MLP's hidden layers (the first kernel gets zero rows for the padding), the
-    rest to the CNN's layers (the first kernel divided by WINDOW_SCALE: the window arrives scaled); the two last
-    hidden outputs concatenated into one Dense(softmax) whose kernel stacks the two output kernels, each halved,
-    with the mean bias. Only the inference layers are copied (no dropout)."""
+def combine_mlp_cnn1d(mlp, cnns: list, n_features: int) -> object:
+    """One model of the trained feature MLP (merged or not) and the trained cnn1d models (one or more, on the same
+    window) that computes softmax(mean of the MLP's logits and the CNNs' mean logits) from combined_inputs: the
+    first feature_rows(n_features) rows sliced off (Cropping2D: STRIDED_SLICE) and flattened to the MLP's hidden
+    layers (the first kernel gets zero rows for the padding), the rest to each CNN's layers (the first kernel
+    divided by WINDOW_SCALE: the window arrives scaled); the last hidden outputs concatenated into one
+    Dense(softmax) whose kernel stacks the output kernels, the MLP's halved and each of the n CNNs' divided by 2n,
+    with the bias weighted alike. Only the inference layers are copied (no dropout)."""
     import tensorflow as tf
 
     layers = tf.keras.layers
-    rows, window_samples = feature_rows(n_features), cnn.input_shape[1]
+    rows, window_samples = feature_rows(n_features), cnns[0].input_shape[1]
     inputs = tf.keras.Input(shape=(rows + window_samples, 1, N_AXES), name="features_window")
     head = layers.Cropping2D(((0, window_samples), (0, 0)), name="feature_rows")(inputs)
     hidden = layers.Flatten(name="features")(head)
     mlp_dense = [layer for layer in mlp.layers if isinstance(layer, layers.Dense)]
-    cnn_layers = [layer for layer in cnn.layers if not isinstance(layer, (layers.Dropout, layers.Dense))]
     weights = []
     for depth, layer in enumerate(mlp_dense[:-1]):
         kernel, bias = layer.get_weights()
@@ -154,18 +175,26 @@ def combine_mlp_cnn1d(mlp, cnn, n_features: int) -> object:
         hidden = layers.Dense(kernel.shape[1], activation="relu", name=f"mlp_{layer.name}")(hidden)
         weights.append((f"mlp_{layer.name}", [kernel, bias]))
     window = layers.Cropping2D(((rows, 0), (0, 0)), name="window")(inputs)
-    for index, layer in enumerate(cnn_layers):
-        copy = layer.__class__.from_config({**layer.get_config(), "name": f"cnn_{layer.name}"})
-        window = copy(window)
-        values = layer.get_weights()
-        if values:
-            if index == 0:
-                values = [values[0] / np.float32(WINDOW_SCALE), values[1]]
-            weights.append((copy.name, values))
-    joined = layers.Concatenate(name="joined")([hidden, window])
-    (mlp_kernel, mlp_bias), (cnn_kernel, cnn_bias) = mlp_dense[-1].get_weights(), cnn.layers[-1].get_weights()
-    scores = layers.Dense(len(mlp_bias), activation="softmax", name="scores")(joined)
-    weights.append(("scores", [np.concatenate([mlp_kernel, cnn_kernel]) / 2, (mlp_bias + cnn_bias) / 2]))
+    joined, (mlp_kernel, mlp_bias) = [hidden], mlp_dense[-1].get_weights()
+    kernels, bias = [mlp_kernel / 2], mlp_bias / 2
+    for member, cnn in enumerate(cnns):
+        prefix, branch = "cnn_" if member == 0 else f"cnn{member + 1}_", window
+        inference = [layer for layer in cnn.layers if not isinstance(layer, (layers.Dropout, layers.Dense))]
+        for index, layer in enumerate(inference):
+            copy = layer.__class__.from_config({**layer.get_config(), "name": prefix + layer.name})
+            branch = copy(branch)
+            values = layer.get_weights()
+            if values:
+                if index == 0:
+                    values = [values[0] / np.float32(WINDOW_SCALE), values[1]]
+                weights.append((copy.name, values))
+        joined.append(branch)
+        cnn_kernel, cnn_bias = cnn.layers[-1].get_weights()
+        kernels.append(cnn_kernel / (2 * len(cnns)))
+        bias = bias + cnn_bias / (2 * len(cnns))
+    scores = layers.Dense(len(mlp_bias), activation="softmax", name="scores")(
+        layers.Concatenate(name="joined")(joined))
+    weights.append(("scores", [np.concatenate(kernels), bias]))
     model = tf.keras.Model(inputs, scores, name="har_mlp_cnn1d")
     for name, values in weights:
         model.get_layer(name).set_weights([np.asarray(v, np.float32) for v in values])
@@ -189,8 +218,8 @@ def train_model(config: HarConfig, x_train: np.ndarray, y_train: np.ndarray, x_v
     from shared.train import compile_classifier, train_float
 
     if config.resolved_model == "mlp_cnn1d":
-        mlp, cnn = train_parts(config, x_train, y_train, x_val, y_val, history_path)
-        return compile_classifier(combine_mlp_cnn1d(mlp, cnn, mlp.input_shape[-1]), config.learning_rate)
+        mlp, cnns = train_parts(config, x_train, y_train, x_val, y_val, history_path)
+        return compile_classifier(combine_mlp_cnn1d(mlp, cnns, mlp.input_shape[-1]), config.learning_rate)
     members = config.ensemble_members if uses_features(config) else 1
     augment = None if uses_features(config) else augment_windows
     models = []
@@ -205,16 +234,20 @@ def train_model(config: HarConfig, x_train: np.ndarray, y_train: np.ndarray, x_v
 
 
 def train_parts(config: HarConfig, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-                history_path=None) -> tuple[object, object]:
-    """mlp_cnn1d's two models, trained apart on their parts of combined_inputs: the feature MLP (as --model mlp
-    trains it) and the cnn1d (as --model cnn1d trains it, on the window in m/s^2)."""
+                history_path=None) -> tuple[object, list]:
+    """mlp_cnn1d's models, trained apart on their parts of combined_inputs: the feature MLP (as --model mlp trains
+    it) and config.cnn_members cnn1d (as --model cnn1d trains it, on the window in m/s^2, the same seed; member i
+    with the augmentation CNN_AUGMENTATIONS[i])."""
     from har.features import n_features
+    from shared.train import train_float
 
     count = n_features(config)
     (f_train, w_train), (f_val, w_val) = split_combined(x_train, count), split_combined(x_val, count)
     mlp = train_model(dataclasses.replace(config, model="mlp"), f_train, y_train, f_val, y_val, history_path)
-    cnn = train_model(dataclasses.replace(config, model="cnn1d"), w_train, y_train, w_val, y_val)
-    return mlp, cnn
+    cnn_config = dataclasses.replace(config, model="cnn1d")
+    cnns = [train_float(model_builder(cnn_config, count), w_train, y_train, w_val, y_val, train_settings(cnn_config),
+                        augment)[0] for augment in CNN_AUGMENTATIONS[:config.cnn_members]]
+    return mlp, cnns
 
 
 def split_combined(x: np.ndarray, n_features: int) -> tuple[np.ndarray, np.ndarray]:
@@ -236,7 +269,8 @@ def model_builder(config: HarConfig, n_inputs: int) -> Callable[[], object]:
 
         count = n_features(config)
         return lambda: combine_mlp_cnn1d(model_builder(dataclasses.replace(config, model="mlp"), count)(),
-                                         build_cnn1d(config.window_samples, n_classes), count)
+                                         [build_cnn1d(config.window_samples, n_classes)
+                                          for _ in range(config.cnn_members)], count)
     if config.resolved_model == "mlp":
         # dropout 0.2: validation subjects (MotionSense, 8 s, 41 features), float32 mean of 4 seeds 95.5 % vs 94.5 %
         return lambda: build_mlp(n_inputs, (32, 16), n_classes, "har_mlp", dropout=0.2)
@@ -259,8 +293,11 @@ def deploy_note(config: HarConfig) -> str:
         if mlp == "mlp" and config.ensemble_members > 1:
             kind += f", {config.ensemble_members} trainings merged into one MLP (mean logits)"
         if uses_window(config):
+            cnns = ("cnn1d on the window" if config.cnn_members == 1 else
+                    "two cnn1d on the window (rotations up to 15 degrees; also any turn about gravity), their logits "
+                    "averaged")
             kind = (f"mlp_cnn1d: one model, input the features then the raw window x {WINDOW_SCALE}; the {kind} "
-                    "and cnn1d on the window, trained apart, their logits averaged")
+                    f"and {cnns}, trained apart, the MLP's and the CNN part's logits averaged")
     else:
         kind = f"{config.resolved_model} on the raw window"
     why = ("why: the --model/--set choice (default: model and feature_set auto, the source's window). On "

@@ -53,3 +53,11 @@ def test_model_is_the_sources_unless_set(config, model, model_input):
     assert config.resolved_model == model
     constants = firmware_constants(config, 41)
     assert constants["model_input"] == model_input and constants["model_name"] == f"har_{model}"
+
+
+@pytest.mark.parametrize("members", [0, 3])
+def test_cnn_members_outside_one_or_two_is_one_clear_error(members):
+    from shared.cli import UserError
+
+    with pytest.raises(UserError, match=f"cnn_members must be 1 or 2, not {members}"):
+        HarConfig(data="motionsense", cnn_members=members)

@@ -85,9 +85,10 @@ def test_combined_input_layout():
     np.testing.assert_allclose(parts[1][:, :, 0, :], xyz, rtol=1e-6)
 
 
-def test_combined_model_is_the_mean_of_the_two_models_logits():
-    """combine_mlp_cnn1d(mlp, cnn) on combined_inputs == softmax of the mean of the MLP's and the CNN's logits
-    (each recovered from its own softmax output as log p), float32; converted, only ops the generator has."""
+@pytest.mark.parametrize("n_cnns", [1, 2])
+def test_combined_model_is_the_mean_of_the_mlp_and_cnn_logits(n_cnns: int):
+    """combine_mlp_cnn1d(mlp, cnns) on combined_inputs == softmax of the mean of the MLP's logits and the CNNs' mean
+    logits (each recovered from its own softmax output as log p), float32; converted, only ops the generator has."""
     from har.model import build_cnn1d, build_mlp, combine_mlp_cnn1d, combined_inputs, merge_mlps
     from shared.convert import to_int8
     from shared.export import builtin_op_names
@@ -95,19 +96,43 @@ def test_combined_model_is_the_mean_of_the_two_models_logits():
     members = [build_mlp(41, (8, 5), 6, "har_mlp", dropout=0.2) for _ in range(2)]
     for seed, member in enumerate(members):
         _random_weights(member, seed, 0.5)
-    mlp, cnn = merge_mlps(members), build_cnn1d(40, 6)
-    _random_weights(cnn, 7, 0.15)
-    model = combine_mlp_cnn1d(mlp, cnn, 41)
+    mlp, cnns = merge_mlps(members), [build_cnn1d(40, 6) for _ in range(n_cnns)]
+    for seed, cnn in enumerate(cnns):
+        _random_weights(cnn, 7 + seed, 0.15)
+    model = combine_mlp_cnn1d(mlp, cnns, 41)
     rng = np.random.default_rng(11)
     features, xyz = rng.normal(0, 1, (30, 41)).astype(np.float32), rng.normal(0, 3, (30, 40, 3)).astype(np.float32)
-    logits = (np.log(mlp.predict(features, verbose=0).astype(np.float64))
-              + np.log(cnn.predict(xyz[:, :, None, :], verbose=0).astype(np.float64))) / 2
+    cnn_logits = np.mean([np.log(cnn.predict(xyz[:, :, None, :], verbose=0).astype(np.float64)) for cnn in cnns],
+                         axis=0)
+    logits = (np.log(mlp.predict(features, verbose=0).astype(np.float64)) + cnn_logits) / 2
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
     expected /= expected.sum(axis=1, keepdims=True)
     assert np.isfinite(logits).all() and logits.std() > 0.5  # no probability underflows to 0; not all equal
     x = combined_inputs(features, xyz)
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=1e-5,
-                               err_msg="combined float32 network vs the two models' mean of logits")
+                               err_msg="combined float32 network vs the mean of the parts' logits")
     ops = builtin_op_names(to_int8(model, x))
     assert set(ops) <= CODEGEN_OPS
     assert {"STRIDED_SLICE", "CONCATENATION"} <= set(ops)
+
+
+def test_rotations_about_turn_about_the_axis():
+    """rotations_about: a quarter turn about z takes x to y; the axis is kept; rotations are orthonormal; and
+    augment_windows_yaw keeps each window's |a| statistics close (a rotation, then the small augmentation)."""
+    from har.model import augment_windows_yaw, rotations_about
+
+    quarter = rotations_about(np.array([[0.0, 0.0, 2.0]]), np.array([np.pi / 2]))[0]
+    np.testing.assert_allclose(quarter @ [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], atol=1e-12)
+    rng = np.random.default_rng(3)
+    axes, angles = rng.normal(0, 1, (20, 3)), rng.uniform(-np.pi, np.pi, 20)
+    rotations = rotations_about(axes, angles)
+    np.testing.assert_allclose(np.einsum("bij,bj->bi", rotations, axes), axes, atol=1e-12)
+    np.testing.assert_allclose(rotations @ rotations.transpose(0, 2, 1), np.broadcast_to(np.eye(3), (20, 3, 3)),
+                               atol=1e-12)
+    np.testing.assert_allclose(np.linalg.det(rotations), 1.0, atol=1e-12)
+    x = rng.normal(0, 2, (8, 160, 1, 3)).astype(np.float32) + np.float32([0.0, 9.81, 0.0])
+    turned = augment_windows_yaw(x, np.random.default_rng(4))
+    assert turned.shape == x.shape and turned.dtype == np.float32
+    gravity_y = turned.mean(axis=(1, 2))[:, 1]
+    assert (gravity_y > 9.81 * np.cos(np.radians(30))).all()  # gravity stays near y: only the <= 15 degree tilts
+    assert turned[..., 0].std(axis=1).mean() > 1.0  # the motion is not lost
