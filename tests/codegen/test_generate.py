@@ -164,6 +164,33 @@ def test_cross_compiles_for_cortex_m(models, tmp_path, cpu):
     assert result.returncode == 0, result.stderr
 
 
+def separable_cnn(L, x):
+    """Every DSP kernel family of the benchmark models: a first conv, a depthwise 3x3 (its passes and lone pixel),
+    a 1x1 conv, a max pool and an FC whose rows are not a multiple of 4."""
+    x = L.Conv2D(16, 3, strides=2, padding="same", activation="relu")(x)
+    x = L.DepthwiseConv2D(3, padding="same", activation="relu")(x)
+    x = L.Conv2D(16, 1, activation="relu")(x)
+    x = L.MaxPooling2D()(x)
+    return L.Dense(6)(L.Flatten()(x))
+
+
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_dsp_kernels_compile_at_every_optimization_level(tmp_path, compiler):
+    """The Cortex-M7 kernels (asm forms at -O1 and above, C forms at -O0) with int16 and with int8 weights build
+    warning-free with GCC and clang at -O0, -O2 and -Os: no helper is left unused where its caller is compiled out."""
+    from shared.codegen.bench.cortex_m import CLANG_M7
+
+    command = ([require_tool("arm-none-eabi-gcc"), *M7_FLAGS] if compiler == "gcc"
+               else [require_tool("clang"), *CLANG_M7[1:]])
+    model = build_case(separable_cnn, (15, 11, 1), seed=11)["tflite"]
+    for budget, weights in ((1 << 30, "int16"), (0, "int8")):
+        write_model(model, tmp_path / weights, "sep", "sep.tflite", flash_budget=budget)
+        for optimize in ("-O0", "-O2", "-Os"):
+            result = subprocess.run([*command, *STRICT_WARNINGS, optimize, "-c", str(tmp_path / weights / "sep.c"),
+                                     "-o", str(tmp_path / "sep.o")], capture_output=True, text=True, check=False)
+            assert result.returncode == 0, f"{compiler} {optimize} {weights} weights:\n{result.stderr[-2000:]}"
+
+
 def test_export_for_the_demos_writes_files_and_checks_parity(models, tmp_path):
     from shared.codegen.parity import export_codegen
 

@@ -128,6 +128,7 @@
 #define CG_DW_QUAD1_LOOP(ROUND) CG_DW_QUAD_LOOP(CG_DW_QUAD_ROW, ROUND)
 #define CG_DW_QUAD2_LOOP(ROUND) CG_DW_QUAD_LOOP(CG_DW_QUAD2_ROW, ROUND)
 
+#if defined(__OPTIMIZE__) /* the passes' asm: -O0 runs the C form (cg_depthwise_row_3x3) */
 static inline __attribute__((always_inline)) void cg_depthwise_quad_3x3(const int32_t *w, const int32_t *s0,
                                                                         const int32_t *s1, const int32_t *s2,
                                                                         int8_t *out, int32_t in_c, int32_t fix)
@@ -214,6 +215,7 @@ static inline __attribute__((always_inline)) void cg_depthwise_quad_stride2_3x3(
 {
     CG_DW_ROUNDING(fix, CG_DW_QUAD2_LOOP)
 }
+#endif
 
 /* 3x3 stride 1, one output pixel (the last of an odd row, set 0), channels c and c + 1 sharing the loaded words:
  * per filter row 2 loads, 4 SXTB16, 2 LDRD, 4 SMLAD. Records of 18 words (2 sets): channel c + 1's starts 72 bytes
@@ -266,6 +268,7 @@ static inline __attribute__((always_inline)) void cg_depthwise_quad_stride2_3x3(
     : [in_c] "r"(in_c)                                                                                        \
     : "memory"
 
+#if defined(__OPTIMIZE__) /* -O0 runs the C form */
 /* 3x3 stride 1, full int8 output range: the last output pixel of an odd row over every channel (s0, s1, s2: each
  * filter row's word k of the first channel pair), 55 instructions per channel pair and 18 MACs, 40 when its third
  * column is right padding (edge); 13 registers */
@@ -288,6 +291,7 @@ static inline __attribute__((always_inline)) void cg_depthwise_lone_3x3(const in
         }
     }
 }
+#endif
 
 /* 3x3 stride 1, five output pixels 2m .. 2m + 4 of one channel, the last with its third column right padding (the
  * edge bias): per filter row the 4-pixel row and one SMLAD more (15 MACs). Two asm statements, so that neither

@@ -455,6 +455,7 @@ static void cg_matvec_rest2(const cg_matvec_params *p, const int32_t *w, const i
 #define CG_FUSED_BIAS_WORDS 8
 #define CG_FUSED_RECORD_WORDS 12
 
+#if defined(__OPTIMIZE__) /* only the asm forms (-O0 runs the C forms) take these two */
 /* a pointer as the int32 an asm operand takes */
 static inline int32_t cg_address(const void *pointer)
 {
@@ -467,6 +468,7 @@ static inline int32_t cg_stream_end(const int32_t *w, int32_t blocks, int32_t bl
 {
     return cg_address(w) + 4 * blocks * block_words;
 }
+#endif
 
 /* the output of a row (q = 2 acc) from its record (C: the single column, -O0); the sign correction is always exact */
 static inline int8_t cg_fused_output(const int32_t *record, int32_t q)
