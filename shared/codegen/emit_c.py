@@ -12,6 +12,7 @@ from shared.codegen.ops import (
     LayerCode,
     LayerContext,
     add,
+    column_as_row,
     concatenation,
     conv_2d,
     conv_pool_2d,
@@ -23,6 +24,7 @@ from shared.codegen.ops import (
     pooling,
     relu,
     reshape,
+    shape_text,
     softmax,
     strided_slice,
 )
@@ -220,7 +222,13 @@ def emit_layer(graph: Graph, op, name: str, int8_weights: bool = False, chunk_pi
                            f"(supported: {', '.join(sorted(EMITTERS))})", tensor)
     if len(op.outputs) != 1:
         raise graph.refuse(op, f"{len(op.outputs)} outputs; only single-output ops are supported")
-    return emitter.emit(LayerContext(graph, op, f"{name}_l{op.index:02d}", int8_weights, chunk_pixels=chunk_pixels))
+    row_graph, row_op = column_as_row(graph, op)  # a 1-D op down a column runs along a row: the same bytes
+    code = emitter.emit(LayerContext(row_graph, row_op, f"{name}_l{op.index:02d}", int8_weights,
+                                     chunk_pixels=chunk_pixels))
+    if row_op is not op:
+        x = graph.tensors[op.inputs[0]]
+        code.summary += f"\n(the model's {shape_text(x.shape)} column, taken as the row it is in memory)"
+    return code
 
 
 def weight_bytes(graph: Graph) -> int:

@@ -249,6 +249,18 @@ def mean_shapes(L, x):
 MEAN_FAST_COLUMNS = [*range(0, 4), *range(8, 20)]  # mean_shapes' outputs from the SXTAB16 path, groups of 4
 
 
+def columns(L, x):
+    """HAR-shaped layers down Hx1 columns, which the generator takes as rows (ops.column_as_row), over 37x1x3 (odd):
+    Conv2D (5, 1) SAME + MaxPooling2D (2, 1) (the odd last row dropped), Conv2D (4, 1) stride 2 VALID, the
+    depthwise fast path (3, 1) SAME over 12 channels, AveragePooling2D (3, 1) stride 2 SAME on the SXTAB16 path
+    (windows clipped at both ends), Conv2D (3, 1) stride 2 SAME (1 padding row before, 1 after); mean, dense"""
+    x = L.MaxPooling2D((2, 1))(L.Conv2D(16, (5, 1), padding="same", activation="relu")(x))
+    x = L.Conv2D(12, (4, 1), strides=(2, 1))(x)
+    x = L.AveragePooling2D((3, 1), strides=(2, 1), padding="same")(L.DepthwiseConv2D((3, 1), padding="same")(x))
+    x = L.Conv2D(8, (3, 1), strides=(2, 1), padding="same", activation="relu")(x)
+    return L.Dense(5)(L.GlobalAveragePooling2D()(x))
+
+
 MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "cnn": (cnn, (9, 11, 3)), "conv1d": (conv1d, (40, 3)), "mlp": (mlp, (62,)),
           "odd_channels": (odd_channels, (7, 9, 2)), "strided": (strided, (13, 15, 7)),
@@ -265,8 +277,8 @@ MODELS = {"depthwise": (depthwise, (11, 7, 6)),
           "chunks": (chunks, (10, 10, 8)), "chunk_fit": (chunk_fit, (10, 10, 8)),
           "depthwise_strides": (depthwise_strides, (13, 13, 8)),
           "depthwise_wide": (depthwise_wide, (6, 6, 128)),
-          "gather_shapes": (gather_shapes, (13, 11, 1)), "max_pools": (max_pools, (9, 11, 4))}  # (added last: the seeds
-# of the models above stay)
+          "gather_shapes": (gather_shapes, (13, 11, 1)), "max_pools": (max_pools, (9, 11, 4)),
+          "columns": (columns, (37, 1, 3))}  # (added last: the seeds of the models above stay)
 
 
 @pytest.fixture(scope="module")
@@ -516,3 +528,22 @@ def test_profile_build_counts_each_layer(models, tmp_path):
     assert len(layers) >= 5 and all(value > 0 for value in layers.values())
     whole = float(np.median(profiled.instructions))
     assert abs(whole - sum(layers.values())) <= 100 * (len(layers) + 1)
+
+
+def test_columns_as_rows_exact_in_every_build(models, tmp_path):
+    """The convs, pools and depthwise conv of `columns` run down Hx1 columns in the model and along rows in the
+    generated C (all six; the DSP kernels' paths for several pixels of a row instead of a lone pixel a row): equal
+    to TFLM on QEMU with int16 and int8 weights, built by GCC -O2, clang and GCC -O0."""
+    require_tool("clang")
+    model_bytes = models["columns"]
+    generated = generate(model_bytes, "columns", "columns.tflite")
+    as_rows = [layer.op_index for layer in generated.layers if "taken as the row it is in memory" in layer.summary]
+    assert len(as_rows) == 6, [layer.summary for layer in generated.layers]
+    assert "cg_depthwise_conv_2d_dsp(" in generated.c_text and "cg_avg_pool_2d_dsp(" in generated.c_text
+    x = test_inputs(generated.input_size, seed=15, count=6)
+    expected = run_tflm(model_bytes, x).reshape(len(x), -1)
+    for label, build in (("gcc", {}), ("clang", {"compiler": "clang"}), ("O0", {"optimize": "-O0"})):
+        for budget in (None, 0):
+            image = build_image(model_bytes, "columns", tmp_path / f"{label}_{budget}", flash_budget=budget, **build)
+            np.testing.assert_array_equal(run_image(image, x, generated.output_size).outputs, expected,
+                                          err_msg=f"{label} flash budget {budget}")

@@ -8,7 +8,8 @@ the C tables, the kernel call for the layer function, and a one-line summary for
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -16,6 +17,54 @@ from shared.c_source import c_array, c_float
 from shared.codegen.graph import ACTIVATION_NAMES, Graph, Op, Tensor
 
 PADDING_NAMES = {0: "SAME", 1: "VALID"}
+SLIDING_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D")
+POOL_OPS = ("MAX_POOL_2D", "AVERAGE_POOL_2D")
+
+
+def is_column(graph: Graph, op: Op) -> bool:
+    """Whether a sliding-window op runs down a column: a 1-D op (Keras Conv1D and its pools, converted to NHWC
+    (1, T, 1, C) with filters (O, K, 1, C)) whose input, output and filter are 1 wide, stride and dilation 1
+    across, over more than one row. `column_as_row` turns it into the same op along a row."""
+    if op.kind not in SLIDING_OPS or op.options is None or not op.inputs or len(op.outputs) != 1:
+        return False
+    x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    if len(x.shape) != 4 or len(y.shape) != 4:
+        return False
+    if op.kind in POOL_OPS:
+        filter_hw = (op.options.filterHeight, op.options.filterWidth)
+    else:
+        weights = graph.tensors[op.inputs[1]] if len(op.inputs) > 1 else None
+        if weights is None or len(weights.shape) != 4:
+            return False
+        filter_hw = tuple(weights.shape[1:3])
+    dilation_w = getattr(op.options, "dilationWFactor", 1) or 1
+    return ((x.shape[2], y.shape[2], filter_hw[1], op.options.strideW, dilation_w) == (1, 1, 1, 1, 1)
+            and max(x.shape[1], y.shape[1]) > 1)
+
+
+def column_as_row(graph: Graph, op: Op) -> tuple[Graph, Op]:
+    """A column op (`is_column`) as the same op along a row, so that the kernels' paths for several pixels of a
+    row take it; other ops as they are. NHWC (N, T, 1, C) and (N, 1, T, C) hold the same bytes, so do filters
+    (O, K, 1, C) and (O, 1, K, C) (depthwise: (1, K, 1, C) and (1, 1, K, C)): input, output and filter tensors
+    get the swapped shapes, the options swapped strides, dilations and pool window. Padding needs nothing: SAME
+    splits each axis alike (ComputePaddingHeightWidth: half before, the odd one after), so the top pad becomes
+    the left pad and the 1-wide axis, now the height, has none. The returned graph shares everything else (tensor
+    indices and sizes are unchanged, so the memory plan is the same)."""
+    if not is_column(graph, op):
+        return graph, op
+    options = copy.copy(op.options)
+    options.strideH, options.strideW = op.options.strideW, op.options.strideH
+    if op.kind in POOL_OPS:
+        options.filterHeight, options.filterWidth = op.options.filterWidth, op.options.filterHeight
+    else:
+        options.dilationHFactor, options.dilationWFactor = op.options.dilationWFactor, op.options.dilationHFactor
+    tensors = list(graph.tensors)
+    for index in (op.inputs[0], op.outputs[0], *(op.inputs[1:2] if op.kind not in POOL_OPS else ())):
+        tensor = tensors[index]
+        shape = (tensor.shape[0], tensor.shape[2], tensor.shape[1], tensor.shape[3])
+        tensors[index] = replace(tensor, shape=shape, data=None if tensor.data is None else tensor.data.reshape(shape))
+    return Graph(tensors, graph.ops, graph.inputs, graph.outputs, graph.extra), Op(op.index, op.kind, op.inputs,
+                                                                                   op.outputs, options)
 
 
 @dataclass

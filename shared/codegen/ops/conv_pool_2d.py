@@ -8,7 +8,7 @@ classic conv-pool CNN out of the arena.
 from __future__ import annotations
 
 from shared.codegen.graph import Graph, Op
-from shared.codegen.ops import LayerCode
+from shared.codegen.ops import LayerCode, column_as_row, is_column
 from shared.codegen.ops.conv_2d import KERNELS as CONV_KERNELS
 from shared.codegen.ops.pooling import KERNELS as POOL_KERNELS
 
@@ -17,8 +17,11 @@ POOLS = ("MAX_POOL_2D", "AVERAGE_POOL_2D")
 
 
 def can_fuse(graph: Graph, conv: Op, pool: Op) -> bool:
-    """The pool reads the convolution's output, nothing else does, it is not a model output, batch is 1."""
+    """The pool reads the convolution's output, nothing else does, it is not a model output, batch is 1, and both
+    run along rows or both down a column (ops.column_as_row)."""
     if conv.kind != "CONV_2D" or pool.kind not in POOLS or pool.inputs[0] != conv.outputs[0]:
+        return False
+    if is_column(graph, conv) != is_column(graph, pool):
         return False
     tensor = conv.outputs[0]
     readers = [op for op in graph.ops if tensor in op.inputs]
@@ -26,8 +29,9 @@ def can_fuse(graph: Graph, conv: Op, pool: Op) -> bool:
 
 
 def fuse(conv: Op, pool: Op, conv_code: LayerCode, pool_code: LayerCode, graph: Graph, name: str) -> LayerCode:
-    conv_tensor = graph.tensors[conv.outputs[0]]
-    pool_filter_h = pool.options.filterHeight
+    rows, _ = column_as_row(graph, conv)  # the ring holds rows of the layout the emitters saw
+    conv_tensor = rows.tensors[conv.outputs[0]]
+    pool_filter_h = column_as_row(graph, pool)[1].options.filterHeight
     ring_bytes = pool_filter_h * conv_tensor.shape[2] * conv_tensor.shape[3]
     is_max = 1 if pool.kind == "MAX_POOL_2D" else 0
     conv_prefix, pool_prefix = f"{name}_l{conv.index:02d}", f"{name}_l{pool.index:02d}"
