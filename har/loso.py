@@ -74,13 +74,15 @@ def evaluate_subject(windows: Windows, config: HarConfig, subject: int) -> dict[
         (f_train, w_train), (f_test, w_test) = split_combined(data.x_train, count), split_combined(data.x_test, count)
         mlp_float, mlp_int8 = _int8(mlp, f_train, f_test, config.seed)
         parts = {"mlp": _scores(data.y_test, mlp_float, mlp_int8, starts, config)}
-        cnn_float, cnn_int8 = np.zeros_like(mlp_float), len(cnns) * mlp_int8.astype(np.int32)
+        # int8: the MLP's scores n times plus each of the n CNNs' (ranks the classes as the mean of the MLP's and
+        # the CNNs' mean probabilities: one scale and zero point for every softmax output)
+        cnn_float, summed_int8 = np.zeros_like(mlp_float), len(cnns) * mlp_int8.astype(np.int32)
         for index, cnn in enumerate(cnns):
             member_float, member_int8 = _int8(cnn, w_train, w_test, config.seed)
             parts["cnn1d" if index == 0 else f"cnn1d_{index + 1}"] = _scores(data.y_test, member_float, member_int8,
                                                                             starts, config)
-            cnn_float, cnn_int8 = cnn_float + member_float / len(cnns), cnn_int8 + member_int8
-        parts["mean_probabilities"] = _scores(data.y_test, (mlp_float + cnn_float) / 2, cnn_int8, starts, config)
+            cnn_float, summed_int8 = cnn_float + member_float / len(cnns), summed_int8 + member_int8
+        parts["mean_probabilities"] = _scores(data.y_test, (mlp_float + cnn_float) / 2, summed_int8, starts, config)
     else:
         model = train_model(config, data.x_train, data.y_train, data.x_val, data.y_val)
     float_scores, scores = _int8(model, data.x_train, data.x_test, config.seed)

@@ -245,8 +245,8 @@ def train_parts(config: HarConfig, x_train: np.ndarray, y_train: np.ndarray, x_v
     (f_train, w_train), (f_val, w_val) = split_combined(x_train, count), split_combined(x_val, count)
     mlp = train_model(dataclasses.replace(config, model="mlp"), f_train, y_train, f_val, y_val, history_path)
     cnn_config = dataclasses.replace(config, model="cnn1d")
-    cnns = [train_float(model_builder(cnn_config, count), w_train, y_train, w_val, y_val, train_settings(cnn_config),
-                        augment)[0] for augment in CNN_AUGMENTATIONS[:config.cnn_members]]
+    cnns = [train_float(model_builder(cnn_config, w_train.shape[1]), w_train, y_train, w_val, y_val,
+                        train_settings(cnn_config), augment)[0] for augment in CNN_AUGMENTATIONS[:config.cnn_members]]
     return mlp, cnns
 
 

@@ -136,13 +136,12 @@ def portable_table(ctx: LayerContext, suffix: str, values: np.ndarray) -> str:
 
 def fused_form(rows: int, row_offsets, out_zp: int, act_min: int, act_max: int, tail: bool = False) -> int:
     """kernels/cortex_m/matvec.c's fused blocks (the requantization inside the multiply asm, from records in the
-    weight stream) where the offsets form is exact, the rows come in whole blocks of 4 (or `tail`: a
-    FULLY_CONNECTED, whose one column takes the rows after the blocks alone: up to 3 with int16 weights, blocks of
-    4 rows, an odd last one with int8 weights, blocks of 2) and the
-    activation range is the whole int8 range (one SSAT): 0 = not fused; 1 = fused; 2 = fused without the sign
-    correction, exact when act_min >= out_zp: a negative sum then gives at most out_zp with or without it (SMMLAR's
-    high word of q * m, m >= 0, is <= 0 for q < 0, and 2^(r-1) - 1 < 2^r), which the clamp raises to act_min
-    either way."""
+    weight stream) where the offsets form is exact, the rows come in whole blocks of 4 (`tail`: a FULLY_CONNECTED,
+    whose one column also takes the rows after the blocks: up to 3 with int16 weights, an odd last one with int8
+    weights; fused_block_rows) and the activation range is the whole int8 range (one SSAT): 0 = not fused; 1 =
+    fused; 2 = fused without the sign correction, exact when act_min >= out_zp: a negative sum then gives at most
+    out_zp with or without it (SMMLAR's high word of q * m, m >= 0, is <= 0 for q < 0, and 2^(r-1) - 1 < 2^r),
+    which the clamp raises to act_min either way."""
     if row_offsets is None or (rows % 4 != 0 and not tail) or (act_min, act_max) != (-128, 127):
         return 0
     return 2 if act_min >= out_zp else 1
