@@ -146,6 +146,14 @@ class HarConfig:
         default=0.0, metadata={"doc": "training loss weight of a class: (mean class count / its count) ** "
                                       "class_balance (0: every window alike; 1: every class alike)"}
     )
+    mixup_alpha: float = field(
+        default=0.0, metadata={"doc": "float training: every batch blended with a shuffled copy of itself, labels "
+                                      "alike (shared/train.py mix_batch; 0 = off)"}
+    )
+    refit: bool = field(
+        default=False, metadata={"doc": "train each model again on training + validation subjects for the epochs "
+                                        "early stopping kept (shared/train.py; the validation subjects teach too)"}
+    )
     seed: int = field(default=42, metadata={"doc": "seed for weights, shuffling and every optimisation step"})
     prune_sparsity: float = field(default=0.5, metadata={"doc": "final weight sparsity of the pruned variant"})
     prune_epochs: int = field(default=10, metadata={"doc": "fine-tuning epochs while pruning"})

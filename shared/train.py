@@ -46,6 +46,9 @@ class TrainSettings:
     class_balance: float = field(default=0.0, metadata={"doc": "loss weight of class c: (mean class count / count "
                                                         "of c) ** class_balance in training (0 = every sample "
                                                         "alike, 1 = every class alike)"})
+    refit: bool = field(default=False, metadata={"doc": "after early stopping, train a fresh model on the training "
+                                                 "and validation data together for the epochs kept, the learning "
+                                                 "rate stepping as it did (the validation data then teaches too)"})
 
 
 def set_seeds(seed: int) -> None:
@@ -121,6 +124,8 @@ def fit(model, x_train, y_train, x_val, y_val, settings: TrainSettings, epochs: 
         early_stopping: bool = True, callbacks: list | None = None, mixup_alpha: float = 0.0) -> dict[str, list[float]]:
     """Train a compiled model; returns the Keras history (loss/accuracy per epoch, train and validation).
 
+    x_val None: no validation data (then early_stopping must be False).
+
     mixup_alpha > 0 needs labels as rows of class probabilities and a model compiled with soft_labels.
     """
     import tensorflow as tf
@@ -133,13 +138,14 @@ def fit(model, x_train, y_train, x_val, y_val, settings: TrainSettings, epochs: 
             tf.keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=settings.reduce_lr_patience),
         ]
     with native_stderr_without(TF_DATA_NOTICE):
+        validation = None if x_val is None else (x_val, y_val)
         if augment is None and mixup_alpha <= 0:
             history = model.fit(x_train, y_train, batch_size=settings.batch_size, epochs=epochs, verbose=2,
-                                validation_data=(x_val, y_val), shuffle=True, callbacks=all_callbacks,
+                                validation_data=validation, shuffle=True, callbacks=all_callbacks,
                                 class_weight=weights)
         else:
             batches = _batches(x_train, y_train, settings.batch_size, augment, settings.seed, mixup_alpha)
-            history = model.fit(batches, epochs=epochs, verbose=2, validation_data=(x_val, y_val),
+            history = model.fit(batches, epochs=epochs, verbose=2, validation_data=validation,
                                 callbacks=all_callbacks, class_weight=weights)
     return {key: [float(v) for v in values] for key, values in history.history.items()}
 
@@ -152,6 +158,30 @@ def class_weights(y_train: np.ndarray, power: float) -> dict[int, float]:
     present = counts > 0
     mean = counts[present].mean()
     return {int(c): float((mean / counts[c]) ** power) for c in np.flatnonzero(present)}
+
+
+def _learning_rates(history: dict[str, list[float]], settings: TrainSettings) -> list[float]:
+    """The learning rate each epoch of `history` trained with (ReduceLROnPlateau logs it; tf-keras as "lr")."""
+    for key in ("learning_rate", "lr"):
+        if key in history:
+            return history[key]
+    return [settings.learning_rate] * len(history["loss"])
+
+
+def _refit(build_model: Callable[[], object], x: np.ndarray, y: np.ndarray, settings: TrainSettings,
+           augment: Augment | None, history: dict[str, list[float]]):
+    """A fresh model (the same seed) trained on x, y for the epochs early stopping kept in `history` (up to the
+    lowest validation loss), each epoch at the learning rate that epoch had there."""
+    import tensorflow as tf
+
+    epochs = int(np.argmin(history["val_loss"])) + 1
+    rates = _learning_rates(history, settings)
+    set_seeds(settings.seed)
+    model = compile_classifier(build_model(), settings.learning_rate, soft_labels=y.ndim == 2)
+    schedule = tf.keras.callbacks.LearningRateScheduler(lambda epoch, _: float(rates[epoch]))
+    refit_history = fit(model, x, y, None, None, settings, epochs, augment, early_stopping=False,
+                        callbacks=[schedule], mixup_alpha=settings.mixup_alpha)
+    return model, refit_history
 
 
 def train_float(build_model: Callable[[], object], x_train, y_train, x_val, y_val, settings: TrainSettings,
@@ -169,6 +199,10 @@ def train_float(build_model: Callable[[], object], x_train, y_train, x_val, y_va
         y_train, y_val = one_hot(y_train, n_classes), one_hot(y_val, n_classes)
     history = fit(model, x_train, y_train, x_val, y_val, settings, settings.epochs, augment,
                   mixup_alpha=settings.mixup_alpha)
+    if settings.refit:
+        model, refit_history = _refit(build_model, np.concatenate([x_train, x_val]),
+                                      np.concatenate([y_train, y_val]), settings, augment, history)
+        history.update({f"refit_{key}": values for key, values in refit_history.items()})
     if history_path is not None:
         history_path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(history_path, json.dumps(history, indent=1))

@@ -64,6 +64,24 @@ def test_class_balance_raises_the_rare_class_recall():
     assert recall[1.0] > recall[0.0] + 0.2, f"rare-class recall {recall}"
 
 
+def test_refit_learns_from_the_validation_data_for_the_epochs_kept(blobs):
+    """Class 2 almost only in the validation data (5 training samples): without refit the model seldom names it,
+    after refit it does; the refit runs up to the epoch of the lowest validation loss, at the learning rates the
+    first training used."""
+    (x, y), (xv, yv), (xt, yt) = blobs
+    keep = (y != 2) | (np.cumsum(y == 2) <= 5)
+    settings = dataclasses.replace(SETTINGS, reduce_lr_patience=1, patience=3)
+    named = {}
+    for refit in (False, True):
+        model, history = train_float(build_mlp, x[keep], y[keep], xv, yv, dataclasses.replace(settings, refit=refit))
+        named[refit] = np.mean(np.argmax(model.predict(xt[yt == 2], verbose=0), axis=1) == 2)
+    kept = int(np.argmin(history["val_loss"])) + 1
+    assert len(history["refit_loss"]) == kept <= settings.epochs
+    np.testing.assert_allclose(history["refit_lr"], history["lr"][:kept])
+    assert named[False] < 0.2, f"5 training samples of class 2 teach little, recall {named[False]:.3f}"
+    assert named[True] > named[False] + 0.4, f"refit on training + validation data must learn class 2: {named}"
+
+
 def test_training_with_mixup_learns(blobs):
     (x, y), (xv, yv), (xt, yt) = blobs
     model, history = train_float(build_mlp, x, y, xv, yv, dataclasses.replace(SETTINGS, mixup_alpha=0.4))
