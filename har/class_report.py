@@ -14,12 +14,22 @@ from typing import Any
 import numpy as np
 
 
+def confusion(labels: np.ndarray, predictions: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n_classes, n_classes) int64 counts; rows: true class, columns: predicted."""
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(labels), np.asarray(predictions)), 1)
+    return matrix
+
+
 def class_report(labels: np.ndarray, predictions: np.ndarray, class_names: list[str]) -> dict[str, Any]:
     """accuracy, macro_f1 and per-class recall / precision / f1 / support (dicts keyed by class name)."""
-    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    return confusion_report(confusion(labels, predictions, len(class_names)), class_names)
+
+
+def confusion_report(matrix: np.ndarray, class_names: list[str]) -> dict[str, Any]:
+    """class_report's figures from a confusion matrix (rows: true class), e.g. one summed over several subjects."""
+    matrix = np.asarray(matrix, dtype=np.int64)
     n = len(class_names)
-    matrix = np.zeros((n, n), dtype=np.int64)  # rows: true class, columns: predicted
-    np.add.at(matrix, (labels, predictions), 1)
     true_positive = np.diag(matrix).astype(np.float64)
     support, predicted = matrix.sum(axis=1), matrix.sum(axis=0)
     recall = np.divide(true_positive, support, out=np.zeros(n), where=support > 0)
@@ -28,7 +38,7 @@ def class_report(labels: np.ndarray, predictions: np.ndarray, class_names: list[
     f1 = np.divide(2 * precision * recall, total, out=np.zeros(n), where=total > 0)
     present = support > 0
     return {
-        "accuracy": float(true_positive.sum() / max(len(labels), 1)),
+        "accuracy": float(true_positive.sum() / max(int(matrix.sum()), 1)),
         "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
         "recall": {name: float(v) for name, v in zip(class_names, recall, strict=True)},
         "precision": {name: float(v) for name, v in zip(class_names, precision, strict=True)},

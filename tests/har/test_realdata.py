@@ -14,7 +14,7 @@ import pytest
 from sklearn.metrics import f1_score, precision_score, recall_score
 
 from har import motionsense
-from har.class_report import class_report
+from har.class_report import class_report, confusion, confusion_report
 from har.config import ACTIVITIES, HarConfig
 from har.dataset import motionsense_stream, prepare_windows
 from har.windows import split_users, windows_in_segments
@@ -82,6 +82,21 @@ def test_class_report_matches_scikit_learn():
     np.testing.assert_allclose(list(report["recall"].values()), recall_score(labels, predictions, average=None))
     np.testing.assert_allclose(list(report["precision"].values()),
                                precision_score(labels, predictions, average=None, zero_division=0))
+
+
+def test_pooled_report_is_the_report_of_the_windows_together():
+    """loso's pooled figures: the confusion matrices of two subjects summed give scikit-learn's figures on their
+    windows together, not the mean of the two subjects' figures."""
+    rng = np.random.default_rng(4)
+    first, second = rng.integers(0, 6, 300), rng.integers(0, 6, 40)
+    guesses = [np.where(rng.random(len(y)) < share, y, rng.integers(0, 6, len(y)))
+               for y, share in ((first, 0.9), (second, 0.4))]
+    pooled = confusion_report(confusion(first, guesses[0], 6) + confusion(second, guesses[1], 6), list(ACTIVITIES))
+    labels, predictions = np.concatenate([first, second]), np.concatenate(guesses)
+    assert pooled["accuracy"] == pytest.approx(np.mean(labels == predictions))
+    assert pooled["macro_f1"] == pytest.approx(f1_score(labels, predictions, average="macro"))
+    mean = np.mean([f1_score(y, g, average="macro") for y, g in zip((first, second), guesses, strict=True)])
+    assert abs(pooled["macro_f1"] - mean) > 0.05, "pooling weighs windows, the mean weighs subjects"
 
 
 SUBJECTS = "subjects=1,2,3,4,5"
@@ -159,3 +174,7 @@ def test_loso_one_subject(shared_data, tmp_path):
     assert loso["means"]["int8_smoothed"] == loso["subjects"][0]["int8_smoothed"] > 1 / 6  # the board's decisions
     assert "leave-one-subject-out (motionsense, mlp_cnn1d" in result.stdout.splitlines()[-1]  # model auto
     assert set(loso["subjects"][0]["parts"]) == {"mlp", "cnn1d", "mean_probabilities"}
+    row = loso["subjects"][0]  # one subject: its windows are the pool
+    assert np.sum(row["confusion"]["int8_smoothed"]) == row["windows"]
+    assert loso["pooled"]["int8_smoothed"] == pytest.approx(row["int8_smoothed"], abs=5e-5)
+    assert loso["pooled"]["int8_smoothed_macro_f1"] == pytest.approx(row["int8_smoothed_macro_f1"], abs=5e-5)
