@@ -36,6 +36,7 @@ from har.model import (
     train_settings,
 )
 from har.smoothing import smoothed_labels, stream_starts
+from shared.config import apply_overrides
 from shared.data import atomic_write_text, data_dir
 
 
@@ -53,14 +54,37 @@ def augment_tilt(degrees: float) -> Callable[[np.ndarray, np.random.Generator], 
     return augment
 
 
+def orientation_channels(x: np.ndarray) -> np.ndarray:
+    """(B, T, 1, 3) m/s^2 -> (B, T, 1, 2): the motion along gravity (a . u - |g|) and across it (|a - (a . u) u|),
+    u = the window's mean direction: the same whichever way the phone sits."""
+    v = x[:, :, 0, :].astype(np.float64)
+    gravity = v.mean(axis=1, keepdims=True)
+    unit = gravity / np.maximum(np.linalg.norm(gravity, axis=2, keepdims=True), 1e-6)
+    motion = v - gravity
+    along = (motion * unit).sum(axis=2, keepdims=True)
+    across = np.linalg.norm(motion - along * unit, axis=2, keepdims=True)
+    return np.concatenate([along, across], axis=2)[:, :, None, :].astype(np.float32)
+
+
+def raw_and_orientation(x: np.ndarray) -> np.ndarray:
+    """(B, T, 1, 3) -> (B, T, 1, 5): x, y, z and the two orientation channels."""
+    return np.concatenate([x, orientation_channels(x)], axis=3)
+
+
+def transformed(transform: Callable[[np.ndarray], np.ndarray]
+                ) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
+    """augment_windows on the raw window, then `transform`."""
+    return lambda x, rng: transform(augment_windows(x, rng))
+
+
 def build_cnn(filters: tuple[int, int, int], dilations: tuple[int, int, int] = (1, 1, 1),
-              kernels: tuple[int, int, int] = (5, 5, 3)) -> Callable[[int, int], Any]:
+              kernels: tuple[int, int, int] = (5, 5, 3), channels: int = N_AXES) -> Callable[[int, int], Any]:
     """build_cnn1d's layout with other widths, dilations or kernels."""
     def build(window_samples: int, n_classes: int) -> Any:
         import tensorflow as tf
 
         layers = tf.keras.layers
-        stack: list[Any] = [tf.keras.Input(shape=(window_samples, 1, N_AXES), name="window")]
+        stack: list[Any] = [tf.keras.Input(shape=(window_samples, 1, channels), name="window")]
         for i, (width, dilation, kernel) in enumerate(zip(filters, dilations, kernels, strict=True)):
             stack.append(layers.Conv2D(width, (kernel, 1), padding="same", dilation_rate=(dilation, 1),
                                        activation="relu", name=f"conv_{i}"))
@@ -79,7 +103,12 @@ VARIANTS: dict[str, tuple[Callable[[int, int], Any], Any]] = {
     "wide": (build_cnn((32, 48, 64)), augment_windows),
     "wide_yaw": (build_cnn((32, 48, 64)), augment_windows_yaw),
     "dilated": (build_cnn((16, 24, 32), (1, 2, 4)), augment_windows),
+    "orient2": (build_cnn((16, 24, 32), channels=2), transformed(orientation_channels)),
+    "orient5": (build_cnn((16, 24, 32), channels=5), transformed(raw_and_orientation)),
 }
+# the variants whose CNN sees the window transformed (the augmentation transforms the raw training batches)
+TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"orient2": orientation_channels,
+                                                            "orient5": raw_and_orientation}
 SEED_OFFSETS = {"yaw_s43": ("yaw", 1), "base_s43": ("base", 1)}  # a variant trained with seed + 1
 
 
@@ -113,10 +142,12 @@ def run_subject(windows: Any, base: HarConfig, subject: int, variants: list[str]
         builder, augment = VARIANTS[variant]
         cnn_config = dataclasses.replace(config, model="cnn1d", seed=config.seed + offset)
 
-        def make(builder=builder, augment=augment, cnn_config=cnn_config) -> np.ndarray:
-            model, _ = train_float(lambda: builder(config.window_samples, n), w_train, data.y_train, w_val,
-                                   data.y_val, train_settings(cnn_config), augment)
-            return _log_probabilities(model, w_test)
+        transform = TRANSFORMS.get(variant, lambda x: x)
+
+        def make(builder=builder, augment=augment, cnn_config=cnn_config, transform=transform) -> np.ndarray:
+            model, _ = train_float(lambda: builder(config.window_samples, n), w_train, data.y_train,
+                                   transform(w_val), data.y_val, train_settings(cnn_config), augment)
+            return _log_probabilities(model, transform(w_test))
 
         cnn_logits = _cached(cache / f"{name}_{subject}.npz", make)
         both = (mlp_logits + cnn_logits) / 2
@@ -138,9 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subjects", default=",".join(map(str, NON_TEST)), help="held out in turn")
     parser.add_argument("--data-dir", type=Path, default=None, help="default $TINYML_LABS_DATA")
     parser.add_argument("--out", type=Path, default=Path("build/har/experiments/cnn_variants"))
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+                        help="a HarConfig field (window fields: also give the other, e.g. window_samples=400 and "
+                             "fft_length=512); use another --out, the cache is per configuration")
     args = parser.parse_args(argv)
     variants = args.variants.split(",")
-    base = dataclasses.replace(FULL, data="motionsense", model="mlp_cnn1d")
+    base = apply_overrides(dataclasses.replace(FULL, data="motionsense", model="mlp_cnn1d"), args.overrides)
     windows, _ = load_motionsense_windows(base, data_dir(args.data_dir))
     results: dict[str, Any] = {}
     for subject in (int(s) for s in args.subjects.split(",")):
