@@ -190,6 +190,7 @@ def train_float(build_model: Callable[[], object], x_train, y_train, x_val, y_va
 
     With settings.mixup_alpha > 0 the labels become rows of class probabilities for this training (the returned
     model is compiled for them); the optimization variants fine-tune fresh copies on integer labels as before.
+    With settings.refit the model returned is the refit one (`_refit`); its history is added under "refit_" keys.
     """
     set_seeds(settings.seed)
     soft = settings.mixup_alpha > 0
