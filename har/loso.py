@@ -44,11 +44,18 @@ def _scores(labels: np.ndarray, float_scores: np.ndarray, scores: np.ndarray, st
     n = len(config.labels)
     matrices = {"int8": confusion(labels, np.argmax(scores, axis=1), n),
                 "int8_smoothed": confusion(labels, smoothed_labels(scores, starts, config.smooth_windows), n)}
-    figures: dict[str, Any] = {"float32": round(evaluate.accuracy(float_scores, labels), 4)}
+    figures = {key: round(value, 4) for key, value in _matrix_figures(matrices, config.labels).items()}
+    return {"float32": round(evaluate.accuracy(float_scores, labels), 4), **figures,
+            "confusion": {name: matrix.tolist() for name, matrix in matrices.items()}}
+
+
+def _matrix_figures(matrices: dict[str, Any], class_names: list[str]) -> dict[str, float]:
+    """{name: accuracy, name_macro_f1: macro-F1} for each named confusion matrix."""
+    figures = {}
     for name, matrix in matrices.items():
-        report = confusion_report(matrix, config.labels)
-        figures[name], figures[f"{name}_macro_f1"] = round(report["accuracy"], 4), round(report["macro_f1"], 4)
-    return {**figures, "confusion": {name: matrix.tolist() for name, matrix in matrices.items()}}
+        report = confusion_report(matrix, class_names)
+        figures[name], figures[f"{name}_macro_f1"] = report["accuracy"], report["macro_f1"]
+    return figures
 
 
 def _int8(model: Any, x_train: np.ndarray, x_test: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,11 +107,8 @@ def _means(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 def _pooled(rows: list[dict[str, Any]], class_names: list[str]) -> dict[str, float]:
     """Accuracy and macro-F1 over every held-out window of `rows` together (their confusion matrices summed)."""
-    figures = {}
-    for name in ("int8", "int8_smoothed"):
-        report = confusion_report(np.sum([row["confusion"][name] for row in rows], axis=0), class_names)
-        figures[name], figures[f"{name}_macro_f1"] = report["accuracy"], report["macro_f1"]
-    return figures
+    return _matrix_figures({name: np.sum([row["confusion"][name] for row in rows], axis=0)
+                            for name in ("int8", "int8_smoothed")}, class_names)
 
 
 def leave_one_subject_out(config: HarConfig, data_dir: Path | None, out_dir: Path,

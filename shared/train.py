@@ -160,14 +160,6 @@ def class_weights(y_train: np.ndarray, power: float) -> dict[int, float]:
     return {int(c): float((mean / counts[c]) ** power) for c in np.flatnonzero(present)}
 
 
-def _learning_rates(history: dict[str, list[float]], settings: TrainSettings) -> list[float]:
-    """The learning rate each epoch of `history` trained with (ReduceLROnPlateau logs it; tf-keras as "lr")."""
-    for key in ("learning_rate", "lr"):
-        if key in history:
-            return history[key]
-    return [settings.learning_rate] * len(history["loss"])
-
-
 def _refit(build_model: Callable[[], object], x: np.ndarray, y: np.ndarray, settings: TrainSettings,
            augment: Augment | None, history: dict[str, list[float]]):
     """A fresh model (the same seed) trained on x, y for the epochs early stopping kept in `history` (up to the
@@ -175,7 +167,7 @@ def _refit(build_model: Callable[[], object], x: np.ndarray, y: np.ndarray, sett
     import tensorflow as tf
 
     epochs = int(np.argmin(history["val_loss"])) + 1
-    rates = _learning_rates(history, settings)
+    rates = history["lr"]  # each epoch's learning rate, as tf-keras's ReduceLROnPlateau logs it
     set_seeds(settings.seed)
     model = compile_classifier(build_model(), settings.learning_rate, soft_labels=y.ndim == 2)
     schedule = tf.keras.callbacks.LearningRateScheduler(lambda epoch, _: float(rates[epoch]))

@@ -25,7 +25,7 @@ import numpy as np
 from har.config import FULL, N_AXES, HarConfig
 from har.dataset import load_motionsense_windows, prepare_windows
 from har.experiments.mlp_cnn_weights import NON_TEST, _log_probabilities, _scores
-from har.features import n_features
+from har.features import n_features, orientation_series_numpy
 from har.model import (
     augment_windows,
     augment_windows_yaw,
@@ -55,15 +55,11 @@ def augment_tilt(degrees: float) -> Callable[[np.ndarray, np.random.Generator], 
 
 
 def orientation_channels(x: np.ndarray) -> np.ndarray:
-    """(B, T, 1, 3) m/s^2 -> (B, T, 1, 2): the motion along gravity (a . u - |g|) and across it (|a - (a . u) u|),
-    u = the window's mean direction: the same whichever way the phone sits."""
-    v = x[:, :, 0, :].astype(np.float64)
-    gravity = v.mean(axis=1, keepdims=True)
-    unit = gravity / np.maximum(np.linalg.norm(gravity, axis=2, keepdims=True), 1e-6)
-    motion = v - gravity
-    along = (motion * unit).sum(axis=2, keepdims=True)
-    across = np.linalg.norm(motion - along * unit, axis=2, keepdims=True)
-    return np.concatenate([along, across], axis=2)[:, :, None, :].astype(np.float32)
+    """(B, T, 1, 3) m/s^2 -> (B, T, 1, 2): the features' vertical series minus its mean (the motion along gravity)
+    and horizontal series (har/features.py): the same whichever way the phone sits."""
+    series, _ = orientation_series_numpy(x[:, :, 0, :])
+    series[:, :, 0] -= series[:, :, 0].mean(axis=1, keepdims=True)
+    return series[:, :, None, :].astype(np.float32)
 
 
 def raw_and_orientation(x: np.ndarray) -> np.ndarray:
@@ -71,10 +67,10 @@ def raw_and_orientation(x: np.ndarray) -> np.ndarray:
     return np.concatenate([x, orientation_channels(x)], axis=3)
 
 
-def transformed(transform: Callable[[np.ndarray], np.ndarray]
+def transformed(augment: Any, transform: Callable[[np.ndarray], np.ndarray]
                 ) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:
-    """augment_windows on the raw window, then `transform`."""
-    return lambda x, rng: transform(augment_windows(x, rng))
+    """`augment` on the raw window, then `transform`."""
+    return lambda x, rng: transform(augment(x, rng))
 
 
 def build_cnn(filters: tuple[int, int, int], dilations: tuple[int, int, int] = (1, 1, 1),
@@ -103,10 +99,10 @@ VARIANTS: dict[str, tuple[Callable[[int, int], Any], Any]] = {
     "wide": (build_cnn((32, 48, 64)), augment_windows),
     "wide_yaw": (build_cnn((32, 48, 64)), augment_windows_yaw),
     "dilated": (build_cnn((16, 24, 32), (1, 2, 4)), augment_windows),
-    "orient2": (build_cnn((16, 24, 32), channels=2), transformed(orientation_channels)),
-    "orient5": (build_cnn((16, 24, 32), channels=5), transformed(raw_and_orientation)),
+    "orient2": (build_cnn((16, 24, 32), channels=2), augment_windows),
+    "orient5": (build_cnn((16, 24, 32), channels=5), augment_windows),
 }
-# the variants whose CNN sees the window transformed (the augmentation transforms the raw training batches)
+# the variants whose CNN sees the window transformed (after the augmentation, in training)
 TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"orient2": orientation_channels,
                                                             "orient5": raw_and_orientation}
 SEED_OFFSETS = {"yaw_s43": ("yaw", 1), "base_s43": ("base", 1)}  # a variant trained with seed + 1
@@ -143,6 +139,8 @@ def run_subject(windows: Any, base: HarConfig, subject: int, variants: list[str]
         cnn_config = dataclasses.replace(config, model="cnn1d", seed=config.seed + offset)
 
         transform = TRANSFORMS.get(variant, lambda x: x)
+        if variant in TRANSFORMS:
+            augment = transformed(augment, transform)
 
         def make(builder=builder, augment=augment, cnn_config=cnn_config, transform=transform) -> np.ndarray:
             model, _ = train_float(lambda: builder(config.window_samples, n), w_train, data.y_train,
